@@ -1,0 +1,111 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ExitCode } from './exit-codes';
+
+/** AWS access is not usable (no credentials, or no region). Printed as one line, never with a stack trace. */
+export class AwsEnvironmentError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'AwsEnvironmentError';
+  }
+}
+
+/** Something that resolves AWS credentials: the SDK's default provider chain, or a stub in tests. */
+export type CredentialsProvider = () => Promise<unknown>;
+
+/** The SDK's default credential chain (env, SSO, shared config/credentials, process, web identity, ECS, IMDS). */
+export function defaultCredentialsProvider(): CredentialsProvider {
+  // Any client exposes the default chain as config.credentials; region is irrelevant for resolving credentials.
+  const client = new EC2Client({ region: 'us-east-1' });
+  return () => client.config.credentials();
+}
+
+const NO_CREDENTIALS_HINT =
+  'configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, aws sso login, or an instance/task role) and retry';
+
+/**
+ * Fail fast, with one clear line, when no AWS credentials are resolvable. The chain can reach for the EC2
+ * instance metadata service, which hangs on some offline networks, so resolution is bounded by `timeoutMs`.
+ */
+export async function assertCredentials(provider: CredentialsProvider, timeoutMs = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new AwsEnvironmentError(
+            `no AWS credentials resolved within ${timeoutMs}ms; ${NO_CREDENTIALS_HINT}`,
+            ExitCode.NoCredentials,
+          ),
+        ),
+      timeoutMs,
+    );
+    timer.unref();
+  });
+  try {
+    await Promise.race([
+      provider().catch((e: unknown) => {
+        const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
+        throw new AwsEnvironmentError(
+          `no AWS credentials found (${reason}); ${NO_CREDENTIALS_HINT}`,
+          ExitCode.NoCredentials,
+        );
+      }),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolve the region: `--region`, else the SDK's chain (AWS_REGION, AWS_DEFAULT_REGION via profile config). */
+export async function resolveRegion(explicit: string | undefined): Promise<string> {
+  if (explicit) {
+    return explicit;
+  }
+  try {
+    const region = await new EC2Client({}).config.region();
+    if (region) {
+      return region;
+    }
+  } catch {
+    // fall through to the clean message below
+  }
+  throw new AwsEnvironmentError('no AWS region configured; pass --region or set AWS_REGION', ExitCode.Usage);
+}
+
+/** Lazily created, shared SDK clients for one region. */
+export interface AwsClients {
+  readonly ec2: () => EC2Client;
+  readonly lambda: () => LambdaClient;
+  readonly s3: () => S3Client;
+  readonly dynamodb: () => DynamoDBClient;
+  readonly eks: () => EKSClient;
+}
+
+/** Extra client configuration (endpoints for local emulators in tests). */
+export interface ClientOverrides {
+  readonly s3?: ConstructorParameters<typeof S3Client>[0];
+  readonly dynamodb?: ConstructorParameters<typeof DynamoDBClient>[0];
+}
+
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
+export function createAwsClients(region: string, overrides: ClientOverrides = {}): AwsClients {
+  return {
+    ec2: lazy(() => new EC2Client({ region })),
+    lambda: lazy(() => new LambdaClient({ region })),
+    s3: lazy(() => new S3Client({ region, ...overrides.s3 })),
+    dynamodb: lazy(() => new DynamoDBClient({ region, ...overrides.dynamodb })),
+    eks: lazy(() => new EKSClient({ region })),
+  };
+}

@@ -1,0 +1,285 @@
+import { DeleteItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  FunctionConfiguration,
+  GetFunctionConfigurationCommand,
+  GetFunctionEventInvokeConfigCommand,
+  FunctionEventInvokeConfig,
+} from '@aws-sdk/client-lambda';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { VerifyContext } from '../context';
+import { INVENTORY_LOADER_OUTPUTS, StackOutputs } from '../outputs';
+import { errorMessage, formatMs, poll } from '../poll';
+import { CheckResult, fail, judge, pass, skip } from '../result';
+
+/** Partition key of the inventory table (the InventoryLoader default schema's key column). */
+export const INVENTORY_KEY = 'sku';
+
+/** The three rows the smoke import uploads, in the default inventory schema. */
+export function smokeRows(runId: string): { sku: string; name: string; quantity: number }[] {
+  return [1, 2, 3].map((n) => ({ sku: `cdk-verify-${runId}-${n}`, name: `verify smoke item ${n}`, quantity: n }));
+}
+
+export function smokeCsv(runId: string): string {
+  const lines = ['sku,name,quantity,price,category'];
+  for (const row of smokeRows(runId)) {
+    lines.push(`${row.sku},${row.name},${row.quantity},1.50,cdk-compute-patterns-verify`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The object keys the smoke import writes: the upload and the report the import engine writes for it. */
+export function smokeKeys(outputs: StackOutputs, runId: string): { uploadKey: string; reportKey: string } {
+  const uploadKey = `${outputs[INVENTORY_LOADER_OUTPUTS.uploadPrefix]}cdk-compute-patterns-verify-${runId}.csv`;
+  return { uploadKey, reportKey: `${outputs[INVENTORY_LOADER_OUTPUTS.reportPrefix]}${uploadKey}.json` };
+}
+
+/** The import engine's report (see the handler contract): only the fields the verifier reads. */
+interface ImportReport {
+  readonly status?: string;
+  readonly rowsTotal?: number;
+  readonly rowsWritten?: number;
+  readonly rowsRejected?: number;
+  readonly errors?: readonly { line?: number; reason?: string }[];
+}
+
+const isNotFound = (e: unknown): boolean => {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    err.name === 'NoSuchKey' ||
+    err.name === 'NotFound' ||
+    err.name === 'ResourceNotFoundException' ||
+    err.$metadata?.httpStatusCode === 404
+  );
+};
+
+async function functionChecks(ctx: VerifyContext, functionName: string): Promise<CheckResult[]> {
+  const activeTitle = `function ${functionName} is Active`;
+  const waited = await poll<FunctionConfiguration>(
+    async () => {
+      const config = await ctx.clients
+        .lambda()
+        .send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+      // Pending settles by itself; Inactive/Failed are reported as they are.
+      return config.State === 'Pending' ? { done: false, reason: 'State Pending' } : { done: true, value: config };
+    },
+    {
+      label: `function ${functionName}`,
+      timeoutMs: ctx.settings.waitTimeoutMs,
+      clock: ctx.clock,
+      progress: ctx.progress,
+    },
+  );
+  if (!waited.ok) {
+    return [fail('function-active', activeTitle, waited.reason)];
+  }
+  const config = waited.value;
+  const { expectedRuntimes, expectedArchitecture } = ctx.settings;
+  const results: CheckResult[] = [
+    judge(
+      config.State === 'Active',
+      'function-active',
+      activeTitle,
+      `State ${config.State ?? 'unknown'}${config.StateReason ? ` (${config.StateReason})` : ''}, LastUpdateStatus ${config.LastUpdateStatus ?? 'unknown'}`,
+    ),
+    judge(
+      config.Runtime !== undefined && expectedRuntimes.includes(config.Runtime),
+      'function-runtime',
+      `runtime is ${expectedRuntimes.join(' or ')}`,
+      `Runtime ${config.Runtime ?? 'unset'}`,
+    ),
+    judge(
+      (config.Architectures ?? ['x86_64']).includes(expectedArchitecture as never),
+      'function-architecture',
+      `architecture is ${expectedArchitecture}`,
+      `Architectures ${(config.Architectures ?? ['x86_64 (default)']).join(', ')}`,
+    ),
+  ];
+
+  let invokeConfig: FunctionEventInvokeConfig | undefined;
+  let invokeConfigError: string | undefined;
+  try {
+    invokeConfig = await ctx.clients
+      .lambda()
+      .send(new GetFunctionEventInvokeConfigCommand({ FunctionName: functionName }));
+  } catch (e) {
+    if (!isNotFound(e)) {
+      invokeConfigError = errorMessage(e);
+    }
+  }
+  const dlq = config.DeadLetterConfig?.TargetArn;
+  const onFailure = invokeConfig?.DestinationConfig?.OnFailure?.Destination;
+  const asyncPolicy = invokeConfig
+    ? `; MaximumRetryAttempts ${invokeConfig.MaximumRetryAttempts ?? 'default'}, MaximumEventAgeInSeconds ${invokeConfig.MaximumEventAgeInSeconds ?? 'default'}`
+    : '';
+  results.push(
+    judge(
+      Boolean(dlq || onFailure),
+      'function-failure-destination',
+      'failed asynchronous invocations go to a dead-letter queue or on-failure destination',
+      dlq || onFailure
+        ? `${dlq ? `DeadLetterConfig ${dlq}` : ''}${dlq && onFailure ? '; ' : ''}${onFailure ? `OnFailure ${onFailure}` : ''}${asyncPolicy}`
+        : `no DeadLetterConfig and no OnFailure destination${invokeConfigError ? ` (GetFunctionEventInvokeConfig failed: ${invokeConfigError})` : ''}`,
+    ),
+  );
+  return results;
+}
+
+/**
+ * The smoke import: upload a three-row CSV to the upload prefix, wait for the import report, check the three items
+ * are in the table, then delete everything it wrote (items, upload, report) whatever happened.
+ */
+async function smokeImport(ctx: VerifyContext, outputs: StackOutputs): Promise<CheckResult[]> {
+  const bucket = outputs[INVENTORY_LOADER_OUTPUTS.bucketName];
+  const table = outputs[INVENTORY_LOADER_OUTPUTS.tableName];
+  const { runId } = ctx.settings;
+  const { uploadKey, reportKey } = smokeKeys(outputs, runId);
+  const rows = smokeRows(runId);
+  const s3 = ctx.clients.s3();
+  const ddb = ctx.clients.dynamodb();
+  const results: CheckResult[] = [];
+  try {
+    try {
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: uploadKey, Body: smokeCsv(runId), ContentType: 'text/csv' }),
+      );
+      results.push(pass('smoke-upload', 'upload a three-row CSV to the upload prefix', `s3://${bucket}/${uploadKey}`));
+    } catch (e) {
+      results.push(
+        fail(
+          'smoke-upload',
+          'upload a three-row CSV to the upload prefix',
+          `s3://${bucket}/${uploadKey}: ${errorMessage(e)}`,
+        ),
+      );
+      return results;
+    }
+
+    const reportTitle = 'import report shows the three rows written';
+    const waited = await poll<ImportReport>(
+      async () => {
+        try {
+          const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: reportKey }));
+          return { done: true, value: JSON.parse((await res.Body?.transformToString()) ?? '') as ImportReport };
+        } catch (e) {
+          if (isNotFound(e)) {
+            return { done: false, reason: `s3://${bucket}/${reportKey} not written yet` };
+          }
+          throw e;
+        }
+      },
+      {
+        label: 'import report',
+        timeoutMs: ctx.settings.importTimeoutMs,
+        initialDelayMs: 1000,
+        maxDelayMs: 10000,
+        clock: ctx.clock,
+        progress: ctx.progress,
+      },
+    );
+    if (!waited.ok) {
+      results.push(fail('smoke-report', reportTitle, waited.reason));
+    } else {
+      const r = waited.value;
+      const firstErrors = (r.errors ?? [])
+        .slice(0, 3)
+        .map((e) => `line ${e.line ?? '?'}: ${e.reason ?? '?'}`)
+        .join('; ');
+      results.push(
+        judge(
+          r.status === 'SUCCEEDED' && r.rowsWritten === rows.length && r.rowsRejected === 0,
+          'smoke-report',
+          reportTitle,
+          `s3://${bucket}/${reportKey} after ${formatMs(waited.elapsedMs)}: status ${r.status ?? 'missing'}, rowsTotal ${r.rowsTotal ?? '?'}, rowsWritten ${r.rowsWritten ?? '?'}, rowsRejected ${r.rowsRejected ?? '?'}${firstErrors ? `; errors: ${firstErrors}` : ''}`,
+        ),
+      );
+    }
+
+    const found: string[] = [];
+    const problems: string[] = [];
+    for (const row of rows) {
+      try {
+        const { Item } = await ddb.send(
+          new GetItemCommand({ TableName: table, Key: { [INVENTORY_KEY]: { S: row.sku } }, ConsistentRead: true }),
+        );
+        if (!Item) {
+          problems.push(`${row.sku} missing`);
+        } else if (Item.quantity?.N !== String(row.quantity)) {
+          problems.push(
+            `${row.sku} has quantity ${Item.quantity?.N ?? Item.quantity?.S ?? 'unset'}, expected ${row.quantity}`,
+          );
+        } else {
+          found.push(row.sku);
+        }
+      } catch (e) {
+        problems.push(`${row.sku}: ${errorMessage(e)}`);
+      }
+    }
+    results.push(
+      judge(
+        problems.length === 0,
+        'smoke-items',
+        `the three items are in table ${table}`,
+        problems.length === 0 ? `found ${found.join(', ')}` : problems.join('; '),
+      ),
+    );
+    return results;
+  } finally {
+    results.push(
+      await cleanup(
+        ctx,
+        bucket,
+        table,
+        [uploadKey, reportKey],
+        rows.map((r) => r.sku),
+      ),
+    );
+  }
+}
+
+async function cleanup(
+  ctx: VerifyContext,
+  bucket: string,
+  table: string,
+  keys: string[],
+  skus: string[],
+): Promise<CheckResult> {
+  const problems: string[] = [];
+  for (const sku of skus) {
+    try {
+      await ctx.clients
+        .dynamodb()
+        .send(new DeleteItemCommand({ TableName: table, Key: { [INVENTORY_KEY]: { S: sku } } }));
+    } catch (e) {
+      problems.push(`item ${sku}: ${errorMessage(e)}`);
+    }
+  }
+  for (const key of keys) {
+    try {
+      await ctx.clients.s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (e) {
+      problems.push(`s3://${bucket}/${key}: ${errorMessage(e)}`);
+    }
+  }
+  return judge(
+    problems.length === 0,
+    'smoke-cleanup',
+    'smoke-import test data deleted',
+    problems.length === 0
+      ? `deleted ${skus.length} item(s) and ${keys.length} object(s) (${keys.join(', ')})`
+      : `could not delete: ${problems.join('; ')}`,
+  );
+}
+
+/**
+ * InventoryLoader checks: the function is Active on the expected runtime and architecture with a failure
+ * destination, and (unless `--no-write`) a real three-row import goes through end to end.
+ */
+export async function verifyInventoryLoader(ctx: VerifyContext, outputs: StackOutputs): Promise<CheckResult[]> {
+  const results = await functionChecks(ctx, outputs[INVENTORY_LOADER_OUTPUTS.functionName]);
+  if (!ctx.settings.write) {
+    results.push(skip('smoke-import', 'smoke import of a three-row CSV', 'skipped: --no-write'));
+    return results;
+  }
+  results.push(...(await smokeImport(ctx, outputs)));
+  return results;
+}

@@ -1,0 +1,46 @@
+// Bundles runtime code (Lambda handlers, the CLI) with esbuild into assets/.
+// Runs at build time only (npm prepare / npm run build / npm test): library
+// consumers load the prebuilt files and never need esbuild or Docker.
+import { build } from 'esbuild';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * One entry per bundle. `outfile` is relative to assets/.
+ * @type {{ name: string; entry: string; outfile: string; target: string; banner?: string; external?: string[] }[]}
+ */
+const bundles = [
+  {
+    name: 'cli',
+    entry: 'bin/cli/cdk-compute-patterns.ts',
+    outfile: 'cli/cdk-compute-patterns.js',
+    target: 'node20',
+    banner: '#!/usr/bin/env node',
+  },
+];
+
+rmSync(join(root, 'assets'), { recursive: true, force: true });
+for (const b of bundles) {
+  const entry = join(root, b.entry);
+  if (!existsSync(entry)) {
+    throw new Error(`build-assets: entry for bundle '${b.name}' not found at ${b.entry}`);
+  }
+  await build({
+    entryPoints: [entry],
+    outfile: join(root, 'assets', b.outfile),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: b.target,
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    external: b.external ?? [],
+    banner: b.banner ? { js: b.banner } : undefined,
+    logLevel: 'warning',
+  });
+}
+console.log(`build-assets: ${bundles.length} bundle(s) written to assets/`);

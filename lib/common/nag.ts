@@ -1,0 +1,45 @@
+import { Validations } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/**
+ * A compliance finding that a construct acknowledges on purpose, with the
+ * reason a security reviewer reads in the validation report.
+ */
+export interface Acknowledgement {
+  /**
+   * The full finding id, e.g. `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]`.
+   * cdk-nag 3 matches ids exactly: a bare `AwsSolutions-IAM4` does not cover a finding that carries a `[...]` suffix.
+   */
+  readonly id: string;
+  /** Why the finding is inherent to the pattern or mitigated elsewhere. */
+  readonly reason: string;
+}
+
+/** Shortest reason we accept: "noisy" or "n/a" is not a reason an auditor accepts. */
+const MIN_REASON_LENGTH = 20;
+
+/**
+ * Acknowledges cdk-nag findings on `scope` (and everything below it) with a
+ * written reason. Each secure building block calls this for the findings that
+ * are inherent to it, so users of the library see no noise and auditors see why.
+ */
+export function acknowledge(scope: IConstruct, ...acknowledgements: Acknowledgement[]): void {
+  for (const ack of acknowledgements) {
+    if (!/^[A-Za-z]+-[A-Za-z0-9]+(\[.+\])?$/.test(ack.id)) {
+      throw new Error(
+        `acknowledge: '${ack.id}' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23' or 'AwsSolutions-IAM5[Resource::*]'`,
+      );
+    }
+    if (ack.reason.trim().length < MIN_REASON_LENGTH) {
+      throw new Error(
+        `acknowledge: the reason for ${ack.id} is too short ('${ack.reason}'); write at least ${MIN_REASON_LENGTH} characters a security reviewer can accept`,
+      );
+    }
+    Validations.of(scope).acknowledge({ id: ack.id, reason: ack.reason });
+  }
+}
+
+/** The id cdk-nag uses for an AWS managed policy attached to a role. */
+export function managedPolicyFinding(policyName: string): string {
+  return `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policyName}]`;
+}

@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { NetworkFoundationStack } from '../examples/network-foundation-stack';
+import { SharedLoggingStack } from '../examples/shared-logging-stack';
 
 /**
  * The sample app: every sample stack from examples/, environment-agnostic (no
  * account or region, so `npx cdk synth` needs no AWS account), checked by the
  * cdk-nag AwsSolutions and Serverless packs. Any finding that is neither fixed
  * nor acknowledged with a reason fails the synth.
+ *
+ * `-c deletionProtection=false` turns load balancer deletion protection off
+ * (for throwaway deployments such as `npm run e2e`).
  */
 export function createSampleApp(props: AppProps = {}): App {
   const app = new App(props);
-  new NetworkFoundationStack(app, 'NetworkFoundation');
+  const deletionProtection = String(app.node.tryGetContext('deletionProtection') ?? 'true') !== 'false';
+  const logging = new SharedLoggingStack(app, 'SharedLogging');
+  const shared = { accessLogBucket: logging.accessLogBucket, deletionProtection };
+  void shared;
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return app;
 }

@@ -6,3 +6,5 @@ export * from './common/secure-bucket';
 export * from './common/secure-key';
 export * from './common/secure-vpc';
 export * from './common/subnets';
+export * from './common/secure-load-balancer';
+export * from './common/validation';

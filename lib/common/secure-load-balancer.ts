@@ -1,0 +1,186 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { AccessLogBucket, enableLoadBalancerAccessLogs } from './access-log-bucket';
+import { acknowledge } from './nag';
+import { validateCidrs } from './validation';
+
+/**
+ * Properties for a SecureLoadBalancer.
+ */
+export interface SecureLoadBalancerProps {
+  /** The VPC the load balancer lives in. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Whether the load balancer is reachable from the internet (public subnets)
+   * or only from inside the network (private subnets).
+   * @default true
+   */
+  readonly internetFacing?: boolean;
+
+  /**
+   * IPv4 CIDR blocks allowed to reach the listeners.
+   * @default - ['0.0.0.0/0'] when internet-facing, the VPC's CIDR block when internal
+   */
+  readonly allowedIngressCidrs?: string[];
+
+  /**
+   * Certificate for an HTTPS listener on 443; port 80 then redirects to HTTPS.
+   * Without one the load balancer serves plain HTTP on port 80.
+   * @default - HTTP only
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * TLS policy of the HTTPS listener.
+   * @default elbv2.SslPolicy.RECOMMENDED_TLS (TLS 1.3 and 1.2 only)
+   */
+  readonly sslPolicy?: elbv2.SslPolicy;
+
+  /**
+   * Bucket that receives the access logs.
+   * @default - the stack's shared AccessLogBucket
+   */
+  readonly accessLogBucket?: s3.IBucket;
+
+  /**
+   * Key prefix of the access logs in the bucket.
+   * @default - the construct path of the load balancer, with '/' replaced by '-'
+   */
+  readonly accessLogPrefix?: string;
+
+  /**
+   * Whether deletion protection is on. A production load balancer should not
+   * disappear with a stack update; turn it off for throwaway environments.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+}
+
+/**
+ * The Application Load Balancer every web pattern shares: access logs to the
+ * log bucket, invalid header fields dropped, defensive desync mitigation,
+ * deletion protection, TLS 1.2+ when a certificate is given (with an
+ * HTTP → HTTPS redirect), and a security group that admits only the allowed
+ * CIDR blocks on the listener ports.
+ */
+export class SecureLoadBalancer extends Construct {
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** The listener that serves traffic: HTTPS on 443 with a certificate, otherwise HTTP on 80. */
+  public readonly listener: elbv2.ApplicationListener;
+  /** The port-80 listener that redirects to HTTPS, when a certificate is given. */
+  public readonly redirectListener?: elbv2.ApplicationListener;
+  /** `http(s)://<load balancer DNS name>` as a string token. */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: SecureLoadBalancerProps) {
+    super(scope, id);
+    const internetFacing = props.internetFacing ?? true;
+    validateCidrs('allowedIngressCidrs', props.allowedIngressCidrs);
+    if (props.allowedIngressCidrs && props.allowedIngressCidrs.length === 0) {
+      throw new Error(
+        'allowedIngressCidrs must list at least one CIDR block; received an empty list (omit the prop for the default)',
+      );
+    }
+    const cidrs = props.allowedIngressCidrs ?? (internetFacing ? ['0.0.0.0/0'] : [props.vpc.vpcCidrBlock]);
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `Load balancer ${this.node.path}: listener ports from the allowed CIDR blocks only`,
+      allowAllOutbound: false,
+    });
+    const ports = props.certificate ? [80, 443] : [80];
+    for (const cidr of cidrs) {
+      for (const port of ports) {
+        this.securityGroup.addIngressRule(
+          ec2.Peer.ipv4(cidr),
+          ec2.Port.tcp(port),
+          `HTTP${port === 443 ? 'S' : ''} from ${cidr}`,
+        );
+      }
+    }
+    if (cidrs.some((c) => !Token.isUnresolved(c) && c.endsWith('/0'))) {
+      acknowledge(this.securityGroup, {
+        id: 'AwsSolutions-EC23',
+        reason:
+          'An internet-facing load balancer accepts web traffic from any address on its listener ports (80/443) only, by design; targets are reachable from this security group alone.',
+      });
+    }
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing,
+      vpcSubnets: { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : undefined, onePerAz: true },
+      securityGroup: this.securityGroup,
+      dropInvalidHeaderFields: true,
+      desyncMitigationMode: elbv2.DesyncMitigationMode.DEFENSIVE,
+      deletionProtection: props.deletionProtection ?? true,
+      http2Enabled: true,
+    });
+    enableLoadBalancerAccessLogs(
+      this.loadBalancer,
+      props.accessLogBucket ?? AccessLogBucket.of(this),
+      props.accessLogPrefix ?? this.node.path.replace(/\//g, '-'),
+    );
+
+    if (props.certificate) {
+      this.listener = this.loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [props.certificate],
+        sslPolicy: props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS,
+        open: false,
+      });
+      this.redirectListener = this.loadBalancer.addRedirect({
+        sourcePort: 80,
+        sourceProtocol: elbv2.ApplicationProtocol.HTTP,
+        targetPort: 443,
+        targetProtocol: elbv2.ApplicationProtocol.HTTPS,
+        open: false,
+      });
+      this.url = `https://${this.loadBalancer.loadBalancerDnsName}`;
+    } else {
+      this.listener = this.loadBalancer.addListener('Http', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: false,
+      });
+      this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
+    }
+  }
+
+  /**
+   * Alarms every web pattern wants on its target group: any unhealthy target,
+   * and target 5xx responses. Returned so callers can add actions.
+   */
+  public addTargetGroupAlarms(
+    targetGroup: elbv2.ApplicationTargetGroup,
+    options: { target5xxThreshold?: number } = {},
+  ): { unhealthyHostsAlarm: cloudwatch.Alarm; target5xxAlarm: cloudwatch.Alarm } {
+    const unhealthyHostsAlarm = targetGroup.metrics
+      .unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' })
+      .createAlarm(this, 'UnhealthyHostsAlarm', {
+        alarmDescription: `Targets of ${targetGroup.node.path} are failing health checks`,
+        threshold: 1,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    const target5xxAlarm = targetGroup.metrics
+      .httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' })
+      .createAlarm(this, 'Target5xxAlarm', {
+        alarmDescription: `Targets of ${targetGroup.node.path} are answering with 5xx errors`,
+        threshold: options.target5xxThreshold ?? 10,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    return { unhealthyHostsAlarm, target5xxAlarm };
+  }
+}

@@ -1,0 +1,11 @@
+/** Outputs of each pattern, as a deployed sample stack writes them to cdk-outputs.json. */
+export const WEB_FLEET = { LoadBalancerUrl: 'http://alb.example', AutoScalingGroupName: 'web-asg' };
+export const FARGATE = { ServiceUrl: 'http://svc.example', ClusterName: 'c', ServiceName: 's' };
+export const EKS = { ClusterName: 'eks', UpdateKubeconfigCommand: 'aws eks update-kubeconfig --name eks' };
+export const INVENTORY = {
+  BucketName: 'inventory-bucket',
+  UploadPrefix: 'uploads/',
+  ReportPrefix: 'reports/',
+  TableName: 'inventory-table',
+  FunctionName: 'inventory-fn',
+};

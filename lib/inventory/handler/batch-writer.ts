@@ -1,0 +1,233 @@
+/**
+ * Writes items to DynamoDB in BatchWriteItem calls of up to 25 with bounded concurrency.
+ *
+ * Guarantees:
+ * - an entry is reported `accepted` only after DynamoDB accepted it (not returned in UnprocessedItems);
+ * - UnprocessedItems and retryable errors (throttling, 5xx, network) are retried with exponential backoff and
+ *   full jitter, at most `retry.maxAttempts` attempts per batch; then the remaining entries are reported failed
+ *   and `failure` is set, so the caller stops;
+ * - a batch DynamoDB refuses as invalid (ValidationException) is retried item by item, so one bad item is
+ *   rejected with DynamoDB's message and the others still load;
+ * - two entries with the same key are never in one call, and never in flight at the same time (see `supersede`),
+ *   so a later row always lands after an earlier one with the same key.
+ */
+import { BatchWriteItemCommand, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
+import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryable, RetryPolicy, sleep as realSleep } from './retry';
+import type { Item } from './validator';
+
+export const MAX_BATCH_SIZE = 25;
+export const DEFAULT_CONCURRENCY = 8;
+
+/** One row on its way to DynamoDB. */
+export interface WriteEntry {
+  readonly line: number;
+  readonly key: string;
+  readonly item: Item;
+  readonly values: readonly string[];
+  /** Set when a later row with the same key arrived while this one was in flight. */
+  supersededBy?: number;
+}
+
+export type FailureKind = 'retries-exhausted' | 'fatal' | 'time-budget';
+
+/** Why writing stopped. */
+export class WriteFailure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WriteFailure';
+  }
+}
+
+export interface BatchWriterOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Attribute name of the partition key (to match UnprocessedItems to entries). */
+  readonly keyAttribute: string;
+  /** BatchWriteItem calls in flight at once. @default 8 */
+  readonly concurrency?: number;
+  readonly retry?: RetryPolicy;
+  /** DynamoDB accepted the entry. */
+  readonly onAccepted: (entry: WriteEntry) => void;
+  /** The entry will not be written: DynamoDB refused it, or writing stopped (see `failure`). */
+  readonly onFailed: (entry: WriteEntry, reason: string) => void;
+  /** Returns true when there is no time left for another retry. @default never */
+  readonly outOfTime?: () => boolean;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export type SupersedeOutcome =
+  | { readonly state: 'queued'; readonly entry: WriteEntry }
+  | { readonly state: 'in-flight' }
+  | { readonly state: 'written' };
+
+interface InFlight {
+  readonly entry: WriteEntry;
+  readonly done: Promise<void>;
+}
+
+export class BatchWriter {
+  /** Set once writing has stopped for good; the caller must stop adding entries. */
+  failure: WriteFailure | undefined;
+  /** BatchWriteItem calls made (for metrics and tests). */
+  calls = 0;
+
+  private pending = new Map<string, WriteEntry>();
+  private readonly inFlightKeys = new Map<string, InFlight>();
+  private readonly batches = new Set<Promise<void>>();
+  private readonly concurrency: number;
+  private readonly retry: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: BatchWriterOptions) {
+    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.sleep = options.sleep ?? realSleep;
+  }
+
+  /**
+   * A later row with `key` arrived: takes the earlier entry out of the way.
+   * - `queued` (not sent yet): removed from the queue and returned, so the caller can reject it;
+   * - `in-flight`: marked `supersededBy` and its call awaited, so the later row is sent only after it; its
+   *   onAccepted/onFailed callback has run (and seen `supersededBy`) when this resolves;
+   * - `written`: nothing of it is held here any more (the caller knows whether it was accepted).
+   */
+  async supersede(key: string, byLine: number): Promise<SupersedeOutcome> {
+    const queued = this.pending.get(key);
+    if (queued) {
+      this.pending.delete(key);
+      return { state: 'queued', entry: queued };
+    }
+    const inFlight = this.inFlightKeys.get(key);
+    if (inFlight) {
+      inFlight.entry.supersededBy = byLine;
+      await inFlight.done;
+      return { state: 'in-flight' };
+    }
+    return { state: 'written' };
+  }
+
+  /**
+   * Queues an entry; sends a batch when 25 are queued, waiting while `concurrency` calls are in flight.
+   * After a failure entries are only queued (the caller drains and rejects them).
+   */
+  async add(entry: WriteEntry): Promise<void> {
+    this.pending.set(entry.key, entry);
+    if (this.failure) return;
+    if (this.pending.size >= MAX_BATCH_SIZE) await this.dispatch();
+  }
+
+  /** Sends what is queued and waits for every call in flight to settle. */
+  async flush(): Promise<void> {
+    if (this.pending.size > 0) await this.dispatch();
+    while (this.batches.size > 0) await Promise.all([...this.batches]);
+  }
+
+  /** Drops the queued entries without sending them and returns them (used when stopping). */
+  drain(): WriteEntry[] {
+    const entries = [...this.pending.values()];
+    this.pending = new Map();
+    return entries;
+  }
+
+  /** Waits for the calls in flight, sending nothing new. */
+  async settle(): Promise<void> {
+    while (this.batches.size > 0) await Promise.all([...this.batches]);
+  }
+
+  private async dispatch(): Promise<void> {
+    while (this.batches.size >= this.concurrency) await Promise.race(this.batches);
+    if (this.failure) return; // the queued entries are drained by the caller
+    const entries = [...this.pending.values()];
+    this.pending = new Map();
+    const batch = this.writeBatch(entries).finally(() => {
+      this.batches.delete(batch);
+      for (const entry of entries) {
+        if (this.inFlightKeys.get(entry.key)?.entry === entry) this.inFlightKeys.delete(entry.key);
+      }
+    });
+    this.batches.add(batch);
+    for (const entry of entries) this.inFlightKeys.set(entry.key, { entry, done: batch });
+  }
+
+  private async writeBatch(entries: WriteEntry[]): Promise<void> {
+    const { client, tableName, keyAttribute } = this.options;
+    let remaining = entries;
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
+      if (attempt > 1) {
+        if (this.options.outOfTime?.()) {
+          this.fail(remaining, new WriteFailure('time-budget', 'not processed: time budget exhausted'));
+          return;
+        }
+        await this.sleep(backoffDelay(attempt - 1, this.retry, this.options.random));
+      }
+      if (this.failure?.kind === 'fatal') {
+        this.fail(remaining, this.failure);
+        return;
+      }
+      let unprocessed: WriteRequest[];
+      try {
+        this.calls++;
+        const response = await client.send(
+          new BatchWriteItemCommand({
+            RequestItems: { [tableName]: remaining.map((e) => ({ PutRequest: { Item: e.item } })) },
+          }),
+        );
+        unprocessed = response.UnprocessedItems?.[tableName] ?? [];
+      } catch (err) {
+        const name = (err as Error).name;
+        if (name === 'ValidationException') {
+          await this.isolate(remaining, (err as Error).message);
+          return;
+        }
+        if (isRetryable(err)) {
+          lastProblem = `${name}: ${(err as Error).message}`;
+          continue;
+        }
+        this.fail(
+          remaining,
+          new WriteFailure('fatal', `not written: DynamoDB error ${name}: ${(err as Error).message}`),
+        );
+        return;
+      }
+      if (unprocessed.length === 0) {
+        for (const entry of remaining) this.options.onAccepted(entry);
+        return;
+      }
+      const unprocessedKeys = new Set(unprocessed.map((r) => r.PutRequest?.Item?.[keyAttribute]?.S));
+      const stillPending: WriteEntry[] = [];
+      for (const entry of remaining) {
+        if (unprocessedKeys.has(entry.key)) stillPending.push(entry);
+        else this.options.onAccepted(entry);
+      }
+      remaining = stillPending;
+      lastProblem = `${remaining.length} item(s) returned as UnprocessedItems`;
+    }
+    this.fail(
+      remaining,
+      new WriteFailure(
+        'retries-exhausted',
+        `not written: DynamoDB retries exhausted after ${this.retry.maxAttempts} attempts (${lastProblem})`,
+      ),
+    );
+  }
+
+  /** Writes the entries one per call, so an invalid item is refused alone. */
+  private async isolate(entries: WriteEntry[], message: string): Promise<void> {
+    if (entries.length === 1) {
+      this.options.onFailed(entries[0], `DynamoDB refused the item: ${message}`);
+      return;
+    }
+    for (const entry of entries) await this.writeBatch([entry]);
+  }
+
+  private fail(entries: WriteEntry[], failure: WriteFailure): void {
+    if (!this.failure || (this.failure.kind === 'time-budget' && failure.kind !== 'time-budget'))
+      this.failure = failure;
+    for (const entry of entries) this.options.onFailed(entry, failure.message);
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Imports one S3 object: stream → rows → validation → duplicate resolution → batched writes → report.
+ *
+ * Duplicate keys ("the later row wins"), in one streaming pass with bounded memory:
+ * - KeyIndex remembers, per distinct key, the line of the last accepted row (see key-index.ts for its size).
+ * - When row L2 repeats the key of row L1, L1 is rejected with "superseded by line L2":
+ *   - L1 still queued (not sent): it is dropped from the queue, so two rows with the same key never share a
+ *     BatchWriteItem call;
+ *   - L1 in flight: L1 is marked superseded and the reader waits for its call to settle before queuing L2, so
+ *     L2's put always lands after L1's; when L1's call settles it is counted rejected, not written;
+ *   - L1 already written: its `written` count moves to `rejected`; L2's put overwrites it.
+ *   So rowsWritten counts exactly the rows DynamoDB accepted and that are still the final version of their key.
+ *   If L2 itself then fails to write (retries exhausted), both rows end rejected while the table holds L1: the
+ *   report is PARTIAL and the invocation fails, and the retry (puts are idempotent) loads L2.
+ * - Rows refused by validation never enter the index, so an invalid later row does not displace a valid one.
+ *
+ * Accounting: see report.ts. Rows stopped by the time budget or a write failure are rejected with a
+ * "not processed"/"not written" reason; rows after `stoppedAtLine` are not read.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BatchWriter, WriteEntry, WriteFailure } from './batch-writer';
+import type { EngineConfig } from './config';
+import { readCsv } from './csv-reader';
+import type { ObjectRef } from './events';
+import { KeyIndex } from './key-index';
+import { errorFields, Logger } from './log';
+import { RejectedRowsWriter } from './rejected-rows';
+import { decideStatus, ImportReport, rejectedRowsKeyFor, reportKeyFor, RowError, Tally } from './report';
+import type { RetryPolicy } from './retry';
+import { FileFormatError, ReadAbortedError, RowReader, SourceRow } from './source';
+import { HeaderError, RowValidator } from './validator';
+
+export type FileFormat = 'csv' | 'xlsx';
+
+export interface ImportDeps {
+  readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
+  readonly config: EngineConfig;
+  readonly logger: Logger;
+  /** Milliseconds left in the invocation (Lambda `context.getRemainingTimeInMillis`). */
+  readonly remainingMs: () => number;
+  /** Overrides for tests: retry policy, sleep and jitter source of the batch writer. */
+  readonly retry?: RetryPolicy;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  /** Overrides the time reserve (ms) kept for finishing cleanly. @default 10% of the time left, 1–30 s */
+  readonly reserveMs?: number;
+}
+
+export interface ImportOutcome {
+  readonly report: ImportReport;
+  /** Set when the invocation must fail after the report was written (write retries exhausted, S3/DynamoDB
+   * errors), so Lambda's retry / dead-letter path takes over. */
+  readonly failure?: Error;
+}
+
+/** The file format for a key, from its extension (case-insensitive). */
+export function formatOf(key: string): FileFormat | undefined {
+  const lower = key.toLowerCase();
+  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.xlsx')) return 'xlsx';
+  return undefined;
+}
+
+/**
+ * Loads the XLSX reader on first use. In the bundle, `./xlsx-reader` is marked external and resolves to the
+ * separately bundled assets/inventory-handler/xlsx-reader.js, so CSV imports never load exceljs; under
+ * ts-jest/tsx it resolves to xlsx-reader.ts.
+ */
+export function loadXlsxReader(): RowReader {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load, see above
+  const xlsx = require('./xlsx-reader') as { readXlsx: RowReader };
+  return xlsx.readXlsx;
+}
+
+function isBlank(row: SourceRow): boolean {
+  return row.problem === undefined && row.values.every((v) => v.trim() === '');
+}
+
+function errorName(err: unknown): string {
+  return (err as { name?: string }).name ?? 'Error';
+}
+
+const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchVersion']);
+
+/** Imports one object and writes its report. Never throws for bad input; see `ImportOutcome.failure`. */
+export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<ImportOutcome> {
+  const { s3, config, logger } = deps;
+  const startedAt = new Date();
+  const initialRemaining = deps.remainingMs();
+  const reserveMs = deps.reserveMs ?? Math.min(30_000, Math.max(1_000, initialRemaining * 0.1));
+  const outOfTime = (): boolean => deps.remainingMs() < reserveMs;
+  const outOfTimeHard = (): boolean => deps.remainingMs() < reserveMs / 2;
+
+  const reportKey = reportKeyFor(config.reportPrefix, ref.key);
+  const rejectedKey = rejectedRowsKeyFor(config.reportPrefix, ref.key);
+  const tally = new Tally();
+  const rejected = new RejectedRowsWriter(s3, ref.bucket, rejectedKey);
+  const format = formatOf(ref.key);
+
+  let fileError: string | undefined;
+  let stop: { line: number; reason: string } | undefined;
+  let failure: Error | undefined;
+
+  const reject = (
+    line: number,
+    reason: string,
+    sku: string | undefined,
+    values: readonly string[],
+    wasWritten = false,
+  ) => {
+    const error: RowError = sku === undefined ? { line, reason } : { line, reason, sku };
+    tally.rejected(error, wasWritten);
+    rejected.add(line, reason, values);
+  };
+
+  if (!format) {
+    const dot = ref.key.lastIndexOf('.');
+    const ext = dot > ref.key.lastIndexOf('/') ? ref.key.slice(dot) : '(none)';
+    fileError = `unsupported file type ${ext}: upload a .csv (UTF-8) or .xlsx file`;
+  } else {
+    let body: (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+    try {
+      const response = await s3.send(
+        new GetObjectCommand({
+          Bucket: ref.bucket,
+          Key: ref.key,
+          VersionId: ref.versionId,
+          IfMatch: ref.versionId === undefined && ref.etag ? `"${ref.etag}"` : undefined,
+        }),
+      );
+      body = response.Body as unknown as AsyncIterable<Uint8Array> & { destroy?: () => void };
+    } catch (err) {
+      const name = errorName(err);
+      if (NOT_FOUND.has(name)) {
+        fileError = 'the object no longer exists (it was deleted or replaced before the import could read it)';
+      } else if (name === 'PreconditionFailed') {
+        fileError =
+          'the object was replaced by a newer upload before the import could read it; the newer upload is imported on its own';
+      } else {
+        fileError = `the object could not be read: ${name}: ${(err as Error).message}`;
+        failure = err as Error;
+      }
+    }
+    if (body) {
+      const keys = new KeyIndex();
+      const writer = new BatchWriter({
+        client: deps.dynamodb,
+        tableName: config.tableName,
+        keyAttribute: config.schema.key,
+        concurrency: config.writeConcurrency,
+        retry: deps.retry,
+        sleep: deps.sleep,
+        random: deps.random,
+        outOfTime: outOfTimeHard,
+        onAccepted: (entry) => {
+          if (entry.supersededBy !== undefined) {
+            reject(
+              entry.line,
+              `duplicate ${config.schema.key}: superseded by line ${entry.supersededBy}`,
+              entry.key,
+              entry.values,
+            );
+          } else {
+            tally.written();
+          }
+        },
+        onFailed: (entry, reason) => {
+          if (keys.get(entry.key) === entry.line) keys.set(entry.key, 0);
+          reject(entry.line, reason, entry.key, entry.values);
+        },
+      });
+      try {
+        const reader = format === 'csv' ? readCsv(body) : loadXlsxReader()(body);
+        let validator: RowValidator | undefined;
+        for await (const row of reader) {
+          if (isBlank(row)) continue;
+          if (!validator) {
+            validator = new RowValidator(row.values, config.schema);
+            rejected.setHeader(validator.header);
+            continue;
+          }
+          if (writer.failure) {
+            stop = { line: row.line, reason: writer.failure.message };
+            break;
+          }
+          if (outOfTime()) {
+            stop = { line: row.line, reason: 'not processed: time budget exhausted' };
+            break;
+          }
+          tally.read();
+          await processRow(row, validator);
+          await rejected.flushIfFull();
+        }
+        if (!validator) fileError = 'the file is empty (no header row)';
+      } catch (err) {
+        if (err instanceof FileFormatError || err instanceof HeaderError) {
+          fileError = err.message;
+        } else if (err instanceof ReadAbortedError) {
+          tally.read();
+          reject(err.line, err.message, undefined, []);
+          stop = { line: err.line + 1, reason: err.message };
+        } else {
+          const message = `reading the object failed: ${errorName(err)}: ${(err as Error).message}`;
+          failure = new WriteFailure('fatal', message);
+          stop = { line: 0, reason: message };
+        }
+      } finally {
+        body.destroy?.();
+      }
+      // Finish the writes: queued rows are sent unless writing already failed.
+      if (writer.failure || failure) {
+        const reason = writer.failure?.message ?? failure?.message ?? '';
+        for (const entry of writer.drain()) {
+          reject(entry.line, `not processed: import stopped (${reason})`, entry.key, entry.values);
+        }
+        await writer.settle();
+      } else {
+        await writer.flush();
+      }
+      if (writer.failure && writer.failure.kind !== 'time-budget') failure = failure ?? writer.failure;
+      if (writer.failure?.kind === 'time-budget' && !stop) {
+        stop = { line: 0, reason: writer.failure.message };
+      }
+      logger.debug('writes finished', { calls: writer.calls, distinctKeys: keys.size, keyIndexBytes: keys.byteLength });
+
+      async function processRow(row: SourceRow, validator: RowValidator): Promise<void> {
+        if (row.problem) {
+          reject(row.line, row.problem, validator.keyOf(row.values), row.values);
+          return;
+        }
+        const result = validator.validate(row.values);
+        if (!result.ok) {
+          reject(row.line, result.reason, result.key, row.values);
+          return;
+        }
+        const previous = keys.set(result.key, row.line);
+        if (previous !== undefined && previous !== 0) {
+          const reason = `duplicate ${config.schema.key}: superseded by line ${row.line}`;
+          const outcome = await writer.supersede(result.key, row.line);
+          if (outcome.state === 'queued') {
+            reject(outcome.entry.line, reason, result.key, outcome.entry.values);
+          } else if (outcome.state === 'written') {
+            // Written earlier and no longer held in memory: the rejected-rows CSV gets its key only.
+            reject(previous, reason, result.key, keyOnlyValues(validator, result.key), true);
+          }
+        }
+        const entry: WriteEntry = { line: row.line, key: result.key, item: result.item, values: row.values };
+        await writer.add(entry);
+      }
+    }
+  }
+
+  const complete = stop === undefined;
+  const fileLevel = fileError !== undefined;
+  const status = decideStatus(tally, complete, fileLevel);
+  const errors = tally.sortedErrors();
+  if (fileError) errors.unshift({ line: fileError.includes('header') ? 1 : 0, reason: fileError });
+  const finishedAt = new Date();
+  const report: ImportReport = {
+    status,
+    bucket: ref.bucket,
+    key: ref.key,
+    ...(ref.versionId ? { versionId: ref.versionId } : {}),
+    ...(ref.etag ? { etag: ref.etag } : {}),
+    ...(format ? { format } : {}),
+    rowsTotal: tally.rowsTotal,
+    rowsWritten: tally.rowsWritten,
+    rowsRejected: tally.rowsRejected,
+    complete,
+    ...(stop && stop.line > 0 ? { stoppedAtLine: stop.line } : {}),
+    ...(fileError ? { reason: fileError } : stop ? { reason: stop.reason } : {}),
+    errors,
+    errorsOmitted: tally.errorsOmitted,
+    reportKey,
+    rejectedRowsKey: rejectedKey,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  };
+  try {
+    await rejected.close();
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: ref.bucket,
+        Key: reportKey,
+        Body: JSON.stringify(report, null, 2),
+        ContentType: 'application/json',
+      }),
+    );
+  } catch (err) {
+    await rejected.abort();
+    logger.error('could not write the import report', { reportKey, ...errorFields(err) });
+    failure = failure ?? (err as Error);
+  }
+  return failure ? { report, failure } : { report };
+}
+
+/** A row holding only the key, for rows superseded after they were written. */
+function keyOnlyValues(validator: RowValidator, key: string): string[] {
+  return validator.header.map((name, index) => (index === validator.keyColumn ? key : name === '' ? '' : ''));
+}

@@ -1,0 +1,185 @@
+/**
+ * Header matching and row validation against the inventory schema. Produces DynamoDB items in wire format
+ * (AttributeValue maps), so no marshalling library is needed.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ColumnDefinition, DEFAULT_MAX_LENGTH, InventorySchemaDefinition, MAX_KEY_BYTES } from './schema';
+
+/** Columns the rejected-rows CSV adds; ignored on upload so a fixed rejected-rows file can be uploaded as is. */
+export const LINE_COLUMN = '_line';
+export const REASON_COLUMN = '_reason';
+const IGNORED_COLUMNS = [LINE_COLUMN, REASON_COLUMN];
+
+/** DynamoDB's item size limit (400 KB). */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+export type Item = Record<string, AttributeValue>;
+
+export type RowResult =
+  | { readonly ok: true; readonly key: string; readonly item: Item }
+  | { readonly ok: false; readonly key?: string; readonly reason: string };
+
+/** The header does not fit the schema: the file is rejected whole. */
+export class HeaderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HeaderError';
+  }
+}
+
+interface BoundColumn {
+  readonly index: number;
+  readonly attribute: string;
+  readonly column: ColumnDefinition;
+}
+
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const TRUE_WORDS = ['true', 'yes', 'y', '1'];
+const FALSE_WORDS = ['false', 'no', 'n', '0'];
+
+function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** Validates rows of one file; built from the file's header row. */
+export class RowValidator {
+  private readonly bound: BoundColumn[] = [];
+  /** Index of the key column in the header. */
+  readonly keyColumn: number;
+  /** The header cells, trimmed, for the rejected-rows CSV. */
+  readonly header: readonly string[];
+
+  constructor(
+    headerValues: readonly string[],
+    private readonly schema: InventorySchemaDefinition,
+  ) {
+    this.header = headerValues.map((h) => h.trim());
+    const byName = new Map<string, number>();
+    const duplicates: string[] = [];
+    this.header.forEach((name, index) => {
+      if (name === '') return;
+      const folded = name.toLowerCase();
+      if (byName.has(folded)) duplicates.push(name);
+      else byName.set(folded, index);
+    });
+    if (duplicates.length > 0) {
+      throw new HeaderError(
+        `the header row names column(s) more than once: ${duplicates.join(', ')}; column names are case-insensitive, rename or remove the duplicates`,
+      );
+    }
+    const missing = schema.columns.filter((c) => c.required && !byName.has(c.name.toLowerCase())).map((c) => c.name);
+    if (missing.length > 0) {
+      throw new HeaderError(
+        `the header row is missing required column(s): ${missing.join(', ')} (found: ${this.header.filter((h) => h).join(', ') || 'nothing'})`,
+      );
+    }
+    const known = new Set(schema.columns.map((c) => c.name.toLowerCase()));
+    for (const column of schema.columns) {
+      const index = byName.get(column.name.toLowerCase());
+      if (index !== undefined) this.bound.push({ index, attribute: column.name, column });
+    }
+    if (schema.extraColumns !== 'ignore') {
+      this.header.forEach((name, index) => {
+        const folded = name.toLowerCase();
+        if (name !== '' && !known.has(folded) && !IGNORED_COLUMNS.includes(folded)) {
+          this.bound.push({ index, attribute: name, column: { name, type: 'string' } });
+        }
+      });
+    }
+    this.keyColumn = byName.get(schema.key.toLowerCase()) as number;
+  }
+
+  /** The trimmed key cell of a row, if any (for error reports of rows that fail for other reasons). */
+  keyOf(values: readonly string[]): string | undefined {
+    const key = values[this.keyColumn]?.trim();
+    return key ? key : undefined;
+  }
+
+  /** Validates one row and builds its item. */
+  validate(values: readonly string[]): RowResult {
+    const key = this.keyOf(values);
+    if (values.length > this.header.length && values.slice(this.header.length).some((v) => v.trim() !== '')) {
+      return {
+        ok: false,
+        key,
+        reason: `the row has ${values.length} values but the header has ${this.header.length} columns`,
+      };
+    }
+    const item: Item = {};
+    let size = 0;
+    for (const { index, attribute, column } of this.bound) {
+      const raw = (values[index] ?? '').trim();
+      if (raw === '') {
+        if (column.required) return { ok: false, key, reason: `${attribute} is required but empty` };
+        continue;
+      }
+      const converted = this.convert(raw, attribute, column);
+      if (typeof converted === 'string') return { ok: false, key, reason: converted };
+      item[attribute] = converted;
+      size +=
+        utf8Bytes(attribute) +
+        (converted.S !== undefined ? utf8Bytes(converted.S) : converted.N ? converted.N.length : 1);
+    }
+    if (key !== undefined && utf8Bytes(key) > MAX_KEY_BYTES) {
+      return {
+        ok: false,
+        key: key.slice(0, 64),
+        reason: `${this.schema.key} is longer than DynamoDB's ${MAX_KEY_BYTES}-byte key limit`,
+      };
+    }
+    if (size > MAX_ITEM_BYTES) {
+      return {
+        ok: false,
+        key,
+        reason: `the item is ${size} bytes, over DynamoDB's ${MAX_ITEM_BYTES}-byte (400 KB) item limit`,
+      };
+    }
+    return { ok: true, key: key as string, item };
+  }
+
+  private convert(raw: string, attribute: string, column: ColumnDefinition): AttributeValue | string {
+    switch (column.type) {
+      case 'string': {
+        const max = column.maxLength ?? DEFAULT_MAX_LENGTH;
+        if (raw.length > max) return `${attribute} is ${raw.length} characters long; the maximum is ${max}`;
+        return { S: raw };
+      }
+      case 'integer': {
+        if (!INTEGER.test(raw)) return `${attribute} must be a whole number; received '${preview(raw)}'`;
+        const value = BigInt(raw);
+        const range = checkRange(Number(value), attribute, column);
+        return range ?? { N: value.toString() };
+      }
+      case 'number': {
+        if (!DECIMAL.test(raw)) return `${attribute} must be a number; received '${preview(raw)}'`;
+        const value = Number(raw);
+        if (!Number.isFinite(value)) return `${attribute} is out of range; received '${preview(raw)}'`;
+        const plain = raw.replace(/^\+/, '');
+        return checkRange(value, attribute, column) ?? { N: /^-?\d+(\.\d+)?$/.test(plain) ? plain : String(value) };
+      }
+      case 'boolean': {
+        const folded = raw.toLowerCase();
+        if (TRUE_WORDS.includes(folded)) return { BOOL: true };
+        if (FALSE_WORDS.includes(folded)) return { BOOL: false };
+        return `${attribute} must be true or false; received '${preview(raw)}'`;
+      }
+    }
+  }
+}
+
+function checkRange(value: number, attribute: string, column: ColumnDefinition): string | undefined {
+  if (column.min !== undefined && value < column.min) {
+    return column.min === 0
+      ? `${attribute} must not be negative; received ${value}`
+      : `${attribute} must be at least ${column.min}; received ${value}`;
+  }
+  if (column.max !== undefined && value > column.max)
+    return `${attribute} must be at most ${column.max}; received ${value}`;
+  return undefined;
+}
+
+/** Shortens a value for an error message. */
+export function preview(value: string, max = 40): string {
+  return value.length > max ? `${value.slice(0, max)}…` : value;
+}

@@ -147,13 +147,11 @@ describe('verifyWebFleet', () => {
 
   test('fails when EC2 denies access, without retrying', async () => {
     server = await startServer(alternatingFleet('i-0000000000000001', 'i-0000000000000002'));
-    ec2
-      .on(DescribeInstancesCommand)
-      .rejects(
-        Object.assign(new Error('You are not authorized to perform this operation.'), {
-          name: 'UnauthorizedOperation',
-        }),
-      );
+    ec2.on(DescribeInstancesCommand).rejects(
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+      }),
+    );
     const ctx = testContext({ settings: { requests: 2 } });
     const results = await verifyWebFleet(ctx, { LoadBalancerUrl: server.url, AutoScalingGroupName: 'web-asg' });
     expect(byId(results)['instances-running']).toMatchObject({

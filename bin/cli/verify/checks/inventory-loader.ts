@@ -205,7 +205,7 @@ async function smokeImport(ctx: VerifyContext, outputs: StackOutputs): Promise<C
           problems.push(`${row.sku} missing`);
         } else if (Item.quantity?.N !== String(row.quantity)) {
           problems.push(
-            `${row.sku} has quantity ${Item.quantity?.N ?? Item.quantity?.S ?? 'unset'}, expected ${row.quantity}`,
+            `${row.sku} has quantity ${JSON.stringify(Item.quantity ?? null)}, expected {"N":"${row.quantity}"}`,
           );
         } else {
           found.push(row.sku);

@@ -1,0 +1,175 @@
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  GetFunctionConfigurationCommand,
+  GetFunctionEventInvokeConfigCommand,
+  LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createAwsClients } from '../../bin/cli/verify/aws';
+import { smokeKeys, verifyInventoryLoader } from '../../bin/cli/verify/checks/inventory-loader';
+import { createBucket, createTable, EMULATOR_CREDENTIALS, Emulators, startEmulators } from '../support/emulators';
+import { INVENTORY } from './support/fixtures';
+import { fakeClock, testContext } from './support/helpers';
+
+// The smoke import against real S3 (s3rver) and DynamoDB (dynalite) on loopback. The deployed function is
+// stood in for by `fakeImport`, triggered by s3rver's object-created event like the real S3 trigger; Lambda's
+// configuration API is mocked (there is no Lambda emulator).
+const lambda = mockClient(LambdaClient);
+
+interface S3Event {
+  Records?: { eventName?: string; s3: { bucket: { name: string }; object: { key: string } } }[];
+}
+
+describe('InventoryLoader smoke import on s3rver + dynalite', () => {
+  let emulators: Emulators;
+  /** How the stand-in import treats each CSV row; returns false to reject the row. */
+  let acceptRow: (sku: string) => boolean;
+  let imports: Promise<void>[];
+
+  beforeAll(async () => {
+    emulators = await startEmulators();
+    await createBucket(emulators.s3, INVENTORY.BucketName);
+    await createTable(emulators.dynamodb, INVENTORY.TableName, 'sku');
+    emulators.s3rver.onEvent((event) => {
+      for (const record of (event as S3Event).Records ?? []) {
+        const key = record.s3.object.key;
+        if (record.eventName?.startsWith('ObjectCreated') && key.startsWith(INVENTORY.UploadPrefix)) {
+          imports.push(fakeImport(key));
+        }
+      }
+    });
+  });
+
+  afterAll(async () => {
+    await emulators?.stop();
+  });
+
+  beforeEach(() => {
+    acceptRow = () => true;
+    imports = [];
+    lambda.reset();
+    lambda.on(GetFunctionConfigurationCommand).resolves({
+      State: 'Active',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      DeadLetterConfig: { TargetArn: 'arn:aws:sqs:us-east-1:111111111111:dlq' },
+    });
+    lambda
+      .on(GetFunctionEventInvokeConfigCommand)
+      .rejects(Object.assign(new Error('none'), { name: 'ResourceNotFoundException' }));
+  });
+
+  /** What the deployed import engine does for an upload: load the rows, write the report next to it. */
+  async function fakeImport(key: string): Promise<void> {
+    const object = await emulators.s3.send(new GetObjectCommand({ Bucket: INVENTORY.BucketName, Key: key }));
+    const [, ...rows] = ((await object.Body?.transformToString()) ?? '').trim().split('\n');
+    let written = 0;
+    const errors: { line: number; reason: string }[] = [];
+    for (const [index, row] of rows.entries()) {
+      const [sku, name, quantity] = row.split(',');
+      if (!acceptRow(sku)) {
+        errors.push({ line: index + 2, reason: 'rejected by test' });
+        continue;
+      }
+      await emulators.dynamodb.send(
+        new PutItemCommand({
+          TableName: INVENTORY.TableName,
+          Item: { sku: { S: sku }, name: { S: name }, quantity: { N: quantity } },
+        }),
+      );
+      written += 1;
+    }
+    const report = {
+      status: errors.length ? 'PARTIAL' : 'SUCCEEDED',
+      rowsTotal: rows.length,
+      rowsWritten: written,
+      rowsRejected: errors.length,
+      errors,
+    };
+    await emulators.s3.send(
+      new PutObjectCommand({
+        Bucket: INVENTORY.BucketName,
+        Key: `${INVENTORY.ReportPrefix}${key}.json`,
+        Body: JSON.stringify(report),
+      }),
+    );
+  }
+
+  function context(runId: string, write = true) {
+    const common = { credentials: EMULATOR_CREDENTIALS };
+    return testContext({
+      clients: createAwsClients('us-east-1', {
+        s3: { ...common, endpoint: emulators.s3Endpoint, forcePathStyle: true },
+        dynamodb: { ...common, endpoint: emulators.dynamodbEndpoint },
+      }),
+      // While the verifier waits for the report, let the triggered import finish (no real sleeping).
+      clock: fakeClock(async () => {
+        await Promise.all(imports);
+      }),
+      settings: { runId, write },
+    });
+  }
+
+  async function bucketKeys(): Promise<string[]> {
+    const listing = await emulators.s3.send(new ListObjectsV2Command({ Bucket: INVENTORY.BucketName }));
+    return (listing.Contents ?? []).map((o) => o.Key ?? '');
+  }
+
+  async function itemExists(sku: string): Promise<boolean> {
+    const { Item } = await emulators.dynamodb.send(
+      new GetItemCommand({ TableName: INVENTORY.TableName, Key: { sku: { S: sku } }, ConsistentRead: true }),
+    );
+    return Item !== undefined;
+  }
+
+  test('passes end to end and leaves no test data behind', async () => {
+    // WHEN
+    const results = await verifyInventoryLoader(context('ok'), INVENTORY);
+    // THEN
+    expect(results.map((r) => [r.id, r.status])).toEqual([
+      ['function-active', 'pass'],
+      ['function-runtime', 'pass'],
+      ['function-architecture', 'pass'],
+      ['function-failure-destination', 'pass'],
+      ['smoke-upload', 'pass'],
+      ['smoke-report', 'pass'],
+      ['smoke-items', 'pass'],
+      ['smoke-cleanup', 'pass'],
+    ]);
+    expect(results[6].evidence).toBe('found cdk-verify-ok-1, cdk-verify-ok-2, cdk-verify-ok-3');
+    expect(imports).toHaveLength(1);
+    expect(await bucketKeys()).toEqual([]);
+    expect(await itemExists('cdk-verify-ok-1')).toBe(false);
+    expect(await itemExists('cdk-verify-ok-3')).toBe(false);
+  });
+
+  test('fails when the import rejects a row, and still cleans up', async () => {
+    // GIVEN an import that rejects the second row
+    acceptRow = (sku) => !sku.endsWith('-2');
+    const { reportKey } = smokeKeys(INVENTORY, 'partial');
+    // WHEN
+    const results = await verifyInventoryLoader(context('partial'), INVENTORY);
+    // THEN
+    const checks = Object.fromEntries(results.map((r) => [r.id, r]));
+    expect(checks['smoke-report']).toMatchObject({
+      status: 'fail',
+      evidence: expect.stringMatching(
+        new RegExp(
+          `^s3://inventory-bucket/${reportKey.replace(/\./g, '\\.')} after .*: status PARTIAL, rowsTotal 3, rowsWritten 2, rowsRejected 1; errors: line 3: rejected by test$`,
+        ),
+      ),
+    });
+    expect(checks['smoke-items']).toMatchObject({ status: 'fail', evidence: 'cdk-verify-partial-2 missing' });
+    expect(checks['smoke-cleanup'].status).toBe('pass');
+    expect(await bucketKeys()).toEqual([]);
+    expect(await itemExists('cdk-verify-partial-1')).toBe(false);
+  });
+
+  test('--no-write writes nothing', async () => {
+    const results = await verifyInventoryLoader(context('nowrite', false), INVENTORY);
+    expect(results.at(-1)).toMatchObject({ id: 'smoke-import', status: 'skip' });
+    expect(imports).toHaveLength(0);
+    expect(await bucketKeys()).toEqual([]);
+  });
+});

@@ -1,0 +1,316 @@
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  FunctionConfiguration,
+  GetFunctionConfigurationCommand,
+  GetFunctionEventInvokeConfigCommand,
+  LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { smokeCsv, smokeKeys, verifyInventoryLoader } from '../../bin/cli/verify/checks/inventory-loader';
+import type { CheckResult } from '../../bin/cli/verify/result';
+import { INVENTORY } from './support/fixtures';
+import { testContext } from './support/helpers';
+
+const lambda = mockClient(LambdaClient);
+const s3 = mockClient(S3Client);
+const ddb = mockClient(DynamoDBClient);
+
+const FUNCTION_OK: FunctionConfiguration = {
+  FunctionName: 'inventory-fn',
+  State: 'Active',
+  LastUpdateStatus: 'Successful',
+  Runtime: 'nodejs22.x',
+  Architectures: ['arm64'],
+  DeadLetterConfig: { TargetArn: 'arn:aws:sqs:us-east-1:111111111111:inventory-dlq' },
+};
+
+const notFound = (name: string, message = 'not found') => Object.assign(new Error(message), { name });
+/** The part of an S3 GetObject body stream the verifier uses. */
+const body = (text: string) => ({ transformToString: async () => text }) as never;
+const REPORT_OK = { status: 'SUCCEEDED', rowsTotal: 3, rowsWritten: 3, rowsRejected: 0, errors: [] };
+const { uploadKey, reportKey } = smokeKeys(INVENTORY, 'test-run');
+const SKUS = ['cdk-verify-test-run-1', 'cdk-verify-test-run-2', 'cdk-verify-test-run-3'];
+
+/** Item as the import engine stores it (quantity as a number). */
+const storedItem = (n: number) => ({ sku: { S: `cdk-verify-test-run-${n}` }, quantity: { N: String(n) } });
+
+function givenHealthyFunction(config: FunctionConfiguration = FUNCTION_OK): void {
+  lambda.on(GetFunctionConfigurationCommand, { FunctionName: 'inventory-fn' }).resolves(config);
+  lambda
+    .on(GetFunctionEventInvokeConfigCommand)
+    .rejects(notFound('ResourceNotFoundException', 'The function does not have an event invoke config'));
+}
+
+/** S3 and DynamoDB behaving like a working import: the report appears after two polls, items exist. */
+function givenWorkingImport(report: object = REPORT_OK): void {
+  s3.on(PutObjectCommand).resolves({});
+  s3.on(GetObjectCommand)
+    .rejectsOnce(notFound('NoSuchKey'))
+    .rejectsOnce(notFound('NoSuchKey'))
+    .callsFake(() => ({ Body: body(JSON.stringify(report)) }));
+  s3.on(DeleteObjectCommand).resolves({});
+  ddb.on(GetItemCommand).callsFake((input: { Key: { sku: { S: string } } }) => ({
+    Item: storedItem(Number(input.Key.sku.S.slice(-1))),
+  }));
+  ddb.on(DeleteItemCommand).resolves({});
+}
+
+const byId = (results: CheckResult[]): Record<string, CheckResult> => Object.fromEntries(results.map((r) => [r.id, r]));
+
+beforeEach(() => {
+  lambda.reset();
+  s3.reset();
+  ddb.reset();
+});
+
+describe('InventoryLoader function checks', () => {
+  const noWrite = () => testContext({ settings: { write: false } });
+
+  test('pass for an Active nodejs22.x arm64 function with a dead-letter queue', async () => {
+    // GIVEN
+    givenHealthyFunction();
+    // WHEN
+    const results = await verifyInventoryLoader(noWrite(), INVENTORY);
+    // THEN
+    expect(results).toEqual([
+      {
+        id: 'function-active',
+        status: 'pass',
+        title: 'function inventory-fn is Active',
+        evidence: 'State Active, LastUpdateStatus Successful',
+      },
+      {
+        id: 'function-runtime',
+        status: 'pass',
+        title: 'runtime is nodejs22.x or nodejs24.x',
+        evidence: 'Runtime nodejs22.x',
+      },
+      { id: 'function-architecture', status: 'pass', title: 'architecture is arm64', evidence: 'Architectures arm64' },
+      {
+        id: 'function-failure-destination',
+        status: 'pass',
+        title: 'failed asynchronous invocations go to a dead-letter queue or on-failure destination',
+        evidence: 'DeadLetterConfig arn:aws:sqs:us-east-1:111111111111:inventory-dlq',
+      },
+      { id: 'smoke-import', status: 'skip', title: 'smoke import of a three-row CSV', evidence: 'skipped: --no-write' },
+    ]);
+    expect(s3.calls()).toHaveLength(0);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  test('pass with an on-failure destination instead of a dead-letter queue', async () => {
+    lambda.on(GetFunctionConfigurationCommand).resolves({ ...FUNCTION_OK, DeadLetterConfig: undefined });
+    lambda.on(GetFunctionEventInvokeConfigCommand).resolves({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:111111111111:failures' } },
+    });
+    const checks = byId(await verifyInventoryLoader(noWrite(), INVENTORY));
+    expect(checks['function-failure-destination']).toMatchObject({
+      status: 'pass',
+      evidence:
+        'OnFailure arn:aws:sqs:us-east-1:111111111111:failures; MaximumRetryAttempts 2, MaximumEventAgeInSeconds 3600',
+    });
+  });
+
+  test('waits while the function is Pending', async () => {
+    lambda
+      .on(GetFunctionConfigurationCommand)
+      .resolvesOnce({ ...FUNCTION_OK, State: 'Pending' })
+      .resolves(FUNCTION_OK);
+    lambda.on(GetFunctionEventInvokeConfigCommand).rejects(notFound('ResourceNotFoundException'));
+    const ctx = noWrite();
+    const checks = byId(await verifyInventoryLoader(ctx, INVENTORY));
+    expect(checks['function-active'].status).toBe('pass');
+    expect(ctx.clock.sleeps).toEqual([1000]);
+  });
+
+  test('fails when the function is Failed', async () => {
+    givenHealthyFunction({ ...FUNCTION_OK, State: 'Failed', StateReason: 'EniLimitExceeded' });
+    const checks = byId(await verifyInventoryLoader(noWrite(), INVENTORY));
+    expect(checks['function-active']).toMatchObject({
+      status: 'fail',
+      evidence: 'State Failed (EniLimitExceeded), LastUpdateStatus Successful',
+    });
+  });
+
+  test('fails when the function does not exist', async () => {
+    lambda
+      .on(GetFunctionConfigurationCommand)
+      .rejects(notFound('ResourceNotFoundException', 'Function not found: inventory-fn'));
+    const results = await verifyInventoryLoader(noWrite(), INVENTORY);
+    expect(results[0]).toMatchObject({
+      id: 'function-active',
+      status: 'fail',
+      evidence: 'function inventory-fn: ResourceNotFoundException: Function not found: inventory-fn (not retried)',
+    });
+  });
+
+  test('fails when the runtime is not an expected one', async () => {
+    givenHealthyFunction({ ...FUNCTION_OK, Runtime: 'nodejs18.x' });
+    const checks = byId(await verifyInventoryLoader(noWrite(), INVENTORY));
+    expect(checks['function-runtime']).toMatchObject({ status: 'fail', evidence: 'Runtime nodejs18.x' });
+  });
+
+  test('accepts a configured expected runtime', async () => {
+    givenHealthyFunction({ ...FUNCTION_OK, Runtime: 'nodejs24.x' });
+    const ctx = testContext({ settings: { write: false, expectedRuntimes: ['nodejs24.x'] } });
+    const checks = byId(await verifyInventoryLoader(ctx, INVENTORY));
+    expect(checks['function-runtime']).toMatchObject({ status: 'pass', title: 'runtime is nodejs24.x' });
+  });
+
+  test('fails when the function runs on x86_64', async () => {
+    givenHealthyFunction({ ...FUNCTION_OK, Architectures: ['x86_64'] });
+    const checks = byId(await verifyInventoryLoader(noWrite(), INVENTORY));
+    expect(checks['function-architecture']).toMatchObject({ status: 'fail', evidence: 'Architectures x86_64' });
+  });
+
+  test('fails when failures have nowhere to go', async () => {
+    givenHealthyFunction({ ...FUNCTION_OK, DeadLetterConfig: undefined });
+    const checks = byId(await verifyInventoryLoader(noWrite(), INVENTORY));
+    expect(checks['function-failure-destination']).toMatchObject({
+      status: 'fail',
+      evidence: 'no DeadLetterConfig and no OnFailure destination',
+    });
+  });
+
+  test('fails with the reason when the event invoke config cannot be read', async () => {
+    lambda.on(GetFunctionConfigurationCommand).resolves({ ...FUNCTION_OK, DeadLetterConfig: undefined });
+    lambda
+      .on(GetFunctionEventInvokeConfigCommand)
+      .rejects(notFound('AccessDeniedException', 'not authorized to perform lambda:GetFunctionEventInvokeConfig'));
+    const checks = byId(await verifyInventoryLoader(noWrite(), INVENTORY));
+    expect(checks['function-failure-destination']).toMatchObject({
+      status: 'fail',
+      evidence:
+        'no DeadLetterConfig and no OnFailure destination (GetFunctionEventInvokeConfig failed: AccessDeniedException: not authorized to perform lambda:GetFunctionEventInvokeConfig)',
+    });
+  });
+});
+
+describe('InventoryLoader smoke import (fault injection; the happy path runs on emulators)', () => {
+  test('uploads three rows, waits for the report with backoff, checks the items and cleans up', async () => {
+    // GIVEN
+    givenHealthyFunction();
+    givenWorkingImport();
+    const ctx = testContext();
+    // WHEN
+    const results = await verifyInventoryLoader(ctx, INVENTORY);
+    // THEN
+    expect(results.slice(4).map((r) => [r.id, r.status])).toEqual([
+      ['smoke-upload', 'pass'],
+      ['smoke-report', 'pass'],
+      ['smoke-items', 'pass'],
+      ['smoke-cleanup', 'pass'],
+    ]);
+    const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+    expect(put).toMatchObject({ Bucket: 'inventory-bucket', Key: 'uploads/cdk-compute-patterns-verify-test-run.csv' });
+    expect(put.Body).toBe(smokeCsv('test-run'));
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+      reportKey,
+      reportKey,
+      reportKey,
+    ]);
+    expect(reportKey).toBe('reports/uploads/cdk-compute-patterns-verify-test-run.csv.json');
+    expect(ctx.clock.sleeps).toEqual([1000, 2000]);
+    expect(ddb.commandCalls(DeleteItemCommand).map((c) => c.args[0].input.Key?.sku.S)).toEqual(SKUS);
+    expect(s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input.Key)).toEqual([uploadKey, reportKey]);
+  });
+
+  test('the CSV has a header and three valid rows in the default schema', () => {
+    expect(smokeCsv('r1').split('\n')).toEqual([
+      'sku,name,quantity,price,category',
+      'cdk-verify-r1-1,verify smoke item 1,1,1.50,cdk-compute-patterns-verify',
+      'cdk-verify-r1-2,verify smoke item 2,2,1.50,cdk-compute-patterns-verify',
+      'cdk-verify-r1-3,verify smoke item 3,3,1.50,cdk-compute-patterns-verify',
+      '',
+    ]);
+  });
+
+  test('fails when the upload is denied, and still cleans up', async () => {
+    givenHealthyFunction();
+    givenWorkingImport();
+    s3.on(PutObjectCommand).rejects(notFound('AccessDenied', 'Access Denied'));
+    const results = await verifyInventoryLoader(testContext(), INVENTORY);
+    expect(results.slice(4)).toEqual([
+      {
+        id: 'smoke-upload',
+        status: 'fail',
+        title: 'upload a three-row CSV to the upload prefix',
+        evidence: `s3://inventory-bucket/${uploadKey}: AccessDenied: Access Denied`,
+      },
+      expect.objectContaining({ id: 'smoke-cleanup', status: 'pass' }),
+    ]);
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+  });
+
+  test('fails when the report never appears, checks the items anyway and cleans up', async () => {
+    // GIVEN
+    givenHealthyFunction();
+    givenWorkingImport();
+    s3.on(GetObjectCommand).rejects(notFound('NoSuchKey'));
+    ddb.on(GetItemCommand).resolves({});
+    // WHEN
+    const checks = byId(await verifyInventoryLoader(testContext({ settings: { importTimeoutMs: 20_000 } }), INVENTORY));
+    // THEN
+    expect(checks['smoke-report']).toMatchObject({
+      status: 'fail',
+      evidence: `timed out after 15s (5 attempt(s)) waiting for import report: s3://inventory-bucket/${reportKey} not written yet`,
+    });
+    expect(checks['smoke-items']).toMatchObject({
+      status: 'fail',
+      evidence: SKUS.map((s) => `${s} missing`).join('; '),
+    });
+    expect(checks['smoke-cleanup'].status).toBe('pass');
+    expect(ddb.commandCalls(DeleteItemCommand)).toHaveLength(3);
+  });
+
+  test('fails when the report says PARTIAL', async () => {
+    givenHealthyFunction();
+    givenWorkingImport({
+      status: 'PARTIAL',
+      rowsTotal: 3,
+      rowsWritten: 2,
+      rowsRejected: 1,
+      errors: [{ line: 3, reason: 'quantity must be an integer >= 0', sku: 'cdk-verify-test-run-2' }],
+    });
+    const checks = byId(await verifyInventoryLoader(testContext(), INVENTORY));
+    expect(checks['smoke-report']).toMatchObject({
+      status: 'fail',
+      evidence: `s3://inventory-bucket/${reportKey} after 3.0s: status PARTIAL, rowsTotal 3, rowsWritten 2, rowsRejected 1; errors: line 3: quantity must be an integer >= 0`,
+    });
+  });
+
+  test('fails when an item is missing or has the wrong quantity', async () => {
+    givenHealthyFunction();
+    givenWorkingImport();
+    ddb
+      .on(GetItemCommand)
+      .resolvesOnce({ Item: storedItem(1) })
+      .resolvesOnce({})
+      .resolvesOnce({ Item: { sku: { S: 'cdk-verify-test-run-3' }, quantity: { S: '3' } } });
+    const checks = byId(await verifyInventoryLoader(testContext(), INVENTORY));
+    expect(checks['smoke-items']).toMatchObject({
+      status: 'fail',
+      evidence: 'cdk-verify-test-run-2 missing; cdk-verify-test-run-3 has quantity {"S":"3"}, expected {"N":"3"}',
+    });
+    expect(ddb.commandCalls(GetItemCommand)[0].args[0].input).toEqual({
+      TableName: 'inventory-table',
+      Key: { sku: { S: 'cdk-verify-test-run-1' } },
+      ConsistentRead: true,
+    });
+  });
+
+  test('fails the cleanup check when test data cannot be deleted', async () => {
+    givenHealthyFunction();
+    givenWorkingImport();
+    ddb.on(DeleteItemCommand).rejects(notFound('AccessDeniedException', 'no dynamodb:DeleteItem'));
+    const checks = byId(await verifyInventoryLoader(testContext(), INVENTORY));
+    expect(checks['smoke-cleanup']).toMatchObject({
+      status: 'fail',
+      evidence: `could not delete: ${SKUS.map((s) => `item ${s}: AccessDeniedException: no dynamodb:DeleteItem`).join('; ')}`,
+    });
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(2);
+  });
+});

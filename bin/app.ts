@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { EksClusterStack } from '../examples/eks-cluster-stack';
 import { SharedLoggingStack } from '../examples/shared-logging-stack';
 
 /**
@@ -16,6 +17,7 @@ export function createSampleApp(props: AppProps = {}): App {
   const app = new App(props);
   const deletionProtection = String(app.node.tryGetContext('deletionProtection') ?? 'true') !== 'false';
   const logging = new SharedLoggingStack(app, 'SharedLogging');
+  new EksClusterStack(app, 'EksCluster');
   const shared = { accessLogBucket: logging.accessLogBucket, deletionProtection };
   void shared;
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

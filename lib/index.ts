@@ -8,3 +8,4 @@ export * from './common/secure-vpc';
 export * from './common/subnets';
 export * from './common/secure-load-balancer';
 export * from './common/validation';
+export * from './eks/eks-cluster';

@@ -1,0 +1,535 @@
+import { Annotations, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { acknowledge, managedPolicyFinding } from '../common/nag';
+import { SecureKey } from '../common/secure-key';
+import { SecureVpc } from '../common/secure-vpc';
+import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
+import {
+  validateCidrs,
+  validateExclusive,
+  validateIntegerInRange,
+  validateOrder,
+  validateWithin,
+} from '../common/validation';
+import {
+  validateNamespace,
+  validateNamespaceSelector,
+  validatePrincipalArn,
+  validateServiceAccount,
+} from './private/kubernetes-names';
+
+/** The newest Kubernetes version aws-cdk-lib 2.276 knows. */
+const DEFAULT_VERSION = eks.KubernetesVersion.V1_37;
+
+/** All five EKS control-plane log types. */
+const CONTROL_PLANE_LOG_TYPES = [
+  eks.ClusterLoggingTypes.API,
+  eks.ClusterLoggingTypes.AUDIT,
+  eks.ClusterLoggingTypes.AUTHENTICATOR,
+  eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+  eks.ClusterLoggingTypes.SCHEDULER,
+];
+
+/** The managed node group's AWS managed policies (AmazonEC2ContainerRegistryPullOnly is the narrowest ECR policy). */
+const NODE_POLICIES = ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryPullOnly'];
+
+/** Most selectors one Fargate profile can hold. */
+const MAX_FARGATE_SELECTORS = 5;
+
+/** Root volume size of a node, the EKS default. */
+const NODE_VOLUME_GIB = 20;
+
+/** Most nodes one managed node group can hold (EKS service quota). */
+const MAX_NODES = 450;
+
+/**
+ * Properties for an EksCluster.
+ */
+export interface EksClusterProps {
+  /**
+   * The VPC to run the cluster in.
+   * @default - a new SecureVpc
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets for the control-plane network interfaces, the worker nodes and
+   * Fargate pods. They must be private and span at least two Availability Zones.
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The Kubernetes version of the control plane.
+   * @default eks.KubernetesVersion.V1_37
+   */
+  readonly version?: eks.KubernetesVersion;
+
+  /**
+   * Use EKS Auto Mode instead of a managed node group: EKS chooses, patches and
+   * scales the nodes and runs the networking, DNS and Pod Identity components
+   * itself. The `node*` and `spotInstances` props do not apply.
+   * @default false
+   */
+  readonly autoMode?: boolean;
+
+  /**
+   * The instance types of the managed node group, all of one CPU architecture
+   * (the Amazon Linux 2023 AMI is picked to match).
+   * @default - m7i.large; with spotInstances, m7i.large, m6i.large and m5.large
+   */
+  readonly nodeInstanceTypes?: ec2.InstanceType[];
+
+  /**
+   * The fewest nodes the managed node group scales in to.
+   * @default 2
+   */
+  readonly nodeMinSize?: number;
+
+  /**
+   * The most nodes the managed node group scales out to.
+   * @default 4
+   */
+  readonly nodeMaxSize?: number;
+
+  /**
+   * How many nodes the managed node group starts with.
+   * @default - nodeMinSize
+   */
+  readonly nodeDesiredSize?: number;
+
+  /**
+   * Run the managed node group on Spot capacity. Spot nodes can be reclaimed
+   * at two minutes' notice; list several instance types so EKS can diversify.
+   * @default false
+   */
+  readonly spotInstances?: boolean;
+
+  /**
+   * Let pods reach the instance metadata service of their node (IMDSv2 hop
+   * limit 2). Off by default (hop limit 1), so pods cannot take the node's IAM
+   * role; give pods their own role with `addPodIdentity()` instead.
+   * @default false
+   */
+  readonly allowPodImdsAccess?: boolean;
+
+  /**
+   * Kubernetes namespaces (1 to 5; `*` and `?` are wildcards) whose pods run on
+   * AWS Fargate, in one Fargate profile. Add more with `addFargateProfile()`.
+   * @default - no Fargate profile
+   */
+  readonly fargateNamespaces?: string[];
+
+  /**
+   * Open the Kubernetes API endpoint to the internet from exactly these IPv4
+   * CIDR blocks (the private endpoint stays on). `0.0.0.0/0` is refused unless
+   * `allowPublicEndpointFromAnywhere` is set.
+   * @default - private endpoint only: reachable only from inside the VPC
+   */
+  readonly publicEndpointCidrs?: string[];
+
+  /**
+   * Allow `publicEndpointCidrs` to contain a `/0` block, so the Kubernetes API
+   * endpoint accepts connections from any address on the internet.
+   * @default false
+   */
+  readonly allowPublicEndpointFromAnywhere?: boolean;
+
+  /**
+   * IAM role or user ARNs that get a cluster-admin access entry
+   * (AmazonEKSClusterAdminPolicy, cluster scope).
+   * @default - none: add access entries later with `cluster.grantAccess()` or the EKS API
+   */
+  readonly adminPrincipalArns?: string[];
+
+  /**
+   * Give the principal that creates the cluster (the CloudFormation execution
+   * role) a cluster-admin access entry. Changing it replaces the cluster.
+   * @default false
+   */
+  readonly bootstrapClusterCreatorAdminPermissions?: boolean;
+}
+
+/**
+ * A production Amazon EKS cluster on `aws-eks-v2` (native CloudFormation, no
+ * kubectl Lambda): a private API endpoint by default, IAM access entries
+ * (authentication mode API), all five control-plane log types, Kubernetes
+ * secrets envelope-encrypted with a customer managed KMS key, a managed node
+ * group of Amazon Linux 2023 nodes (encrypted volumes, IMDSv2) in private
+ * subnets of two or more Availability Zones, optional Fargate profiles, and
+ * the vpc-cni, kube-proxy, coredns and eks-pod-identity-agent managed add-ons.
+ */
+export class EksCluster extends Construct {
+  /** The EKS cluster. */
+  public readonly cluster: eks.Cluster;
+
+  /** The managed node group; undefined in Auto Mode. */
+  public readonly nodegroup?: eks.Nodegroup;
+
+  /** The launch template of the managed node group (encrypted volumes, IMDSv2); undefined in Auto Mode. */
+  public readonly nodeLaunchTemplate?: ec2.LaunchTemplate;
+
+  /** The customer managed key (rotation on) that envelope-encrypts Kubernetes secrets. */
+  public readonly secretsKey: kms.IKey;
+
+  /** The VPC the cluster runs in. */
+  public readonly vpc: ec2.IVpc;
+
+  /** The managed add-ons the construct installs; empty in Auto Mode, which runs them itself. */
+  public readonly addons: eks.IAddon[] = [];
+
+  /** The Fargate profiles, in creation order. */
+  public readonly fargateProfiles: eks.FargateProfile[] = [];
+
+  /** The `aws eks update-kubeconfig` command that points kubectl at this cluster. */
+  public readonly updateKubeconfigCommand: string;
+
+  private readonly subnets: ec2.SubnetSelection;
+  private readonly autoMode: boolean;
+  private readonly podIdentities = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: EksClusterProps = {}) {
+    super(scope, id);
+    this.autoMode = props.autoMode ?? false;
+    validateAutoModeExclusions(props);
+    const endpointAccess = endpointAccessFor(props);
+    const admins = validateAdmins(props.adminPrincipalArns);
+    if (props.fargateNamespaces) validateFargateNamespaces('fargateNamespaces', props.fargateNamespaces);
+
+    this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
+    this.subnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
+    validateMultiAz(this.vpc, this.subnets, 'EksCluster subnets');
+
+    this.secretsKey = new SecureKey(this, 'SecretsKey', {
+      description: `Envelope-encrypts the Kubernetes secrets of the EKS cluster ${this.node.path}`,
+    });
+
+    this.cluster = new eks.Cluster(this, 'Cluster', {
+      version: props.version ?? DEFAULT_VERSION,
+      vpc: this.vpc,
+      vpcSubnets: [this.subnets],
+      endpointAccess,
+      clusterLogging: CONTROL_PLANE_LOG_TYPES,
+      secretsEncryptionKey: this.secretsKey,
+      bootstrapClusterCreatorAdminPermissions: props.bootstrapClusterCreatorAdminPermissions ?? false,
+      // The construct installs vpc-cni, kube-proxy and coredns as managed add-ons
+      // (EKS patches them), instead of the unmanaged copies EKS would bootstrap.
+      bootstrapSelfManagedAddons: false,
+      outputConfigCommand: false,
+      ...(this.autoMode
+        ? {
+            defaultCapacityType: eks.DefaultCapacityType.AUTOMODE,
+            compute: { nodePools: ['system', 'general-purpose'] },
+          }
+        : { defaultCapacity: 0, defaultCapacityType: eks.DefaultCapacityType.NODEGROUP }),
+    });
+    // The control plane reads and writes secrets with the key (it holds no KMS permissions otherwise).
+    this.secretsKey
+      .grant(this.cluster.role, 'kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant')
+      .applyBefore(this.cluster.node.findChild('Resource'));
+    acknowledgeManagedPolicies(this.cluster.role, this.cluster.role, 'the EKS control plane (service role)');
+    // cdk-compute-patterns' acknowledge() takes cdk-nag ids only; this is aws-cdk-lib's own template check.
+    Validations.of(this.cluster).acknowledge({
+      id: 'CloudFormation-Validate::W9009',
+      reason:
+        "EncryptionConfig.Resources: ['secrets'] is what the EKS CreateCluster API takes to envelope-encrypt Kubernetes secrets, and the Control Tower control CT.EKS.PR.2 requires it; the schema's deprecation note does not change either.",
+    });
+
+    admins.forEach((arn, i) => this.cluster.grantClusterAdmin(`ClusterAdmin${i}`, arn));
+
+    if (this.autoMode) {
+      const nodeRole = this.cluster.node.tryFindChild('ClusternodePoolRole');
+      if (nodeRole instanceof iam.Role) acknowledgeManagedPolicies(nodeRole, nodeRole, 'EKS Auto Mode nodes');
+    } else {
+      const nodes = this.addManagedNodegroup(props);
+      this.nodegroup = nodes.nodegroup;
+      this.nodeLaunchTemplate = nodes.launchTemplate;
+    }
+
+    if (props.fargateNamespaces) this.addFargateProfile('Default', props.fargateNamespaces);
+
+    this.updateKubeconfigCommand = `aws eks update-kubeconfig --name ${this.cluster.clusterName} --region ${Stack.of(this).region}`;
+  }
+
+  /**
+   * Runs the pods of `namespaces` (1 to 5; `*` and `?` are wildcards) on AWS
+   * Fargate, in the cluster's private subnets.
+   */
+  public addFargateProfile(id: string, namespaces: string[]): eks.FargateProfile {
+    validateFargateNamespaces(`addFargateProfile('${id}') namespaces`, namespaces);
+    const profile = this.cluster.addFargateProfile(id, {
+      selectors: namespaces.map((namespace) => ({ namespace })),
+      vpc: this.vpc,
+      subnetSelection: this.subnets,
+    });
+    acknowledgeManagedPolicies(
+      profile.podExecutionRole,
+      profile,
+      'Fargate pod execution (pulling images, shipping logs)',
+    );
+    this.fargateProfiles.push(profile);
+    return profile;
+  }
+
+  /**
+   * Gives the Kubernetes service account `serviceAccount` in `namespace` the
+   * IAM role `role` through EKS Pod Identity (an `AWS::EKS::PodIdentityAssociation`;
+   * no kubectl, no OIDC provider). A role created in this app is made to trust
+   * `pods.eks.amazonaws.com`; an imported role must already trust it.
+   */
+  public addPodIdentity(namespace: string, serviceAccount: string, role: iam.IRole): eks.CfnPodIdentityAssociation {
+    validateNamespace('addPodIdentity namespace', namespace);
+    validateServiceAccount('addPodIdentity serviceAccount', serviceAccount);
+    const key = `${namespace}/${serviceAccount}`;
+    if (!Token.isUnresolved(key) && this.podIdentities.has(key)) {
+      throw new Error(
+        `addPodIdentity: service account ${key} already has a role; a service account can be associated with one role only`,
+      );
+    }
+    this.podIdentities.add(key);
+
+    const trust = new iam.PolicyStatement({
+      actions: ['sts:AssumeRole', 'sts:TagSession'],
+      principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')],
+    });
+    if (role instanceof iam.Role && role.assumeRolePolicy) {
+      role.assumeRolePolicy.addStatements(trust);
+    } else {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:eksPodIdentityTrust',
+        `The role ${role.node.path} was not created in this app, so its trust policy cannot be checked; it must allow pods.eks.amazonaws.com to sts:AssumeRole and sts:TagSession`,
+      );
+    }
+
+    const associationId = Token.isUnresolved(key)
+      ? `PodIdentity${this.podIdentities.size}`
+      : `PodIdentity-${namespace}-${serviceAccount}`;
+    const association = new eks.CfnPodIdentityAssociation(this, associationId, {
+      clusterName: this.cluster.clusterName,
+      namespace,
+      serviceAccount,
+      roleArn: role.roleArn,
+    });
+    // Auto Mode runs the Pod Identity agent itself.
+    const agent = this.autoMode ? undefined : this.cluster.eksPodIdentityAgent;
+    if (agent) association.node.addDependency(agent);
+    return association;
+  }
+
+  /**
+   * The managed node group, its launch template and the managed add-ons it
+   * needs, in dependency order: vpc-cni and kube-proxy before the nodes (so they
+   * become Ready), coredns after them (its pods need a node to run on).
+   */
+  private addManagedNodegroup(props: EksClusterProps): {
+    nodegroup: eks.Nodegroup;
+    launchTemplate: ec2.LaunchTemplate;
+  } {
+    const spot = props.spotInstances ?? false;
+    const minSize = props.nodeMinSize ?? 2;
+    const maxSize = props.nodeMaxSize ?? Math.max(4, minSize);
+    const desiredSize = props.nodeDesiredSize ?? minSize;
+    validateIntegerInRange('nodeMinSize', minSize, 0, MAX_NODES);
+    validateIntegerInRange('nodeMaxSize', maxSize, 1, MAX_NODES);
+    validateIntegerInRange('nodeDesiredSize', desiredSize, 0, MAX_NODES);
+    validateOrder('nodeMinSize', minSize, 'nodeMaxSize', maxSize);
+    validateWithin('nodeDesiredSize', desiredSize, 'nodeMinSize', minSize, 'nodeMaxSize', maxSize);
+    if (!Token.isUnresolved(minSize) && minSize < 2) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:eksNodeMinSize',
+        `nodeMinSize is ${minSize}: with fewer than two nodes, losing one node or Availability Zone leaves pods nowhere to run; use 2 or more in production`,
+      );
+    }
+    const instanceTypes = props.nodeInstanceTypes ?? defaultInstanceTypes(spot);
+    const amiType = amiTypeFor(instanceTypes);
+
+    const launchTemplate = new ec2.LaunchTemplate(this, 'NodeLaunchTemplate', {
+      // No AMI and no user data: EKS supplies the Amazon Linux 2023 AMI and its bootstrap.
+      requireImdsv2: true,
+      httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
+      httpEndpoint: true,
+      httpPutResponseHopLimit: props.allowPodImdsAccess ? 2 : 1,
+      detailedMonitoring: true,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(NODE_VOLUME_GIB, {
+            encrypted: true,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+
+    const nodeRole = new iam.Role(this, 'NodeRole', {
+      description: `Worker nodes of the EKS cluster ${this.node.path}`,
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      managedPolicies: NODE_POLICIES.map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
+    });
+    acknowledgeManagedPolicies(nodeRole, nodeRole, 'EKS worker nodes (kubelet, VPC CNI, image pulls)');
+
+    const nodegroup = new eks.Nodegroup(this, 'Nodegroup', {
+      cluster: this.cluster,
+      nodeRole,
+      subnets: this.subnets,
+      amiType,
+      instanceTypes,
+      capacityType: spot ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
+      minSize,
+      maxSize,
+      desiredSize,
+      launchTemplateSpec: {
+        id: launchTemplate.launchTemplateId!,
+        version: launchTemplate.latestVersionNumber,
+      },
+    });
+
+    const vpcCni = new eks.Addon(this, 'VpcCniAddon', { cluster: this.cluster, addonName: 'vpc-cni' });
+    const kubeProxy = new eks.Addon(this, 'KubeProxyAddon', { cluster: this.cluster, addonName: 'kube-proxy' });
+    const podIdentityAgent = this.cluster.eksPodIdentityAgent!;
+    nodegroup.node.addDependency(vpcCni, kubeProxy);
+    const coreDns = new eks.Addon(this, 'CoreDnsAddon', { cluster: this.cluster, addonName: 'coredns' });
+    coreDns.node.addDependency(nodegroup);
+    this.addons.push(vpcCni, kubeProxy, coreDns, podIdentityAgent);
+
+    return { nodegroup, launchTemplate };
+  }
+}
+
+/** Throws when node group props are combined with Auto Mode. */
+function validateAutoModeExclusions(props: EksClusterProps): void {
+  if (!props.autoMode) return;
+  const nodeProps: [string, unknown][] = [
+    ['nodeInstanceTypes', props.nodeInstanceTypes],
+    ['nodeMinSize', props.nodeMinSize],
+    ['nodeMaxSize', props.nodeMaxSize],
+    ['nodeDesiredSize', props.nodeDesiredSize],
+    ['spotInstances', props.spotInstances],
+    ['allowPodImdsAccess', props.allowPodImdsAccess],
+  ];
+  for (const [name, value] of nodeProps) {
+    validateExclusive(
+      'autoMode',
+      true,
+      name,
+      value,
+      `EKS Auto Mode chooses and scales its nodes itself, ${name} configures the managed node group; remove one of them`,
+    );
+  }
+}
+
+/** Private endpoint unless CIDRs are given; then public-and-private from exactly those CIDRs. */
+function endpointAccessFor(props: EksClusterProps): eks.EndpointAccess {
+  const cidrs = props.publicEndpointCidrs;
+  if (cidrs === undefined) return eks.EndpointAccess.PRIVATE;
+  if (cidrs.length === 0) {
+    throw new Error(
+      'publicEndpointCidrs must list at least one IPv4 CIDR block such as 203.0.113.0/24; received an empty list. Omit publicEndpointCidrs to keep the API endpoint private',
+    );
+  }
+  validateCidrs('publicEndpointCidrs', cidrs);
+  const anywhere = cidrs.find((c) => !Token.isUnresolved(c) && c.endsWith('/0'));
+  if (anywhere && !props.allowPublicEndpointFromAnywhere) {
+    throw new Error(
+      `publicEndpointCidrs contains '${anywhere}', which opens the Kubernetes API endpoint to the whole internet; list the CIDR blocks of your networks instead, or set allowPublicEndpointFromAnywhere: true to accept that`,
+    );
+  }
+  return eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...cidrs);
+}
+
+/** The admin ARNs, validated and checked for duplicates (EKS allows one access entry per principal). */
+function validateAdmins(arns: string[] | undefined): string[] {
+  const seen = new Set<string>();
+  for (const arn of arns ?? []) {
+    validatePrincipalArn('adminPrincipalArns', arn);
+    if (seen.has(arn)) {
+      throw new Error(
+        `adminPrincipalArns lists '${arn}' more than once; EKS allows one access entry per principal, so list each ARN once`,
+      );
+    }
+    seen.add(arn);
+  }
+  return arns ?? [];
+}
+
+function validateFargateNamespaces(what: string, namespaces: string[]): void {
+  if (namespaces.length < 1 || namespaces.length > MAX_FARGATE_SELECTORS) {
+    throw new Error(
+      `${what} must list between 1 and ${MAX_FARGATE_SELECTORS} Kubernetes namespaces (a Fargate profile holds at most ${MAX_FARGATE_SELECTORS} selectors); received ${namespaces.length}. Use another profile for more`,
+    );
+  }
+  for (const ns of namespaces) validateNamespaceSelector(what, ns);
+}
+
+function defaultInstanceTypes(spot: boolean): ec2.InstanceType[] {
+  const large = (cls: ec2.InstanceClass) => ec2.InstanceType.of(cls, ec2.InstanceSize.LARGE);
+  return spot
+    ? [large(ec2.InstanceClass.M7I), large(ec2.InstanceClass.M6I), large(ec2.InstanceClass.M5)]
+    : [large(ec2.InstanceClass.M7I)];
+}
+
+/** The Amazon Linux 2023 AMI type for the instance types' CPU architecture. */
+function amiTypeFor(instanceTypes: ec2.InstanceType[]): eks.NodegroupAmiType {
+  if (instanceTypes.length === 0) {
+    throw new Error('nodeInstanceTypes must list at least one instance type such as m7i.large; received an empty list');
+  }
+  const archs = new Set(instanceTypes.map((t) => t.architecture));
+  if (archs.size > 1) {
+    throw new Error(
+      `nodeInstanceTypes must all have one CPU architecture, since a node group runs one AMI; received ${instanceTypes.map((t) => `${t} (${t.architecture})`).join(', ')}`,
+    );
+  }
+  return archs.has(ec2.InstanceArchitecture.ARM_64)
+    ? eks.NodegroupAmiType.AL2023_ARM_64_STANDARD
+    : eks.NodegroupAmiType.AL2023_X86_64_STANDARD;
+}
+
+/** Why each AWS managed policy an EKS role carries is acceptable, for the auditor reading the report. */
+const MANAGED_POLICY_REASONS: Record<string, string> = {
+  AmazonEKSClusterPolicy:
+    "the service role policy EKS requires for the control plane to manage network interfaces and security groups on the cluster's behalf",
+  AmazonEKSWorkerNodePolicy: 'the policy EKS requires for the kubelet to describe the cluster and join it as a node',
+  AmazonEKSWorkerNodeMinimalPolicy: 'the minimal policy EKS Auto Mode requires for its nodes to join the cluster',
+  AmazonEKS_CNI_Policy:
+    'the policy the VPC CNI plugin (aws-node, host network) requires to attach network interfaces and assign pod IP addresses; pods cannot borrow it because IMDS is limited to one hop',
+  AmazonEC2ContainerRegistryPullOnly: 'the narrowest ECR policy AWS offers: pulling images, nothing else',
+  AmazonEC2ContainerRegistryReadOnly: 'read-only ECR access, which aws-eks-v2 gives EKS Auto Mode nodes to pull images',
+  AmazonEKSFargatePodExecutionRolePolicy: 'the policy EKS requires for Fargate to pull container images for pods',
+  AmazonEKSComputePolicy: 'a policy EKS Auto Mode requires on the cluster role to launch and terminate its nodes',
+  AmazonEKSBlockStoragePolicy: 'a policy EKS Auto Mode requires on the cluster role to manage EBS volumes for pods',
+  AmazonEKSLoadBalancingPolicy:
+    'a policy EKS Auto Mode requires on the cluster role to manage load balancers for services',
+  AmazonEKSNetworkingPolicy: 'a policy EKS Auto Mode requires on the cluster role to manage pod networking',
+};
+
+/**
+ * Acknowledges AwsSolutions-IAM4 for each AWS managed policy attached to
+ * `role`, on `scope`: these are the policies the Amazon EKS documentation
+ * prescribes for the role, and AWS keeps them current with the service.
+ */
+function acknowledgeManagedPolicies(role: iam.IRole, scope: Construct, what: string): void {
+  if (!(role instanceof iam.Role)) return;
+  const arns = Stack.of(role).resolve((role.node.defaultChild as iam.CfnRole).managedPolicyArns ?? []) as unknown[];
+  const names = arns
+    .map((arn) => /:iam::aws:policy\/(.+)$/.exec(flattenArn(arn))?.[1])
+    .filter((n): n is string => n !== undefined);
+  for (const name of names) {
+    const why = MANAGED_POLICY_REASONS[name] ?? 'a policy the Amazon EKS documentation prescribes for this role';
+    acknowledge(scope, {
+      id: managedPolicyFinding(name),
+      reason: `${name} on the role of ${what} is ${why}. AWS maintains it as the service evolves; a hand-written copy would drift.`,
+    });
+  }
+}
+
+/** A resolved ARN (string or Fn::Join) as one string. */
+function flattenArn(arn: unknown): string {
+  if (typeof arn === 'string') return arn;
+  const join = (arn as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  return join ? join[1].map((p) => (typeof p === 'string' ? p : '')).join(join[0]) : '';
+}

@@ -85,7 +85,9 @@ export function enableLoadBalancerAccessLogs(
   bucket: s3.IBucket,
   prefix: string,
 ): void {
-  const stack = Stack.of(loadBalancer);
+  // The statement lands in the policy of the bucket's stack (the central log
+  // stack in the sample app), so the region mapping and condition must live there too.
+  const stack = Stack.of(bucket);
   const objects = bucket.arnForObjects(`${prefix ? prefix + '/' : ''}AWSLogs/${Aws.ACCOUNT_ID}/*`);
   const statement = new iam.PolicyStatement({
     actions: ['s3:PutObject'],

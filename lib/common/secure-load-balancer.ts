@@ -4,8 +4,10 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AccessLogBucket, enableLoadBalancerAccessLogs } from './access-log-bucket';
+import { notifyingAlarm } from './alarm-topic';
 import { acknowledge } from './nag';
 import { validateCidrs } from './validation';
 
@@ -156,31 +158,39 @@ export class SecureLoadBalancer extends Construct {
   }
 
   /**
-   * Alarms every web pattern wants on its target group: any unhealthy target,
-   * and target 5xx responses. Returned so callers can add actions.
+   * Alarms every web pattern wants on its target group, notifying `topic`
+   * (default: the stack's alarm topic): any unhealthy target, and target 5xx
+   * responses. Returned so callers can add more actions.
    */
   public addTargetGroupAlarms(
     targetGroup: elbv2.ApplicationTargetGroup,
-    options: { target5xxThreshold?: number } = {},
+    options: { target5xxThreshold?: number; topic?: sns.ITopic } = {},
   ): { unhealthyHostsAlarm: cloudwatch.Alarm; target5xxAlarm: cloudwatch.Alarm } {
-    const unhealthyHostsAlarm = targetGroup.metrics
-      .unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' })
-      .createAlarm(this, 'UnhealthyHostsAlarm', {
-        alarmDescription: `Targets of ${targetGroup.node.path} are failing health checks`,
+    const unhealthyHostsAlarm = notifyingAlarm(
+      this,
+      'UnhealthyHostsAlarm',
+      targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      {
+        description: `Targets of ${targetGroup.node.path} are failing health checks`,
         threshold: 1,
         evaluationPeriods: 3,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    const target5xxAlarm = targetGroup.metrics
-      .httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' })
-      .createAlarm(this, 'Target5xxAlarm', {
-        alarmDescription: `Targets of ${targetGroup.node.path} are answering with 5xx errors`,
+        topic: options.topic,
+      },
+    );
+    const target5xxAlarm = notifyingAlarm(
+      this,
+      'Target5xxAlarm',
+      targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+        period: Duration.minutes(1),
+        statistic: 'Sum',
+      }),
+      {
+        description: `Targets of ${targetGroup.node.path} are answering with 5xx errors`,
         threshold: options.target5xxThreshold ?? 10,
         evaluationPeriods: 3,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+        topic: options.topic,
+      },
+    );
     return { unhealthyHostsAlarm, target5xxAlarm };
   }
 }

@@ -24,8 +24,9 @@ export interface SecureVpcProps {
   /**
    * How many NAT gateways to create. One keeps the cost of a sample low; set it
    * to `maxAzs` so outbound traffic survives the loss of an Availability Zone.
-   * With 0 the private subnets are isolated: no route to the internet, AWS
-   * services reached through the S3 and DynamoDB gateway endpoints.
+   * With 0 the VPC has no public subnets and no internet gateway: its private
+   * subnets are isolated and reach AWS services through the S3 and DynamoDB
+   * gateway endpoints (and any interface endpoints you add).
    * @default 1
    */
   readonly natGateways?: number;
@@ -69,14 +70,13 @@ export class SecureVpc extends ec2.Vpc {
       maxAzs,
       natGateways,
       restrictDefaultSecurityGroup: props.restrictDefaultSecurityGroup ?? false,
-      subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
-        {
-          name: 'Private',
-          subnetType: natGateways > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
-          cidrMask: 20,
-        },
-      ],
+      subnetConfiguration:
+        natGateways > 0
+          ? [
+              { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
+              { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+            ]
+          : [{ name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 }],
       gatewayEndpoints: {
         S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
         DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },

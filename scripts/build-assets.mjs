@@ -20,6 +20,22 @@ const bundles = [
     target: 'node20',
     banner: '#!/usr/bin/env node',
   },
+  // InventoryLoader Lambda (lib/inventory/handler, see docs/IMPORT-ENGINE.md). The XLSX reader is a second
+  // bundle loaded on first use: './xlsx-reader' stays an external require in index.js, so CSV imports never load
+  // exceljs. The AWS SDK v3 clients are bundled (pinned, reproducible) rather than taken from the runtime.
+  {
+    name: 'inventory-handler',
+    entry: 'lib/inventory/handler/index.ts',
+    outfile: 'inventory-handler/index.js',
+    target: 'node22',
+    external: ['./xlsx-reader'],
+  },
+  {
+    name: 'inventory-handler-xlsx',
+    entry: 'lib/inventory/handler/xlsx-reader.ts',
+    outfile: 'inventory-handler/xlsx-reader.js',
+    target: 'node22',
+  },
 ];
 
 rmSync(join(root, 'assets'), { recursive: true, force: true });

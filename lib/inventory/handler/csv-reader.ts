@@ -48,13 +48,45 @@ export async function* readCsv(body: AsyncIterable<Uint8Array>): AsyncGenerator<
   const binary = sniffBinary(head);
   if (binary) throw new FileFormatError(`the file is not CSV text: it looks like ${binary}`);
 
-  const parser = parse({ relax_column_count: true, relax_quotes: true, max_record_size: MAX_RECORD_BYTES });
+  // csv-parse drops the records it has buffered when its stream errors, so errors are taken as 'skip' events
+  // instead (skip_records_with_error) and replayed in order: `records` on the error is how many records came
+  // before the bad one.
+  const parser = parse({
+    relax_column_count: true,
+    relax_quotes: true,
+    max_record_size: MAX_RECORD_BYTES,
+    skip_records_with_error: true,
+  });
+  const skips: { records: number; code: string; message: string }[] = [];
+  parser.on('skip', (err: Error & { code?: string; records?: number }) => {
+    skips.push({ records: err.records ?? 0, code: err.code ?? 'CSV_ERROR', message: err.message });
+  });
   pipeline(Readable.from(decodeUtf8(all)), parser, () => {
-    // Errors surface through the parser's async iterator below.
+    // Errors (S3 read errors) surface through the parser's async iterator below.
   });
   let nextLine = 1;
+  let consumed = 0;
+  const skipped = (skip: { code: string; message: string }): SourceRow => {
+    if (skip.code === 'CSV_QUOTE_NOT_CLOSED') {
+      return {
+        line: nextLine,
+        values: [],
+        problem: `malformed quotes: the quoted field opened on line ${nextLine} is never closed, so the rest of the file could not be read`,
+      };
+    }
+    // The parser cannot resynchronise after other errors (for example a record over MAX_RECORD_BYTES).
+    throw new ReadAbortedError(
+      nextLine,
+      `the CSV could not be read past line ${nextLine - 1}: ${skip.message}; rows from line ${nextLine} on were not imported`,
+    );
+  };
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
+      if (skips.length > 0 && skips[0].records <= consumed) {
+        yield skipped(skips.shift() as (typeof skips)[number]);
+        return;
+      }
+      consumed++;
       const line = nextLine;
       nextLine += 1 + lineBreaks(record);
       const invalid = record.some((value) => value.includes(INVALID_UTF8));
@@ -66,23 +98,7 @@ export async function* readCsv(body: AsyncIterable<Uint8Array>): AsyncGenerator<
           }
         : { line, values: record };
     }
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'CSV_QUOTE_NOT_CLOSED') {
-      yield {
-        line: nextLine,
-        values: [],
-        problem: `malformed quotes: the quoted field opened on line ${nextLine} is never closed, so the rest of the file could not be read`,
-      };
-      return;
-    }
-    if (typeof code === 'string' && code.startsWith('CSV_')) {
-      throw new ReadAbortedError(
-        nextLine,
-        `CSV syntax error in the record starting on line ${nextLine}: ${(err as Error).message}`,
-      );
-    }
-    throw err;
+    if (skips.length > 0) yield skipped(skips[0]);
   } finally {
     parser.destroy();
   }

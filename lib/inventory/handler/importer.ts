@@ -46,6 +46,8 @@ export interface ImportDeps {
   readonly random?: () => number;
   /** Overrides the time reserve (ms) kept for finishing cleanly. @default 10% of the time left, 1–30 s */
   readonly reserveMs?: number;
+  /** Overrides the rejected-rows CSV part size (tests; S3 needs at least 5 MiB). @default PART_SIZE */
+  readonly rejectedPartSize?: number;
 }
 
 export interface ImportOutcome {
@@ -96,7 +98,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
   const reportKey = reportKeyFor(config.reportPrefix, ref.key);
   const rejectedKey = rejectedRowsKeyFor(config.reportPrefix, ref.key);
   const tally = new Tally();
-  const rejected = new RejectedRowsWriter(s3, ref.bucket, rejectedKey);
+  const rejected = new RejectedRowsWriter(s3, ref.bucket, rejectedKey, deps.rejectedPartSize);
   const format = formatOf(ref.key);
 
   let fileError: string | undefined;
@@ -198,9 +200,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
         if (err instanceof FileFormatError || err instanceof HeaderError) {
           fileError = err.message;
         } else if (err instanceof ReadAbortedError) {
-          tally.read();
-          reject(err.line, err.message, undefined, []);
-          stop = { line: err.line + 1, reason: err.message };
+          stop = { line: err.line, reason: err.message };
         } else {
           const message = `reading the object failed: ${errorName(err)}: ${(err as Error).message}`;
           failure = new WriteFailure('fatal', message);

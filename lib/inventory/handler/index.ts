@@ -45,7 +45,7 @@ export function setClients(clients: Clients | undefined): void {
 }
 
 /** Test seam: options passed through to the importer (retry policy, sleep, jitter, time reserve). */
-let importOverrides: Partial<Pick<ImportDeps, 'retry' | 'sleep' | 'random' | 'reserveMs'>> = {};
+let importOverrides: Partial<Pick<ImportDeps, 'retry' | 'sleep' | 'random' | 'reserveMs' | 'rejectedPartSize'>> = {};
 export function setImportOverrides(overrides: typeof importOverrides): void {
   importOverrides = overrides;
 }

@@ -44,10 +44,16 @@ export class RejectedRowsWriter {
   /** Rows written (for tests and logs). */
   rows = 0;
 
+  /** Parts uploaded so far. */
+  get partCount(): number {
+    return this.parts.length;
+  }
+
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
     readonly key: string,
+    private readonly partSize = PART_SIZE,
   ) {}
 
   /** Sets the header (the source file's header cells). Call once, before `add`. */
@@ -67,9 +73,9 @@ export class RejectedRowsWriter {
     this.append(csvLine([...cells, String(line), reason]));
   }
 
-  /** Sends a part when at least PART_SIZE bytes are buffered. */
+  /** Sends a part when at least `partSize` bytes are buffered. */
   async flushIfFull(): Promise<void> {
-    if (this.buffered >= PART_SIZE) await this.sendPart();
+    if (this.buffered >= this.partSize) await this.sendPart();
   }
 
   /** Completes the upload (header-only when nothing was rejected). */

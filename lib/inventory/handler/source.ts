@@ -24,8 +24,8 @@ export class FileFormatError extends Error {
 }
 
 /**
- * The reader cannot continue past `line` (for example a record larger than the reader's limit). Rows before
- * it were delivered; the record at `line` is rejected and nothing after it is read.
+ * The reader cannot continue (for example a record larger than the reader's limit). Rows before `line` were
+ * delivered; nothing from `line` on is read or counted (the report is incomplete, `stoppedAtLine = line`).
  */
 export class ReadAbortedError extends Error {
   constructor(

@@ -36,6 +36,7 @@ export function useEngineHarness(): EngineHarness {
   });
   afterEach(() => {
     setImportOverrides({});
+    delete process.env.WRITE_CONCURRENCY;
     delete process.env.LEDGER_TABLE_NAME;
     delete process.env.INVENTORY_SCHEMA;
     delete process.env.REPORT_PREFIX;

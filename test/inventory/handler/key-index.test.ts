@@ -1,0 +1,34 @@
+import { KeyIndex } from '../../../lib/inventory/handler/key-index';
+
+describe('KeyIndex', () => {
+  test('returns the previous line of a key and records the new one', () => {
+    const index = new KeyIndex();
+    expect(index.set('A', 2)).toBeUndefined();
+    expect(index.set('B', 3)).toBeUndefined();
+    expect(index.set('A', 9)).toBe(2);
+    expect(index.get('A')).toBe(9);
+    expect(index.get('C')).toBeUndefined();
+    expect(index.size).toBe(2);
+  });
+
+  test('agrees with a Map over many keys, including unicode and look-alikes, across resizes', () => {
+    const index = new KeyIndex();
+    const reference = new Map<string, number>();
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let line = 2; line < 60_000; line++) {
+      const n = Math.floor(random() * 30_000);
+      const key = n % 7 === 0 ? `clé-${n}-é` : n % 5 === 0 ? `SKU ${n}` : `SKU-${n}`;
+      expect(index.set(key, line)).toBe(reference.get(key));
+      reference.set(key, line);
+    }
+    expect(index.size).toBe(reference.size);
+    for (const [key, line] of reference) expect(index.get(key)).toBe(line);
+  });
+
+  test('stays within its documented bound: at most 2 x (18 + key bytes) bytes per distinct key', () => {
+    const index = new KeyIndex();
+    for (let i = 0; i < 200_000; i++) index.set(`SKU-${String(i).padStart(7, '0')}`, i + 2);
+    expect(index.byteLength / index.size).toBeLessThan(2 * (18 + 11));
+  });
+});

@@ -3,6 +3,7 @@ import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { EksClusterStack } from '../examples/eks-cluster-stack';
 import { SharedLoggingStack } from '../examples/shared-logging-stack';
+import { WebFleetStack } from '../examples/web-fleet-stack';
 
 /**
  * The sample app: every sample stack from examples/, environment-agnostic (no
@@ -19,7 +20,7 @@ export function createSampleApp(props: AppProps = {}): App {
   const logging = new SharedLoggingStack(app, 'SharedLogging');
   new EksClusterStack(app, 'EksCluster');
   const shared = { accessLogBucket: logging.accessLogBucket, deletionProtection };
-  void shared;
+  new WebFleetStack(app, 'WebFleet', shared);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return app;
 }

@@ -9,3 +9,4 @@ export * from './common/subnets';
 export * from './common/secure-load-balancer';
 export * from './common/validation';
 export * from './eks/eks-cluster';
+export * from './fleet/highly-available-fleet';

@@ -1,0 +1,525 @@
+import { Annotations, Duration, Size, Stack, Token } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { alarmTopic } from '../common/alarm-topic';
+import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
+import { acknowledge, managedPolicyFinding } from '../common/nag';
+import { SecureLoadBalancer } from '../common/secure-load-balancer';
+import { SecureVpc } from '../common/secure-vpc';
+import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
+import { validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
+import { allowAutoScalingNotifications } from './private/auto-scaling-notifications';
+import { defaultWebServerUserData } from './private/default-user-data';
+
+/**
+ * The default instance types: Graviton3, Nitro, current generation, with
+ * encryption in transit between instances. Two types so that the group can
+ * fall back when one runs short in an Availability Zone (Control Tower
+ * CT.AUTOSCALING.PR.6 asks for multiple instance types; CT.AUTOSCALING.PR.11
+ * allows only types with in-transit encryption in the overrides, which rules
+ * out the burstable t3/t4g families).
+ */
+const DEFAULT_INSTANCE_TYPE = 'c7g.medium';
+const DEFAULT_ADDITIONAL_INSTANCE_TYPE = 'm7g.medium';
+
+/**
+ * Properties for a HighlyAvailableFleet.
+ */
+export interface HighlyAvailableFleetProps {
+  /**
+   * The VPC to run in.
+   * @default - a new SecureVpc (two or more Availability Zones, flow logs on)
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets the instances run in. They must span at least two
+   * Availability Zones.
+   * @default - the VPC's private subnets (with egress if it has them, isolated otherwise)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The machine image the instances boot. The default user data expects
+   * Amazon Linux 2023 (it installs httpd with dnf).
+   * @default - the latest Amazon Linux 2023 for the CPU architecture of `instanceType`, resolved at deploy time
+   */
+  readonly machineImage?: ec2.IMachineImage;
+
+  /**
+   * The preferred instance type: set on the launch template and first in the
+   * mixed-instances policy. It must be an AWS Nitro type (Control Tower
+   * CT.EC2.PR.15). The default is a non-burstable Graviton3 type: burstable
+   * t3/t4g types do not support encryption in transit between instances, which
+   * Control Tower CT.AUTOSCALING.PR.11 requires of every type in a
+   * mixed-instances policy, and CPU credits make CPU target tracking misleading.
+   * @default ec2.InstanceType.of(ec2.InstanceClass.C7G, ec2.InstanceSize.MEDIUM)
+   */
+  readonly instanceType?: ec2.InstanceType;
+
+  /**
+   * Further instance types the group may launch, in order of preference after
+   * `instanceType`, when that type is short in an Availability Zone or (with
+   * Spot) to diversify Spot pools. All must share the CPU architecture of
+   * `instanceType`, so one machine image fits them all.
+   * @default - m7g.medium when `instanceType` is not given; none when it is
+   */
+  readonly additionalInstanceTypes?: ec2.InstanceType[];
+
+  /**
+   * Commands the instances run at first boot.
+   * @default - installs and starts Apache httpd serving a page that shows the instance id and Availability Zone, then signals CloudFormation whether the page is served
+   */
+  readonly userData?: ec2.UserData;
+
+  /**
+   * The port the application listens on in the instances. Only the load
+   * balancer's security group may reach it.
+   * @default 80
+   */
+  readonly instancePort?: number;
+
+  /**
+   * An EC2 key pair for SSH. Off by default: use AWS Systems Manager Session
+   * Manager (the instance role allows it) and keep port 22 closed.
+   * @default - no key pair
+   */
+  readonly keyPair?: ec2.IKeyPair;
+
+  /**
+   * Size of the encrypted gp3 root volume. At least the size of the machine
+   * image's snapshot (8 GiB for Amazon Linux 2023).
+   * @default Size.gibibytes(8)
+   */
+  readonly rootVolumeSize?: Size;
+
+  /**
+   * Device name of the root volume in the machine image.
+   * @default '/dev/xvda' (Amazon Linux)
+   */
+  readonly rootVolumeDeviceName?: string;
+
+  /**
+   * Customer managed KMS key for the root volumes. Its key policy must let the
+   * AWSServiceRoleForAutoScaling service-linked role use it and create grants.
+   * @default - the AWS managed key for EBS (aws/ebs)
+   */
+  readonly rootVolumeEncryptionKey?: kms.IKey;
+
+  /**
+   * The fewest instances the group runs. At least 2, so that the fleet keeps
+   * serving when an instance or an Availability Zone fails.
+   * @default 2
+   */
+  readonly minCapacity?: number;
+
+  /**
+   * The most instances the group scales out to.
+   * @default 4
+   */
+  readonly maxCapacity?: number;
+
+  /**
+   * The initial number of instances. Leave it unset so that a deployment does
+   * not reset the size the group has scaled to.
+   * @default - unset: the group starts at `minCapacity` and scaling decides from there
+   */
+  readonly desiredCapacity?: number;
+
+  /**
+   * Average CPU utilization, in percent (1 to 100), that target tracking keeps
+   * the group at.
+   * @default 50
+   */
+  readonly targetCpuUtilizationPercent?: number;
+
+  /**
+   * Requests per minute per instance that a second target-tracking policy
+   * keeps the group at (ALBRequestCountPerTarget). Useful when the
+   * application is I/O-bound and CPU does not reflect load.
+   * @default - no request-count scaling
+   */
+  readonly targetRequestsPerMinute?: number;
+
+  /**
+   * The path the load balancer checks on each instance.
+   * @default '/'
+   */
+  readonly healthCheckPath?: string;
+
+  /**
+   * How long a new instance may take to boot before failed load balancer
+   * health checks make the group replace it.
+   * @default Duration.seconds(300)
+   */
+  readonly healthCheckGracePeriod?: Duration;
+
+  /**
+   * The number of instances that always run On-Demand, filled first. With
+   * Spot, set it to `minCapacity` to keep the baseline on On-Demand.
+   * @default 0
+   */
+  readonly onDemandBaseCapacity?: number;
+
+  /**
+   * Percentage (0 to 100) of the capacity above `onDemandBaseCapacity` that
+   * runs On-Demand; the rest runs on Spot. Below 100 the group also turns on
+   * capacity rebalancing, replacing Spot instances at elevated interruption risk.
+   * @default 100 (no Spot)
+   */
+  readonly onDemandPercentageAboveBaseCapacity?: number;
+
+  /**
+   * How Spot capacity is allocated across the instance types and zones.
+   * @default autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED
+   */
+  readonly spotAllocationStrategy?: autoscaling.SpotAllocationStrategy;
+
+  /**
+   * Whether the load balancer is reachable from the internet or only from
+   * inside the network.
+   * @default true
+   */
+  readonly internetFacing?: boolean;
+
+  /**
+   * IPv4 CIDR blocks allowed to reach the load balancer's listeners.
+   * @default - ['0.0.0.0/0'] when internet-facing, the VPC's CIDR block when internal
+   */
+  readonly allowedIngressCidrs?: string[];
+
+  /**
+   * Certificate for an HTTPS listener on 443; port 80 then redirects to HTTPS.
+   * @default - plain HTTP on port 80
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * Bucket that receives the load balancer's access logs.
+   * @default - the stack's shared AccessLogBucket
+   */
+  readonly accessLogBucket?: s3.IBucket;
+
+  /**
+   * Load balancer deletion protection.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * The SNS topic that receives every scaling event (launch, terminate and
+   * their errors) and the fleet's alarms. When its key is managed in this app
+   * the construct lets the AWSServiceRoleForAutoScaling service-linked role use
+   * it; an imported key must already allow that role and cloudwatch.amazonaws.com.
+   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only)
+   */
+  readonly notificationTopic?: sns.ITopic;
+}
+
+/**
+ * A highly available web fleet: an EC2 Auto Scaling group spread over two or
+ * more Availability Zones behind an Application Load Balancer, scaled by
+ * target tracking, with a hardened launch template (IMDSv2 only, encrypted gp3
+ * root volume, no public IP, detailed monitoring, Session Manager instead of
+ * SSH), load balancer health checks, rolling updates, scaling notifications
+ * to an encrypted topic, and alarms for unhealthy hosts and 5xx errors.
+ */
+export class HighlyAvailableFleet extends Construct {
+  /** The VPC the fleet runs in. */
+  public readonly vpc: ec2.IVpc;
+  /** The Auto Scaling group. */
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The launch template every instance starts from. */
+  public readonly launchTemplate: ec2.LaunchTemplate;
+  /** The instance role (AmazonSSMManagedInstanceCore only); grant your application's permissions to it. */
+  public readonly instanceRole: iam.Role;
+  /** The instances' security group: the instance port from the load balancer only. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** The Application Load Balancer. */
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The load balancer's security group. */
+  public readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  /** The listener serving traffic: HTTPS on 443 with a certificate, otherwise HTTP on 80. */
+  public readonly listener: elbv2.ApplicationListener;
+  /** The port-80 listener that redirects to HTTPS, when a certificate is given. */
+  public readonly redirectListener?: elbv2.ApplicationListener;
+  /** The target group the instances register in. */
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** `http(s)://<load balancer DNS name>` as a string token. */
+  public readonly url: string;
+  /** The topic that receives every scaling event and alarm: subscribe on-call to it. */
+  public readonly notificationTopic: sns.ITopic;
+  /** Alarm: at least one target failed its health checks for 3 minutes. */
+  public readonly unhealthyHostsAlarm: cloudwatch.Alarm;
+  /** Alarm: targets answered with 5xx errors. */
+  public readonly target5xxAlarm: cloudwatch.Alarm;
+  /** Alarm: the load balancer itself answered with 5xx errors (for example no healthy target). */
+  public readonly loadBalancer5xxAlarm: cloudwatch.Alarm;
+  /** Every alarm above, to add actions in one loop. */
+  public readonly alarms: cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: HighlyAvailableFleetProps = {}) {
+    super(scope, id);
+
+    const minCapacity = props.minCapacity ?? 2;
+    const maxCapacity = props.maxCapacity ?? 4;
+    const targetCpu = props.targetCpuUtilizationPercent ?? 50;
+    const instancePort = props.instancePort ?? 80;
+    const healthCheckPath = props.healthCheckPath ?? '/';
+    const onDemandPercentage = props.onDemandPercentageAboveBaseCapacity ?? 100;
+    validateCapacity(minCapacity, maxCapacity, props.desiredCapacity);
+    if (!Token.isUnresolved(targetCpu) && !(targetCpu >= 1 && targetCpu <= 100)) {
+      throw new Error(`targetCpuUtilizationPercent must be between 1 and 100; received ${targetCpu}`);
+    }
+    const requests = props.targetRequestsPerMinute;
+    if (requests !== undefined && !Token.isUnresolved(requests) && !(Number.isInteger(requests) && requests >= 1)) {
+      throw new Error(
+        `targetRequestsPerMinute must be a positive integer (requests per instance per minute); received ${requests}`,
+      );
+    }
+    validateIntegerInRange('instancePort', instancePort, 1, 65535);
+    if (!Token.isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
+      throw new Error(`healthCheckPath must start with '/'; received '${healthCheckPath}'`);
+    }
+    validateIntegerInRange('onDemandPercentageAboveBaseCapacity', onDemandPercentage, 0, 100);
+    validateIntegerInRange(
+      'onDemandBaseCapacity',
+      props.onDemandBaseCapacity,
+      0,
+      Token.isUnresolved(maxCapacity) ? Number.MAX_SAFE_INTEGER : maxCapacity,
+    );
+    const instanceTypes = resolveInstanceTypes(props.instanceType, props.additionalInstanceTypes);
+
+    this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
+    const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
+    const selected = validateMultiAz(this.vpc, vpcSubnets, `HighlyAvailableFleet ${this.node.path}`);
+
+    // Instances: hardened launch template, Session Manager instead of SSH.
+    this.instanceRole = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `Instances of ${this.node.path}: Systems Manager (Session Manager, patching) only`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    acknowledge(this.instanceRole, {
+      id: managedPolicyFinding('AmazonSSMManagedInstanceCore'),
+      reason:
+        'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Systems Manager (Session Manager instead of SSH keys, Patch Manager, inventory); AWS updates it as the agent changes, which a copied inline policy would miss. It grants no access to application data.',
+    });
+    this.securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
+      vpc: this.vpc,
+      description: `Instances of ${this.node.path}: the instance port from the load balancer only`,
+      allowAllOutbound: true,
+    });
+
+    const userData = props.userData ?? defaultWebServerUserData(instancePort);
+    const architecture = instanceTypes[0].architecture;
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      machineImage:
+        props.machineImage ??
+        ec2.MachineImage.latestAmazonLinux2023({
+          cpuType:
+            architecture === ec2.InstanceArchitecture.ARM_64
+              ? ec2.AmazonLinuxCpuType.ARM_64
+              : ec2.AmazonLinuxCpuType.X86_64,
+        }),
+      instanceType: instanceTypes[0],
+      userData,
+      role: this.instanceRole,
+      securityGroup: this.securityGroup,
+      keyPair: props.keyPair,
+      requireImdsv2: true,
+      httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
+      httpEndpoint: true,
+      // 1: only the instance itself, never a container behind an extra network hop, can get IMDS tokens.
+      httpPutResponseHopLimit: 1,
+      associatePublicIpAddress: false,
+      detailedMonitoring: true,
+      blockDevices: [
+        {
+          deviceName: props.rootVolumeDeviceName ?? '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs((props.rootVolumeSize ?? Size.gibibytes(8)).toGibibytes(), {
+            encrypted: true,
+            kmsKey: props.rootVolumeEncryptionKey,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+
+    this.notificationTopic = props.notificationTopic ?? alarmTopic(this);
+    if (!allowAutoScalingNotifications(this.notificationTopic)) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:notificationTopicKey',
+        `Could not allow EC2 Auto Scaling to use the key of ${this.notificationTopic.node.path}; add the AWSServiceRoleForAutoScaling service-linked role to that key's policy or scaling notifications will not be delivered`,
+      );
+    }
+
+    // The group: private subnets in 2+ AZs, load balancer health checks, rolling updates.
+    const usesSpot = Token.isUnresolved(onDemandPercentage) || onDemandPercentage < 100;
+    if (usesSpot && instanceTypes.length < 2) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:spotSingleInstanceType',
+        'Spot capacity with a single instance type is interrupted and unavailable more often; list further types in additionalInstanceTypes',
+      );
+    }
+    const waitForSignals = props.userData === undefined;
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+      vpc: this.vpc,
+      vpcSubnets,
+      mixedInstancesPolicy: {
+        launchTemplate: this.launchTemplate,
+        launchTemplateOverrides: instanceTypes.map((instanceType) => ({ instanceType })),
+        instancesDistribution: {
+          onDemandAllocationStrategy: autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+          onDemandBaseCapacity: props.onDemandBaseCapacity ?? 0,
+          onDemandPercentageAboveBaseCapacity: onDemandPercentage,
+          spotAllocationStrategy:
+            props.spotAllocationStrategy ?? autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+        },
+      },
+      capacityRebalance: usesSpot ? true : undefined,
+      minCapacity,
+      maxCapacity,
+      desiredCapacity: props.desiredCapacity,
+      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
+        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
+        gracePeriod: props.healthCheckGracePeriod ?? Duration.seconds(300),
+      }),
+      // Replacements (health, rebalancing) launch the new instance before terminating the old one.
+      minHealthyPercentage: 100,
+      maxHealthyPercentage: 200,
+      // The default user data signals whether httpd serves; custom user data may not run cfn-signal.
+      signals: waitForSignals ? autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(15) }) : undefined,
+      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
+        maxBatchSize: 1,
+        minInstancesInService: minInstancesInService(minCapacity, maxCapacity),
+        pauseTime: waitForSignals ? undefined : Duration.minutes(5),
+      }),
+      notifications: [{ topic: this.notificationTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+    });
+    if (waitForSignals) userData.addSignalOnExitCommand(this.autoScalingGroup);
+    // Optional next to VPCZoneIdentifier, but it states the zones explicitly (Control Tower CT.AUTOSCALING.PR.1).
+    const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+    cfnGroup.availabilityZones = distinct(this, selected.availabilityZones);
+    acknowledge(this.autoScalingGroup, {
+      id: 'AwsSolutions-EC26',
+      reason:
+        'cdk-nag EC26 reads only a top-level LaunchTemplate and throws on a MixedInstancesPolicy; the launch template that policy uses sets Encrypted: true on the root volume (checked by Control Tower CT.EC2.PR.14 and the unit tests).',
+    });
+
+    // The load balancer: shared secure defaults, only it reaches the instances.
+    const secureLoadBalancer = new SecureLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.vpc,
+      internetFacing: props.internetFacing,
+      allowedIngressCidrs: props.allowedIngressCidrs,
+      certificate: props.certificate,
+      accessLogBucket: props.accessLogBucket,
+      deletionProtection: props.deletionProtection,
+    });
+    this.loadBalancer = secureLoadBalancer.loadBalancer;
+    this.loadBalancerSecurityGroup = secureLoadBalancer.securityGroup;
+    this.listener = secureLoadBalancer.listener;
+    this.redirectListener = secureLoadBalancer.redirectListener;
+    this.url = secureLoadBalancer.url;
+
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: this.vpc,
+      port: instancePort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.INSTANCE,
+      targets: [this.autoScalingGroup],
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: {
+        path: healthCheckPath,
+        healthyHttpCodes: '200-399',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    });
+    // Registers the target group and opens the instance port from the load balancer's security group only.
+    this.listener.addTargetGroups('Fleet', { targetGroups: [this.targetGroup] });
+
+    // Scaling.
+    this.autoScalingGroup.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: targetCpu });
+    if (requests !== undefined) {
+      this.autoScalingGroup.scaleOnRequestCount('RequestCountScaling', { targetRequestsPerMinute: requests });
+    }
+
+    // Alarms, exposed so users can add actions.
+    const targetAlarms = secureLoadBalancer.addTargetGroupAlarms(this.targetGroup, { topic: this.notificationTopic });
+    this.unhealthyHostsAlarm = targetAlarms.unhealthyHostsAlarm;
+    this.target5xxAlarm = targetAlarms.target5xxAlarm;
+    this.loadBalancer5xxAlarm = addLoadBalancer5xxAlarm(secureLoadBalancer, 'LoadBalancer5xxAlarm', this.loadBalancer, {
+      topic: this.notificationTopic,
+    });
+    this.alarms = [this.unhealthyHostsAlarm, this.target5xxAlarm, this.loadBalancer5xxAlarm];
+  }
+}
+
+/** The values without duplicates, comparing tokens by what they resolve to. */
+function distinct(scope: Construct, values: string[]): string[] {
+  const stack = Stack.of(scope);
+  const seen = new Set<string>();
+  return values.filter((v) => {
+    const key = JSON.stringify(stack.resolve(v));
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function validateCapacity(min: number, max: number, desired: number | undefined): void {
+  if (!Token.isUnresolved(min) && !(Number.isInteger(min) && min >= 2)) {
+    throw new Error(
+      `minCapacity must be an integer of at least 2 for a highly available fleet (an instance in each of two Availability Zones); received ${min}`,
+    );
+  }
+  validateOrder('minCapacity', min, 'maxCapacity', max);
+  validateWithin('desiredCapacity', desired, 'minCapacity', min, 'maxCapacity', max);
+}
+
+/**
+ * CloudFormation requires MinInstancesInService to be below MaxSize; keep the
+ * whole minimum in service otherwise, so updates never drop below it.
+ */
+function minInstancesInService(min: number, max: number): number {
+  if (Token.isUnresolved(min) || Token.isUnresolved(max)) return min;
+  return Math.max(0, Math.min(min, max - 1));
+}
+
+function resolveInstanceTypes(
+  instanceType: ec2.InstanceType | undefined,
+  additional: ec2.InstanceType[] | undefined,
+): ec2.InstanceType[] {
+  const first = instanceType ?? new ec2.InstanceType(DEFAULT_INSTANCE_TYPE);
+  const rest = additional ?? (instanceType ? [] : [new ec2.InstanceType(DEFAULT_ADDITIONAL_INSTANCE_TYPE)]);
+  const all = [first, ...rest];
+  const seen = new Set<string>();
+  for (const type of all) {
+    const name = type.toString();
+    if (seen.has(name)) {
+      throw new Error(
+        `instanceType and additionalInstanceTypes must list distinct instance types; received ${name} more than once`,
+      );
+    }
+    seen.add(name);
+    if (type.architecture !== first.architecture) {
+      throw new Error(
+        `additionalInstanceTypes must share the CPU architecture of instanceType ${first} (${first.architecture}) so that one machine image fits them all; received ${name} (${type.architecture})`,
+      );
+    }
+  }
+  return all;
+}

@@ -1,0 +1,258 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { InventoryColumnType, InventoryLoader, InventorySchema } from '../../lib';
+import { agnosticStack, specificStack } from '../support/cdk-context';
+
+function synth(stack: Stack = agnosticStack(), props = {}): { template: Template; loader: InventoryLoader } {
+  const loader = new InventoryLoader(stack, 'Loader', props);
+  return { template: Template.fromStack(stack), loader };
+}
+
+/** Every statement of every IAM policy in the template, flattened. */
+function statements(template: Template): { Action: string | string[]; Resource: unknown }[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) => p.Properties.PolicyDocument.Statement,
+  );
+}
+
+describe('InventoryLoader', () => {
+  describe('with defaults', () => {
+    const { template } = synth();
+
+    test('creates a secure upload bucket that sends events to EventBridge natively', () => {
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+          ],
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+        NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } })]),
+        },
+      });
+      // no BucketNotificationsHandler custom resource
+      template.resourceCountIs('Custom::S3BucketNotifications', 0);
+    });
+
+    test('creates an inventory table keyed by sku with PITR, a customer managed key, deletion protection and RETAIN', () => {
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({
+          KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: Match.objectLike({ SSEEnabled: true, SSEType: 'KMS' }),
+          DeletionProtectionEnabled: true,
+        }),
+      });
+    });
+
+    test('creates a ledger table keyed by pk with a TTL', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    });
+
+    test('runs the prebuilt handler on Node.js 24, arm64, with tracing, JSON logs and import-sized limits', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 1024,
+        Timeout: 900,
+        ReservedConcurrentExecutions: 5,
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: Match.objectLike({ LogFormat: 'JSON', LogGroup: Match.anyValue() }),
+        VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+        Environment: {
+          Variables: Match.objectLike({
+            TABLE_NAME: Match.anyValue(),
+            LEDGER_TABLE_NAME: Match.anyValue(),
+            REPORT_PREFIX: 'reports/',
+          }),
+        },
+      });
+      const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+      expect(fn.Properties.Environment.Variables.INVENTORY_SCHEMA).toBeUndefined();
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.anyValue() });
+    });
+
+    test('triggers on .csv/.xlsx uploads under uploads/ only, through EventBridge with retries and a DLQ', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.s3'],
+          'detail-type': ['Object Created'],
+          detail: {
+            bucket: { name: [Match.anyValue()] },
+            object: {
+              key: [
+                { wildcard: 'uploads/*.csv' },
+                { wildcard: 'uploads/*.CSV' },
+                { wildcard: 'uploads/*.xlsx' },
+                { wildcard: 'uploads/*.XLSX' },
+              ],
+            },
+          },
+        },
+        Targets: [
+          Match.objectLike({
+            RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 },
+            DeadLetterConfig: { Arn: Match.anyValue() },
+          }),
+        ],
+      });
+    });
+
+    test('sends failed async invocations to the encrypted dead-letter queue with bounded retries', () => {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 21600,
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        KmsMasterKeyId: Match.anyValue(),
+        RedriveAllowPolicy: { redrivePermission: 'allowAll' },
+      });
+    });
+
+    test('alarms on dead letters, errors and throttles, notifying the encrypted alarm topic', () => {
+      for (const metric of ['ApproximateNumberOfMessagesVisible', 'Errors', 'Throttles']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: metric,
+          Threshold: 1,
+          AlarmActions: [{ Ref: Match.stringLikeRegexp('CdkComputePatternsAlarms') }],
+        });
+      }
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    });
+
+    test('grants read on the upload prefix, write on the report prefix and writes on the two tables only', () => {
+      const all = statements(template);
+      const s3Statements = all.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
+      expect(s3Statements.map((s) => [s.Action].flat().sort())).toEqual([
+        ['s3:GetObject', 's3:GetObjectVersion'],
+        ['s3:AbortMultipartUpload', 's3:PutObject'],
+      ]);
+      expect(JSON.stringify(s3Statements[0].Resource)).toContain('/uploads/*');
+      expect(JSON.stringify(s3Statements[1].Resource)).toContain('/reports/*');
+      const actions = all.flatMap((s) => [s.Action].flat());
+      expect(actions).not.toContain('s3:*');
+      expect(actions.filter((a) => a.startsWith('s3:List'))).toEqual([]);
+      expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
+        [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ].sort(),
+      );
+      template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+    });
+
+    test('runs in isolated subnets of its own VPC with an X-Ray endpoint only the function reaches', () => {
+      template.resourceCountIs('AWS::EC2::NatGateway', 0);
+      template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+      const endpoints = Object.values(
+        template.findResources('AWS::EC2::VPCEndpoint', {
+          Properties: { VpcEndpointType: 'Interface' },
+        }),
+      );
+      expect(endpoints).toHaveLength(1);
+      expect(JSON.stringify(endpoints[0].Properties.ServiceName)).toContain('.xray');
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        SourceSecurityGroupId: Match.anyValue(),
+      });
+    });
+  });
+
+  test('works in an environment-specific stack', () => {
+    const { template } = synth(specificStack());
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+  });
+
+  test('uses a bucket and table you bring, and passes a custom schema to the function', () => {
+    const stack = agnosticStack();
+    const bucket = new s3.Bucket(stack, 'Mine', { eventBridgeEnabled: false });
+    const table = new dynamodb.Table(stack, 'MyTable', {
+      partitionKey: { name: 'code', type: dynamodb.AttributeType.STRING },
+    });
+    const schema = InventorySchema.of({
+      keyColumn: 'code',
+      columns: [
+        { name: 'code', type: InventoryColumnType.STRING, required: true },
+        { name: 'stock', type: InventoryColumnType.INTEGER, required: true, min: 0 },
+      ],
+      keepExtraColumns: false,
+    });
+    const loader = new InventoryLoader(stack, 'Loader', { bucket, table, schema, memorySize: 2048 });
+    expect(loader.bucket).toBe(bucket);
+    expect(loader.table).toBe(table);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 2048,
+      Environment: { Variables: Match.objectLike({ INVENTORY_SCHEMA: schema.toJson() }) },
+    });
+    expect(JSON.parse(schema.toJson())).toMatchObject({ key: 'code', extraColumns: 'ignore' });
+  });
+
+  test('runs in a VPC you bring, in its private subnets', () => {
+    const stack = agnosticStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+    new InventoryLoader(stack, 'Loader', { vpc });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 0);
+  });
+
+  test('fails when the prefixes overlap', () => {
+    expect(() => synth(agnosticStack(), { uploadPrefix: 'data/', reportPrefix: 'data/reports/' })).toThrow(
+      "uploadPrefix ('data/') and reportPrefix ('data/reports/') must not overlap, or reports would trigger imports of themselves",
+    );
+  });
+
+  test('fails when a prefix does not end in a slash', () => {
+    expect(() => synth(agnosticStack(), { uploadPrefix: 'uploads' })).toThrow(
+      "uploadPrefix must be a non-empty key prefix ending in '/' (such as 'uploads/'); received 'uploads'",
+    );
+  });
+
+  test('fails when memory is below what a spreadsheet import needs', () => {
+    expect(() => synth(agnosticStack(), { memorySize: 128 })).toThrow(
+      'memorySize must be an integer between 512 and 10240; received 128',
+    );
+  });
+
+  test('fails when the timeout is the Lambda default of 3 seconds', () => {
+    expect(() => synth(agnosticStack(), { timeout: Duration.seconds(3) })).toThrow(
+      'timeout must be between 1 and 15 minutes for a spreadsheet import; received 3 seconds',
+    );
+  });
+
+  test('fails when reserved concurrency is zero (the function could never run)', () => {
+    expect(() => synth(agnosticStack(), { reservedConcurrency: 0 })).toThrow(
+      'reservedConcurrency must be an integer between 1 and 1000; received 0',
+    );
+  });
+
+  test('fails when the schema key is not a required string column', () => {
+    expect(() =>
+      InventorySchema.of({
+        keyColumn: 'id',
+        columns: [{ name: 'id', type: InventoryColumnType.INTEGER, required: true }],
+      }),
+    ).toThrow(/id/);
+  });
+});

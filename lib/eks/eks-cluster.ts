@@ -92,7 +92,7 @@ export interface EksClusterProps {
 
   /**
    * The most nodes the managed node group scales out to.
-   * @default 4
+   * @default - 4, or nodeMinSize when that is larger
    */
   readonly nodeMaxSize?: number;
 
@@ -202,7 +202,8 @@ export class EksCluster extends Construct {
 
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
     this.subnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
-    validateMultiAz(this.vpc, this.subnets, 'EksCluster subnets');
+    const selected = validateMultiAz(this.vpc, this.subnets, 'EksCluster subnets');
+    validatePrivate(this.vpc, selected);
 
     this.secretsKey = new SecureKey(this, 'SecretsKey', {
       description: `Envelope-encrypts the Kubernetes secrets of the EKS cluster ${this.node.path}`,
@@ -419,6 +420,17 @@ function validateAutoModeExclusions(props: EksClusterProps): void {
       name,
       value,
       `EKS Auto Mode chooses and scales its nodes itself, ${name} configures the managed node group; remove one of them`,
+    );
+  }
+}
+
+/** Throws when the selection includes public subnets: nodes and Fargate pods get no public IP addresses. */
+function validatePrivate(vpc: ec2.IVpc, selected: ec2.SelectedSubnets): void {
+  const publicIds = new Set(vpc.publicSubnets.map((s) => s.subnetId));
+  const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
+  if (publicSelected.length > 0) {
+    throw new Error(
+      `EksCluster subnets must be private, since worker nodes, Fargate pods and the control-plane network interfaces get no public IP addresses; the selection includes public subnets (${publicSelected.map((s) => s.node.path).join(', ')}). Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets`,
     );
   }
 }

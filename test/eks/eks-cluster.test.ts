@@ -1,0 +1,685 @@
+import { CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { EksCluster, EksClusterProps, SecureVpc } from '../../lib';
+import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
+import { checkCompliance } from '../support/compliance';
+
+const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
+
+function build(props: EksClusterProps = {}, stack: Stack = agnosticStack()): { stack: Stack; eks: EksCluster } {
+  return { stack, eks: new EksCluster(stack, 'Eks', props) };
+}
+
+function logicalId(stack: Stack, construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** Refs to the subnets of `selection` in `vpc`. */
+function subnetRefs(stack: Stack, vpc: ec2.IVpc, selection: ec2.SubnetSelection): { Ref: string }[] {
+  return vpc.selectSubnets(selection).subnets.map((s) => ({ Ref: logicalId(stack, s) }));
+}
+
+describe('EksCluster defaults (environment-agnostic stack)', () => {
+  const { stack, eks: cluster } = build();
+  const template = Template.fromStack(stack);
+  const privateSubnets = subnetRefs(stack, cluster.vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+
+  test('creates one cluster on the newest Kubernetes version with IAM access entries only', () => {
+    // GIVEN an EksCluster with no props (above)
+    // THEN
+    template.resourceCountIs('AWS::EKS::Cluster', 1);
+    template.hasResourceProperties('AWS::EKS::Cluster', {
+      Version: '1.37',
+      AccessConfig: { AuthenticationMode: 'API', BootstrapClusterCreatorAdminPermissions: false },
+      BootstrapSelfManagedAddons: false,
+    });
+  });
+
+  test('keeps the API endpoint private', () => {
+    template.hasResourceProperties('AWS::EKS::Cluster', {
+      ResourcesVpcConfig: Match.objectLike({
+        EndpointPrivateAccess: true,
+        EndpointPublicAccess: false,
+        PublicAccessCidrs: Match.absent(),
+      }),
+    });
+  });
+
+  test('places the control-plane network interfaces in the private subnets of two AZs', () => {
+    expect(privateSubnets).toHaveLength(2);
+    template.hasResourceProperties('AWS::EKS::Cluster', {
+      ResourcesVpcConfig: Match.objectLike({ SubnetIds: privateSubnets }),
+    });
+  });
+
+  test('enables all five control-plane log types', () => {
+    template.hasResourceProperties('AWS::EKS::Cluster', {
+      Logging: { ClusterLogging: { EnabledTypes: LOG_TYPES.map((Type) => ({ Type })) } },
+    });
+  });
+
+  test('envelope-encrypts secrets with the exposed customer managed key, rotation on', () => {
+    const keyId = logicalId(stack, cluster.secretsKey);
+    template.hasResourceProperties('AWS::EKS::Cluster', {
+      EncryptionConfig: [{ Provider: { KeyArn: { 'Fn::GetAtt': [keyId, 'Arn'] } }, Resources: ['secrets'] }],
+    });
+    template.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({
+        EnableKeyRotation: true,
+        Description: 'Envelope-encrypts the Kubernetes secrets of the EKS cluster Agnostic/Eks',
+      }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  test('lets the control plane use the secrets key before the cluster is created', () => {
+    const policy = template.findResources('AWS::IAM::Policy', {
+      Properties: {
+        Roles: [{ Ref: logicalId(stack, cluster.cluster.role as iam.Role) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt'],
+              Resource: { 'Fn::GetAtt': [logicalId(stack, cluster.secretsKey), 'Arn'] },
+            }),
+          ]),
+        },
+      },
+    });
+    const [policyId] = Object.keys(policy);
+    expect(policyId).toBeDefined();
+    template.hasResource('AWS::EKS::Cluster', { DependsOn: Match.arrayWith([policyId]) });
+  });
+
+  test('creates a managed node group of two to four on-demand AL2023 nodes in private subnets', () => {
+    template.resourceCountIs('AWS::EKS::Nodegroup', 1);
+    template.hasResourceProperties('AWS::EKS::Nodegroup', {
+      AmiType: 'AL2023_x86_64_STANDARD',
+      CapacityType: 'ON_DEMAND',
+      InstanceTypes: ['m7i.large'],
+      ScalingConfig: { MinSize: 2, MaxSize: 4, DesiredSize: 2 },
+      Subnets: privateSubnets,
+      LaunchTemplate: {
+        Id: { Ref: logicalId(stack, cluster.nodeLaunchTemplate!) },
+        Version: { 'Fn::GetAtt': [logicalId(stack, cluster.nodeLaunchTemplate!), 'LatestVersionNumber'] },
+      },
+    });
+  });
+
+  test('gives the nodes encrypted volumes, IMDSv2 with hop limit 1 and detailed monitoring', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/xvda',
+            Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 20, DeleteOnTermination: true },
+          },
+        ],
+        MetadataOptions: { HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+        Monitoring: { Enabled: true },
+        ImageId: Match.absent(),
+        UserData: Match.absent(),
+      }),
+    });
+  });
+
+  test('gives the nodes a role with the EKS node policies and pull-only ECR access', () => {
+    const policy = (name: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::aws:policy/${name}`]],
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
+      }),
+      ManagedPolicyArns: [
+        policy('AmazonEKSWorkerNodePolicy'),
+        policy('AmazonEKS_CNI_Policy'),
+        policy('AmazonEC2ContainerRegistryPullOnly'),
+      ],
+    });
+  });
+
+  test('installs the four managed add-ons, vpc-cni and kube-proxy before the nodes and coredns after them', () => {
+    template.resourceCountIs('AWS::EKS::Addon', 4);
+    const addons = template.findResources('AWS::EKS::Addon');
+    const idOf = (name: string) => Object.keys(addons).find((id) => addons[id].Properties.AddonName === name)!;
+    for (const name of ['vpc-cni', 'kube-proxy', 'coredns', 'eks-pod-identity-agent']) {
+      expect(idOf(name)).toBeDefined();
+    }
+    const nodegroupId = logicalId(stack, cluster.nodegroup!);
+    const nodegroups = template.findResources('AWS::EKS::Nodegroup');
+    expect(nodegroups[nodegroupId].DependsOn).toEqual([idOf('kube-proxy'), idOf('vpc-cni')].sort());
+    expect(addons[idOf('coredns')].DependsOn).toEqual([nodegroupId]);
+    expect(cluster.addons.map((a) => addons[logicalId(stack, a)].Properties.AddonName)).toEqual([
+      'vpc-cni',
+      'kube-proxy',
+      'coredns',
+      'eks-pod-identity-agent',
+    ]);
+  });
+
+  test('deploys no Lambda function and no custom resource (no kubectl provider)', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+    const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
+    expect(types.filter((t) => t.startsWith('Custom::') || t === 'AWS::CloudFormation::CustomResource')).toEqual([]);
+    expect(cluster.cluster.kubectlProvider).toBeUndefined();
+  });
+
+  test('creates no Fargate profile, access entry or pod identity association unless asked', () => {
+    template.resourceCountIs('AWS::EKS::FargateProfile', 0);
+    template.resourceCountIs('AWS::EKS::AccessEntry', 0);
+    template.resourceCountIs('AWS::EKS::PodIdentityAssociation', 0);
+    expect(cluster.fargateProfiles).toEqual([]);
+  });
+
+  test('builds on a SecureVpc and exposes what it creates', () => {
+    expect(cluster.vpc).toBeInstanceOf(SecureVpc);
+    expect(cluster.nodegroup).toBeInstanceOf(eks.Nodegroup);
+    expect(cluster.cluster).toBeInstanceOf(eks.Cluster);
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+  });
+
+  test('exposes the update-kubeconfig command with the region resolved at deploy time', () => {
+    expect(stack.resolve(cluster.updateKubeconfigCommand)).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'aws eks update-kubeconfig --name ',
+          { Ref: logicalId(stack, cluster.cluster) },
+          ' --region ',
+          { Ref: 'AWS::Region' },
+        ],
+      ],
+    });
+  });
+
+  test('reports no warnings', () => {
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+});
+
+describe('EksCluster in an environment-specific stack', () => {
+  const { stack, eks: cluster } = build({}, specificStack());
+  const template = Template.fromStack(stack);
+
+  test('spreads control plane and nodes over the private subnets of three AZs', () => {
+    const privateSubnets = subnetRefs(stack, cluster.vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+    expect(privateSubnets).toHaveLength(3);
+    template.hasResourceProperties('AWS::EKS::Nodegroup', { Subnets: privateSubnets });
+    template.hasResourceProperties('AWS::EKS::Cluster', {
+      Version: '1.37',
+      ResourcesVpcConfig: Match.objectLike({
+        SubnetIds: privateSubnets,
+        EndpointPrivateAccess: true,
+        EndpointPublicAccess: false,
+      }),
+      EncryptionConfig: [Match.objectLike({ Resources: ['secrets'] })],
+      Logging: { ClusterLogging: { EnabledTypes: LOG_TYPES.map((Type) => ({ Type })) } },
+    });
+  });
+
+  test('puts the concrete region into the update-kubeconfig command', () => {
+    expect(stack.resolve(cluster.updateKubeconfigCommand)).toEqual({
+      'Fn::Join': [
+        '',
+        ['aws eks update-kubeconfig --name ', { Ref: logicalId(stack, cluster.cluster) }, ' --region eu-west-1'],
+      ],
+    });
+  });
+
+  test('installs the same add-ons and deploys no Lambda function', () => {
+    template.resourceCountIs('AWS::EKS::Addon', 4);
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+  });
+});
+
+describe('EksCluster options', () => {
+  test('opens the endpoint publicly from exactly the given CIDRs, keeping private access', () => {
+    // GIVEN / WHEN
+    const { stack } = build({ publicEndpointCidrs: ['203.0.113.0/24', '198.51.100.7/32'] });
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::EKS::Cluster', {
+      ResourcesVpcConfig: Match.objectLike({
+        EndpointPrivateAccess: true,
+        EndpointPublicAccess: true,
+        PublicAccessCidrs: ['203.0.113.0/24', '198.51.100.7/32'],
+      }),
+    });
+  });
+
+  test('accepts 0.0.0.0/0 with the explicit opt-in', () => {
+    const { stack } = build({ publicEndpointCidrs: ['0.0.0.0/0'], allowPublicEndpointFromAnywhere: true });
+    Template.fromStack(stack).hasResourceProperties('AWS::EKS::Cluster', {
+      ResourcesVpcConfig: Match.objectLike({ EndpointPublicAccess: true, PublicAccessCidrs: ['0.0.0.0/0'] }),
+    });
+  });
+
+  test('gives each admin principal a cluster-admin access entry', () => {
+    const arns = ['arn:aws:iam::123456789012:role/Admin', 'arn:aws:iam::123456789012:user/ops'];
+    const { stack, eks: cluster } = build({ adminPrincipalArns: arns });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EKS::AccessEntry', 2);
+    for (const arn of arns) {
+      template.hasResourceProperties('AWS::EKS::AccessEntry', {
+        ClusterName: { Ref: logicalId(stack, cluster.cluster) },
+        PrincipalArn: arn,
+        AccessPolicies: [
+          {
+            AccessScope: { Type: 'cluster' },
+            PolicyArn: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy'],
+              ],
+            },
+          },
+        ],
+      });
+    }
+  });
+
+  test('gives the cluster creator admin access only when asked', () => {
+    const { stack } = build({ bootstrapClusterCreatorAdminPermissions: true });
+    Template.fromStack(stack).hasResourceProperties('AWS::EKS::Cluster', {
+      AccessConfig: { AuthenticationMode: 'API', BootstrapClusterCreatorAdminPermissions: true },
+    });
+  });
+
+  test('runs the pods of fargateNamespaces on Fargate in the private subnets', () => {
+    const { stack, eks: cluster } = build({ fargateNamespaces: ['serverless', 'batch-*'] });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EKS::FargateProfile', 1);
+    template.hasResourceProperties('AWS::EKS::FargateProfile', {
+      ClusterName: { Ref: logicalId(stack, cluster.cluster) },
+      Selectors: [
+        { Namespace: 'serverless', Labels: [] },
+        { Namespace: 'batch-*', Labels: [] },
+      ],
+      Subnets: subnetRefs(stack, cluster.vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }),
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'eks-fargate-pods.amazonaws.com' } })],
+      }),
+    });
+    expect(cluster.fargateProfiles).toHaveLength(1);
+  });
+
+  test('adds more Fargate profiles with addFargateProfile', () => {
+    // GIVEN
+    const { stack, eks: cluster } = build({ fargateNamespaces: ['serverless'] });
+    // WHEN
+    const profile = cluster.addFargateProfile('Jobs', ['jobs', 'reports']);
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EKS::FargateProfile', 2);
+    template.hasResourceProperties('AWS::EKS::FargateProfile', {
+      Selectors: [
+        { Namespace: 'jobs', Labels: [] },
+        { Namespace: 'reports', Labels: [] },
+      ],
+    });
+    expect(cluster.fargateProfiles).toEqual([cluster.fargateProfiles[0], profile]);
+  });
+
+  test('runs Spot nodes on three diversified instance types', () => {
+    const { stack } = build({ spotInstances: true });
+    Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', {
+      CapacityType: 'SPOT',
+      InstanceTypes: ['m7i.large', 'm6i.large', 'm5.large'],
+    });
+  });
+
+  test('picks the ARM64 AL2023 AMI for Graviton instance types', () => {
+    const { stack } = build({
+      nodeInstanceTypes: [new ec2.InstanceType('m7g.large'), new ec2.InstanceType('c7g.xlarge')],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', {
+      AmiType: 'AL2023_ARM_64_STANDARD',
+      InstanceTypes: ['m7g.large', 'c7g.xlarge'],
+    });
+  });
+
+  test('sizes the node group from nodeMinSize, nodeMaxSize and nodeDesiredSize', () => {
+    const { stack } = build({ nodeMinSize: 3, nodeMaxSize: 9, nodeDesiredSize: 5 });
+    Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', {
+      ScalingConfig: { MinSize: 3, MaxSize: 9, DesiredSize: 5 },
+    });
+  });
+
+  test('raises the default nodeMaxSize to nodeMinSize when that is larger', () => {
+    const { stack } = build({ nodeMinSize: 6 });
+    Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', {
+      ScalingConfig: { MinSize: 6, MaxSize: 6, DesiredSize: 6 },
+    });
+  });
+
+  test('warns when the node group may shrink below two nodes', () => {
+    const { stack } = build({ nodeMinSize: 1 });
+    Annotations.fromStack(stack).hasWarning(
+      '/Agnostic/Eks',
+      Match.stringLikeRegexp('nodeMinSize is 1: with fewer than two nodes'),
+    );
+  });
+
+  test('lets pods reach IMDS only when allowPodImdsAccess is set', () => {
+    const { stack } = build({ allowPodImdsAccess: true });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        MetadataOptions: { HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
+      }),
+    });
+  });
+
+  test('runs the given Kubernetes version', () => {
+    const { stack } = build({ version: eks.KubernetesVersion.V1_35 });
+    Template.fromStack(stack).hasResourceProperties('AWS::EKS::Cluster', { Version: '1.35' });
+  });
+
+  test('uses a VPC it is given instead of creating one', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Shared');
+    // WHEN
+    const cluster = new EksCluster(stack, 'Eks', { vpc });
+    // THEN
+    expect(cluster.vpc).toBe(vpc);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    template.hasResourceProperties('AWS::EKS::Nodegroup', {
+      Subnets: subnetRefs(stack, vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }),
+    });
+  });
+
+  test('places nodes in isolated subnets when the VPC has no NAT gateway', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Isolated', { natGateways: 0 });
+    new EksCluster(stack, 'Eks', { vpc });
+    const isolated = subnetRefs(stack, vpc, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
+    expect(isolated).toHaveLength(2);
+    Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', { Subnets: isolated });
+  });
+
+  test('uses EKS Auto Mode instead of a node group and add-ons when autoMode is set', () => {
+    // GIVEN / WHEN
+    const { stack, eks: cluster } = build({ autoMode: true });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EKS::Cluster', {
+      ComputeConfig: Match.objectLike({ Enabled: true, NodePools: ['system', 'general-purpose'] }),
+      BootstrapSelfManagedAddons: false,
+      EncryptionConfig: [Match.objectLike({ Resources: ['secrets'] })],
+      ResourcesVpcConfig: Match.objectLike({ EndpointPublicAccess: false }),
+    });
+    template.resourceCountIs('AWS::EKS::Nodegroup', 0);
+    template.resourceCountIs('AWS::EC2::LaunchTemplate', 0);
+    template.resourceCountIs('AWS::EKS::Addon', 0);
+    expect(cluster.nodegroup).toBeUndefined();
+    expect(cluster.nodeLaunchTemplate).toBeUndefined();
+    expect(cluster.addons).toEqual([]);
+  });
+});
+
+describe('EksCluster.addPodIdentity', () => {
+  test('associates the service account with the role after the Pod Identity agent is installed', () => {
+    // GIVEN
+    const { stack, eks: cluster } = build();
+    const role = new iam.Role(stack, 'AppRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    // WHEN
+    cluster.addPodIdentity('shop', 'orders-api', role);
+    // THEN
+    const template = Template.fromStack(stack);
+    const agent = template.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'eks-pod-identity-agent' } });
+    template.hasResource('AWS::EKS::PodIdentityAssociation', {
+      Properties: {
+        ClusterName: { Ref: logicalId(stack, cluster.cluster) },
+        Namespace: 'shop',
+        ServiceAccount: 'orders-api',
+        RoleArn: { 'Fn::GetAtt': [logicalId(stack, role), 'Arn'] },
+      },
+      DependsOn: Object.keys(agent),
+    });
+  });
+
+  test('makes a role created in the app trust EKS Pod Identity', () => {
+    const { stack, eks: cluster } = build();
+    const role = new iam.Role(stack, 'AppRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    cluster.addPodIdentity('shop', 'orders-api', role);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['sts:AssumeRole', 'sts:TagSession'],
+            Effect: 'Allow',
+            Principal: { Service: 'pods.eks.amazonaws.com' },
+          },
+        ]),
+      },
+    });
+  });
+
+  test('warns that an imported role must already trust EKS Pod Identity', () => {
+    const { stack, eks: cluster } = build();
+    const role = iam.Role.fromRoleArn(stack, 'Imported', 'arn:aws:iam::123456789012:role/orders');
+    cluster.addPodIdentity('shop', 'orders-api', role);
+    Template.fromStack(stack).resourceCountIs('AWS::EKS::PodIdentityAssociation', 1);
+    Annotations.fromStack(stack).hasWarning(
+      '/Agnostic/Eks',
+      'The role Agnostic/Imported was not created in this app, so its trust policy cannot be checked; it must allow pods.eks.amazonaws.com to sts:AssumeRole and sts:TagSession [ack: cdk-compute-patterns:eksPodIdentityTrust]',
+    );
+  });
+
+  test('needs no agent add-on in Auto Mode', () => {
+    const { stack, eks: cluster } = build({ autoMode: true });
+    const role = new iam.Role(stack, 'AppRole', { assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com') });
+    cluster.addPodIdentity('shop', 'orders-api', role);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EKS::Addon', 0);
+    template.hasResource('AWS::EKS::PodIdentityAssociation', { DependsOn: Match.absent() });
+  });
+});
+
+describe('EksCluster compliance', () => {
+  test.each([
+    ['the defaults with Fargate, admins and Pod Identity', {} as EksClusterProps],
+    ['Auto Mode', { autoMode: true } as EksClusterProps],
+  ])('%s leave no open cdk-nag finding and no failing Control Tower rule', (_name, props) => {
+    // GIVEN an app holding only the construct, with the cdk-nag packs
+    const report = checkCompliance((outdir) => {
+      // WHEN it is synthesized with Fargate, an admin and a Pod Identity association
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'Eks');
+      const cluster = new EksCluster(stack, 'Eks', {
+        ...props,
+        fargateNamespaces: ['serverless'],
+        adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin'],
+      });
+      cluster.addPodIdentity(
+        'shop',
+        'orders-api',
+        new iam.Role(stack, 'AppRole', { assumedBy: new iam.AccountRootPrincipal() }),
+      );
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+      return app;
+    }, []);
+    // THEN
+    const [eksStack] = report.stacks;
+    expect(eksStack.nagViolations).toEqual([]);
+    expect(eksStack.guardFailures).toEqual([]);
+    expect(eksStack.acknowledged.map((a) => a.id)).toEqual(
+      expect.arrayContaining([
+        'Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]',
+        'Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy]',
+      ]),
+    );
+  });
+});
+
+describe('EksCluster validation', () => {
+  test.each<[string, EksClusterProps, string]>([
+    [
+      'nodeMinSize is greater than nodeMaxSize',
+      { nodeMinSize: 5, nodeMaxSize: 3 },
+      'nodeMinSize (5) must not be greater than nodeMaxSize (3)',
+    ],
+    [
+      'nodeDesiredSize lies outside nodeMinSize..nodeMaxSize',
+      { nodeDesiredSize: 9 },
+      'nodeDesiredSize (9) must lie between nodeMinSize (2) and nodeMaxSize (4)',
+    ],
+    [
+      'nodeMinSize is not an integer',
+      { nodeMinSize: 1.5 },
+      'nodeMinSize must be an integer between 0 and 450; received 1.5',
+    ],
+    ['nodeMaxSize is 0', { nodeMaxSize: 0 }, 'nodeMaxSize must be an integer between 1 and 450; received 0'],
+    [
+      'nodeDesiredSize is negative',
+      { nodeDesiredSize: -1 },
+      'nodeDesiredSize must be an integer between 0 and 450; received -1',
+    ],
+    [
+      'publicEndpointCidrs is empty',
+      { publicEndpointCidrs: [] },
+      'publicEndpointCidrs must list at least one IPv4 CIDR block such as 203.0.113.0/24; received an empty list. Omit publicEndpointCidrs to keep the API endpoint private',
+    ],
+    [
+      'a public endpoint CIDR is an empty string',
+      { publicEndpointCidrs: [''] },
+      "publicEndpointCidrs must contain IPv4 CIDR blocks such as '203.0.113.0/24'; received ''",
+    ],
+    [
+      'a public endpoint CIDR is invalid',
+      { publicEndpointCidrs: ['203.0.113.0/33'] },
+      "publicEndpointCidrs must contain IPv4 CIDR blocks such as '203.0.113.0/24'; received '203.0.113.0/33'",
+    ],
+    [
+      'publicEndpointCidrs contains 0.0.0.0/0 without the opt-in',
+      { publicEndpointCidrs: ['203.0.113.0/24', '0.0.0.0/0'] },
+      "publicEndpointCidrs contains '0.0.0.0/0', which opens the Kubernetes API endpoint to the whole internet; list the CIDR blocks of your networks instead, or set allowPublicEndpointFromAnywhere: true to accept that",
+    ],
+    [
+      'an admin principal is an assumed-role session ARN',
+      { adminPrincipalArns: ['arn:aws:sts::123456789012:assumed-role/Admin/jane'] },
+      "adminPrincipalArns must contain IAM role or user ARNs such as 'arn:aws:iam::123456789012:role/Admin' (for an assumed-role session, give the role's ARN); received 'arn:aws:sts::123456789012:assumed-role/Admin/jane'",
+    ],
+    [
+      'an admin principal is listed twice',
+      { adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin', 'arn:aws:iam::123456789012:role/Admin'] },
+      "adminPrincipalArns lists 'arn:aws:iam::123456789012:role/Admin' more than once; EKS allows one access entry per principal, so list each ARN once",
+    ],
+    [
+      'fargateNamespaces is empty',
+      { fargateNamespaces: [] },
+      'fargateNamespaces must list between 1 and 5 Kubernetes namespaces (a Fargate profile holds at most 5 selectors); received 0. Use another profile for more',
+    ],
+    [
+      'fargateNamespaces lists more than five namespaces',
+      { fargateNamespaces: ['a', 'b', 'c', 'd', 'e', 'f'] },
+      'fargateNamespaces must list between 1 and 5 Kubernetes namespaces (a Fargate profile holds at most 5 selectors); received 6. Use another profile for more',
+    ],
+    [
+      'a Fargate namespace is not a Kubernetes name',
+      { fargateNamespaces: ['Serverless'] },
+      "fargateNamespaces must be Kubernetes namespace names (lowercase letters, digits and '-', '*' and '?' as wildcards, at most 63 characters); received 'Serverless'",
+    ],
+    [
+      'nodeInstanceTypes is empty',
+      { nodeInstanceTypes: [] },
+      'nodeInstanceTypes must list at least one instance type such as m7i.large; received an empty list',
+    ],
+    [
+      'nodeInstanceTypes mixes CPU architectures',
+      { nodeInstanceTypes: [new ec2.InstanceType('m7i.large'), new ec2.InstanceType('m7g.large')] },
+      'nodeInstanceTypes must all have one CPU architecture, since a node group runs one AMI; received m7i.large (x86_64), m7g.large (arm64)',
+    ],
+    [
+      'autoMode is combined with nodeMinSize',
+      { autoMode: true, nodeMinSize: 3 },
+      'give either autoMode or nodeMinSize, not both: EKS Auto Mode chooses and scales its nodes itself, nodeMinSize configures the managed node group; remove one of them',
+    ],
+    [
+      'autoMode is combined with spotInstances',
+      { autoMode: true, spotInstances: true },
+      'give either autoMode or spotInstances, not both: EKS Auto Mode chooses and scales its nodes itself, spotInstances configures the managed node group; remove one of them',
+    ],
+  ])('fails when %s', (_name, props, message) => {
+    expect(() => build(props)).toThrow(new Error(message));
+  });
+
+  test('fails when the subnets are in fewer than two Availability Zones', () => {
+    // GIVEN a VPC in one Availability Zone
+    const stack = specificStack();
+    const vpc = new ec2.Vpc(stack, 'OneAz', { availabilityZones: ['eu-west-1a'] });
+    // THEN
+    expect(() => new EksCluster(stack, 'Eks', { vpc })).toThrow(
+      new Error(
+        'EksCluster subnets must span at least two Availability Zones to be highly available; the selected subnets are in 1 (eu-west-1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+      ),
+    );
+  });
+
+  test('fails when vpcSubnets selects public subnets', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc');
+    expect(() => new EksCluster(stack, 'Eks', { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } })).toThrow(
+      new Error(
+        'EksCluster subnets must be private, since worker nodes, Fargate pods and the control-plane network interfaces get no public IP addresses; the selection includes public subnets (Agnostic/Vpc/PublicSubnet1, Agnostic/Vpc/PublicSubnet2). Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets',
+      ),
+    );
+  });
+
+  test('fails when addFargateProfile is given no namespace', () => {
+    const { eks: cluster } = build();
+    expect(() => cluster.addFargateProfile('Empty', [])).toThrow(
+      new Error(
+        "addFargateProfile('Empty') namespaces must list between 1 and 5 Kubernetes namespaces (a Fargate profile holds at most 5 selectors); received 0. Use another profile for more",
+      ),
+    );
+  });
+
+  test('fails when addFargateProfile is given an invalid namespace', () => {
+    const { eks: cluster } = build();
+    expect(() => cluster.addFargateProfile('Bad', ['jobs_'])).toThrow(
+      new Error(
+        "addFargateProfile('Bad') namespaces must be Kubernetes namespace names (lowercase letters, digits and '-', '*' and '?' as wildcards, at most 63 characters); received 'jobs_'",
+      ),
+    );
+  });
+
+  test('fails when addPodIdentity is given an invalid namespace', () => {
+    const { stack, eks: cluster } = build();
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(() => cluster.addPodIdentity('Shop', 'orders', role)).toThrow(
+      new Error(
+        "addPodIdentity namespace must be a Kubernetes namespace name (lowercase letters, digits and '-', at most 63 characters); received 'Shop'",
+      ),
+    );
+  });
+
+  test('fails when addPodIdentity is given an invalid service account', () => {
+    const { stack, eks: cluster } = build();
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(() => cluster.addPodIdentity('shop', 'orders api', role)).toThrow(
+      new Error(
+        "addPodIdentity serviceAccount must be a Kubernetes service account name (lowercase letters, digits, '-' and '.', at most 253 characters); received 'orders api'",
+      ),
+    );
+  });
+
+  test('fails when a service account is given a second role', () => {
+    const { stack, eks: cluster } = build();
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
+    cluster.addPodIdentity('shop', 'orders', role);
+    expect(() => cluster.addPodIdentity('shop', 'orders', role)).toThrow(
+      new Error(
+        'addPodIdentity: service account shop/orders already has a role; a service account can be associated with one role only',
+      ),
+    );
+  });
+});

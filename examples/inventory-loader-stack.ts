@@ -1,7 +1,7 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { SampleStackProps } from './shared-logging-stack';
 import { InventoryLoader } from '../lib';
+import { SampleStackProps } from './shared-logging-stack';
 
 /**
  * Sample: upload `examples/data/inventory-sample.csv` (or the .xlsx) to

@@ -10,3 +10,6 @@ export * from './common/secure-load-balancer';
 export * from './common/validation';
 export * from './eks/eks-cluster';
 export * from './fleet/highly-available-fleet';
+export * from './inventory/inventory-loader';
+export * from './inventory/inventory-schema';
+export * from './common/alarm-topic';

@@ -112,7 +112,8 @@ export interface EksClusterProps {
   /**
    * Let pods reach the instance metadata service of their node (IMDSv2 hop
    * limit 2). Off by default (hop limit 1), so pods cannot take the node's IAM
-   * role; give pods their own role with `addPodIdentity()` instead.
+   * role; give pods their own role with `addPodIdentity()` instead. Setting it
+   * fails the Control Tower control CT.EC2.PR.2 (token hop limit of one).
    * @default false
    */
   readonly allowPodImdsAccess?: boolean;

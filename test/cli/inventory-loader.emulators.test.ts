@@ -26,6 +26,8 @@ describe('InventoryLoader smoke import on s3rver + dynalite', () => {
   /** How the stand-in import treats each CSV row; returns false to reject the row. */
   let acceptRow: (sku: string) => boolean;
   let imports: Promise<void>[];
+  /** When set, uploads go to this function (the real handler) instead of `fakeImport`. */
+  let realEngine: ((event: unknown) => Promise<unknown>) | undefined;
 
   beforeAll(async () => {
     emulators = await startEmulators();
@@ -35,7 +37,7 @@ describe('InventoryLoader smoke import on s3rver + dynalite', () => {
       for (const record of (event as S3Event).Records ?? []) {
         const key = record.s3.object.key;
         if (record.eventName?.startsWith('ObjectCreated') && key.startsWith(INVENTORY.UploadPrefix)) {
-          imports.push(fakeImport(key));
+          imports.push(realEngine ? realEngine(event).then(() => undefined) : fakeImport(key));
         }
       }
     });
@@ -46,6 +48,7 @@ describe('InventoryLoader smoke import on s3rver + dynalite', () => {
   });
 
   beforeEach(() => {
+    realEngine = undefined;
     acceptRow = () => true;
     imports = [];
     lambda.reset();
@@ -171,5 +174,41 @@ describe('InventoryLoader smoke import on s3rver + dynalite', () => {
     expect(results.at(-1)).toMatchObject({ id: 'smoke-import', status: 'skip' });
     expect(imports).toHaveLength(0);
     expect(await bucketKeys()).toEqual([]);
+  });
+
+  describe('with the real import engine (lib/inventory/handler) as the triggered function', () => {
+    const saved = { ...process.env };
+    let handler: (event: unknown, context: unknown) => Promise<unknown>;
+
+    beforeAll(() => {
+      // The handler builds its clients from the standard SDK environment (the handler contract).
+      Object.assign(process.env, emulators.env, {
+        TABLE_NAME: INVENTORY.TableName,
+        REPORT_PREFIX: INVENTORY.ReportPrefix,
+        LOG_LEVEL: 'SILENT',
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set
+      handler = require('../../lib/inventory/handler/index').handler;
+    });
+
+    afterAll(() => {
+      process.env = { ...saved };
+    });
+
+    test('the verifier and the engine agree on the report key, report fields and item shape', async () => {
+      // GIVEN uploads trigger the real handler instead of the stand-in
+      realEngine = (event) => handler(event, { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'verify-test' });
+      // WHEN
+      const results = await verifyInventoryLoader(context('engine'), INVENTORY);
+      // THEN
+      const checks = Object.fromEntries(results.map((r) => [r.id, r]));
+      expect(checks['smoke-report']).toMatchObject({ status: 'pass' });
+      expect(checks['smoke-report'].evidence).toContain('status SUCCEEDED, rowsTotal 3, rowsWritten 3, rowsRejected 0');
+      expect(checks['smoke-items']).toMatchObject({ status: 'pass' });
+      expect(checks['smoke-cleanup']).toMatchObject({ status: 'pass' });
+      // the engine's rejected-rows CSV (named in its report) is cleaned up too
+      expect(checks['smoke-cleanup'].evidence).toContain('.rejected.csv');
+      expect(await bucketKeys()).toEqual([]);
+    });
   });
 });

@@ -302,6 +302,22 @@ describe('InventoryLoader smoke import (fault injection; the happy path runs on 
     });
   });
 
+  test('also deletes the rejected-rows CSV the report names, but only under the report prefix', async () => {
+    givenHealthyFunction();
+    givenWorkingImport({ ...REPORT_OK, rejectedRowsKey: `${reportKey.slice(0, -5)}.rejected.csv` });
+    await verifyInventoryLoader(testContext(), INVENTORY);
+    expect(s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+      uploadKey,
+      reportKey,
+      'reports/uploads/cdk-compute-patterns-verify-test-run.csv.rejected.csv',
+    ]);
+
+    s3.reset();
+    givenWorkingImport({ ...REPORT_OK, rejectedRowsKey: 'important/data.csv' });
+    await verifyInventoryLoader(testContext(), INVENTORY);
+    expect(s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input.Key)).toEqual([uploadKey, reportKey]);
+  });
+
   test('fails the cleanup check when test data cannot be deleted', async () => {
     givenHealthyFunction();
     givenWorkingImport();

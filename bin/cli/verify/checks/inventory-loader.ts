@@ -40,6 +40,8 @@ interface ImportReport {
   readonly rowsWritten?: number;
   readonly rowsRejected?: number;
   readonly errors?: readonly { line?: number; reason?: string }[];
+  /** Where the engine put the rejected rows CSV (deleted with the report). */
+  readonly rejectedRowsKey?: string;
 }
 
 const isNotFound = (e: unknown): boolean => {
@@ -137,6 +139,9 @@ async function smokeImport(ctx: VerifyContext, outputs: StackOutputs): Promise<C
   const s3 = ctx.clients.s3();
   const ddb = ctx.clients.dynamodb();
   const results: CheckResult[] = [];
+  const reportPrefix = outputs[INVENTORY_LOADER_OUTPUTS.reportPrefix];
+  /** Objects this run created (or made the import create); all deleted at the end. */
+  const written = [uploadKey, reportKey];
   try {
     try {
       await s3.send(
@@ -180,6 +185,10 @@ async function smokeImport(ctx: VerifyContext, outputs: StackOutputs): Promise<C
       results.push(fail('smoke-report', reportTitle, waited.reason));
     } else {
       const r = waited.value;
+      // Only ever delete under the report prefix, whatever the report says.
+      if (typeof r.rejectedRowsKey === 'string' && r.rejectedRowsKey.startsWith(reportPrefix)) {
+        written.push(r.rejectedRowsKey);
+      }
       const firstErrors = (r.errors ?? [])
         .slice(0, 3)
         .map((e) => `line ${e.line ?? '?'}: ${e.reason ?? '?'}`)
@@ -229,7 +238,7 @@ async function smokeImport(ctx: VerifyContext, outputs: StackOutputs): Promise<C
         ctx,
         bucket,
         table,
-        [uploadKey, reportKey],
+        written,
         rows.map((r) => r.sku),
       ),
     );

@@ -2,6 +2,7 @@
 import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { EksClusterStack } from '../examples/eks-cluster-stack';
+import { FargateServiceStack } from '../examples/fargate-service-stack';
 import { InventoryLoaderStack } from '../examples/inventory-loader-stack';
 import { SharedLoggingStack } from '../examples/shared-logging-stack';
 import { WebFleetStack } from '../examples/web-fleet-stack';
@@ -21,6 +22,7 @@ export function createSampleApp(props: AppProps = {}): App {
   const logging = new SharedLoggingStack(app, 'SharedLogging');
   new EksClusterStack(app, 'EksCluster');
   const shared = { accessLogBucket: logging.accessLogBucket, deletionProtection };
+  new FargateServiceStack(app, 'FargateService', shared);
   new InventoryLoaderStack(app, 'InventoryLoader', shared);
   new WebFleetStack(app, 'WebFleet', shared);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

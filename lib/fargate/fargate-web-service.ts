@@ -1,0 +1,623 @@
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { SecureLogGroup } from '../common/log-group';
+import { acknowledge } from '../common/nag';
+import { SecureKey } from '../common/secure-key';
+import { SecureLoadBalancer } from '../common/secure-load-balancer';
+import { SecureVpc } from '../common/secure-vpc';
+import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
+import { validateExclusive, validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
+import { validateFargateTaskSize } from './private/fargate-sizes';
+
+/** Environment variable names that only ever carry credentials (Control Tower CT.ECS.PR.12). */
+const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'ECS_ENGINE_AUTH_DATA'];
+
+/** Container users that mean root (the patterns Control Tower CT.ECS.PR.3 rejects). */
+const ROOT_USER = /^(0|root)(:.*)?$/;
+
+/** Name of the application container in the task definition. */
+const CONTAINER_NAME = 'web';
+
+/**
+ * The alarms a FargateWebService raises. Each notifies the alarm topic; add
+ * further actions with `alarm.addAlarmAction(...)`.
+ */
+export interface FargateWebServiceAlarms {
+  /**
+   * Fewer tasks running than desired for 5 minutes (tasks crash-looping,
+   * failing health checks, or Fargate Spot capacity reclaimed). Built on the
+   * Container Insights metrics of the cluster.
+   */
+  readonly runningTasksBelowDesired: cloudwatch.Alarm;
+  /** Average service CPU above the threshold for 5 minutes: scaling is at its limit or too slow. */
+  readonly cpuHigh: cloudwatch.Alarm;
+  /** Targets answering with 5xx responses. */
+  readonly target5xx: cloudwatch.Alarm;
+  /** Any target failing its load balancer health check. */
+  readonly unhealthyHosts: cloudwatch.Alarm;
+}
+
+/**
+ * Properties for a FargateWebService.
+ */
+export interface FargateWebServiceProps {
+  /** The container image to run, e.g. `ecs.ContainerImage.fromRegistry('nginxinc/nginx-unprivileged')`. */
+  readonly image: ecs.ContainerImage;
+
+  /**
+   * The VPC to run in. Give either `vpc` or `cluster`, not both.
+   * @default - a new SecureVpc (two or more AZs, flow logs, one NAT gateway), or the VPC of `cluster`
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * An existing ECS cluster to run the service in; its VPC is used. Give
+   * either `vpc` or `cluster`, not both. For `spot` it must have the FARGATE
+   * and FARGATE_SPOT capacity providers, and the running-task alarm needs
+   * Container Insights on it.
+   * @default - a new cluster with Container Insights on
+   */
+  readonly cluster?: ecs.ICluster;
+
+  /**
+   * Container Insights level of the new cluster. `ENABLED` is what AWS Control
+   * Tower CT.ECS.PR.2 checks for (it accepts only the value `enabled`), so the
+   * richer `ENHANCED` level fails that rule as written; choose it deliberately.
+   * Only for the cluster this construct creates.
+   * @default ecs.ContainerInsights.ENABLED
+   */
+  readonly containerInsights?: ecs.ContainerInsights;
+
+  /**
+   * The subnets the tasks run in. They must be private: tasks get no public IP.
+   * @default - the VPC's private subnets (with egress when it has them)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Task CPU units (1024 = 1 vCPU): 256, 512, 1024, 2048, 4096, 8192 or 16384.
+   * @default 256
+   */
+  readonly cpu?: number;
+
+  /**
+   * Task memory in MiB; must be a valid Fargate combination with `cpu`. It is
+   * also the container's hard memory limit.
+   * @default 512
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * CPU architecture of the task.
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+
+  /**
+   * Port the container listens on.
+   * @default 80
+   */
+  readonly containerPort?: number;
+
+  /**
+   * Plain environment variables (configuration only). Credential variable
+   * names are rejected: put secrets in `secrets`.
+   * @default - no environment variables
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Secrets injected as environment variables at task start from Secrets
+   * Manager or SSM Parameter Store; only the execution role can read them.
+   * @default - no secrets
+   */
+  readonly secrets?: { [key: string]: ecs.Secret };
+
+  /**
+   * Path of the load balancer health check.
+   * @default '/'
+   */
+  readonly healthCheckPath?: string;
+
+  /**
+   * Container user (`uid`, `uid:gid` or a name). Must not be root.
+   * @default - the image's USER
+   */
+  readonly user?: string;
+
+  /**
+   * Mount the container's root filesystem read-only. Give the paths the
+   * process writes to in `writablePaths`.
+   * @default false
+   */
+  readonly readonlyRootFilesystem?: boolean;
+
+  /**
+   * Container paths backed by writable, task-local ephemeral volumes (for
+   * example `/tmp`), so the image can run with a read-only root filesystem.
+   * @default - none
+   */
+  readonly writablePaths?: string[];
+
+  /**
+   * Tasks started when the service is created.
+   * @default - 2, raised to minCapacity or lowered to maxCapacity when outside that range
+   */
+  readonly desiredCount?: number;
+
+  /**
+   * Fewest tasks auto scaling keeps; two or more keep the service up when an
+   * Availability Zone fails.
+   * @default 2
+   */
+  readonly minCapacity?: number;
+
+  /**
+   * Most tasks auto scaling starts.
+   * @default 4
+   */
+  readonly maxCapacity?: number;
+
+  /**
+   * Target average CPU utilization (percent) of the service.
+   * @default 50
+   */
+  readonly targetCpuUtilizationPercent?: number;
+
+  /**
+   * Target average memory utilization (percent) of the service.
+   * @default - no memory-based scaling
+   */
+  readonly targetMemoryUtilizationPercent?: number;
+
+  /**
+   * Target number of load balancer requests per task per minute.
+   * @default - no request-count scaling
+   */
+  readonly targetRequestsPerTarget?: number;
+
+  /**
+   * Certificate for HTTPS on 443; port 80 then redirects to HTTPS.
+   * @default - HTTP on port 80 only
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * TLS policy of the HTTPS listener.
+   * @default elbv2.SslPolicy.RECOMMENDED_TLS
+   */
+  readonly sslPolicy?: elbv2.SslPolicy;
+
+  /**
+   * Whether the load balancer is reachable from the internet.
+   * @default true
+   */
+  readonly internetFacing?: boolean;
+
+  /**
+   * IPv4 CIDR blocks allowed to reach the load balancer.
+   * @default - ['0.0.0.0/0'] when internet-facing, the VPC's CIDR block when internal
+   */
+  readonly allowedIngressCidrs?: string[];
+
+  /**
+   * Bucket that receives the load balancer access logs.
+   * @default - the stack's shared AccessLogBucket
+   */
+  readonly accessLogBucket?: s3.IBucket;
+
+  /**
+   * Load balancer deletion protection.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * Run tasks above the on-demand base on Fargate Spot (interrupted with a
+   * two-minute warning, at a steep discount). Tasks beyond the base are split
+   * evenly between FARGATE and FARGATE_SPOT.
+   * @default false
+   */
+  readonly spot?: boolean;
+
+  /**
+   * With `spot`: how many tasks always run on regular (on-demand) Fargate.
+   * @default - minCapacity
+   */
+  readonly onDemandBaseCount?: number;
+
+  /**
+   * Allow `aws ecs execute-command` into running containers. On a cluster this
+   * construct creates, sessions are encrypted with a customer managed key and
+   * logged to an encrypted log group. ECS Exec needs a writable root
+   * filesystem (see `writablePaths`).
+   * @default false
+   */
+  readonly enableExecuteCommand?: boolean;
+
+  /**
+   * How long container logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Average service CPU (percent) above which the CPU alarm fires.
+   * @default 85
+   */
+  readonly cpuAlarmThresholdPercent?: number;
+
+  /**
+   * Target 5xx responses per minute at which the 5xx alarm fires.
+   * @default 10
+   */
+  readonly target5xxAlarmThreshold?: number;
+
+  /**
+   * The SNS topic every alarm notifies.
+   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only)
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * A containerized web application on AWS Fargate behind the shared secure
+ * Application Load Balancer: tasks in private subnets of two or more
+ * Availability Zones without public IPs, reachable only from the load
+ * balancer; safe deployments (circuit breaker with rollback, 100% minimum
+ * healthy); target-tracking auto scaling; encrypted container logs with a
+ * retention period; a task role separate from the execution role; optional
+ * read-only root filesystem, non-root user, Fargate Spot and ECS Exec; and
+ * alarms for missing tasks, 5xx responses, unhealthy targets and high CPU.
+ */
+export class FargateWebService extends Construct {
+  /** The VPC the service runs in. */
+  public readonly vpc: ec2.IVpc;
+  /** The cluster the service runs in (created unless given). */
+  public readonly cluster: ecs.ICluster;
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** The application container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The role the application assumes; grant it what the application needs. */
+  public readonly taskRole: iam.IRole;
+  public readonly service: ecs.FargateService;
+  /** Security group of the tasks: ingress from the load balancer on the container port only. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The serving listener: HTTPS on 443 with a certificate, otherwise HTTP on 80. */
+  public readonly listener: elbv2.ApplicationListener;
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The scalable task count; add your own scaling policies to it. */
+  public readonly scaling: ecs.ScalableTaskCount;
+  /** The log group of the container logs. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The log group of ECS Exec sessions, when this construct configured ECS Exec on its cluster. */
+  public readonly execLogGroup?: logs.ILogGroup;
+  /** `http(s)://<load balancer DNS name>`. */
+  public readonly url: string;
+  public readonly alarms: FargateWebServiceAlarms;
+  /** The topic the alarms notify; subscribe your on-call channel to it. */
+  public readonly alarmTopic: sns.ITopic;
+
+  constructor(scope: Construct, id: string, props: FargateWebServiceProps) {
+    super(scope, id);
+    const cpu = props.cpu ?? 256;
+    const memoryLimitMiB = props.memoryLimitMiB ?? 512;
+    const containerPort = props.containerPort ?? 80;
+    const healthCheckPath = props.healthCheckPath ?? '/';
+    const minCapacity = props.minCapacity ?? 2;
+    const maxCapacity = props.maxCapacity ?? 4;
+    const desiredCount = props.desiredCount ?? Math.min(Math.max(2, minCapacity), maxCapacity);
+    const spot = props.spot ?? false;
+    const enableExecuteCommand = props.enableExecuteCommand ?? false;
+    const readonlyRootFilesystem = props.readonlyRootFilesystem ?? false;
+    validateProps(props, { cpu, memoryLimitMiB, containerPort, healthCheckPath, minCapacity, maxCapacity });
+    validateWithin('desiredCount', desiredCount, 'minCapacity', minCapacity, 'maxCapacity', maxCapacity);
+    if (!Token.isUnresolved(minCapacity) && minCapacity < 2) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:singleTask',
+        `minCapacity is ${minCapacity}: the service can scale to a single task, which does not survive the loss of an Availability Zone or a failed task; use 2 or more in production`,
+      );
+    }
+    if (enableExecuteCommand && readonlyRootFilesystem) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:execReadonlyRoot',
+        'ECS Exec needs a writable root filesystem for its agent: with readonlyRootFilesystem, add /var/lib/amazon/ssm and /var/log/amazon/ssm to writablePaths or sessions will fail to start',
+      );
+    }
+
+    // Network and cluster.
+    if (props.cluster) {
+      this.cluster = props.cluster;
+      this.vpc = props.cluster.vpc;
+    } else {
+      this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
+      let execLogGroup: SecureLogGroup | undefined;
+      let executeCommandConfiguration: ecs.ExecuteCommandConfiguration | undefined;
+      if (enableExecuteCommand) {
+        execLogGroup = new SecureLogGroup(this, 'ExecLogGroup', { retention: props.logRetention });
+        executeCommandConfiguration = {
+          kmsKey: new SecureKey(this, 'ExecKey', { description: `Encrypts ECS Exec sessions of ${this.node.path}` }),
+          logging: ecs.ExecuteCommandLogging.OVERRIDE,
+          logConfiguration: { cloudWatchLogGroup: execLogGroup, cloudWatchEncryptionEnabled: true },
+        };
+      }
+      this.execLogGroup = execLogGroup;
+      this.cluster = new ecs.Cluster(this, 'Cluster', {
+        vpc: this.vpc,
+        containerInsightsV2: props.containerInsights ?? ecs.ContainerInsights.ENABLED,
+        enableFargateCapacityProviders: spot,
+        executeCommandConfiguration,
+      });
+    }
+    const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
+    const selected = validateMultiAz(this.vpc, vpcSubnets, 'FargateWebService tasks');
+    const publicIds = new Set(this.vpc.publicSubnets.map((s) => s.subnetId));
+    const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
+    if (publicSelected.length > 0) {
+      throw new Error(
+        `vpcSubnets must select private subnets: tasks run without public IP addresses and only the load balancer is public; received public subnets ${publicSelected.map((s) => s.node.path).join(', ')}`,
+      );
+    }
+
+    // Task definition: task size, container hardening, logs.
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu,
+      memoryLimitMiB,
+      runtimePlatform: {
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
+      },
+    });
+    this.taskRole = this.taskDefinition.taskRole;
+    this.logGroup = new SecureLogGroup(this, 'LogGroup', { retention: props.logRetention });
+    this.container = this.taskDefinition.addContainer('Web', {
+      containerName: CONTAINER_NAME,
+      image: props.image,
+      essential: true,
+      memoryLimitMiB,
+      portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
+      environment: props.environment,
+      secrets: props.secrets,
+      user: props.user,
+      readonlyRootFilesystem,
+      privileged: false,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: CONTAINER_NAME, logGroup: this.logGroup }),
+    });
+    for (const [name, containerPath] of writableVolumes(props.writablePaths ?? [])) {
+      this.taskDefinition.addVolume({ name });
+      this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
+    }
+    if (props.environment && Object.keys(props.environment).length > 0) {
+      acknowledge(this.taskDefinition, {
+        id: 'AwsSolutions-ECS2',
+        reason:
+          'The environment variables carry non-secret configuration only: the construct rejects credential variable names (CT.ECS.PR.12) and injects secrets through ECS secrets from Secrets Manager or SSM, readable by the execution role alone.',
+      });
+    }
+
+    // Service: private subnets, no public IP, safe deployments.
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: this.vpc,
+      description: `Tasks of ${this.node.path}: container port from the load balancer only`,
+      allowAllOutbound: true,
+    });
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      assignPublicIp: false,
+      vpcSubnets,
+      securityGroups: [this.securityGroup],
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+      capacityProviderStrategies: spot
+        ? [
+            { capacityProvider: 'FARGATE', base: props.onDemandBaseCount ?? minCapacity, weight: 1 },
+            { capacityProvider: 'FARGATE_SPOT', weight: 1 },
+          ]
+        : undefined,
+      enableExecuteCommand,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      healthCheckGracePeriod: Duration.seconds(60),
+    });
+    if (enableExecuteCommand) {
+      acknowledge(this.taskRole, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ECS Exec (opted in) needs ssmmessages:CreateControlChannel/CreateDataChannel/OpenControlChannel/OpenDataChannel and logs:DescribeLogGroups, none of which support resource-level permissions; the session channel opens only into this task.',
+      });
+    }
+
+    // Load balancer: the shared secure ALB, forwarding to the tasks.
+    const alb = new SecureLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.vpc,
+      internetFacing: props.internetFacing,
+      allowedIngressCidrs: props.allowedIngressCidrs,
+      certificate: props.certificate,
+      sslPolicy: props.sslPolicy,
+      accessLogBucket: props.accessLogBucket,
+      deletionProtection: props.deletionProtection,
+    });
+    this.loadBalancer = alb.loadBalancer;
+    this.listener = alb.listener;
+    this.url = alb.url;
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: this.vpc,
+      targetType: elbv2.TargetType.IP,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: containerPort,
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: {
+        path: healthCheckPath,
+        healthyHttpCodes: '200-399',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+      targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort })],
+    });
+    this.listener.addTargetGroups('Service', { targetGroups: [this.targetGroup] });
+
+    // Auto scaling.
+    this.scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
+    this.scaling.scaleOnCpuUtilization('CpuScaling', {
+      targetUtilizationPercent: props.targetCpuUtilizationPercent ?? 50,
+    });
+    if (props.targetMemoryUtilizationPercent !== undefined) {
+      this.scaling.scaleOnMemoryUtilization('MemoryScaling', {
+        targetUtilizationPercent: props.targetMemoryUtilizationPercent,
+      });
+    }
+    if (props.targetRequestsPerTarget !== undefined) {
+      this.scaling.scaleOnRequestCount('RequestCountScaling', {
+        requestsPerTarget: props.targetRequestsPerTarget,
+        targetGroup: this.targetGroup,
+      });
+    }
+
+    // Alarms, each notifying the alarm topic.
+    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    const targetAlarms = alb.addTargetGroupAlarms(this.targetGroup, {
+      target5xxThreshold: props.target5xxAlarmThreshold,
+      topic: this.alarmTopic,
+    });
+    this.alarms = {
+      runningTasksBelowDesired: this.createRunningTasksAlarm(),
+      cpuHigh: notifyingAlarm(
+        this,
+        'CpuHighAlarm',
+        this.service.metricCpuUtilization({ period: Duration.minutes(1), statistic: 'Average' }),
+        {
+          description: `Average CPU of ${this.node.path} is high: auto scaling is at maxCapacity or cannot keep up`,
+          threshold: props.cpuAlarmThresholdPercent ?? 85,
+          evaluationPeriods: 5,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          topic: this.alarmTopic,
+        },
+      ),
+      target5xx: targetAlarms.target5xxAlarm,
+      unhealthyHosts: targetAlarms.unhealthyHostsAlarm,
+    };
+  }
+
+  /** Desired minus running tasks (Container Insights) at or above 1 for 5 consecutive minutes. */
+  private createRunningTasksAlarm(): cloudwatch.Alarm {
+    const dimensionsMap = { ClusterName: this.cluster.clusterName, ServiceName: this.service.serviceName };
+    const metric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'ECS/ContainerInsights',
+        metricName,
+        dimensionsMap,
+        statistic,
+        period: Duration.minutes(1),
+      });
+    const missing = new cloudwatch.MathExpression({
+      expression: 'desired - running',
+      usingMetrics: {
+        desired: metric('DesiredTaskCount', 'Maximum'),
+        running: metric('RunningTaskCount', 'Minimum'),
+      },
+      label: 'Tasks missing',
+      period: Duration.minutes(1),
+    });
+    return notifyingAlarm(this, 'RunningTasksAlarm', missing, {
+      description: `Fewer tasks of ${this.node.path} are running than desired`,
+      threshold: 1,
+      evaluationPeriods: 5,
+      topic: this.alarmTopic,
+    });
+  }
+}
+
+interface ResolvedSizes {
+  readonly cpu: number;
+  readonly memoryLimitMiB: number;
+  readonly containerPort: number;
+  readonly healthCheckPath: string;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+}
+
+function validateProps(props: FargateWebServiceProps, v: ResolvedSizes): void {
+  validateExclusive(
+    'vpc',
+    props.vpc,
+    'cluster',
+    props.cluster,
+    'the service runs in the VPC of the cluster; pass only cluster to use its VPC, or only vpc to create a new cluster there',
+  );
+  if (props.cluster && props.containerInsights !== undefined) {
+    throw new Error(
+      'containerInsights applies only to the cluster this construct creates; received it together with cluster (turn Container Insights on in that cluster instead)',
+    );
+  }
+  validateFargateTaskSize(v.cpu, v.memoryLimitMiB);
+  validateIntegerInRange('containerPort', v.containerPort, 1, 65535);
+  if (!Token.isUnresolved(v.healthCheckPath) && !v.healthCheckPath.startsWith('/')) {
+    throw new Error(`healthCheckPath must start with '/', e.g. '/health'; received '${v.healthCheckPath}'`);
+  }
+  validateIntegerInRange('minCapacity', v.minCapacity, 1, 5000);
+  validateIntegerInRange('maxCapacity', v.maxCapacity, 1, 5000);
+  validateOrder('minCapacity', v.minCapacity, 'maxCapacity', v.maxCapacity);
+  validateIntegerInRange('desiredCount', props.desiredCount, 0, 5000);
+  validateIntegerInRange('targetCpuUtilizationPercent', props.targetCpuUtilizationPercent, 1, 100);
+  validateIntegerInRange('targetMemoryUtilizationPercent', props.targetMemoryUtilizationPercent, 1, 100);
+  validateIntegerInRange('targetRequestsPerTarget', props.targetRequestsPerTarget, 1, 1_000_000);
+  validateIntegerInRange('cpuAlarmThresholdPercent', props.cpuAlarmThresholdPercent, 1, 100);
+  validateIntegerInRange('target5xxAlarmThreshold', props.target5xxAlarmThreshold, 1, 1_000_000);
+  if (props.onDemandBaseCount !== undefined && !props.spot) {
+    throw new Error(
+      `onDemandBaseCount applies only with spot: true; received onDemandBaseCount ${props.onDemandBaseCount} without spot`,
+    );
+  }
+  validateIntegerInRange('onDemandBaseCount', props.onDemandBaseCount, 0, 100000);
+  for (const name of Object.keys(props.environment ?? {})) {
+    if (CREDENTIAL_VARIABLES.includes(name.toUpperCase())) {
+      throw new Error(
+        `environment must not carry credentials; received ${name}. Pass it in secrets (ecs.Secret.fromSecretsManager) or, for AWS credentials, grant the task role instead`,
+      );
+    }
+  }
+  if (props.user !== undefined && !Token.isUnresolved(props.user) && ROOT_USER.test(props.user)) {
+    throw new Error(
+      `user must not be root; received '${props.user}'. Give a non-root user such as '101' or '1000:1000', or omit user to keep the image's USER`,
+    );
+  }
+}
+
+/** Volume name and container path for each writable path, validated. */
+function writableVolumes(paths: string[]): [string, string][] {
+  const seen = new Set<string>();
+  const out: [string, string][] = [];
+  for (const p of paths) {
+    if (Token.isUnresolved(p)) {
+      throw new Error('writablePaths must be literal container paths such as /tmp; received an unresolved token');
+    }
+    if (!p.startsWith('/') || p === '/') {
+      throw new Error(`writablePaths must be absolute container paths below '/', such as '/tmp'; received '${p}'`);
+    }
+    const path = p.replace(/\/+$/, '');
+    if (seen.has(path)) {
+      throw new Error(`writablePaths must not repeat a path; received '${path}' twice`);
+    }
+    seen.add(path);
+    let name = `writable${path.replace(/[^A-Za-z0-9]+/g, '-')}`.slice(0, 240);
+    if (out.some(([n]) => n === name)) name = `${name}-${out.length}`;
+    out.push([name, path]);
+  }
+  return out;
+}

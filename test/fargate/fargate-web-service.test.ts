@@ -1,0 +1,768 @@
+import * as path from 'node:path';
+import { App, CfnElement, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AccessLogBucket, FargateWebService, FargateWebServiceProps, SecureVpc } from '../../lib';
+import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
+import { runGuard } from '../support/compliance';
+
+const IMAGE = ecs.ContainerImage.fromRegistry('nginxinc/nginx-unprivileged:stable-alpine');
+const CERT_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+
+/** The hardened nginx settings of the sample. */
+const HARDENED: Partial<FargateWebServiceProps> = {
+  containerPort: 8080,
+  user: '101',
+  readonlyRootFilesystem: true,
+  writablePaths: ['/tmp', '/var/cache/nginx', '/var/run'],
+};
+
+function build(
+  props: Partial<FargateWebServiceProps> = {},
+  stack: Stack = agnosticStack(),
+): { stack: Stack; web: FargateWebService; template: Template } {
+  const web = new FargateWebService(stack, 'Web', { image: IMAGE, ...props });
+  return { stack, web, template: Template.fromStack(stack) };
+}
+
+function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** Synthesizes the app of `stack` and returns the Control Tower rules that fail on its template. */
+function failingGuardRules(stack: Stack): string[] {
+  const assembly = (stack.node.root as App).synth({ force: true });
+  const file = path.resolve(assembly.directory, stack.templateFile);
+  return (runGuard([file]).get(file) ?? []).map((f) => f.rule).sort();
+}
+
+describe('FargateWebService defaults (environment-agnostic stack)', () => {
+  let stack: Stack;
+  let web: FargateWebService;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, web, template } = build());
+  });
+
+  test('creates a secure VPC and a cluster with Container Insights on', () => {
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    template.resourceCountIs('AWS::EC2::FlowLog', 1);
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+    expect(web.vpc).toBeInstanceOf(SecureVpc);
+  });
+
+  test('sizes the task 256 CPU / 512 MiB with awsvpc networking and a container memory hard limit', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '256',
+      Memory: '512',
+      NetworkMode: 'awsvpc',
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: 'web',
+          Essential: true,
+          Memory: 512,
+          Privileged: false,
+          ReadonlyRootFilesystem: false,
+          PortMappings: [{ ContainerPort: 80, Protocol: 'tcp' }],
+        }),
+      ],
+    });
+  });
+
+  test('sends container logs through awslogs to a KMS-encrypted log group with a retention period', () => {
+    const logGroupId = logicalId(stack, web.logGroup);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          LogConfiguration: {
+            LogDriver: 'awslogs',
+            Options: Match.objectLike({ 'awslogs-group': { Ref: logGroupId }, 'awslogs-stream-prefix': 'web' }),
+          },
+        }),
+      ],
+    });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 365, KmsKeyId: Match.anyValue() },
+      DeletionPolicy: 'Retain',
+    });
+    expect(template.toJSON().Resources[logGroupId].Properties.RetentionInDays).toBe(365);
+  });
+
+  test('runs the service with circuit breaker rollback, 100% minimum healthy and 200% maximum', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DesiredCount: 2,
+      LaunchType: 'FARGATE',
+      PlatformVersion: 'LATEST',
+      PropagateTags: 'SERVICE',
+      DeploymentConfiguration: {
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      },
+    });
+  });
+
+  test('places tasks in the private subnets without public IPs', () => {
+    const privateSubnets = web.vpc.privateSubnets.map((s) => ({ Ref: logicalId(stack, s) }));
+    expect(privateSubnets).toHaveLength(2);
+    template.hasResourceProperties('AWS::ECS::Service', {
+      NetworkConfiguration: {
+        AwsvpcConfiguration: {
+          AssignPublicIp: 'DISABLED',
+          Subnets: privateSubnets,
+          SecurityGroups: [{ 'Fn::GetAtt': [logicalId(stack, web.securityGroup), 'GroupId'] }],
+        },
+      },
+    });
+  });
+
+  test('lets only the load balancer security group reach the container port', () => {
+    const serviceSg = logicalId(stack, web.securityGroup);
+    const lbSg = stack.getLogicalId(web.loadBalancer.connections.securityGroups[0].node.defaultChild as CfnElement);
+    const ingress = template.findResources('AWS::EC2::SecurityGroupIngress', {
+      Properties: { GroupId: { 'Fn::GetAtt': [serviceSg, 'GroupId'] } },
+    });
+    expect(Object.values(ingress).map((r) => r.Properties)).toEqual([
+      expect.objectContaining({
+        FromPort: 80,
+        ToPort: 80,
+        IpProtocol: 'tcp',
+        SourceSecurityGroupId: { 'Fn::GetAtt': [lbSg, 'GroupId'] },
+      }),
+    ]);
+    const sg = template.toJSON().Resources[serviceSg];
+    expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  test('keeps the task role separate from the execution role, with no permissions of its own', () => {
+    const resources = template.toJSON().Resources;
+    const taskDef = Object.values<{ Type: string; Properties: Record<string, unknown> }>(resources).find(
+      (r) => r.Type === 'AWS::ECS::TaskDefinition',
+    )!;
+    const taskRole = (taskDef.Properties.TaskRoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const executionRole = (taskDef.Properties.ExecutionRoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    expect(taskRole).not.toEqual(executionRole);
+    expect(taskRole).toBe(logicalId(stack, web.taskRole));
+    const policiesOnTaskRole = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: Match.arrayWith([{ Ref: taskRole }]) },
+    });
+    expect(Object.keys(policiesOnTaskRole)).toHaveLength(0);
+  });
+
+  test('gives the execution role only log writing on its own log group', () => {
+    const executionRole = logicalId(stack, web.taskDefinition.executionRole!);
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: executionRole }] },
+    });
+    const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(stack, web.logGroup), 'Arn'] },
+      },
+    ]);
+  });
+
+  test('puts the service behind the shared secure load balancer on HTTP 80 with an IP target group', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'deletion_protection.enabled', Value: 'true' },
+        { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
+        { Key: 'routing.http.desync_mitigation_mode', Value: 'defensive' },
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+      ]),
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetType: 'ip',
+      Port: 80,
+      Protocol: 'HTTP',
+      HealthCheckPath: '/',
+      Matcher: { HttpCode: '200-399' },
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: logicalId(stack, web.targetGroup) } }],
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LoadBalancers: [
+        { ContainerName: 'web', ContainerPort: 80, TargetGroupArn: { Ref: logicalId(stack, web.targetGroup) } },
+      ],
+    });
+    expect(stack.resolve(web.url)).toEqual({
+      'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [logicalId(stack, web.loadBalancer), 'DNSName'] }]],
+    });
+    expect(web.listener.node.path).toBe('Agnostic/Web/LoadBalancer/LoadBalancer/Http');
+  });
+
+  test('scales between 2 and 4 tasks on 50% CPU only', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 4,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 1);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: {
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        TargetValue: 50,
+      },
+    });
+  });
+
+  test('raises running-task, CPU, target 5xx and unhealthy-host alarms, each notifying the encrypted alarm topic', () => {
+    const topicId = logicalId(stack, web.alarmTopic as sns.Topic);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    const alarms = template.findResources('AWS::CloudWatch::Alarm');
+    for (const alarm of Object.values(alarms)) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    }
+    const ids = Object.values(web.alarms).map((a) => logicalId(stack, a));
+    expect(ids.sort()).toEqual(Object.keys(alarms).sort());
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'desired - running' }),
+        Match.objectLike({
+          Id: 'running',
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: 'RunningTaskCount', Namespace: 'ECS/ContainerInsights' }),
+          }),
+        }),
+      ]),
+      Threshold: 1,
+      EvaluationPeriods: 5,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ECS',
+      MetricName: 'CPUUtilization',
+      Threshold: 85,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HTTPCode_Target_5XX_Count' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount' });
+  });
+
+  test('turns on neither Fargate Spot nor ECS Exec', () => {
+    template.resourceCountIs('AWS::ECS::ClusterCapacityProviderAssociations', 0);
+    const service = Object.values(template.findResources('AWS::ECS::Service'))[0];
+    expect(service.Properties.CapacityProviderStrategy).toBeUndefined();
+    expect(service.Properties.EnableExecuteCommand).toBe(false);
+  });
+});
+
+describe('FargateWebService in an environment-specific stack', () => {
+  test('spreads tasks over three Availability Zones and lets the regional ELB account write access logs', () => {
+    const { web, template, stack } = build(HARDENED, specificStack('Specific', 'eu-west-1'));
+    expect(web.vpc.availabilityZones).toHaveLength(3);
+    template.hasResourceProperties('AWS::ECS::Service', {
+      NetworkConfiguration: {
+        AwsvpcConfiguration: Match.objectLike({
+          Subnets: web.vpc.privateSubnets.map((s) => ({ Ref: logicalId(stack, s) })),
+        }),
+      },
+    });
+    expect(web.vpc.privateSubnets).toHaveLength(3);
+    // eu-west-1 is a legacy region: its ELB account (156460612806) is added directly, no mapping needed.
+    expect(JSON.stringify(template.toJSON())).toContain('156460612806');
+    expect(template.toJSON().Mappings).toBeUndefined();
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          LogConfiguration: Match.objectLike({
+            Options: Match.objectLike({ 'awslogs-region': 'eu-west-1' }),
+          }),
+        }),
+      ],
+    });
+  });
+
+  test('resolves the ELB account at deploy time in an environment-agnostic stack', () => {
+    const { template } = build();
+    expect(Object.keys(template.toJSON().Mappings ?? {})).toContain('CdkComputePatternsElbAccounts');
+  });
+});
+
+describe('FargateWebService options', () => {
+  test('uses a given cluster and its VPC without creating a VPC or cluster', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Shared');
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    const { web, template } = build({ cluster }, stack);
+    expect(web.cluster).toBe(cluster);
+    expect(web.vpc).toBe(vpc);
+    template.resourceCountIs('AWS::ECS::Cluster', 1);
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+  });
+
+  test('creates a new cluster in a given VPC', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Shared');
+    const { web, template } = build({ vpc }, stack);
+    expect(web.vpc).toBe(vpc);
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    template.resourceCountIs('AWS::ECS::Cluster', 1);
+  });
+
+  test('sets the Container Insights level of the new cluster', () => {
+    const { template } = build({ containerInsights: ecs.ContainerInsights.ENHANCED });
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }],
+    });
+  });
+
+  test('applies task size, port, health check path, environment and capacity settings', () => {
+    const { template } = build({
+      cpu: 1024,
+      memoryLimitMiB: 4096,
+      cpuArchitecture: ecs.CpuArchitecture.ARM64,
+      containerPort: 3000,
+      healthCheckPath: '/health',
+      environment: { LOG_LEVEL: 'info' },
+      desiredCount: 3,
+      minCapacity: 3,
+      maxCapacity: 10,
+      targetCpuUtilizationPercent: 60,
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '1024',
+      Memory: '4096',
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      ContainerDefinitions: [
+        Match.objectLike({
+          Memory: 4096,
+          PortMappings: [{ ContainerPort: 3000, Protocol: 'tcp' }],
+          Environment: [{ Name: 'LOG_LEVEL', Value: 'info' }],
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 3000,
+      HealthCheckPath: '/health',
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 3000, ToPort: 3000 });
+    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 3 });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3, MaxCapacity: 10 });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 60 }),
+    });
+  });
+
+  test('defaults desiredCount into the capacity range', () => {
+    const { template } = build({ minCapacity: 3, maxCapacity: 6 });
+    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 3 });
+  });
+
+  test('acknowledges AwsSolutions-ECS2 only when plain environment variables are given', () => {
+    const withEnv = build({ environment: { LOG_LEVEL: 'info' } });
+    const acks = (web: FargateWebService) =>
+      web.taskDefinition.node.metadata.filter((m) => JSON.stringify(m.data).includes('AwsSolutions-ECS2'));
+    expect(acks(withEnv.web)).toHaveLength(1);
+    expect(acks(build().web)).toHaveLength(0);
+  });
+
+  test('injects secrets through the execution role, never as environment variables', () => {
+    const stack = agnosticStack();
+    const secret = new secretsmanager.Secret(stack, 'DbPassword');
+    const { web, template } = build({ secrets: { DB_PASSWORD: ecs.Secret.fromSecretsManager(secret) } }, stack);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({ Secrets: [{ Name: 'DB_PASSWORD', ValueFrom: { Ref: logicalId(stack, secret) } }] }),
+      ],
+    });
+    const container =
+      template.toJSON().Resources[logicalId(stack, web.taskDefinition)].Properties.ContainerDefinitions[0];
+    expect(container.Environment).toBeUndefined();
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack, web.taskDefinition.executionRole!) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Resource: { Ref: logicalId(stack, secret) },
+          }),
+        ]),
+      },
+    });
+    // The application itself (task role) cannot read the secret from Secrets Manager.
+    const taskRolePolicies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: logicalId(stack, web.taskRole) }] },
+    });
+    expect(Object.keys(taskRolePolicies)).toHaveLength(0);
+  });
+
+  test('scales on memory and on requests per target when asked', () => {
+    const { template, stack, web } = build({ targetMemoryUtilizationPercent: 70, targetRequestsPerTarget: 500 });
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 3);
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: {
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageMemoryUtilization' },
+        TargetValue: 70,
+      },
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: {
+        PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+        TargetValue: 500,
+      },
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      ScalingTargetId: {
+        Ref: stack.getLogicalId(web.scaling.node.findChild('Target').node.defaultChild as CfnElement),
+      },
+    });
+  });
+
+  test('serves HTTPS on 443 and redirects port 80 when given a certificate', () => {
+    const stack = agnosticStack();
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', CERT_ARN);
+    const { web, template } = build({ certificate }, stack);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: CERT_ARN }],
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: logicalId(stack, web.targetGroup) } }],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Port: '443' }) })],
+    });
+    expect(stack.resolve(web.url)['Fn::Join'][1][0]).toBe('https://');
+  });
+
+  test('passes the load balancer settings through', () => {
+    const stack = agnosticStack();
+    const bucket = new s3.Bucket(stack, 'Logs');
+    const { template } = build(
+      {
+        internetFacing: false,
+        allowedIngressCidrs: ['10.1.0.0/16'],
+        deletionProtection: false,
+        accessLogBucket: bucket,
+      },
+      stack,
+    );
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'deletion_protection.enabled', Value: 'false' },
+        { Key: 'access_logs.s3.bucket', Value: { Ref: stack.getLogicalId(bucket.node.defaultChild as CfnElement) } },
+      ]),
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '10.1.0.0/16', FromPort: 80 })],
+    });
+  });
+
+  test('runs tasks above an on-demand base on Fargate Spot', () => {
+    const { template } = build({ spot: true, minCapacity: 2 });
+    template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      CapacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+    });
+    const service = Object.values(template.findResources('AWS::ECS::Service'))[0];
+    expect(service.Properties.LaunchType).toBeUndefined();
+    expect(service.Properties.CapacityProviderStrategy).toEqual([
+      { CapacityProvider: 'FARGATE', Base: 2, Weight: 1 },
+      { CapacityProvider: 'FARGATE_SPOT', Weight: 1 },
+    ]);
+    expect(service.Properties.PlatformVersion).toBe('LATEST');
+  });
+
+  test('uses the given on-demand base with Spot', () => {
+    const { template } = build({ spot: true, onDemandBaseCount: 1 });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      CapacityProviderStrategy: Match.arrayWith([{ CapacityProvider: 'FARGATE', Base: 1, Weight: 1 }]),
+    });
+  });
+
+  test('turns on ECS Exec with KMS-encrypted sessions and encrypted session logging', () => {
+    const { web, template, stack } = build({ enableExecuteCommand: true });
+    template.hasResourceProperties('AWS::ECS::Service', { EnableExecuteCommand: true });
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      Configuration: {
+        ExecuteCommandConfiguration: {
+          KmsKeyId: Match.anyValue(),
+          Logging: 'OVERRIDE',
+          LogConfiguration: {
+            CloudWatchEncryptionEnabled: true,
+            CloudWatchLogGroupName: { Ref: logicalId(stack, web.execLogGroup!) },
+          },
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: Match.anyValue(), RetentionInDays: 365 });
+    const acks = web.taskRole.node.findAll().flatMap((c) => c.node.metadata.map((m) => JSON.stringify(m.data)));
+    expect(acks.join()).toContain('AwsSolutions-IAM5[Resource::*]');
+  });
+
+  test('hardens the container: non-root user, read-only root filesystem, writable ephemeral volumes', () => {
+    const { template } = build(HARDENED);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Volumes: [{ Name: 'writable-tmp' }, { Name: 'writable-var-cache-nginx' }, { Name: 'writable-var-run' }],
+      ContainerDefinitions: [
+        Match.objectLike({
+          User: '101',
+          ReadonlyRootFilesystem: true,
+          Privileged: false,
+          MountPoints: [
+            { ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'writable-tmp' },
+            { ContainerPath: '/var/cache/nginx', ReadOnly: false, SourceVolume: 'writable-var-cache-nginx' },
+            { ContainerPath: '/var/run', ReadOnly: false, SourceVolume: 'writable-var-run' },
+          ],
+        }),
+      ],
+    });
+  });
+
+  test('notifies a given alarm topic and sets alarm thresholds', () => {
+    const stack = agnosticStack();
+    const topic = new sns.Topic(stack, 'OnCall');
+    const { template, web } = build(
+      { alarmTopic: topic, cpuAlarmThresholdPercent: 70, target5xxAlarmThreshold: 3 },
+      stack,
+    );
+    expect(web.alarmTopic).toBe(topic);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CPUUtilization', Threshold: 70 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HTTPCode_Target_5XX_Count', Threshold: 3 });
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: logicalId(stack, topic) }]);
+    }
+  });
+
+  test('skips validation of values that are only known at deploy time', () => {
+    const stack = agnosticStack();
+    const min = new CfnParameter(stack, 'Min', { type: 'Number' }).valueAsNumber;
+    const port = new CfnParameter(stack, 'Port', { type: 'Number' }).valueAsNumber;
+    expect(() => build({ minCapacity: min, desiredCount: 2, containerPort: port }, stack)).not.toThrow();
+  });
+});
+
+describe('FargateWebService warnings', () => {
+  test('warns when minCapacity allows a single task', () => {
+    const { stack } = build({ minCapacity: 1, desiredCount: 1 });
+    Annotations.fromStack(stack).hasWarning(
+      '/Agnostic/Web',
+      Match.stringLikeRegexp('minCapacity is 1: the service can scale to a single task'),
+    );
+  });
+
+  test('warns when ECS Exec meets a read-only root filesystem', () => {
+    const { stack } = build({ ...HARDENED, enableExecuteCommand: true });
+    Annotations.fromStack(stack).hasWarning('/Agnostic/Web', Match.stringLikeRegexp('ECS Exec needs a writable root'));
+  });
+
+  test('does not warn with the defaults', () => {
+    const { stack } = build();
+    Annotations.fromStack(stack).hasNoWarning('/Agnostic/Web', Match.anyValue());
+  });
+});
+
+describe('FargateWebService validation', () => {
+  const fails = (props: Partial<FargateWebServiceProps>, message: string, stack: Stack = agnosticStack()) => {
+    expect(() => new FargateWebService(stack, 'Web', { image: IMAGE, ...props })).toThrow(message);
+  };
+
+  test('fails when both vpc and cluster are given', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc');
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
+    fails(
+      { vpc, cluster },
+      'give either vpc or cluster, not both: the service runs in the VPC of the cluster; pass only cluster to use its VPC, or only vpc to create a new cluster there',
+      stack,
+    );
+  });
+
+  test('fails when containerInsights is given with a cluster', () => {
+    const stack = agnosticStack();
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new SecureVpc(stack, 'Vpc') });
+    fails(
+      { cluster, containerInsights: ecs.ContainerInsights.ENABLED },
+      'containerInsights applies only to the cluster this construct creates; received it together with cluster (turn Container Insights on in that cluster instead)',
+      stack,
+    );
+  });
+
+  test('fails when cpu is not a Fargate CPU value', () => {
+    fails(
+      { cpu: 300 },
+      'cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (Fargate CPU units, 1024 = 1 vCPU); received 300',
+    );
+  });
+
+  test('fails when memoryLimitMiB does not fit the cpu, listing the valid values', () => {
+    fails(
+      { cpu: 256, memoryLimitMiB: 4096 },
+      'memoryLimitMiB 4096 is not a valid Fargate task size with cpu 256; valid memoryLimitMiB values for cpu 256 are 512, 1024, 2048',
+    );
+    fails(
+      { cpu: 512, memoryLimitMiB: 512 },
+      'memoryLimitMiB 512 is not a valid Fargate task size with cpu 512; valid memoryLimitMiB values for cpu 512 are 1024, 2048, 3072, 4096',
+    );
+    fails(
+      { cpu: 8192, memoryLimitMiB: 20000 },
+      'memoryLimitMiB 20000 is not a valid Fargate task size with cpu 8192; valid memoryLimitMiB values for cpu 8192 are 16384, 20480, 24576, 28672, 32768, 36864, 40960, 45056, 49152, 53248, 57344, 61440',
+    );
+  });
+
+  test('fails when containerPort is out of range', () => {
+    fails({ containerPort: 0 }, 'containerPort must be an integer between 1 and 65535; received 0');
+    fails({ containerPort: 70000 }, 'containerPort must be an integer between 1 and 65535; received 70000');
+  });
+
+  test('fails when healthCheckPath does not start with a slash', () => {
+    fails({ healthCheckPath: 'health' }, "healthCheckPath must start with '/', e.g. '/health'; received 'health'");
+  });
+
+  test('fails when minCapacity is below 1', () => {
+    fails({ minCapacity: 0 }, 'minCapacity must be an integer between 1 and 5000; received 0');
+  });
+
+  test('fails when minCapacity is greater than maxCapacity', () => {
+    fails({ minCapacity: 5, maxCapacity: 3 }, 'minCapacity (5) must not be greater than maxCapacity (3)');
+  });
+
+  test('fails when desiredCount lies outside the capacity range', () => {
+    fails({ desiredCount: 7 }, 'desiredCount (7) must lie between minCapacity (2) and maxCapacity (4)');
+  });
+
+  test('fails when a scaling target is out of range', () => {
+    fails(
+      { targetCpuUtilizationPercent: 0 },
+      'targetCpuUtilizationPercent must be an integer between 1 and 100; received 0',
+    );
+    fails(
+      { targetMemoryUtilizationPercent: 120 },
+      'targetMemoryUtilizationPercent must be an integer between 1 and 100; received 120',
+    );
+    fails(
+      { targetRequestsPerTarget: 0 },
+      'targetRequestsPerTarget must be an integer between 1 and 1000000; received 0',
+    );
+  });
+
+  test('fails when an alarm threshold is out of range', () => {
+    fails(
+      { cpuAlarmThresholdPercent: 101 },
+      'cpuAlarmThresholdPercent must be an integer between 1 and 100; received 101',
+    );
+    fails(
+      { target5xxAlarmThreshold: 0 },
+      'target5xxAlarmThreshold must be an integer between 1 and 1000000; received 0',
+    );
+  });
+
+  test('fails when onDemandBaseCount is given without spot', () => {
+    fails(
+      { onDemandBaseCount: 1 },
+      'onDemandBaseCount applies only with spot: true; received onDemandBaseCount 1 without spot',
+    );
+  });
+
+  test('fails when the environment carries credentials', () => {
+    fails(
+      { environment: { AWS_SECRET_ACCESS_KEY: 'x' } },
+      'environment must not carry credentials; received AWS_SECRET_ACCESS_KEY. Pass it in secrets (ecs.Secret.fromSecretsManager) or, for AWS credentials, grant the task role instead',
+    );
+  });
+
+  test('fails when the user is root', () => {
+    for (const user of ['0', 'root', '0:0', 'root:root']) {
+      fails(
+        { user },
+        `user must not be root; received '${user}'. Give a non-root user such as '101' or '1000:1000', or omit user to keep the image's USER`,
+      );
+    }
+  });
+
+  test('fails when a writable path is not absolute', () => {
+    fails(
+      { writablePaths: ['tmp'] },
+      "writablePaths must be absolute container paths below '/', such as '/tmp'; received 'tmp'",
+    );
+    fails(
+      { writablePaths: ['/'] },
+      "writablePaths must be absolute container paths below '/', such as '/tmp'; received '/'",
+    );
+  });
+
+  test('fails when a writable path repeats', () => {
+    fails({ writablePaths: ['/tmp', '/tmp/'] }, "writablePaths must not repeat a path; received '/tmp' twice");
+  });
+
+  test('fails when vpcSubnets selects public subnets', () => {
+    const stack = agnosticStack();
+    fails(
+      { vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } },
+      'vpcSubnets must select private subnets: tasks run without public IP addresses and only the load balancer is public; received public subnets Agnostic/Web/Vpc/PublicSubnet1, Agnostic/Web/Vpc/PublicSubnet2',
+      stack,
+    );
+  });
+
+  test('fails when the subnets span a single Availability Zone', () => {
+    const stack = specificStack();
+    const vpc = new SecureVpc(stack, 'Vpc');
+    fails(
+      { vpc, vpcSubnets: { subnets: [vpc.privateSubnets[0]] } },
+      'FargateWebService tasks must span at least two Availability Zones to be highly available; the selected subnets are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+      stack,
+    );
+  });
+
+  test('fails when allowedIngressCidrs holds something other than a CIDR block', () => {
+    fails(
+      { allowedIngressCidrs: ['10.0.0.1'] },
+      "allowedIngressCidrs must contain IPv4 CIDR blocks such as '203.0.113.0/24'; received '10.0.0.1'",
+    );
+  });
+});
+
+describe('FargateWebService against the Control Tower guard rules', () => {
+  const ecsRules = (rules: string[]) => rules.filter((r) => r.startsWith('ecs_'));
+
+  test('passes every ECS rule with the hardened sample settings', () => {
+    const stack = new Stack(testApp(), 'Hardened');
+    build(HARDENED, stack);
+    expect(ecsRules(failingGuardRules(stack))).toEqual([]);
+  });
+
+  test('fails the non-root and read-only rules without hardening, so the check above can fail', () => {
+    const stack = new Stack(testApp(), 'Stock');
+    build({}, stack);
+    expect(ecsRules(failingGuardRules(stack))).toEqual([
+      'ecs_containers_readonly_access_check',
+      'ecs_task_definition_nonroot_user_check',
+    ]);
+  });
+
+  test('passes the HTTPS redirect and access-logging rules with a certificate and a bucket in the same stack', () => {
+    const stack = new Stack(testApp(), 'WithCertificate');
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', CERT_ARN);
+    build({ ...HARDENED, certificate, accessLogBucket: AccessLogBucket.of(stack) }, stack);
+    const failing = failingGuardRules(stack);
+    expect(failing).not.toContain('alb_http_to_https_redirection_check');
+    expect(failing).not.toContain('elbv2_acm_certificate_required_check');
+    expect(failing).not.toContain('elb_tls_https_listeners_only_check');
+    expect(failing).not.toContain('elbv2_logging_enabled_check');
+    expect(failing.filter((r) => r.includes('elb') || r.startsWith('ecs_') || r.startsWith('cloudwatch'))).toEqual([]);
+  });
+
+  test('fails the HTTPS redirect rule without a certificate (the sample app exemption)', () => {
+    const stack = new Stack(testApp(), 'HttpOnly');
+    build(HARDENED, stack);
+    expect(failingGuardRules(stack)).toContain('alb_http_to_https_redirection_check');
+  });
+});

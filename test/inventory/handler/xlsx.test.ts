@@ -1,0 +1,120 @@
+import { Readable } from 'node:stream';
+import * as ExcelJS from 'exceljs';
+import type { ImportReport } from '../../../lib/inventory/handler/report';
+import { cellText, formatDate, isDateFormat, readXlsx } from '../../../lib/inventory/handler/xlsx-reader';
+import { expectInvariant, importFile, scanItems, useEngineHarness } from './helpers';
+
+const h = useEngineHarness();
+
+async function workbook(build: (wb: ExcelJS.Workbook) => void): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  build(wb);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+describe('XLSX import (dynalite + s3rver)', () => {
+  test('reads the first worksheet: formulas as cached results, dates as ISO strings, bad rows rejected', async () => {
+    // GIVEN
+    const table = await h.freshTable();
+    const file = await workbook((wb) => {
+      const sheet = wb.addWorksheet('Stock');
+      sheet.addRow(['SKU', 'Name', 'Quantity', 'Price', 'Category', 'Received']);
+      sheet.addRow(['X-1', 'Widget', 5, 2.5, 'tools', new Date(Date.UTC(2025, 2, 31))]);
+      sheet.addRow([
+        'X-2',
+        { richText: [{ text: 'Rich ' }, { text: 'name' }] },
+        { formula: '2*3', result: 6 },
+        null,
+        null,
+        null,
+      ]);
+      sheet.addRow([]);
+      sheet.addRow(['X-3', 'Negative', -4, null, null, null]);
+      sheet.addRow(['X-4', 'Stamped', 1, { formula: 'B1', result: 'x' }, null, new Date(Date.UTC(2025, 0, 2, 13, 45))]);
+      sheet.addRow(['X-5', 'No cache', { formula: 'C2*2' }, null, null, null]);
+      wb.addWorksheet('Ignored').addRow(['sku', 'name', 'quantity']);
+    });
+    // WHEN
+    const report: ImportReport = await importFile(h.emulators(), 'uploads/stock.xlsx', file);
+    // THEN
+    expect(report).toMatchObject({ status: 'PARTIAL', format: 'xlsx', rowsTotal: 5, rowsWritten: 2, rowsRejected: 3 });
+    expectInvariant(report);
+    expect(report.errors).toEqual([
+      { line: 5, sku: 'X-3', reason: 'quantity must not be negative; received -4' },
+      { line: 6, sku: 'X-4', reason: "price must be a number; received 'x'" },
+      {
+        line: 7,
+        sku: 'X-5',
+        reason: 'cell C7 has a formula without a cached result; open and save the workbook in Excel',
+      },
+    ]);
+    const items = await scanItems(h.emulators(), table);
+    expect(items.get('X-1')).toEqual({
+      sku: 'X-1',
+      name: 'Widget',
+      quantity: 5,
+      price: 2.5,
+      category: 'tools',
+      Received: '2025-03-31',
+    });
+    expect(items.get('X-2')).toEqual({ sku: 'X-2', name: 'Rich name', quantity: 6 });
+  });
+
+  test('a file that is not a workbook is FAILED', async () => {
+    await h.freshTable();
+    const report = await importFile(h.emulators(), 'uploads/fake.xlsx', 'sku,name,quantity\nA,B,1\n');
+    expect(report).toMatchObject({
+      status: 'FAILED',
+      reason: 'the file is not an XLSX workbook (an .xlsx file is a ZIP archive; this one is not)',
+    });
+  });
+
+  test('a workbook whose header lacks a required column is FAILED', async () => {
+    const table = await h.freshTable();
+    const file = await workbook((wb) => {
+      const sheet = wb.addWorksheet('S');
+      sheet.addRow(['sku', 'title', 'quantity']);
+      sheet.addRow(['A', 'B', 1]);
+    });
+    const report = await importFile(h.emulators(), 'uploads/noname.xlsx', file);
+    expect(report).toMatchObject({
+      status: 'FAILED',
+      reason: 'the header row is missing required column(s): name (found: sku, title, quantity)',
+    });
+    expect((await scanItems(h.emulators(), table)).size).toBe(0);
+  });
+});
+
+describe('XLSX cell conversion', () => {
+  test('dates: date-only at midnight UTC, else the full ISO timestamp', () => {
+    expect(formatDate(new Date(Date.UTC(2024, 1, 29)))).toBe('2024-02-29');
+    expect(formatDate(new Date(Date.UTC(2024, 1, 29, 8, 30)))).toBe('2024-02-29T08:30:00.000Z');
+  });
+
+  test('recognises date number formats', () => {
+    expect(isDateFormat('yyyy-mm-dd')).toBe(true);
+    expect(isDateFormat('[$-409]d-mmm-yy;@')).toBe(true);
+    expect(isDateFormat('0.00')).toBe(false);
+    expect(isDateFormat('"day"0')).toBe(false);
+  });
+
+  test('formula results with a date format become dates; error values are problems', () => {
+    expect(cellText({ address: 'A1', value: { formula: 'TODAY()', result: 45000 }, numFmt: 'yyyy-mm-dd' })).toEqual({
+      text: '2023-03-15',
+    });
+    expect(cellText({ address: 'B2', value: { error: '#N/A' } })).toEqual({
+      text: '',
+      problem: 'cell B2 holds the error value #N/A',
+    });
+    expect(cellText({ address: 'C3', value: { text: 'link', hyperlink: 'https://example.com' } })).toEqual({
+      text: 'link',
+    });
+  });
+
+  test('an empty workbook stream is FAILED as empty', async () => {
+    const read = async () => {
+      for await (const row of readXlsx(Readable.from([]))) void row;
+    };
+    await expect(read()).rejects.toThrow('the file is empty');
+  });
+});

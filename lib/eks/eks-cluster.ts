@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Annotations, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
@@ -241,7 +242,8 @@ export class EksCluster extends Construct {
         "EncryptionConfig.Resources: ['secrets'] is what the EKS CreateCluster API takes to envelope-encrypt Kubernetes secrets, and the Control Tower control CT.EKS.PR.2 requires it; the schema's deprecation note does not change either.",
     });
 
-    admins.forEach((arn, i) => this.cluster.grantClusterAdmin(`ClusterAdmin${i}`, arn));
+    // Ids derive from the ARN, so reordering the list does not replace (and collide with) existing entries.
+    admins.forEach((arn, i) => this.cluster.grantClusterAdmin(accessEntryId(arn, i), arn));
 
     if (this.autoMode) {
       const nodeRole = this.cluster.node.tryFindChild('ClusternodePoolRole');
@@ -419,7 +421,7 @@ function validateAutoModeExclusions(props: EksClusterProps): void {
       'autoMode',
       true,
       name,
-      value,
+      value === false ? undefined : value,
       `EKS Auto Mode chooses and scales its nodes itself, ${name} configures the managed node group; remove one of them`,
     );
   }
@@ -468,6 +470,12 @@ function validateAdmins(arns: string[] | undefined): string[] {
     seen.add(arn);
   }
   return arns ?? [];
+}
+
+/** A construct id for the admin access entry of `arn` that stays stable when the list is reordered. */
+function accessEntryId(arn: string, index: number): string {
+  if (Token.isUnresolved(arn)) return `ClusterAdmin${index}`;
+  return `ClusterAdmin${createHash('sha256').update(arn).digest('hex').slice(0, 8)}`;
 }
 
 function validateFargateNamespaces(what: string, namespaces: string[]): void {

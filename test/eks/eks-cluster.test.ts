@@ -283,6 +283,23 @@ describe('EksCluster options', () => {
     }
   });
 
+  test('keeps each admin access entry when adminPrincipalArns is reordered', () => {
+    // GIVEN the same admins in two orders
+    const arns = ['arn:aws:iam::123456789012:role/Admin', 'arn:aws:iam::123456789012:role/Ops'];
+    const idsOf = (list: string[]) => {
+      const template = Template.fromStack(build({ adminPrincipalArns: list }).stack);
+      const entries = template.findResources('AWS::EKS::AccessEntry');
+      return Object.fromEntries(Object.entries(entries).map(([id, r]) => [r.Properties.PrincipalArn, id]));
+    };
+    // THEN each principal keeps its logical id
+    expect(idsOf([...arns].reverse())).toEqual(idsOf(arns));
+  });
+
+  test('accepts an explicit false node flag in Auto Mode', () => {
+    const { stack } = build({ autoMode: true, spotInstances: false, allowPodImdsAccess: false });
+    Template.fromStack(stack).resourceCountIs('AWS::EKS::Nodegroup', 0);
+  });
+
   test('gives the cluster creator admin access only when asked', () => {
     const { stack } = build({ bootstrapClusterCreatorAdminPermissions: true });
     Template.fromStack(stack).hasResourceProperties('AWS::EKS::Cluster', {

@@ -1,0 +1,751 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { HighlyAvailableFleet, HighlyAvailableFleetProps } from '../../lib';
+import { agnosticStack, specificStack } from '../support/cdk-context';
+import { runGuard } from '../support/compliance';
+
+const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
+
+function fleetIn(
+  stack: Stack,
+  props: HighlyAvailableFleetProps = {},
+): { fleet: HighlyAvailableFleet; template: Template } {
+  const fleet = new HighlyAvailableFleet(stack, 'Fleet', props);
+  return { fleet, template: Template.fromStack(stack) };
+}
+
+/** The single resource of `type` in the template, with its logical id. */
+function only(template: Template, type: string): { id: string; resource: { Properties: Record<string, unknown> } } {
+  const found = Object.entries(template.findResources(type));
+  expect(found).toHaveLength(1);
+  const [id, resource] = found[0];
+  return { id, resource: resource as { Properties: Record<string, unknown> } };
+}
+
+function userDataText(template: Template): string {
+  const lt = only(template, 'AWS::EC2::LaunchTemplate').resource.Properties as {
+    LaunchTemplateData: { UserData: { 'Fn::Base64': unknown } };
+  };
+  return JSON.stringify(lt.LaunchTemplateData.UserData['Fn::Base64']);
+}
+
+/**
+ * Failing Control Tower rules for one template, leaving out the two findings
+ * inherent to the stack's shared access-log bucket (SSE-S3 only, no logging of
+ * the log bucket itself; reviewed and exempted for the SharedLogging sample).
+ */
+function guardFailures(template: Template): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-guard-'));
+  try {
+    const file = path.join(dir, 'template.json');
+    fs.writeFileSync(file, JSON.stringify(template.toJSON()));
+    return (runGuard([file]).get(path.resolve(file)) ?? [])
+      .filter((f) => !f.resources.every((r) => r.startsWith('CdkComputePatternsAccessLogs')))
+      .map((f) => f.rule)
+      .sort();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.each([
+  ['environment-agnostic', () => agnosticStack()],
+  ['environment-specific', () => specificStack()],
+])('HighlyAvailableFleet defaults in an %s stack', (_kind, makeStack) => {
+  let fleet: HighlyAvailableFleet;
+  let template: Template;
+  beforeAll(() => {
+    // GIVEN a stack WHEN the fleet is created with no props
+    ({ fleet, template } = fleetIn(makeStack()));
+  });
+
+  test('uses a launch template, never a launch configuration', () => {
+    template.resourceCountIs('AWS::AutoScaling::LaunchConfiguration', 0);
+    template.resourceCountIs('AWS::EC2::LaunchTemplate', 1);
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      LaunchConfigurationName: Match.absent(),
+      MixedInstancesPolicy: {
+        LaunchTemplate: {
+          LaunchTemplateSpecification: {
+            LaunchTemplateId: { Ref: only(template, 'AWS::EC2::LaunchTemplate').id },
+          },
+        },
+      },
+    });
+  });
+
+  test('hardens the launch template: IMDSv2 only with hop limit 1, encrypted gp3 root, no public IP, detailed monitoring, no key pair', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: {
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' },
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/xvda',
+            Ebs: {
+              Encrypted: true,
+              VolumeType: 'gp3',
+              VolumeSize: 8,
+              DeleteOnTermination: true,
+              KmsKeyId: Match.absent(),
+            },
+          },
+        ],
+        NetworkInterfaces: [Match.objectLike({ AssociatePublicIpAddress: false, DeviceIndex: 0 })],
+        Monitoring: { Enabled: true },
+        InstanceType: 'c7g.medium',
+        KeyName: Match.absent(),
+      },
+    });
+  });
+
+  test('boots the latest Amazon Linux 2023 for arm64 (the default Graviton types)', () => {
+    const parameters = template.findParameters('*', { Default: Match.stringLikeRegexp('al2023-ami-kernel-.*-arm64') });
+    expect(Object.keys(parameters)).toHaveLength(1);
+  });
+
+  test('gives the instances a role with AmazonSSMManagedInstanceCore and only a signal permission on this stack', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
+      },
+      ManagedPolicyArns: [
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] },
+      ],
+    });
+    const roleId = template.getResourceId('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] },
+      },
+    });
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+    );
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+      { Action: 'cloudformation:SignalResource', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },
+    ]);
+  });
+
+  test('runs two Graviton3 instance types On-Demand through a mixed-instances policy', () => {
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MixedInstancesPolicy: {
+        LaunchTemplate: { Overrides: [{ InstanceType: 'c7g.medium' }, { InstanceType: 'm7g.medium' }] },
+        InstancesDistribution: {
+          OnDemandAllocationStrategy: 'prioritized',
+          OnDemandBaseCapacity: 0,
+          OnDemandPercentageAboveBaseCapacity: 100,
+          SpotAllocationStrategy: 'price-capacity-optimized',
+        },
+      },
+      CapacityRebalance: Match.absent(),
+    });
+  });
+
+  test('spreads the group over the private subnets of two Availability Zones and names those zones', () => {
+    const group = only(template, 'AWS::AutoScaling::AutoScalingGroup').resource.Properties as {
+      VPCZoneIdentifier: { Ref: string }[];
+      AvailabilityZones: unknown[];
+    };
+    expect(group.VPCZoneIdentifier.length).toBeGreaterThanOrEqual(2);
+    const privateSubnets = fleet.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+    expect(group.VPCZoneIdentifier).toEqual(
+      privateSubnets.subnets.map((s) => ({ Ref: Stack.of(fleet).getLogicalId(s.node.defaultChild as ec2.CfnSubnet) })),
+    );
+    expect(group.AvailabilityZones).toHaveLength(group.VPCZoneIdentifier.length);
+    expect(new Set(group.AvailabilityZones.map((az) => JSON.stringify(az))).size).toBe(group.AvailabilityZones.length);
+  });
+
+  test('sizes the group 2..4 without a desired capacity, so deployments do not reset it', () => {
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MinSize: '2',
+      MaxSize: '4',
+      DesiredCapacity: Match.absent(),
+    });
+  });
+
+  test('replaces instances that fail load balancer health checks after a 300 s grace period', () => {
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      HealthCheckType: 'ELB',
+      HealthCheckGracePeriod: 300,
+      TargetGroupARNs: [{ Ref: only(template, 'AWS::ElasticLoadBalancingV2::TargetGroup').id }],
+      InstanceMaintenancePolicy: { MinHealthyPercentage: 100, MaxHealthyPercentage: 200 },
+    });
+  });
+
+  test('rolls launch template changes out one instance at a time, waiting for each new instance to signal', () => {
+    template.hasResource('AWS::AutoScaling::AutoScalingGroup', {
+      CreationPolicy: { ResourceSignal: { Count: 2, Timeout: 'PT15M' } },
+      UpdatePolicy: {
+        AutoScalingRollingUpdate: {
+          MaxBatchSize: 1,
+          MinInstancesInService: 2,
+          WaitOnResourceSignals: true,
+          PauseTime: 'PT15M',
+        },
+      },
+    });
+  });
+
+  test('sends every scaling event to the encrypted alarm topic, whose key lets EC2 Auto Scaling publish', () => {
+    const topic = only(template, 'AWS::SNS::Topic');
+    expect(topic.resource.Properties.KmsMasterKeyId).toBeDefined();
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      NotificationConfigurations: [
+        {
+          TopicARN: { Ref: topic.id },
+          NotificationTypes: [
+            'autoscaling:EC2_INSTANCE_LAUNCH',
+            'autoscaling:EC2_INSTANCE_LAUNCH_ERROR',
+            'autoscaling:EC2_INSTANCE_TERMINATE',
+            'autoscaling:EC2_INSTANCE_TERMINATE_ERROR',
+          ],
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowAutoScalingNotifications',
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: {
+              ArnEquals: {
+                'aws:PrincipalArn': {
+                  'Fn::Join': [
+                    '',
+                    Match.arrayWith([':role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling']),
+                  ],
+                },
+              },
+            },
+          }),
+        ]),
+      },
+    });
+    expect(fleet.notificationTopic).toBeDefined();
+  });
+
+  test('lets only the load balancer security group reach the instances, on the instance port', () => {
+    const instanceSg = template.getResourceId('AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: Match.stringLikeRegexp('^Instances of') },
+    });
+    const albSg = Stack.of(fleet).getLogicalId(
+      fleet.loadBalancerSecurityGroup.node.defaultChild as ec2.CfnSecurityGroup,
+    );
+    const ingress = Object.values(
+      template.findResources('AWS::EC2::SecurityGroupIngress', {
+        Properties: { GroupId: { 'Fn::GetAtt': [instanceSg, 'GroupId'] } },
+      }),
+    );
+    expect(ingress.map((r) => r.Properties)).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 80,
+        ToPort: 80,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [albSg, 'GroupId'] },
+      }),
+    ]);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Instances of'),
+      SecurityGroupIngress: Match.absent(),
+    });
+  });
+
+  test('puts an internet-facing ALB with access logs, dropped invalid headers and deletion protection in front', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      // arrayWith keeps order: the attributes as SecureLoadBalancer sets them.
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'deletion_protection.enabled', Value: 'true' },
+        { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+      ]),
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [
+        { Type: 'forward', TargetGroupArn: { Ref: only(template, 'AWS::ElasticLoadBalancingV2::TargetGroup').id } },
+      ],
+    });
+    expect(fleet.listener.node.path).toMatch(/Http$/);
+    expect(fleet.redirectListener).toBeUndefined();
+    const albId = only(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').id;
+    expect(Stack.of(fleet).resolve(fleet.url)).toEqual({
+      'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [albId, 'DNSName'] }]],
+    });
+  });
+
+  test('health-checks the instances on / over the traffic port', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 80,
+      Protocol: 'HTTP',
+      TargetType: 'instance',
+      HealthCheckPath: '/',
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 3,
+      Matcher: { HttpCode: '200-399' },
+    });
+  });
+
+  test('scales on average CPU with a target of 50 percent and not on request count', () => {
+    template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', 1);
+    template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingConfiguration: {
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' },
+        TargetValue: 50,
+      },
+    });
+  });
+
+  test('alarms on unhealthy hosts, target 5xx and load balancer 5xx, each notifying the topic', () => {
+    const topic = only(template, 'AWS::SNS::Topic').id;
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    for (const [metric, id] of [
+      ['UnHealthyHostCount', fleet.unhealthyHostsAlarm],
+      ['HTTPCode_Target_5XX_Count', fleet.target5xxAlarm],
+      ['HTTPCode_ELB_5XX_Count', fleet.loadBalancer5xxAlarm],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        AlarmActions: [{ Ref: topic }],
+      });
+      expect(fleet.alarms).toContain(id);
+    }
+    expect(fleet.alarms).toHaveLength(3);
+  });
+
+  test('installs a web server whose page shows the instance id and Availability Zone read with IMDSv2, then signals', () => {
+    const text = userDataText(template);
+    expect(text).toContain('dnf install -y httpd');
+    expect(text).toContain('X-aws-ec2-metadata-token-ttl-seconds');
+    expect(text).toContain('meta-data/instance-id');
+    expect(text).toContain('meta-data/placement/availability-zone');
+    expect(text).toContain('<p>Instance: INSTANCE_ID</p>');
+    expect(text).toContain('systemctl enable --now httpd');
+    expect(text).toContain('/opt/aws/bin/cfn-signal');
+    expect(text).toContain(only(template, 'AWS::AutoScaling::AutoScalingGroup').id);
+  });
+
+  test('exposes every resource it creates', () => {
+    expect(fleet.autoScalingGroup).toBeInstanceOf(autoscaling.AutoScalingGroup);
+    expect(fleet.launchTemplate).toBeInstanceOf(ec2.LaunchTemplate);
+    expect(fleet.loadBalancer.node.path).toMatch(/Fleet\/LoadBalancer\/LoadBalancer$/);
+    expect(fleet.targetGroup.node.path).toMatch(/Fleet\/TargetGroup$/);
+    expect(fleet.instanceRole.node.path).toMatch(/Fleet\/InstanceRole$/);
+    expect(fleet.securityGroup.node.path).toMatch(/Fleet\/InstanceSecurityGroup$/);
+    expect(fleet.url).toMatch(/^http:\/\//);
+  });
+});
+
+describe('HighlyAvailableFleet compliance', () => {
+  test('passes every Control Tower rule except the HTTP redirect when it serves plain HTTP', () => {
+    const { template } = fleetIn(agnosticStack());
+    expect(guardFailures(template)).toEqual(['alb_http_to_https_redirection_check']);
+  });
+
+  test('passes every Control Tower rule, the HTTPS ones included, with a certificate', () => {
+    const stack = specificStack();
+    const { template } = fleetIn(stack, {
+      certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', CERTIFICATE_ARN),
+    });
+    expect(guardFailures(template)).toEqual([]);
+  });
+});
+
+describe('HighlyAvailableFleet options', () => {
+  test('serves HTTPS on 443 and redirects 80 to HTTPS when given a certificate', () => {
+    // GIVEN a certificate
+    const stack = agnosticStack();
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Certificate', CERTIFICATE_ARN);
+    // WHEN
+    const { fleet, template } = fleetIn(stack, { certificate });
+    // THEN
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: CERTIFICATE_ARN }],
+      DefaultActions: [Match.objectLike({ Type: 'forward' })],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [
+        Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443' }) }),
+      ],
+    });
+    expect(fleet.redirectListener).toBeDefined();
+    expect(fleet.url).toMatch(/^https:\/\//);
+  });
+
+  test('runs part of the fleet on Spot with several instance types and capacity rebalancing', () => {
+    const { template } = fleetIn(agnosticStack(), {
+      instanceType: new ec2.InstanceType('m7g.large'),
+      additionalInstanceTypes: [new ec2.InstanceType('c7g.large'), new ec2.InstanceType('m6g.large')],
+      minCapacity: 3,
+      maxCapacity: 9,
+      onDemandBaseCapacity: 3,
+      onDemandPercentageAboveBaseCapacity: 25,
+      spotAllocationStrategy: autoscaling.SpotAllocationStrategy.CAPACITY_OPTIMIZED_PRIORITIZED,
+    });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      CapacityRebalance: true,
+      MixedInstancesPolicy: {
+        LaunchTemplate: {
+          Overrides: [{ InstanceType: 'm7g.large' }, { InstanceType: 'c7g.large' }, { InstanceType: 'm6g.large' }],
+        },
+        InstancesDistribution: {
+          OnDemandBaseCapacity: 3,
+          OnDemandPercentageAboveBaseCapacity: 25,
+          SpotAllocationStrategy: 'capacity-optimized-prioritized',
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { InstanceType: 'm7g.large' } });
+  });
+
+  test('uses price-capacity-optimized Spot allocation by default', () => {
+    const { template } = fleetIn(agnosticStack(), { onDemandPercentageAboveBaseCapacity: 0 });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      CapacityRebalance: true,
+      MixedInstancesPolicy: {
+        InstancesDistribution: {
+          OnDemandPercentageAboveBaseCapacity: 0,
+          SpotAllocationStrategy: 'price-capacity-optimized',
+        },
+      },
+    });
+  });
+
+  test('warns when Spot runs with a single instance type', () => {
+    const stack = agnosticStack();
+    new HighlyAvailableFleet(stack, 'Fleet', {
+      instanceType: new ec2.InstanceType('c7g.large'),
+      onDemandPercentageAboveBaseCapacity: 50,
+    });
+    Annotations.fromStack(stack).hasWarning(
+      '/Agnostic/Fleet',
+      Match.stringLikeRegexp('Spot capacity with a single instance type'),
+    );
+  });
+
+  test('runs a single given instance type with the Amazon Linux 2023 image of its architecture', () => {
+    const { template } = fleetIn(agnosticStack(), { instanceType: new ec2.InstanceType('t3.small') });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MixedInstancesPolicy: { LaunchTemplate: { Overrides: [{ InstanceType: 't3.small' }] } },
+    });
+    expect(
+      Object.keys(template.findParameters('*', { Default: Match.stringLikeRegexp('al2023-ami-kernel-.*-x86_64') })),
+    ).toHaveLength(1);
+  });
+
+  test('uses the given machine image, key pair, root volume size and key', () => {
+    const stack = agnosticStack();
+    const key = new kms.Key(stack, 'VolumeKey');
+    const { template } = fleetIn(stack, {
+      machineImage: ec2.MachineImage.genericLinux({ 'us-east-1': 'ami-12345678' }),
+      keyPair: ec2.KeyPair.fromKeyPairName(stack, 'KeyPair', 'ops'),
+      rootVolumeSize: Size.gibibytes(30),
+      rootVolumeDeviceName: '/dev/sda1',
+      rootVolumeEncryptionKey: key,
+    });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: {
+        KeyName: 'ops',
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/sda1',
+            Ebs: Match.objectLike({
+              Encrypted: true,
+              VolumeSize: 30,
+              KmsKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+            }),
+          },
+        ],
+      },
+    });
+  });
+
+  test('sets the desired capacity when given', () => {
+    const { template } = fleetIn(agnosticStack(), { minCapacity: 2, maxCapacity: 6, desiredCapacity: 3 });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MinSize: '2',
+      MaxSize: '6',
+      DesiredCapacity: '3',
+    });
+  });
+
+  test('keeps MinInstancesInService below MaxSize when minCapacity equals maxCapacity', () => {
+    const { template } = fleetIn(agnosticStack(), { minCapacity: 3, maxCapacity: 3 });
+    template.hasResource('AWS::AutoScaling::AutoScalingGroup', {
+      UpdatePolicy: { AutoScalingRollingUpdate: Match.objectLike({ MinInstancesInService: 2 }) },
+    });
+  });
+
+  test('scales on request count too when a target is given', () => {
+    const { template } = fleetIn(agnosticStack(), { targetCpuUtilizationPercent: 70, targetRequestsPerMinute: 600 });
+    template.resourceCountIs('AWS::AutoScaling::ScalingPolicy', 2);
+    template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+      TargetTrackingConfiguration: Match.objectLike({ TargetValue: 70 }),
+    });
+    template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+      TargetTrackingConfiguration: {
+        PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+        TargetValue: 600,
+      },
+    });
+  });
+
+  test('does not wait for signals from custom user data, pausing between batches instead', () => {
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands('echo custom');
+    const { template } = fleetIn(agnosticStack(), { userData });
+    const group = Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+    expect(group.CreationPolicy).toBeUndefined();
+    expect(group.UpdatePolicy.AutoScalingRollingUpdate).toEqual(
+      expect.objectContaining({ MaxBatchSize: 1, PauseTime: 'PT5M' }),
+    );
+    expect(group.UpdatePolicy.AutoScalingRollingUpdate.WaitOnResourceSignals).toBeUndefined();
+    const text = userDataText(template);
+    expect(text).toContain('echo custom');
+    expect(text).not.toContain('cfn-signal');
+  });
+
+  test('serves the application port, health check path and grace period it is given', () => {
+    const { template, fleet } = fleetIn(agnosticStack(), {
+      instancePort: 8080,
+      healthCheckPath: '/health',
+      healthCheckGracePeriod: Duration.minutes(10),
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 8080,
+      HealthCheckPath: '/health',
+    });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { HealthCheckGracePeriod: 600 });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 8080,
+      ToPort: 8080,
+      SourceSecurityGroupId: {
+        'Fn::GetAtt': [
+          Stack.of(fleet).getLogicalId(fleet.loadBalancerSecurityGroup.node.defaultChild as ec2.CfnSecurityGroup),
+          'GroupId',
+        ],
+      },
+    });
+    expect(userDataText(template)).toContain('Listen 8080');
+  });
+
+  test('builds an internal load balancer for the given CIDRs, without deletion protection, logging to the given bucket', () => {
+    const stack = agnosticStack();
+    const bucket = new s3.Bucket(stack, 'Logs');
+    const { template } = fleetIn(stack, {
+      internetFacing: false,
+      allowedIngressCidrs: ['10.20.0.0/16'],
+      deletionProtection: false,
+      accessLogBucket: bucket,
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'deletion_protection.enabled', Value: 'false' },
+        { Key: 'access_logs.s3.bucket', Value: { Ref: stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket) } },
+      ]),
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Load balancer'),
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '10.20.0.0/16', FromPort: 80 })],
+    });
+  });
+
+  test('runs in the given VPC and subnets without creating one', () => {
+    const stack = specificStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 3,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'App', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        { name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    });
+    const { fleet, template } = fleetIn(stack, { vpc, vpcSubnets: { subnetGroupName: 'Data' } });
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    expect(fleet.vpc).toBe(vpc);
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      VPCZoneIdentifier: vpc.isolatedSubnets.map((s) => ({
+        Ref: stack.getLogicalId(s.node.defaultChild as ec2.CfnSubnet),
+      })),
+      AvailabilityZones: ['dummy1a', 'dummy1b', 'dummy1c'],
+    });
+  });
+
+  test('notifies the given topic of scaling events and alarms', () => {
+    const stack = agnosticStack();
+    const topic = new sns.Topic(stack, 'Ops');
+    const { fleet, template } = fleetIn(stack, { notificationTopic: topic });
+    const topicId = stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      NotificationConfigurations: [Match.objectLike({ TopicARN: { Ref: topicId } })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topicId }] });
+    expect(fleet.notificationTopic).toBe(topic);
+  });
+
+  test('two fleets in one stack share the alarm topic and its key statement once', () => {
+    const stack = agnosticStack();
+    new HighlyAvailableFleet(stack, 'Web', {});
+    new HighlyAvailableFleet(stack, 'Api', {});
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    const key = Object.values(template.findResources('AWS::KMS::Key')).find((k) =>
+      JSON.stringify(k).includes('AllowAutoScalingNotifications'),
+    );
+    const statements = key!.Properties.KeyPolicy.Statement as { Sid?: string }[];
+    expect(statements.filter((s) => s.Sid === 'AllowAutoScalingNotifications')).toHaveLength(1);
+  });
+
+  test('skips validation of values that are only known at deploy time', () => {
+    const stack = agnosticStack();
+    const min = new CfnParameter(stack, 'Min', { type: 'Number' }).valueAsNumber;
+    const max = new CfnParameter(stack, 'Max', { type: 'Number' }).valueAsNumber;
+    const cpu = new CfnParameter(stack, 'Cpu', { type: 'Number' }).valueAsNumber;
+    expect(
+      () =>
+        new HighlyAvailableFleet(stack, 'Fleet', {
+          minCapacity: min,
+          maxCapacity: max,
+          targetCpuUtilizationPercent: cpu,
+        }),
+    ).not.toThrow();
+    Template.fromStack(stack).hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MinSize: { Ref: 'Min' },
+      MaxSize: { Ref: 'Max' },
+    });
+  });
+});
+
+describe('HighlyAvailableFleet validation', () => {
+  const build = (props: HighlyAvailableFleetProps) => () => new HighlyAvailableFleet(agnosticStack(), 'Fleet', props);
+
+  test('fails when minCapacity is below 2', () => {
+    expect(build({ minCapacity: 1 })).toThrow(
+      'minCapacity must be an integer of at least 2 for a highly available fleet (an instance in each of two Availability Zones); received 1',
+    );
+  });
+
+  test('fails when minCapacity is not an integer', () => {
+    expect(build({ minCapacity: 2.5 })).toThrow(
+      'minCapacity must be an integer of at least 2 for a highly available fleet (an instance in each of two Availability Zones); received 2.5',
+    );
+  });
+
+  test('fails when minCapacity is greater than maxCapacity', () => {
+    expect(build({ minCapacity: 5, maxCapacity: 4 })).toThrow(
+      'minCapacity (5) must not be greater than maxCapacity (4)',
+    );
+  });
+
+  test('fails when desiredCapacity is above maxCapacity', () => {
+    expect(build({ desiredCapacity: 5 })).toThrow(
+      'desiredCapacity (5) must lie between minCapacity (2) and maxCapacity (4)',
+    );
+  });
+
+  test('fails when desiredCapacity is below minCapacity', () => {
+    expect(build({ minCapacity: 3, desiredCapacity: 2 })).toThrow(
+      'desiredCapacity (2) must lie between minCapacity (3) and maxCapacity (4)',
+    );
+  });
+
+  test('fails when the selected subnets span fewer than two Availability Zones', () => {
+    const stack = specificStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1 });
+    expect(() => new HighlyAvailableFleet(stack, 'Fleet', { vpc })).toThrow(
+      'HighlyAvailableFleet Specific/Fleet must span at least two Availability Zones to be highly available; the selected subnets are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+    );
+  });
+
+  test('fails when vpcSubnets narrows a multi-AZ VPC to one Availability Zone', () => {
+    const stack = specificStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 3 });
+    expect(
+      () => new HighlyAvailableFleet(stack, 'Fleet', { vpc, vpcSubnets: { availabilityZones: ['dummy1b'] } }),
+    ).toThrow(
+      'HighlyAvailableFleet Specific/Fleet must span at least two Availability Zones to be highly available; the selected subnets are in 1 (dummy1b). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+    );
+  });
+
+  test.each([0, 101, 0.5])('fails when targetCpuUtilizationPercent is %p', (value) => {
+    expect(build({ targetCpuUtilizationPercent: value })).toThrow(
+      `targetCpuUtilizationPercent must be between 1 and 100; received ${value}`,
+    );
+  });
+
+  test('fails when targetRequestsPerMinute is not a positive integer', () => {
+    expect(build({ targetRequestsPerMinute: 0 })).toThrow(
+      'targetRequestsPerMinute must be a positive integer (requests per instance per minute); received 0',
+    );
+  });
+
+  test('fails when instancePort is out of range', () => {
+    expect(build({ instancePort: 70000 })).toThrow(
+      'instancePort must be an integer between 1 and 65535; received 70000',
+    );
+  });
+
+  test('fails when healthCheckPath does not start with a slash', () => {
+    expect(build({ healthCheckPath: 'health' })).toThrow("healthCheckPath must start with '/'; received 'health'");
+  });
+
+  test('fails when onDemandPercentageAboveBaseCapacity is above 100', () => {
+    expect(build({ onDemandPercentageAboveBaseCapacity: 120 })).toThrow(
+      'onDemandPercentageAboveBaseCapacity must be an integer between 0 and 100; received 120',
+    );
+  });
+
+  test('fails when onDemandBaseCapacity exceeds maxCapacity', () => {
+    expect(build({ onDemandBaseCapacity: 5 })).toThrow(
+      'onDemandBaseCapacity must be an integer between 0 and 4; received 5',
+    );
+  });
+
+  test('fails when additional instance types have another CPU architecture', () => {
+    expect(
+      build({
+        instanceType: new ec2.InstanceType('c7g.medium'),
+        additionalInstanceTypes: [new ec2.InstanceType('m7i.large')],
+      }),
+    ).toThrow(
+      'additionalInstanceTypes must share the CPU architecture of instanceType c7g.medium (arm64) so that one machine image fits them all; received m7i.large (x86_64)',
+    );
+  });
+
+  test('fails when an instance type is listed twice', () => {
+    expect(
+      build({
+        instanceType: new ec2.InstanceType('c7g.medium'),
+        additionalInstanceTypes: [new ec2.InstanceType('c7g.medium')],
+      }),
+    ).toThrow(
+      'instanceType and additionalInstanceTypes must list distinct instance types; received c7g.medium more than once',
+    );
+  });
+});

@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
@@ -43,6 +44,11 @@ export interface FargateWebServiceAlarms {
   readonly cpuHigh: cloudwatch.Alarm;
   /** Targets answering with 5xx responses. */
   readonly target5xx: cloudwatch.Alarm;
+  /**
+   * The load balancer answering with 5xx responses of its own (502/503/504):
+   * what clients see when no task is healthy, which target 5xx cannot show.
+   */
+  readonly loadBalancer5xx: cloudwatch.Alarm;
   /** Any target failing its load balancer health check. */
   readonly unhealthyHosts: cloudwatch.Alarm;
 }
@@ -258,7 +264,8 @@ export interface FargateWebServiceProps {
   readonly cpuAlarmThresholdPercent?: number;
 
   /**
-   * Target 5xx responses per minute at which the 5xx alarm fires.
+   * 5xx responses per minute (from the targets, or from the load balancer
+   * itself) at which the 5xx alarms fire.
    * @default 10
    */
   readonly target5xxAlarmThreshold?: number;
@@ -278,7 +285,8 @@ export interface FargateWebServiceProps {
  * healthy); target-tracking auto scaling; encrypted container logs with a
  * retention period; a task role separate from the execution role; optional
  * read-only root filesystem, non-root user, Fargate Spot and ECS Exec; and
- * alarms for missing tasks, 5xx responses, unhealthy targets and high CPU.
+ * alarms for missing tasks, target and load balancer 5xx responses, unhealthy
+ * targets and high CPU, all notifying an encrypted SNS topic.
  */
 export class FargateWebService extends Construct {
   /** The VPC the service runs in. */
@@ -510,6 +518,10 @@ export class FargateWebService extends Construct {
         },
       ),
       target5xx: targetAlarms.target5xxAlarm,
+      loadBalancer5xx: addLoadBalancer5xxAlarm(alb, 'LoadBalancer5xxAlarm', this.loadBalancer, {
+        threshold: props.target5xxAlarmThreshold,
+        topic: this.alarmTopic,
+      }),
       unhealthyHosts: targetAlarms.unhealthyHostsAlarm,
     };
   }

@@ -221,10 +221,10 @@ describe('FargateWebService defaults (environment-agnostic stack)', () => {
     });
   });
 
-  test('raises running-task, CPU, target 5xx and unhealthy-host alarms, each notifying the encrypted alarm topic', () => {
+  test('raises running-task, CPU, target 5xx, load balancer 5xx and unhealthy-host alarms, each notifying the encrypted alarm topic', () => {
     const topicId = logicalId(stack, web.alarmTopic as sns.Topic);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     const alarms = template.findResources('AWS::CloudWatch::Alarm');
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
@@ -252,6 +252,7 @@ describe('FargateWebService defaults (environment-agnostic stack)', () => {
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HTTPCode_Target_5XX_Count' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'UnHealthyHostCount' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HTTPCode_ELB_5XX_Count', Threshold: 10 });
   });
 
   test('turns on neither Fargate Spot nor ECS Exec', () => {
@@ -537,6 +538,7 @@ describe('FargateWebService options', () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CPUUtilization', Threshold: 70 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HTTPCode_Target_5XX_Count', Threshold: 3 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HTTPCode_ELB_5XX_Count', Threshold: 3 });
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: logicalId(stack, topic) }]);
     }

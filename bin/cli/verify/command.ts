@@ -22,6 +22,7 @@ import {
   PATTERNS,
   PatternName,
   readOutputsFile,
+  SelectedStack,
   selectStacks,
   StackOutputs,
 } from './outputs';
@@ -223,7 +224,7 @@ export async function runVerify(argv: readonly string[], deps: VerifyDeps): Prom
     return ExitCode.Ok;
   }
 
-  let selected;
+  let selected: SelectedStack[];
   let skippedStacks: string[];
   let region = 'n/a';
   let clients: AwsClients;

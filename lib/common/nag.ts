@@ -25,9 +25,9 @@ const MIN_REASON_LENGTH = 20;
  */
 export function acknowledge(scope: IConstruct, ...acknowledgements: Acknowledgement[]): void {
   for (const ack of acknowledgements) {
-    if (!/^[A-Za-z]+-[A-Za-z0-9]+(\[.+\])?$/.test(ack.id)) {
+    if (!/^([A-Za-z-]+::[A-Za-z0-9-]+|[A-Za-z]+-[A-Za-z0-9]+(\[.+\])?)$/.test(ack.id)) {
       throw new Error(
-        `acknowledge: '${ack.id}' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23' or 'AwsSolutions-IAM5[Resource::*]'`,
+        `acknowledge: '${ack.id}' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23', 'AwsSolutions-IAM5[Resource::*]' or 'CloudFormation-Validate::W9009'`,
       );
     }
     if (ack.reason.trim().length < MIN_REASON_LENGTH) {

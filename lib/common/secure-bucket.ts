@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -24,7 +25,7 @@ export interface SecureBucketProps {
 
   /**
    * Prefix for the server access logs.
-   * @default - the bucket's construct path, so several buckets can share one log bucket
+   * @default - the bucket's construct path with '/' replaced by '-', plus '/', so several buckets can share one log bucket
    */
   readonly serverAccessLogsPrefix?: string;
 
@@ -64,8 +65,6 @@ export class SecureBucket extends s3.Bucket {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
       objectLockEnabled: true,
-      serverAccessLogsBucket: props.serverAccessLogsBucket ?? AccessLogBucket.of(scope),
-      serverAccessLogsPrefix: props.serverAccessLogsPrefix,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       lifecycleRules: [
         {
@@ -77,5 +76,35 @@ export class SecureBucket extends s3.Bucket {
     });
     this.encryptionKey = key;
     enableNativeEventBridge(this);
+    enableServerAccessLogs(
+      this,
+      props.serverAccessLogsBucket ?? AccessLogBucket.of(scope),
+      props.serverAccessLogsPrefix ?? `${this.node.path.replace(/\//g, '-')}/`,
+    );
   }
+}
+
+/**
+ * Sends the server access logs of `bucket` to `logBucket` under `prefix`, with
+ * a bucket policy for the S3 logging service on the log bucket. This is what
+ * the `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` feature flag does, done
+ * here explicitly so that apps without the flag do not fall back to the
+ * LogDeliveryWrite ACL, which ACL-less (BucketOwnerEnforced) buckets refuse.
+ */
+export function enableServerAccessLogs(bucket: s3.Bucket, logBucket: s3.IBucket, prefix: string): void {
+  const cfn = bucket.node.defaultChild as s3.CfnBucket;
+  cfn.loggingConfiguration = { destinationBucketName: logBucket.bucketName, logFilePrefix: prefix };
+  // Name the source bucket only when both live in one stack: a reference back would make the stacks depend on each other.
+  const sameStack = Stack.of(bucket) === Stack.of(logBucket);
+  logBucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [logBucket.arnForObjects(`${prefix}*`)],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Stack.of(logBucket).account },
+        ...(sameStack ? { ArnLike: { 'aws:SourceArn': bucket.bucketArn } } : {}),
+      },
+    }),
+  );
 }

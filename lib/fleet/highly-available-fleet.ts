@@ -239,7 +239,10 @@ export class HighlyAvailableFleet extends Construct {
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** The launch template every instance starts from. */
   public readonly launchTemplate: ec2.LaunchTemplate;
-  /** The instance role (AmazonSSMManagedInstanceCore only); grant your application's permissions to it. */
+  /**
+   * The instance role: AmazonSSMManagedInstanceCore, plus cloudformation:SignalResource on this stack
+   * when the default user data signals. Grant your application's permissions to it.
+   */
   public readonly instanceRole: iam.Role;
   /** The instances' security group: the instance port from the load balancer only. */
   public readonly securityGroup: ec2.SecurityGroup;
@@ -305,6 +308,7 @@ export class HighlyAvailableFleet extends Construct {
     // Instances: hardened launch template, Session Manager instead of SSH.
     this.instanceRole = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      // With the default user data, CDK adds cloudformation:SignalResource on this stack only (for cfn-signal).
       description: `Instances of ${this.node.path}: Systems Manager (Session Manager, patching) only`,
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });

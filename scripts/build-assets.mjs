@@ -2,7 +2,7 @@
 // Runs at build time only (npm prepare / npm run build / npm test): library
 // consumers load the prebuilt files and never need esbuild or Docker.
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,5 +58,7 @@ for (const b of bundles) {
     banner: b.banner ? { js: b.banner } : undefined,
     logLevel: 'warning',
   });
+  // Scripts with a shebang are executables (npx runs the package's own bin only when it is).
+  if (b.banner?.startsWith('#!')) chmodSync(join(root, 'assets', b.outfile), 0o755);
 }
 console.log(`build-assets: ${bundles.length} bundle(s) written to assets/`);

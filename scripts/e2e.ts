@@ -130,6 +130,9 @@ export async function runE2e(argv: readonly string[], deps: E2eDeps): Promise<nu
       stack,
       '--require-approval',
       'never',
+      // Throwaway deployment: load balancers without deletion protection, so the destroy below can remove them.
+      '--context',
+      'deletionProtection=false',
       '--outputs-file',
       outputsFile,
     ]);

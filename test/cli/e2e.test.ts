@@ -45,7 +45,8 @@ function recorder(
   };
 }
 
-const DEPLOY = 'npx cdk deploy WebFleet --require-approval never --outputs-file /tmp/e2e-scratch/cdk-outputs.json';
+const DEPLOY =
+  'npx cdk deploy WebFleet --require-approval never --context deletionProtection=false --outputs-file /tmp/e2e-scratch/cdk-outputs.json';
 const VERIFY = 'verify --outputs-file /tmp/e2e-scratch/cdk-outputs.json --stack WebFleet';
 const DESTROY = 'npx cdk destroy WebFleet --force';
 

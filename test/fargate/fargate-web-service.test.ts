@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { App, CfnElement, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, CfnParameter, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,9 +7,10 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { AccessLogBucket, FargateWebService, FargateWebServiceProps, SecureVpc } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
-import { runGuard } from '../support/compliance';
+import { checkCompliance, runGuard } from '../support/compliance';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('nginxinc/nginx-unprivileged:stable-alpine');
 const CERT_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -766,5 +767,39 @@ describe('FargateWebService against the Control Tower guard rules', () => {
     const stack = new Stack(testApp(), 'HttpOnly');
     build(HARDENED, stack);
     expect(failingGuardRules(stack)).toContain('alb_http_to_https_redirection_check');
+  });
+});
+
+describe('FargateWebService under cdk-nag', () => {
+  test('leaves no unacknowledged finding with every option on (ECS Exec, Spot, environment, secrets, HTTPS)', () => {
+    // GIVEN a stack using every option, checked by the AwsSolutions and Serverless packs
+    const report = checkCompliance((outdir) => {
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'Everything');
+      const secret = new secretsmanager.Secret(stack, 'ApiKey');
+      build(
+        {
+          ...HARDENED,
+          enableExecuteCommand: true,
+          spot: true,
+          environment: { LOG_LEVEL: 'info' },
+          secrets: { API_KEY: ecs.Secret.fromSecretsManager(secret) },
+          certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT_ARN),
+          targetMemoryUtilizationPercent: 70,
+          targetRequestsPerTarget: 500,
+        },
+        stack,
+      );
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+      return app;
+    }, []);
+    const stack = report.stacks.find((s) => s.stack === 'Everything')!;
+    // THEN the only open findings belong to the secret (rotation), not the construct
+    expect(stack.nagViolations.filter((v) => v.path.startsWith('Everything/Web/'))).toEqual([]);
+    // AND the construct's own acknowledgements are there, with reasons
+    const ids = stack.acknowledged.filter((a) => a.path.startsWith('Everything/Web/')).map((a) => a.id);
+    expect(ids).toEqual(
+      expect.arrayContaining(['Annotation::AwsSolutions-ECS2', 'Annotation::AwsSolutions-IAM5[Resource::*]']),
+    );
   });
 });

@@ -441,6 +441,11 @@ export class FargateWebService extends Construct {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
       healthCheckGracePeriod: Duration.seconds(60),
     });
+    if (spot && !props.cluster) {
+      // The capacity providers must be associated with the new cluster before
+      // the service asks for them; the association is a child of the cluster.
+      this.service.node.addDependency(this.cluster);
+    }
     if (enableExecuteCommand) {
       acknowledge(this.taskRole, {
         id: 'AwsSolutions-IAM5[Resource::*]',

@@ -474,6 +474,8 @@ describe('FargateWebService options', () => {
       CapacityProviders: ['FARGATE', 'FARGATE_SPOT'],
     });
     const service = Object.values(template.findResources('AWS::ECS::Service'))[0];
+    const association = Object.keys(template.findResources('AWS::ECS::ClusterCapacityProviderAssociations'))[0];
+    expect(service.DependsOn).toContain(association);
     expect(service.Properties.LaunchType).toBeUndefined();
     expect(service.Properties.CapacityProviderStrategy).toEqual([
       { CapacityProvider: 'FARGATE', Base: 2, Weight: 1 },

@@ -113,6 +113,12 @@ export class SecureLoadBalancer extends Construct {
         reason:
           'An internet-facing load balancer accepts web traffic from any address on its listener ports (80/443) only, by design; targets are reachable from this security group alone.',
       });
+    } else if (!props.allowedIngressCidrs && !internetFacing && Token.isUnresolved(props.vpc.vpcCidrBlock)) {
+      acknowledge(this.securityGroup, {
+        id: 'AwsSolutions-EC23',
+        reason:
+          "An internal load balancer admits only its own VPC's CIDR block by default. That block is resolved at deploy time (Fn::GetAtt), which cdk-nag EC23 cannot evaluate, so the rule throws instead of passing; no rule admits 0.0.0.0/0.",
+      });
     }
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {

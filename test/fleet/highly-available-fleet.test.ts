@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -9,9 +9,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { HighlyAvailableFleet, HighlyAvailableFleetProps } from '../../lib';
-import { agnosticStack, specificStack } from '../support/cdk-context';
-import { runGuard } from '../support/compliance';
+import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
+import { checkCompliance, runGuard } from '../support/compliance';
 
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 
@@ -368,6 +369,28 @@ describe('HighlyAvailableFleet compliance', () => {
       certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', CERTIFICATE_ARN),
     });
     expect(guardFailures(template)).toEqual([]);
+  });
+  test('leaves no cdk-nag finding unacknowledged, internal and HTTPS with Spot included', () => {
+    // GIVEN a fleet with most options on, checked by both cdk-nag packs
+    const report = checkCompliance((outdir) => {
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'Options', { env: { account: '123456789012', region: 'eu-west-1' } });
+      new HighlyAvailableFleet(stack, 'Fleet', {
+        certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', CERTIFICATE_ARN),
+        internetFacing: false,
+        targetRequestsPerMinute: 600,
+        onDemandBaseCapacity: 2,
+        onDemandPercentageAboveBaseCapacity: 0,
+      });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+      return app;
+    }, []);
+    // THEN nothing is open under cdk-nag, and cfn-guard reports only the shared log bucket's inherent findings
+    const stack = report.stacks.find((s) => s.stack === 'Options')!;
+    expect(stack.nagViolations).toEqual([]);
+    expect(
+      stack.guardFailures.filter((g) => !g.resources.every((r) => r.startsWith('CdkComputePatternsAccessLogs'))),
+    ).toEqual([]);
   });
 });
 

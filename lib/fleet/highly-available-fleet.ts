@@ -16,8 +16,8 @@ import { SecureLoadBalancer } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
-import { allowAutoScalingNotifications } from './private/auto-scaling-notifications';
 import { defaultWebServerUserData } from './private/default-user-data';
+import { allowAutoScalingNotifications, allowCloudWatchAlarms } from './private/topic-permissions';
 
 /**
  * The default instance types: Graviton3, Nitro, current generation, with
@@ -218,7 +218,8 @@ export interface HighlyAvailableFleetProps {
    * The SNS topic that receives every scaling event (launch, terminate and
    * their errors) and the fleet's alarms. When its key is managed in this app
    * the construct lets the AWSServiceRoleForAutoScaling service-linked role use
-   * it; an imported key must already allow that role and cloudwatch.amazonaws.com.
+   * it; an imported key must already allow that role and cloudwatch.amazonaws.com,
+   * and a topic policy, if the topic has one, must let cloudwatch.amazonaws.com publish.
    * @default - the stack's shared alarm topic (KMS-encrypted, TLS only)
    */
   readonly notificationTopic?: sns.ITopic;
@@ -359,7 +360,12 @@ export class HighlyAvailableFleet extends Construct {
       ],
     });
 
-    this.notificationTopic = props.notificationTopic ?? alarmTopic(this);
+    if (props.notificationTopic) {
+      this.notificationTopic = props.notificationTopic;
+    } else {
+      this.notificationTopic = alarmTopic(this);
+      allowCloudWatchAlarms(this.notificationTopic);
+    }
     if (!allowAutoScalingNotifications(this.notificationTopic)) {
       Annotations.of(this).addWarningV2(
         'cdk-compute-patterns:notificationTopicKey',

@@ -2,8 +2,8 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 
-/** Keys that already carry the statement (several fleets may share one topic). */
-const allowed = new WeakSet<object>();
+/** Keys and topics that already carry the statements (several fleets may share one topic). */
+const done = new WeakSet<object>();
 
 /**
  * Lets EC2 Auto Scaling publish scaling notifications to `topic` when the
@@ -19,7 +19,7 @@ const allowed = new WeakSet<object>();
 export function allowAutoScalingNotifications(topic: sns.ITopic): boolean {
   const key = topic.masterKey;
   if (!key) return true;
-  if (allowed.has(key)) return true;
+  if (done.has(key)) return true;
   const result = key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'AllowAutoScalingNotifications',
@@ -34,6 +34,32 @@ export function allowAutoScalingNotifications(topic: sns.ITopic): boolean {
       },
     }),
   );
-  if (result.statementAdded) allowed.add(key);
+  if (result.statementAdded) done.add(key);
   return result.statementAdded;
+}
+
+/**
+ * Lets CloudWatch alarms of this account and region publish to `topic`. A
+ * topic with `enforceSSL` has an explicit topic policy, which replaces SNS's
+ * default owner policy, so without this statement alarm actions fail with
+ * "not authorized to perform SNS:Publish". Does nothing for imported topics
+ * (their policy is managed elsewhere).
+ *
+ * TODO(lead): this belongs in lib/common/alarm-topic.ts for every pattern;
+ * once it is there, delete this function and its call.
+ */
+export function allowCloudWatchAlarms(topic: sns.ITopic): void {
+  if (done.has(topic)) return;
+  const result = topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+      },
+    }),
+  );
+  if (result.statementAdded) done.add(topic);
 }

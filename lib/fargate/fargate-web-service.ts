@@ -142,15 +142,19 @@ export interface FargateWebServiceProps {
   readonly user?: string;
 
   /**
-   * Mount the container's root filesystem read-only. Give the paths the
-   * process writes to in `writablePaths`.
+   * Mount the container's root filesystem read-only (Control Tower
+   * CT.ECS.PR.6). Give the paths the process writes to in `writablePaths`.
    * @default false
    */
   readonly readonlyRootFilesystem?: boolean;
 
   /**
-   * Container paths backed by writable, task-local ephemeral volumes (for
-   * example `/tmp`), so the image can run with a read-only root filesystem.
+   * Container paths backed by writable, task-local ephemeral volumes (Fargate
+   * bind mounts), so the image can run with a read-only root filesystem.
+   * Fargate creates these mounts owned by root with mode 0755 unless the image
+   * declares the path as a `VOLUME`, whose ownership and permissions are then
+   * copied: a non-root `user` can write only to paths its image declares as
+   * `VOLUME` with matching ownership (tmpfs is not available on Fargate).
    * @default - none
    */
   readonly writablePaths?: string[];

@@ -15,7 +15,7 @@ import { checkCompliance, runGuard } from '../support/compliance';
 const IMAGE = ecs.ContainerImage.fromRegistry('nginxinc/nginx-unprivileged:stable-alpine');
 const CERT_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 
-/** The hardened nginx settings of the sample. */
+/** Full hardening, for an image that declares its writable paths as VOLUMEs owned by uid 101. */
 const HARDENED: Partial<FargateWebServiceProps> = {
   containerPort: 8080,
   user: '101',
@@ -738,13 +738,13 @@ describe('FargateWebService validation', () => {
 describe('FargateWebService against the Control Tower guard rules', () => {
   const ecsRules = (rules: string[]) => rules.filter((r) => r.startsWith('ecs_'));
 
-  test('passes every ECS rule with the hardened sample settings', () => {
+  test('passes every ECS rule with a non-root user and a read-only root filesystem', () => {
     const stack = new Stack(testApp(), 'Hardened');
     build(HARDENED, stack);
     expect(ecsRules(failingGuardRules(stack))).toEqual([]);
   });
 
-  test('fails the non-root and read-only rules without hardening, so the check above can fail', () => {
+  test('fails the non-root and read-only rules without hardening, so the check above can fail (the sample exempts the read-only rule)', () => {
     const stack = new Stack(testApp(), 'Stock');
     build({}, stack);
     expect(ecsRules(failingGuardRules(stack))).toEqual([

@@ -628,10 +628,10 @@ function writableVolumes(paths: string[]): [string, string][] {
     if (Token.isUnresolved(p)) {
       throw new Error('writablePaths must be literal container paths such as /tmp; received an unresolved token');
     }
-    if (!p.startsWith('/') || p === '/') {
+    const path = p.replace(/\/+$/, '');
+    if (!p.startsWith('/') || path === '') {
       throw new Error(`writablePaths must be absolute container paths below '/', such as '/tmp'; received '${p}'`);
     }
-    const path = p.replace(/\/+$/, '');
     if (seen.has(path)) {
       throw new Error(`writablePaths must not repeat a path; received '${path}' twice`);
     }

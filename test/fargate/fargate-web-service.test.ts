@@ -704,6 +704,20 @@ describe('FargateWebService validation', () => {
     );
   });
 
+  test('fails when a writable path is only slashes or a token', () => {
+    fails(
+      { writablePaths: ['//'] },
+      "writablePaths must be absolute container paths below '/', such as '/tmp'; received '//'",
+    );
+    const stack = agnosticStack();
+    const token = new CfnParameter(stack, 'Path').valueAsString;
+    fails(
+      { writablePaths: [token] },
+      'writablePaths must be literal container paths such as /tmp; received an unresolved token',
+      stack,
+    );
+  });
+
   test('fails when a writable path repeats', () => {
     fails({ writablePaths: ['/tmp', '/tmp/'] }, "writablePaths must not repeat a path; received '/tmp' twice");
   });

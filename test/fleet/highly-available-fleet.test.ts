@@ -639,6 +639,16 @@ describe('HighlyAvailableFleet options', () => {
     expect(fleet.notificationTopic).toBe(topic);
   });
 
+  test('warns when the key of the given topic cannot be opened to EC2 Auto Scaling', () => {
+    const stack = agnosticStack();
+    const key = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-west-1:123456789012:key/abcd');
+    new HighlyAvailableFleet(stack, 'Fleet', { notificationTopic: new sns.Topic(stack, 'Ops', { masterKey: key }) });
+    Annotations.fromStack(stack).hasWarning(
+      '/Agnostic/Fleet',
+      Match.stringLikeRegexp('add the AWSServiceRoleForAutoScaling service-linked role to that key'),
+    );
+  });
+
   test('two fleets in one stack share the alarm topic and its key statement once', () => {
     const stack = agnosticStack();
     new HighlyAvailableFleet(stack, 'Web', {});

@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { allowCloudWatchAlarms } from '../common/alarm-topic-policy';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
@@ -275,8 +276,11 @@ export interface FargateWebServiceProps {
   readonly target5xxAlarmThreshold?: number;
 
   /**
-   * The SNS topic every alarm notifies.
-   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only)
+   * The SNS topic every alarm notifies. Its policy must let
+   * `cloudwatch.amazonaws.com` publish (SNS's default policy does; a custom
+   * one, for example from `enforceSSL`, must say so), and if it is encrypted,
+   * its key must let CloudWatch use it.
+   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only), opened to this account's CloudWatch alarms
    */
   readonly alarmTopic?: sns.ITopic;
 }
@@ -507,7 +511,13 @@ export class FargateWebService extends Construct {
     }
 
     // Alarms, each notifying the alarm topic.
-    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    if (props.alarmTopic) {
+      this.alarmTopic = props.alarmTopic;
+    } else {
+      this.alarmTopic = alarmTopic(this);
+      // The shared topic's TLS-only policy replaces SNS's default one: let CloudWatch publish.
+      allowCloudWatchAlarms(this.alarmTopic);
+    }
     const targetAlarms = alb.addTargetGroupAlarms(this.targetGroup, {
       target5xxThreshold: props.target5xxAlarmThreshold,
       topic: this.alarmTopic,

@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { AccessLogBucket, FargateWebService, FargateWebServiceProps, SecureVpc } from '../../lib';
+import { AccessLogBucket, FargateWebService, FargateWebServiceProps, HighlyAvailableFleet, SecureVpc } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance, runGuard } from '../support/compliance';
 
@@ -225,6 +225,21 @@ describe('FargateWebService defaults (environment-agnostic stack)', () => {
   test('raises running-task, CPU, target 5xx, load balancer 5xx and unhealthy-host alarms, each notifying the encrypted alarm topic', () => {
     const topicId = logicalId(stack, web.alarmTopic as sns.Topic);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    // The topic's TLS-only policy replaces SNS's default policy, so it must let CloudWatch publish.
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudWatchAlarmsToPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: topicId },
+          }),
+        ]),
+      },
+    });
     template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     const alarms = template.findResources('AWS::CloudWatch::Alarm');
     for (const alarm of Object.values(alarms)) {
@@ -539,6 +554,8 @@ describe('FargateWebService options', () => {
     );
     expect(web.alarmTopic).toBe(topic);
     template.resourceCountIs('AWS::SNS::Topic', 1);
+    // A bring-your-own topic's policy is left alone.
+    template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CPUUtilization', Threshold: 70 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HTTPCode_Target_5XX_Count', Threshold: 3 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'HTTPCode_ELB_5XX_Count', Threshold: 3 });
@@ -817,5 +834,20 @@ describe('FargateWebService under cdk-nag', () => {
     expect(ids).toEqual(
       expect.arrayContaining(['Annotation::AwsSolutions-ECS2', 'Annotation::AwsSolutions-IAM5[Resource::*]']),
     );
+  });
+});
+
+describe('FargateWebService next to a HighlyAvailableFleet', () => {
+  test('shares the stack alarm topic, whose policy grants CloudWatch once with unique statement ids', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc');
+    new HighlyAvailableFleet(stack, 'Fleet', { vpc });
+    const { template } = build({ vpc }, stack);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    expect(policies).toHaveLength(1);
+    const sids = policies[0].Properties.PolicyDocument.Statement.map((st: { Sid?: string }) => st.Sid).filter(Boolean);
+    expect(new Set(sids).size).toBe(sids.length);
+    expect(sids.filter((sid: string) => sid === 'AllowCloudWatchAlarmsToPublish')).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -23,11 +23,14 @@ export function alarmTopic(scope: Construct): sns.ITopic {
   });
   // CloudWatch alarms publish to the encrypted topic with this key.
   key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-  return new sns.Topic(stack, TOPIC_ID, {
+  const topic = new sns.Topic(stack, TOPIC_ID, {
     displayName: 'cdk-compute-patterns alarms',
     masterKey: key,
     enforceSSL: true,
   });
+  // enforceSSL gives the topic an explicit policy, which replaces SNS's default owner policy.
+  allowCloudWatchAlarms(topic);
+  return topic;
 }
 
 /**
@@ -57,4 +60,32 @@ export function notifyingAlarm(
   });
   alarm.addAlarmAction(new cwActions.SnsAction(options.topic ?? alarmTopic(scope)));
   return alarm;
+}
+
+/** Topics that already carry the statement (several patterns may share one topic). */
+const alarmsAllowed = new WeakSet<object>();
+
+/**
+ * Lets CloudWatch alarms of this account and region publish to `topic`. A
+ * topic with `enforceSSL` (like the shared alarm topic) has an explicit topic
+ * policy, which replaces SNS's default owner policy, so without this statement
+ * alarm actions fail with "not authorized to perform SNS:Publish". Idempotent;
+ * does nothing for imported topics (their policy is managed elsewhere). Not
+ * applied to topics users bring: adding a first statement to a topic without
+ * a policy would replace its default owner policy.
+ */
+export function allowCloudWatchAlarms(topic: sns.ITopic): void {
+  if (alarmsAllowed.has(topic)) return;
+  const result = topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+      },
+    }),
+  );
+  if (result.statementAdded) alarmsAllowed.add(topic);
 }

@@ -10,7 +10,6 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
-import { allowCloudWatchAlarms } from '../common/alarm-topic-policy';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
@@ -511,13 +510,7 @@ export class FargateWebService extends Construct {
     }
 
     // Alarms, each notifying the alarm topic.
-    if (props.alarmTopic) {
-      this.alarmTopic = props.alarmTopic;
-    } else {
-      this.alarmTopic = alarmTopic(this);
-      // The shared topic's TLS-only policy replaces SNS's default one: let CloudWatch publish.
-      allowCloudWatchAlarms(this.alarmTopic);
-    }
+    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
     const targetAlarms = alb.addTargetGroupAlarms(this.targetGroup, {
       target5xxThreshold: props.target5xxAlarmThreshold,
       topic: this.alarmTopic,

@@ -17,7 +17,7 @@ import { SecureVpc } from '../common/secure-vpc';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
 import { defaultWebServerUserData } from './private/default-user-data';
-import { allowAutoScalingNotifications, allowCloudWatchAlarms } from './private/topic-permissions';
+import { allowAutoScalingNotifications } from './private/topic-permissions';
 
 /**
  * The default instance types: Graviton3, Nitro, current generation, with
@@ -360,12 +360,7 @@ export class HighlyAvailableFleet extends Construct {
       ],
     });
 
-    if (props.notificationTopic) {
-      this.notificationTopic = props.notificationTopic;
-    } else {
-      this.notificationTopic = alarmTopic(this);
-      allowCloudWatchAlarms(this.notificationTopic);
-    }
+    this.notificationTopic = props.notificationTopic ?? alarmTopic(this);
     if (!allowAutoScalingNotifications(this.notificationTopic)) {
       Annotations.of(this).addWarningV2(
         'cdk-compute-patterns:notificationTopicKey',

@@ -37,29 +37,3 @@ export function allowAutoScalingNotifications(topic: sns.ITopic): boolean {
   if (result.statementAdded) done.add(key);
   return result.statementAdded;
 }
-
-/**
- * Lets CloudWatch alarms of this account and region publish to `topic`. A
- * topic with `enforceSSL` has an explicit topic policy, which replaces SNS's
- * default owner policy, so without this statement alarm actions fail with
- * "not authorized to perform SNS:Publish". Does nothing for imported topics
- * (their policy is managed elsewhere).
- *
- * TODO(lead): this belongs in lib/common/alarm-topic.ts for every pattern;
- * once it is there, delete this function and its call.
- */
-export function allowCloudWatchAlarms(topic: sns.ITopic): void {
-  if (done.has(topic)) return;
-  const result = topic.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'AllowCloudWatchAlarmsToPublish',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [topic.topicArn],
-      conditions: {
-        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
-      },
-    }),
-  );
-  if (result.statementAdded) done.add(topic);
-}

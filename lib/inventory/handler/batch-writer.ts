@@ -11,7 +11,8 @@
  * - two entries with the same key are never in one call, and never in flight at the same time (see `supersede`),
  *   so a later row always lands after an earlier one with the same key.
  */
-import { BatchWriteItemCommand, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
+import { FastBatchWriter } from './fast-batch-write';
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryable, RetryPolicy, sleep as realSleep } from './retry';
 import type { Item } from './validator';
 
@@ -81,8 +82,10 @@ export class BatchWriter {
   private readonly concurrency: number;
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sender: FastBatchWriter;
 
   constructor(private readonly options: BatchWriterOptions) {
+    this.sender = new FastBatchWriter(options.client);
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.sleep = options.sleep ?? realSleep;
@@ -154,7 +157,7 @@ export class BatchWriter {
   }
 
   private async writeBatch(entries: WriteEntry[]): Promise<void> {
-    const { client, tableName, keyAttribute } = this.options;
+    const { tableName, keyAttribute } = this.options;
     let remaining = entries;
     let lastProblem = '';
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
@@ -172,11 +175,9 @@ export class BatchWriter {
       let unprocessed: WriteRequest[];
       try {
         this.calls++;
-        const response = await client.send(
-          new BatchWriteItemCommand({
-            RequestItems: { [tableName]: remaining.map((e) => ({ PutRequest: { Item: e.item } })) },
-          }),
-        );
+        const response = await this.sender.send({
+          RequestItems: { [tableName]: remaining.map((e) => ({ PutRequest: { Item: e.item } })) },
+        });
         unprocessed = response.UnprocessedItems?.[tableName] ?? [];
       } catch (err) {
         const name = (err as Error).name;

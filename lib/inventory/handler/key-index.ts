@@ -2,14 +2,18 @@
  * A compact, exact map from item key to the line it was last seen on, used to resolve duplicate keys in one
  * file ("the later row wins") without holding rows in memory.
  *
- * A `Map<string, number>` costs roughly 80–100 bytes per key in V8. This index stores each distinct key once as
- * UTF-8 bytes in one growable buffer plus 10 bytes of typed-array bookkeeping (line, offset, length) and a 4-byte
- * open-addressing slot at a load factor of at most 0.5, so it uses about `18 + keyBytes` bytes per distinct key
- * (times up to 2 while a buffer is doubling): ~30 MB for a million 11-character SKUs. Lookups compare the stored
- * bytes, so there are no false duplicates.
+ * A `Map<string, number>` costs roughly 80–100 bytes per key in V8. This index stores one record per distinct
+ * key, `[key length: 2 bytes][line: 4 bytes][key: UTF-8 bytes]`, in fixed 1 MiB chunks (so growing never copies
+ * them), plus a 4-byte open-addressing slot per key at a load factor of at most 0.75. That is about
+ * `6 + keyBytes + 5.3` bytes per distinct key, ~22 MB for a million 11-character SKUs, and the only copy made
+ * while growing is the slot table. Lookups compare the stored bytes, so there are no false duplicates.
  */
 
-const INITIAL_ENTRIES = 1024;
+const CHUNK_SIZE = 1024 * 1024;
+const HEADER = 6; // uint16 length + uint32 line
+const MAX_KEY_BYTES = 0xffff; // uint16 length; the validator caps keys at 2048 bytes (DynamoDB's limit)
+const INITIAL_SLOTS = 1024;
+const MAX_LOAD = 0.75;
 
 function fnv1a(bytes: Uint8Array, start: number, end: number): number {
   let hash = 0x811c9dc5;
@@ -21,12 +25,12 @@ function fnv1a(bytes: Uint8Array, start: number, end: number): number {
 }
 
 export class KeyIndex {
-  private slots = new Int32Array(INITIAL_ENTRIES * 2);
-  private lines = new Uint32Array(INITIAL_ENTRIES);
-  private offsets = new Uint32Array(INITIAL_ENTRIES);
-  private lengths = new Uint16Array(INITIAL_ENTRIES);
-  private arena = Buffer.allocUnsafe(INITIAL_ENTRIES * 16);
-  private arenaUsed = 0;
+  /** Record address + 1 (chunk * 1 MiB + offset), 0 = empty. Capacity is any integer; indexes use `%`. */
+  private slots = new Uint32Array(INITIAL_SLOTS);
+  private readonly chunks: Buffer[] = [];
+  /** Scratch buffer the key being looked up is encoded into. */
+  private scratch = Buffer.allocUnsafe(256);
+  private chunkUsed = CHUNK_SIZE; // forces the first chunk
   private count = 0;
 
   /** Number of distinct keys. */
@@ -34,96 +38,90 @@ export class KeyIndex {
     return this.count;
   }
 
-  /** Bytes held by the index's buffers. */
+  /** Bytes held by the index (slot table and record chunks). */
   get byteLength(): number {
-    return (
-      this.slots.byteLength +
-      this.lines.byteLength +
-      this.offsets.byteLength +
-      this.lengths.byteLength +
-      this.arena.length
-    );
+    return this.slots.byteLength + this.chunks.length * CHUNK_SIZE;
   }
 
   /** The line `key` was last recorded on, if any. */
   get(key: string): number | undefined {
     const { slot } = this.find(key);
-    const entry = this.slots[slot];
-    return entry === 0 ? undefined : this.lines[entry - 1];
+    const address = this.slots[slot];
+    if (address === 0) return undefined;
+    return this.record(address - 1).readUInt32LE(this.offsetOf(address - 1) + 2);
   }
 
-  /**
-   * Records `key` at `line` and returns the line it was recorded on before, if any.
-   * Keys longer than 65,535 UTF-8 bytes are rejected by the validator long before they get here.
-   */
+  /** Records `key` at `line` and returns the line it was recorded on before, if any. */
   set(key: string, line: number): number | undefined {
-    const { slot, start, length } = this.find(key);
-    const entry = this.slots[slot];
-    if (entry !== 0) {
-      const previous = this.lines[entry - 1];
-      this.lines[entry - 1] = line;
+    const { slot, length } = this.find(key);
+    const address = this.slots[slot];
+    if (address !== 0) {
+      const chunk = this.record(address - 1);
+      const at = this.offsetOf(address - 1) + 2;
+      const previous = chunk.readUInt32LE(at);
+      chunk.writeUInt32LE(line, at);
       return previous;
     }
-    if (this.count === this.lines.length) this.growEntries();
-    const index = this.count++;
-    this.lines[index] = line;
-    this.offsets[index] = start;
-    this.lengths[index] = length;
-    this.arenaUsed += length;
-    this.slots[slot] = index + 1;
-    if (this.count * 2 > this.slots.length) this.growSlots();
+    if (this.chunkUsed + HEADER + length > CHUNK_SIZE) {
+      this.chunks.push(Buffer.allocUnsafe(CHUNK_SIZE));
+      this.chunkUsed = 0;
+    }
+    const chunkIndex = this.chunks.length - 1;
+    const chunk = this.chunks[chunkIndex];
+    const offset = this.chunkUsed;
+    chunk.writeUInt16LE(length, offset);
+    chunk.writeUInt32LE(line, offset + 2);
+    this.scratch.copy(chunk, offset + HEADER, 0, length);
+    this.chunkUsed += HEADER + length;
+    this.slots[slot] = chunkIndex * CHUNK_SIZE + offset + 1;
+    this.count++;
+    if (this.count > this.slots.length * MAX_LOAD) this.growSlots();
     return undefined;
   }
 
-  /** Writes `key` after the used part of the arena and finds its slot (occupied by it, or the empty slot for it). */
-  private find(key: string): { slot: number; start: number; length: number } {
-    this.ensureArena(key.length * 3);
-    const start = this.arenaUsed;
-    const length = this.arena.write(key, start, 'utf8');
-    if (length > 0xffff) throw new Error(`key is ${length} bytes long; the key index supports at most 65535`);
-    const mask = this.slots.length - 1;
-    let slot = fnv1a(this.arena, start, start + length) & mask;
+  private record(address: number): Buffer {
+    return this.chunks[Math.floor(address / CHUNK_SIZE)];
+  }
+
+  private offsetOf(address: number): number {
+    return address % CHUNK_SIZE;
+  }
+
+  /** Encodes `key` into the scratch buffer and finds its slot (occupied by it, or the empty slot for it). */
+  private find(key: string): { slot: number; length: number } {
+    if (this.scratch.length < key.length * 3) this.scratch = Buffer.allocUnsafe(key.length * 3);
+    const length = this.scratch.write(key, 0, 'utf8');
+    if (length > MAX_KEY_BYTES)
+      throw new Error(`key is ${length} bytes long; the key index supports at most ${MAX_KEY_BYTES}`);
+    const hash = fnv1a(this.scratch, 0, length);
+    const capacity = this.slots.length;
+    let slot = hash % capacity;
     for (;;) {
-      const entry = this.slots[slot];
-      if (entry === 0 || this.equals(entry - 1, start, length)) return { slot, start, length };
-      slot = (slot + 1) & mask;
+      const address = this.slots[slot];
+      if (address === 0 || this.equals(address - 1, length)) return { slot, length };
+      slot = slot + 1 === capacity ? 0 : slot + 1;
     }
   }
 
-  private equals(index: number, start: number, length: number): boolean {
-    if (this.lengths[index] !== length) return false;
-    const offset = this.offsets[index];
-    return this.arena.compare(this.arena, start, start + length, offset, offset + length) === 0;
-  }
-
-  private ensureArena(extra: number): void {
-    if (this.arenaUsed + extra <= this.arena.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaUsed + extra));
-    this.arena.copy(next, 0, 0, this.arenaUsed);
-    this.arena = next;
-  }
-
-  private growEntries(): void {
-    const capacity = this.lines.length * 2;
-    const lines = new Uint32Array(capacity);
-    lines.set(this.lines);
-    const offsets = new Uint32Array(capacity);
-    offsets.set(this.offsets);
-    const lengths = new Uint16Array(capacity);
-    lengths.set(this.lengths);
-    this.lines = lines;
-    this.offsets = offsets;
-    this.lengths = lengths;
+  private equals(address: number, length: number): boolean {
+    const chunk = this.record(address);
+    const offset = this.offsetOf(address);
+    if (chunk.readUInt16LE(offset) !== length) return false;
+    return chunk.compare(this.scratch, 0, length, offset + HEADER, offset + HEADER + length) === 0;
   }
 
   private growSlots(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let index = 0; index < this.count; index++) {
-      const offset = this.offsets[index];
-      let slot = fnv1a(this.arena, offset, offset + this.lengths[index]) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = index + 1;
+    const capacity = Math.ceil(this.slots.length * 1.5);
+    const slots = new Uint32Array(capacity);
+    for (let i = 0; i < this.slots.length; i++) {
+      const address = this.slots[i];
+      if (address === 0) continue;
+      const chunk = this.record(address - 1);
+      const offset = this.offsetOf(address - 1);
+      const start = offset + HEADER;
+      let slot = fnv1a(chunk, start, start + chunk.readUInt16LE(offset)) % capacity;
+      while (slots[slot] !== 0) slot = slot + 1 === capacity ? 0 : slot + 1;
+      slots[slot] = address;
     }
     this.slots = slots;
   }

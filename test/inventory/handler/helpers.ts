@@ -68,7 +68,8 @@ export function useEngineHarness(): EngineHarness {
 }
 
 export async function upload(emulators: Emulators, key: string, body: string | Uint8Array): Promise<void> {
-  await emulators.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  await emulators.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bytes, ContentLength: bytes.length }));
 }
 
 /** URL-encodes a key the way S3 notifications do (space as '+'). */

@@ -12,12 +12,10 @@ import { acknowledge } from './nag';
 import { validateCidrs } from './validation';
 
 /**
- * Properties for a SecureLoadBalancer.
+ * The load balancer options every web pattern (HighlyAvailableFleet,
+ * FargateWebService) offers and hands to its SecureLoadBalancer.
  */
-export interface SecureLoadBalancerProps {
-  /** The VPC the load balancer lives in. */
-  readonly vpc: ec2.IVpc;
-
+export interface WebLoadBalancerOptions {
   /**
    * Whether the load balancer is reachable from the internet (public subnets)
    * or only from inside the network (private subnets).
@@ -51,17 +49,25 @@ export interface SecureLoadBalancerProps {
   readonly accessLogBucket?: s3.IBucket;
 
   /**
-   * Key prefix of the access logs in the bucket.
-   * @default - the construct path of the load balancer, with '/' replaced by '-'
-   */
-  readonly accessLogPrefix?: string;
-
-  /**
    * Whether deletion protection is on. A production load balancer should not
    * disappear with a stack update; turn it off for throwaway environments.
    * @default true
    */
   readonly deletionProtection?: boolean;
+}
+
+/**
+ * Properties for a SecureLoadBalancer.
+ */
+export interface SecureLoadBalancerProps extends WebLoadBalancerOptions {
+  /** The VPC the load balancer lives in. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Key prefix of the access logs in the bucket.
+   * @default - the construct path of the load balancer, with '/' replaced by '-'
+   */
+  readonly accessLogPrefix?: string;
 }
 
 /**
@@ -80,6 +86,19 @@ export class SecureLoadBalancer extends Construct {
   public readonly redirectListener?: elbv2.ApplicationListener;
   /** `http(s)://<load balancer DNS name>` as a string token. */
   public readonly url: string;
+
+  /** The props of a SecureLoadBalancer for a pattern's `WebLoadBalancerOptions`. */
+  public static propsFrom(vpc: ec2.IVpc, options: WebLoadBalancerOptions): SecureLoadBalancerProps {
+    return {
+      vpc,
+      internetFacing: options.internetFacing,
+      allowedIngressCidrs: options.allowedIngressCidrs,
+      certificate: options.certificate,
+      sslPolicy: options.sslPolicy,
+      accessLogBucket: options.accessLogBucket,
+      deletionProtection: options.deletionProtection,
+    };
+  }
 
   constructor(scope: Construct, id: string, props: SecureLoadBalancerProps) {
     super(scope, id);

@@ -1,12 +1,10 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
@@ -14,7 +12,7 @@ import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
-import { SecureLoadBalancer } from '../common/secure-load-balancer';
+import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateExclusive, validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
@@ -56,7 +54,7 @@ export interface FargateWebServiceAlarms {
 /**
  * Properties for a FargateWebService.
  */
-export interface FargateWebServiceProps {
+export interface FargateWebServiceProps extends WebLoadBalancerOptions {
   /** The container image to run, e.g. `ecs.ContainerImage.fromRegistry('nginxinc/nginx-unprivileged')`. */
   readonly image: ecs.ContainerImage;
 
@@ -195,42 +193,6 @@ export interface FargateWebServiceProps {
    * @default - no request-count scaling
    */
   readonly targetRequestsPerTarget?: number;
-
-  /**
-   * Certificate for HTTPS on 443; port 80 then redirects to HTTPS.
-   * @default - HTTP on port 80 only
-   */
-  readonly certificate?: acm.ICertificate;
-
-  /**
-   * TLS policy of the HTTPS listener.
-   * @default elbv2.SslPolicy.RECOMMENDED_TLS
-   */
-  readonly sslPolicy?: elbv2.SslPolicy;
-
-  /**
-   * Whether the load balancer is reachable from the internet.
-   * @default true
-   */
-  readonly internetFacing?: boolean;
-
-  /**
-   * IPv4 CIDR blocks allowed to reach the load balancer.
-   * @default - ['0.0.0.0/0'] when internet-facing, the VPC's CIDR block when internal
-   */
-  readonly allowedIngressCidrs?: string[];
-
-  /**
-   * Bucket that receives the load balancer access logs.
-   * @default - the stack's shared AccessLogBucket
-   */
-  readonly accessLogBucket?: s3.IBucket;
-
-  /**
-   * Load balancer deletion protection.
-   * @default true
-   */
-  readonly deletionProtection?: boolean;
 
   /**
    * Run tasks above the on-demand base on Fargate Spot (interrupted with a
@@ -462,15 +424,7 @@ export class FargateWebService extends Construct {
     }
 
     // Load balancer: the shared secure ALB, forwarding to the tasks.
-    const alb = new SecureLoadBalancer(this, 'LoadBalancer', {
-      vpc: this.vpc,
-      internetFacing: props.internetFacing,
-      allowedIngressCidrs: props.allowedIngressCidrs,
-      certificate: props.certificate,
-      sslPolicy: props.sslPolicy,
-      accessLogBucket: props.accessLogBucket,
-      deletionProtection: props.deletionProtection,
-    });
+    const alb = new SecureLoadBalancer(this, 'LoadBalancer', SecureLoadBalancer.propsFrom(this.vpc, props));
     this.loadBalancer = alb.loadBalancer;
     this.listener = alb.listener;
     this.url = alb.url;

@@ -1,18 +1,16 @@
 import { Annotations, Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic } from '../common/alarm-topic';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
 import { acknowledge, managedPolicyFinding } from '../common/nag';
-import { SecureLoadBalancer } from '../common/secure-load-balancer';
+import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
@@ -33,7 +31,7 @@ const DEFAULT_ADDITIONAL_INSTANCE_TYPE = 'm7g.medium';
 /**
  * Properties for a HighlyAvailableFleet.
  */
-export interface HighlyAvailableFleetProps {
+export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
   /**
    * The VPC to run in.
    * @default - a new SecureVpc (two or more Availability Zones, flow logs on)
@@ -182,37 +180,6 @@ export interface HighlyAvailableFleetProps {
    * @default autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED
    */
   readonly spotAllocationStrategy?: autoscaling.SpotAllocationStrategy;
-
-  /**
-   * Whether the load balancer is reachable from the internet or only from
-   * inside the network.
-   * @default true
-   */
-  readonly internetFacing?: boolean;
-
-  /**
-   * IPv4 CIDR blocks allowed to reach the load balancer's listeners.
-   * @default - ['0.0.0.0/0'] when internet-facing, the VPC's CIDR block when internal
-   */
-  readonly allowedIngressCidrs?: string[];
-
-  /**
-   * Certificate for an HTTPS listener on 443; port 80 then redirects to HTTPS.
-   * @default - plain HTTP on port 80
-   */
-  readonly certificate?: acm.ICertificate;
-
-  /**
-   * Bucket that receives the load balancer's access logs.
-   * @default - the stack's shared AccessLogBucket
-   */
-  readonly accessLogBucket?: s3.IBucket;
-
-  /**
-   * Load balancer deletion protection.
-   * @default true
-   */
-  readonly deletionProtection?: boolean;
 
   /**
    * The SNS topic that receives every scaling event (launch, terminate and
@@ -423,14 +390,11 @@ export class HighlyAvailableFleet extends Construct {
     });
 
     // The load balancer: shared secure defaults, only it reaches the instances.
-    const secureLoadBalancer = new SecureLoadBalancer(this, 'LoadBalancer', {
-      vpc: this.vpc,
-      internetFacing: props.internetFacing,
-      allowedIngressCidrs: props.allowedIngressCidrs,
-      certificate: props.certificate,
-      accessLogBucket: props.accessLogBucket,
-      deletionProtection: props.deletionProtection,
-    });
+    const secureLoadBalancer = new SecureLoadBalancer(
+      this,
+      'LoadBalancer',
+      SecureLoadBalancer.propsFrom(this.vpc, props),
+    );
     this.loadBalancer = secureLoadBalancer.loadBalancer;
     this.loadBalancerSecurityGroup = secureLoadBalancer.securityGroup;
     this.listener = secureLoadBalancer.listener;

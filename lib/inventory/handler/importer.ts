@@ -102,6 +102,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
   const format = formatOf(ref.key);
 
   let fileError: string | undefined;
+  let fileErrorLine = 0; // 1 when the header row is at fault
   let stop: { line: number; reason: string } | undefined;
   let failure: Error | undefined;
 
@@ -199,6 +200,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
       } catch (err) {
         if (err instanceof FileFormatError || err instanceof HeaderError) {
           fileError = err.message;
+          if (err instanceof HeaderError) fileErrorLine = 1;
         } else if (err instanceof ReadAbortedError) {
           stop = { line: err.line, reason: err.message };
         } else {
@@ -256,7 +258,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
   const fileLevel = fileError !== undefined;
   const status = decideStatus(tally, complete, fileLevel);
   const errors = tally.sortedErrors();
-  if (fileError) errors.unshift({ line: fileError.includes('header') ? 1 : 0, reason: fileError });
+  if (fileError) errors.unshift({ line: fileErrorLine, reason: fileError });
   const finishedAt = new Date();
   const report: ImportReport = {
     status,

@@ -69,6 +69,9 @@ describe('bad input (dynalite + s3rver)', () => {
       rowsRejected: 0,
       reason: 'the header row is missing required column(s): quantity (found: sku, name, qty)',
     });
+    expect(report.errors).toEqual([
+      { line: 1, reason: 'the header row is missing required column(s): quantity (found: sku, name, qty)' },
+    ]);
     expect((await scanItems(h.emulators(), table)).size).toBe(0);
     expect(await readReport(h.emulators(), 'uploads/noqty.csv')).toMatchObject({ status: 'FAILED' });
   });

@@ -174,6 +174,32 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
           reject(entry.line, reason, entry.key, entry.values);
         },
       });
+      /** Validates one data row and queues it, resolving a duplicate key first (see the top of this file). */
+      const processRow = async (row: SourceRow, validator: RowValidator): Promise<void> => {
+        if (row.problem) {
+          reject(row.line, row.problem, validator.keyOf(row.values), row.values);
+          return;
+        }
+        const result = validator.validate(row.values);
+        if (!result.ok) {
+          reject(row.line, result.reason, result.key, row.values);
+          return;
+        }
+        const previous = keys.set(result.key, row.line);
+        if (previous !== undefined && previous !== 0) {
+          const reason = `duplicate ${config.schema.key}: superseded by line ${row.line}`;
+          const outcome = await writer.supersede(result.key, row.line);
+          if (outcome.state === 'queued') {
+            reject(outcome.entry.line, reason, result.key, outcome.entry.values);
+          } else if (outcome.state === 'written') {
+            // Written earlier and no longer held in memory: the rejected-rows CSV gets its key only.
+            reject(previous, reason, result.key, keyOnlyValues(validator, result.key), true);
+          }
+        }
+        const entry: WriteEntry = { line: row.line, key: result.key, item: result.item, values: row.values };
+        await writer.add(entry);
+      };
+
       try {
         const reader = format === 'csv' ? readCsv(body) : loadXlsxReader()(body);
         let validator: RowValidator | undefined;
@@ -226,31 +252,6 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
         stop = { line: 0, reason: writer.failure.message };
       }
       logger.debug('writes finished', { calls: writer.calls, distinctKeys: keys.size, keyIndexBytes: keys.byteLength });
-
-      async function processRow(row: SourceRow, validator: RowValidator): Promise<void> {
-        if (row.problem) {
-          reject(row.line, row.problem, validator.keyOf(row.values), row.values);
-          return;
-        }
-        const result = validator.validate(row.values);
-        if (!result.ok) {
-          reject(row.line, result.reason, result.key, row.values);
-          return;
-        }
-        const previous = keys.set(result.key, row.line);
-        if (previous !== undefined && previous !== 0) {
-          const reason = `duplicate ${config.schema.key}: superseded by line ${row.line}`;
-          const outcome = await writer.supersede(result.key, row.line);
-          if (outcome.state === 'queued') {
-            reject(outcome.entry.line, reason, result.key, outcome.entry.values);
-          } else if (outcome.state === 'written') {
-            // Written earlier and no longer held in memory: the rejected-rows CSV gets its key only.
-            reject(previous, reason, result.key, keyOnlyValues(validator, result.key), true);
-          }
-        }
-        const entry: WriteEntry = { line: row.line, key: result.key, item: result.item, values: row.values };
-        await writer.add(entry);
-      }
     }
   }
 

@@ -252,7 +252,6 @@ export class InventoryLoader extends Construct {
         LEDGER_TABLE_NAME: this.ledgerTable.tableName,
         REPORT_PREFIX: this.reportPrefix,
         ...(props.schema ? { INVENTORY_SCHEMA: schema.toJson() } : {}),
-        NODE_OPTIONS: '--enable-source-maps',
       },
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),

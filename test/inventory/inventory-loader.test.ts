@@ -77,6 +77,7 @@ describe('InventoryLoader', () => {
             TABLE_NAME: Match.anyValue(),
             LEDGER_TABLE_NAME: Match.anyValue(),
             REPORT_PREFIX: 'reports/',
+            NODE_OPTIONS: '--max-semi-space-size=4',
           }),
         },
       });

@@ -181,7 +181,7 @@ async function measure(
       TABLE_NAME: TABLE,
       LOG_LEVEL: 'WARN',
       BENCH_KEY: `uploads/inventory-${label(rows)}.csv`,
-      AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     const result = await runChild<{ ms: number; status: string; rowsWritten: number; maxRssKb: number }>(
       kind === 'engine' ? ENGINE_SCRIPT : BASELINE_SCRIPT,

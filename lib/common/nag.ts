@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -42,4 +42,29 @@ export function acknowledge(scope: IConstruct, ...acknowledgements: Acknowledgem
 /** The id cdk-nag uses for an AWS managed policy attached to a role. */
 export function managedPolicyFinding(policyName: string): string {
   return `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policyName}]`;
+}
+
+/**
+ * The id cdk-nag gives a wildcard resource finding (`AwsSolutions-IAM5[Resource::...]`) for `resource`, an
+ * ARN that may hold tokens: cdk-nag writes Fn::GetAtt as `<Id.Attr>`, Ref as `<Name>` and joins Fn::Join.
+ * Works for resources created in the app and imported ones alike.
+ */
+export function wildcardResourceFinding(scope: IConstruct, resource: string): string {
+  const flatten = (node: unknown): string => {
+    if (node === undefined) return '';
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    const n = node as Record<string, unknown>;
+    if (n['Fn::Join']) {
+      const [delimiter, items] = n['Fn::Join'] as [string, unknown[]];
+      return items.map(flatten).join(delimiter);
+    }
+    if (n['Fn::GetAtt']) {
+      const [id, attribute] = n['Fn::GetAtt'] as [unknown, unknown];
+      return `<${flatten(id)}.${flatten(attribute)}>`;
+    }
+    if (n['Fn::ImportValue']) return flatten(n['Fn::ImportValue']);
+    if (n.Ref) return `<${flatten(n.Ref)}>`;
+    return JSON.stringify(node);
+  };
+  return `AwsSolutions-IAM5[Resource::${flatten(Stack.of(scope).resolve(resource))}]`;
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -16,7 +16,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { notifyingAlarm } from '../common/alarm-topic';
 import { SecureLogGroup } from '../common/log-group';
-import { acknowledge } from '../common/nag';
+import { acknowledge, wildcardResourceFinding } from '../common/nag';
 import { SecureBucket } from '../common/secure-bucket';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
@@ -353,15 +353,14 @@ export class InventoryLoader extends Construct {
     }
     this.logGroup.grantWrite(role);
 
-    const bucketArn = `<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>`;
     acknowledge(
       role,
       {
-        id: `AwsSolutions-IAM5[Resource::${bucketArn}/${this.uploadPrefix}*]`,
+        id: wildcardResourceFinding(this, uploads),
         reason: 'The function reads any object under the upload prefix and nowhere else: uploads have arbitrary names.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::${bucketArn}/${this.reportPrefix}*]`,
+        id: wildcardResourceFinding(this, reports),
         reason:
           'The function writes reports and rejected-row files under the report prefix and nowhere else: their names follow the uploads.',
       },

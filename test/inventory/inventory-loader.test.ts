@@ -1,10 +1,12 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { InventoryColumnType, InventoryLoader, InventorySchema } from '../../lib';
-import { agnosticStack, specificStack } from '../support/cdk-context';
+import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
+import { checkCompliance } from '../support/compliance';
 
 function synth(stack: Stack = agnosticStack(), props = {}): { template: Template; loader: InventoryLoader } {
   const loader = new InventoryLoader(stack, 'Loader', props);
@@ -207,6 +209,23 @@ describe('InventoryLoader', () => {
       Environment: { Variables: Match.objectLike({ INVENTORY_SCHEMA: schema.toJson() }) },
     });
     expect(JSON.parse(schema.toJson())).toMatchObject({ key: 'code', extraColumns: 'ignore' });
+  });
+
+  test('acknowledges its prefix-scoped S3 grants on an imported bucket too, leaving no open cdk-nag finding', () => {
+    const report = checkCompliance((outdir) => {
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'Imported');
+      new InventoryLoader(stack, 'Loader', { bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'existing-bucket') });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+      return app;
+    }, []);
+    expect(report.stacks[0].nagViolations).toEqual([]);
+    expect(report.stacks[0].acknowledged.map((a) => a.id)).toEqual(
+      expect.arrayContaining([
+        'Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::existing-bucket/uploads/*]',
+        'Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::existing-bucket/reports/*]',
+      ]),
+    );
   });
 
   test('runs in a VPC you bring, in its private subnets', () => {

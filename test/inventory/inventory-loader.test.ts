@@ -273,6 +273,6 @@ describe('InventoryLoader', () => {
         keyColumn: 'id',
         columns: [{ name: 'id', type: InventoryColumnType.INTEGER, required: true }],
       }),
-    ).toThrow(/id/);
+    ).toThrow("Invalid inventory schema: key column 'id' must have type 'string' and required: true");
   });
 });

@@ -1,0 +1,101 @@
+import { Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { IConstruct } from 'constructs';
+
+/** An AWS API that compute in the VPC must reach, and why (used in error messages and descriptions). */
+export interface RequiredServiceEndpoint {
+  /** The interface endpoint service, e.g. `ec2.InterfaceVpcEndpointAwsService.ECR`. */
+  readonly service: ec2.InterfaceVpcEndpointAwsService;
+  /** Stable PascalCase name: the endpoint's construct id under the VPC (`Endpoint<name>`). */
+  readonly name: string;
+}
+
+/** What a pattern asks of {@link ensureServiceEndpoints}. */
+export interface ServiceEndpointRequirements {
+  /** The construct that needs the endpoints; its path names it in errors. */
+  readonly scope: IConstruct;
+  /** The VPC the compute runs in. */
+  readonly vpc: ec2.IVpc;
+  /** The subnets the compute runs in. */
+  readonly subnets: ec2.SelectedSubnets;
+  /** The interface endpoints the compute needs when its subnets have no route to the internet. */
+  readonly services: RequiredServiceEndpoint[];
+  /** The compute that calls the endpoints: it is allowed HTTPS into them. */
+  readonly clients: ec2.IConnectable[];
+  /**
+   * The user says the VPC already has these endpoints (created outside this app or stack).
+   * @default false
+   */
+  readonly endpointsProvided?: boolean;
+}
+
+/** The subnets among `subnets` that have no route to the internet (PRIVATE_ISOLATED). */
+export function isolatedSubnetsOf(vpc: ec2.IVpc, subnets: ec2.SelectedSubnets): ec2.ISubnet[] {
+  const isolated = new Set(vpc.isolatedSubnets.map((s) => s.subnetId));
+  return subnets.subnets.filter((s) => isolated.has(s.subnetId));
+}
+
+/**
+ * Subnets without egress reach AWS APIs only through VPC endpoints: Lambda, EC2 and ECS
+ * fail at run time without them (a template cannot show it). This makes the rule explicit:
+ *
+ * - every selected subnet has egress (NAT or internet gateway): nothing to do;
+ * - the user declares the endpoints exist (`endpointsProvided`): nothing to do;
+ * - the VPC is defined in the same stack: the missing interface endpoints are added to the VPC
+ *   once (shared by every pattern in that VPC, so private DNS never conflicts), each with its
+ *   own security group that accepts HTTPS from `clients` only;
+ * - otherwise: an error naming the construct, the subnets and the services.
+ *
+ * Returns the endpoints the compute relies on (empty when the subnets have egress).
+ */
+export function ensureServiceEndpoints(req: ServiceEndpointRequirements): ec2.InterfaceVpcEndpoint[] {
+  const isolated = isolatedSubnetsOf(req.vpc, req.subnets);
+  if (isolated.length === 0 || req.endpointsProvided) return [];
+  const names = req.services.map((s) => s.service.shortName).join(', ');
+  if (Stack.of(req.vpc) !== Stack.of(req.scope) || !(req.vpc instanceof ec2.Vpc)) {
+    throw new Error(
+      `${req.scope.node.path}: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for ${names}; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set endpointsProvided: true, or define the VPC in this stack`,
+    );
+  }
+  const vpc = req.vpc;
+  return req.services.map((s) => {
+    const id = `Endpoint${s.name}`;
+    let endpoint = vpc.node.tryFindChild(id) as ec2.InterfaceVpcEndpoint | undefined;
+    if (!endpoint) {
+      const existing = findInterfaceEndpoint(vpc, s.service);
+      endpoint =
+        existing ??
+        new ec2.InterfaceVpcEndpoint(vpc, id, {
+          vpc,
+          service: s.service,
+          privateDnsEnabled: true,
+          open: false,
+          subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED, onePerAz: true },
+          securityGroups: [
+            new ec2.SecurityGroup(vpc, `${id}SecurityGroup`, {
+              vpc,
+              description: `${s.service.shortName} interface endpoint: HTTPS from the compute that needs it`,
+              allowAllOutbound: false,
+            }),
+          ],
+        });
+    }
+    for (const client of req.clients)
+      endpoint.connections.allowDefaultPortFrom(client, `HTTPS to ${s.service.shortName}`);
+    return endpoint;
+  });
+}
+
+/** An interface endpoint for `service` that the user already added to `vpc` (any construct id). */
+function findInterfaceEndpoint(
+  vpc: ec2.Vpc,
+  service: ec2.InterfaceVpcEndpointAwsService,
+): ec2.InterfaceVpcEndpoint | undefined {
+  return vpc.node
+    .findAll()
+    .find(
+      (c): c is ec2.InterfaceVpcEndpoint =>
+        c instanceof ec2.InterfaceVpcEndpoint &&
+        (c.node.defaultChild as ec2.CfnVPCEndpoint | undefined)?.serviceName === service.name,
+    );
+}

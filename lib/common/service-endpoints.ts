@@ -23,10 +23,17 @@ export interface ServiceEndpointRequirements {
   /** The compute that calls the endpoints: it is allowed HTTPS into them. */
   readonly clients: ec2.IConnectable[];
   /**
+   * Gateway endpoints the compute needs too (S3 for ECR image layers, DynamoDB). A SecureVpc has both;
+   * for another VPC in the same stack the missing ones are added.
+   * @default - none
+   */
+  readonly gateways?: ec2.GatewayVpcEndpointAwsService[];
+  /**
    * The user says the VPC already has these endpoints (created outside this app or stack).
+   * Patterns expose this as their `vpcEndpointsProvided` prop.
    * @default false
    */
-  readonly endpointsProvided?: boolean;
+  readonly vpcEndpointsProvided?: boolean;
 }
 
 /** The subnets among `subnets` that have no route to the internet (PRIVATE_ISOLATED). */
@@ -40,7 +47,7 @@ export function isolatedSubnetsOf(vpc: ec2.IVpc, subnets: ec2.SelectedSubnets): 
  * fail at run time without them (a template cannot show it). This makes the rule explicit:
  *
  * - every selected subnet has egress (NAT or internet gateway): nothing to do;
- * - the user declares the endpoints exist (`endpointsProvided`): nothing to do;
+ * - the user declares the endpoints exist (`vpcEndpointsProvided`): nothing to do;
  * - the VPC is defined in the same stack: the missing interface endpoints are added to the VPC
  *   once (shared by every pattern in that VPC, so private DNS never conflicts), each with its
  *   own security group that accepts HTTPS from `clients` only;
@@ -50,14 +57,24 @@ export function isolatedSubnetsOf(vpc: ec2.IVpc, subnets: ec2.SelectedSubnets): 
  */
 export function ensureServiceEndpoints(req: ServiceEndpointRequirements): ec2.InterfaceVpcEndpoint[] {
   const isolated = isolatedSubnetsOf(req.vpc, req.subnets);
-  if (isolated.length === 0 || req.endpointsProvided) return [];
+  if (isolated.length === 0 || req.vpcEndpointsProvided) return [];
   const names = req.services.map((s) => s.service.shortName).join(', ');
   if (Stack.of(req.vpc) !== Stack.of(req.scope) || !(req.vpc instanceof ec2.Vpc)) {
     throw new Error(
-      `${req.scope.node.path}: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for ${names}; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set endpointsProvided: true, or define the VPC in this stack`,
+      `${req.scope.node.path}: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for ${names}; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack`,
     );
   }
   const vpc = req.vpc;
+  for (const service of req.gateways ?? []) {
+    const exists = vpc.node
+      .findAll()
+      .some(
+        (c) =>
+          c instanceof ec2.GatewayVpcEndpoint &&
+          (c.node.defaultChild as ec2.CfnVPCEndpoint | undefined)?.serviceName === service.name,
+      );
+    if (!exists) vpc.addGatewayEndpoint(`Endpoint${service.name.split('.').pop()!.toUpperCase()}Gateway`, { service });
+  }
   return req.services.map((s) => {
     const id = `Endpoint${s.name}`;
     let endpoint = vpc.node.tryFindChild(id) as ec2.InterfaceVpcEndpoint | undefined;

@@ -11,7 +11,13 @@ const ECR: RequiredServiceEndpoint[] = [
   { service: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER, name: 'EcrDocker' },
 ];
 
-function compute(stack: Stack, id: string, vpc: ec2.IVpc, subnets: ec2.SubnetSelection, endpointsProvided?: boolean) {
+function compute(
+  stack: Stack,
+  id: string,
+  vpc: ec2.IVpc,
+  subnets: ec2.SubnetSelection,
+  vpcEndpointsProvided?: boolean,
+) {
   const scope = new Construct(stack, id);
   const sg = new ec2.SecurityGroup(scope, 'Sg', { vpc, allowAllOutbound: false });
   return ensureServiceEndpoints({
@@ -20,7 +26,8 @@ function compute(stack: Stack, id: string, vpc: ec2.IVpc, subnets: ec2.SubnetSel
     subnets: vpc.selectSubnets(subnets),
     services: ECR,
     clients: [sg],
-    endpointsProvided,
+    gateways: [ec2.GatewayVpcEndpointAwsService.S3],
+    vpcEndpointsProvided,
   });
 }
 
@@ -66,16 +73,32 @@ describe('ensureServiceEndpoints', () => {
     );
   });
 
+  test('adds a missing gateway endpoint to a plain VPC in the same stack, once', () => {
+    const stack = specificStack();
+    const vpc = new ec2.Vpc(stack, 'Plain', {
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    compute(stack, 'First', vpc, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
+    compute(stack, 'Second', vpc, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
+    const template = Template.fromStack(stack);
+    template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' }, 1);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.s3'])]) }),
+    });
+  });
+
   test('fails when isolated subnets belong to a VPC in another stack', () => {
     const app = testApp();
     const vpc = new SecureVpc(new Stack(app, 'Network'), 'Vpc', { natGateways: 0 });
     const stack = new Stack(app, 'Workload');
     expect(() => compute(stack, 'App', vpc, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED })).toThrow(
-      'Workload/App: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for ecr.api, ecr.dkr; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set endpointsProvided: true, or define the VPC in this stack',
+      'Workload/App: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for ecr.api, ecr.dkr; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack',
     );
   });
 
-  test('trusts endpointsProvided for a VPC it cannot change', () => {
+  test('trusts vpcEndpointsProvided for a VPC it cannot change', () => {
     const app = testApp();
     const vpc = new SecureVpc(new Stack(app, 'Network'), 'Vpc', { natGateways: 0 });
     const stack = new Stack(app, 'Workload');

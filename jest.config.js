@@ -7,6 +7,7 @@ module.exports = {
     '^.+\\.tsx?$': 'ts-jest',
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/jest-setup.ts'],
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
   testTimeout: 120000,
 };

@@ -9,6 +9,7 @@ export default tseslint.config(
       '.bench/**',
       'cdk.out/**',
       'dist/**',
+      'dist-pacmak/**',
       'assets/**',
       'coverage/**',
       '**/*.js',

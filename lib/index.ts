@@ -1,15 +1,25 @@
-export * from './common/access-log-bucket';
-export * from './common/alarm-topic';
-export * from './common/bucket-notifications';
-export * from './common/load-balancer-alarms';
-export * from './common/log-group';
-export * from './common/nag';
-export * from './common/secure-bucket';
-export * from './common/secure-key';
-export * from './common/secure-load-balancer';
-export * from './common/secure-vpc';
-export * from './common/subnets';
-export * from './common/validation';
+// The public API: what users (in every jsii language) may depend on, and nothing more. Internal helpers
+// (validation, finding ids, nag acknowledgements, subnet selection, alarm wiring) stay importable inside
+// the package by path but are not exported here. Modules that mix public constructs with internal
+// helpers are re-exported by name. Every export must compile under jsii (README, Development).
+export { AccessLogBucket } from './common/access-log-bucket';
+export type { AccessLogBucketProps } from './common/access-log-bucket';
+export { SecureLogGroup } from './common/log-group';
+export type { SecureLogGroupProps } from './common/log-group';
+export { SecureBucket } from './common/secure-bucket';
+export type { SecureBucketProps } from './common/secure-bucket';
+export { SecureKey } from './common/secure-key';
+export type { SecureKeyProps } from './common/secure-key';
+export { SecureLoadBalancer } from './common/secure-load-balancer';
+export type {
+  SecureLoadBalancerProps,
+  TargetGroupAlarmOptions,
+  TargetGroupAlarms,
+  WebLoadBalancerOptions,
+} from './common/secure-load-balancer';
+export { SecureVpc } from './common/secure-vpc';
+export type { SecureVpcProps } from './common/secure-vpc';
+// The patterns' modules export only public API.
 export * from './eks/eks-cluster';
 export * from './fargate/fargate-web-service';
 export * from './fleet/highly-available-fleet';

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,10 +6,10 @@ import * as path from 'node:path';
 const ROOT = path.join(__dirname, '..');
 
 /**
- * Packs the library as npm would publish it, installs the tarball into a
- * throwaway CDK app that has only aws-cdk-lib and constructs beside it, and
- * synthesizes every pattern there with plain `node`: no TypeScript, no
- * ts-node/tsx, no esbuild, no Docker.
+ * Packs the library as npm would publish it from a fresh clone (only the files git tracks, no dist/, assets/ or
+ * .jsii: `npm pack` itself must build them), installs the tarball into a throwaway CDK app that has only aws-cdk-lib
+ * and constructs beside it, and synthesizes every exported construct there with plain `node`: no TypeScript,
+ * no ts-node/tsx, no esbuild, no Docker.
  */
 describe('packaging', () => {
   let work: string;
@@ -17,13 +17,28 @@ describe('packaging', () => {
 
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-compute-patterns-pack-'));
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
-    const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+    // GIVEN a fresh clone: the files git tracks (as they are in the working tree), plus what `npm ci` installs
+    const clone = path.join(work, 'clone');
+    const tracked = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
       cwd: ROOT,
       encoding: 'utf8',
+    })
+      .split('\0')
+      .filter((f) => f && fs.existsSync(path.join(ROOT, f)));
+    for (const f of tracked) {
+      fs.mkdirSync(path.dirname(path.join(clone, f)), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, f), path.join(clone, f));
+    }
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'), 'dir');
+    // WHEN it is packed with npm's lifecycle scripts (prepack builds dist/, .jsii and assets/)
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+      cwd: clone,
+      encoding: 'utf8',
+      env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    tarball = path.join(work, JSON.parse(out)[0].filename);
-  }, 300_000);
+    tarball = path.join(work, JSON.parse(out.slice(out.indexOf('[')))[0].filename);
+  }, 600_000);
 
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -32,11 +47,16 @@ describe('packaging', () => {
     expect(listing).toEqual(expect.arrayContaining(['package/dist/index.js', 'package/dist/index.d.ts']));
     expect(listing).toContain('package/assets/inventory-handler/index.js');
     expect(listing).toContain('package/assets/cli/cdk-compute-patterns.js');
+    // the jsii assembly (Construct Hub, jsii-pacmak and jsii-diff read it), the API reference, license, changelog,
+    // and the docs the CLI help points to
+    for (const f of ['.jsii', 'API.md', 'LICENSE', 'CHANGELOG.md', 'README.md', 'docs/VERIFY.md']) {
+      expect(listing).toContain(`package/${f}`);
+    }
     expect(listing.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
     expect(listing.filter((f) => f.startsWith('package/test/') || f.startsWith('package/lib/'))).toEqual([]);
   });
 
-  test('a consumer app with only aws-cdk-lib and constructs synthesizes every pattern', () => {
+  test('a consumer app with only aws-cdk-lib and constructs installs it quietly and synthesizes every exported construct', () => {
     // GIVEN a throwaway app whose only other dependencies are the two peers
     const app = path.join(work, 'consumer');
     fs.mkdirSync(app);
@@ -53,34 +73,59 @@ describe('packaging', () => {
         },
       }),
     );
-    execFileSync(
-      'npm',
-      ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--install-links=false'],
-      {
-        cwd: app,
-        stdio: 'pipe',
-      },
-    );
+    // WHEN the tarball is installed the way a user would (lifecycle scripts allowed)
+    const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--install-links=false'], {
+      cwd: app,
+      encoding: 'utf8',
+    });
+    expect(install.status).toBe(0);
+    // THEN npm prints nothing about this package: no install scripts, no peer-dependency or engine warnings
+    expect(`${install.stdout}${install.stderr}`).not.toMatch(/cdk-compute-patterns/);
+    expect(install.stderr).not.toMatch(/npm warn/i);
     expect(fs.existsSync(path.join(app, 'node_modules', 'esbuild'))).toBe(false);
     expect(fs.existsSync(path.join(app, 'node_modules', 'typescript'))).toBe(false);
+
+    // GIVEN an app that builds every construct class the installed package's jsii assembly exports
+    const assembly = JSON.parse(
+      fs.readFileSync(path.join(app, 'node_modules', 'cdk-compute-patterns', '.jsii'), 'utf8'),
+    ) as { types: Record<string, { kind: string; name: string }> };
+    const nonConstructs = ['InventorySchema'];
+    const exported = Object.values(assembly.types)
+      .filter((t) => t.kind === 'class' && !nonConstructs.includes(t.name))
+      .map((t) => t.name)
+      .sort();
+    const constructions: Record<string, string> = {
+      HighlyAvailableFleet: "new p.HighlyAvailableFleet(stack, 'Fleet');",
+      FargateWebService:
+        "new p.FargateWebService(stack, 'Web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable') });",
+      EksCluster: "new p.EksCluster(stack, 'Eks');",
+      InventoryLoader: "new p.InventoryLoader(stack, 'Inventory', { schema: p.InventorySchema.standard() });",
+      SecureVpc: "const vpc = new p.SecureVpc(stack, 'Vpc');",
+      SecureLoadBalancer:
+        "new p.SecureLoadBalancer(stack, 'Alb', { vpc }).listener.addAction('Default', { action: elbv2.ListenerAction.fixedResponse(404) });",
+      SecureBucket: "new p.SecureBucket(stack, 'Data');",
+      SecureKey: "new p.SecureKey(stack, 'Key');",
+      SecureLogGroup: "new p.SecureLogGroup(stack, 'Logs');",
+      AccessLogBucket: 'p.AccessLogBucket.of(stack);',
+    };
+    // every exported construct is built below; a new export must be added here
+    expect(exported).toEqual(Object.keys(constructions).sort());
     fs.writeFileSync(
       path.join(app, 'app.js'),
       `
 const { App, Stack } = require('aws-cdk-lib');
 const ecs = require('aws-cdk-lib/aws-ecs');
+const elbv2 = require('aws-cdk-lib/aws-elasticloadbalancingv2');
 const p = require('cdk-compute-patterns');
 const app = new App({ outdir: 'cdk.out' });
 const stack = new Stack(app, 'Consumer');
-new p.HighlyAvailableFleet(stack, 'Fleet');
-new p.FargateWebService(stack, 'Web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable') });
-new p.EksCluster(stack, 'Eks');
-new p.InventoryLoader(stack, 'Inventory');
+${Object.values(constructions).join('\n')}
 app.synth();
 `,
     );
     // WHEN it is synthesized with plain node
     execFileSync(process.execPath, ['app.js'], { cwd: app, stdio: 'pipe' });
-    // THEN the template holds all four patterns and the handler asset
+    // THEN the template holds every pattern, the building blocks and the handler asset
     const template = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'Consumer.template.json'), 'utf8'));
     const types = new Set(Object.values<{ Type: string }>(template.Resources).map((r) => r.Type));
     for (const t of [
@@ -88,6 +133,11 @@ app.synth();
       'AWS::ECS::Service',
       'AWS::EKS::Cluster',
       'AWS::Lambda::Function',
+      'AWS::EC2::VPC',
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'AWS::S3::Bucket',
+      'AWS::KMS::Key',
+      'AWS::Logs::LogGroup',
     ]) {
       expect(types).toContain(t);
     }

@@ -48,11 +48,11 @@ export interface SecureBucketProps {
  * noncurrent-version expiry, server access logs, S3 Object Lock available for
  * legal holds (no default retention, so nothing is locked unless you ask), and
  * native EventBridge notifications.
+ *
+ * `encryptionKey` (inherited from `s3.Bucket`, optional there) is always set on
+ * a SecureBucket: the key given in `encryptionKey` or the one created for it.
  */
 export class SecureBucket extends s3.Bucket {
-  /** The key that encrypts the bucket's objects. */
-  public readonly encryptionKey: kms.IKey;
-
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     const key =
       props.encryptionKey ?? new SecureKey(scope, `${id}Key`, { description: `Encrypts the objects in ${id}` });
@@ -74,7 +74,6 @@ export class SecureBucket extends s3.Bucket {
         { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });
-    this.encryptionKey = key;
     enableNativeEventBridge(this);
     enableServerAccessLogs(
       this,

@@ -11,6 +11,30 @@ import { notifyingAlarm } from './alarm-topic';
 import { acknowledge } from './nag';
 import { validateCidrs } from './validation';
 
+/** Options for `SecureLoadBalancer.addTargetGroupAlarms`. */
+export interface TargetGroupAlarmOptions {
+  /**
+   * Target 5xx responses per minute, three minutes in a row, that raise the alarm.
+   * @default 10
+   */
+  readonly target5xxThreshold?: number;
+
+  /**
+   * The topic the alarms notify.
+   * @default - the stack's alarm topic (encrypted, TLS-only)
+   */
+  readonly topic?: sns.ITopic;
+}
+
+/** The alarms `SecureLoadBalancer.addTargetGroupAlarms` creates. */
+export interface TargetGroupAlarms {
+  /** Raised when any target fails its health checks for three minutes. */
+  readonly unhealthyHostsAlarm: cloudwatch.Alarm;
+
+  /** Raised when targets answer with more 5xx responses than the threshold for three minutes. */
+  readonly target5xxAlarm: cloudwatch.Alarm;
+}
+
 /**
  * The load balancer options every web pattern (HighlyAvailableFleet,
  * FargateWebService) offers and hands to its SecureLoadBalancer.
@@ -189,8 +213,8 @@ export class SecureLoadBalancer extends Construct {
    */
   public addTargetGroupAlarms(
     targetGroup: elbv2.ApplicationTargetGroup,
-    options: { target5xxThreshold?: number; topic?: sns.ITopic } = {},
-  ): { unhealthyHostsAlarm: cloudwatch.Alarm; target5xxAlarm: cloudwatch.Alarm } {
+    options: TargetGroupAlarmOptions = {},
+  ): TargetGroupAlarms {
     const unhealthyHostsAlarm = notifyingAlarm(
       this,
       'UnhealthyHostsAlarm',

@@ -284,6 +284,9 @@ export class EksCluster extends Construct {
    * IAM role `role` through EKS Pod Identity (an `AWS::EKS::PodIdentityAssociation`;
    * no kubectl, no OIDC provider). A role created in this app is made to trust
    * `pods.eks.amazonaws.com`; an imported role must already trust it.
+   *
+   * (`namespace` is reserved in C#; the .NET binding names the parameter `@namespace`, which is valid C#.)
+   * @jsii suppress reserved-word
    */
   public addPodIdentity(namespace: string, serviceAccount: string, role: iam.IRole): eks.CfnPodIdentityAssociation {
     validateNamespace('addPodIdentity namespace', namespace);

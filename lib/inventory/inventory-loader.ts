@@ -68,7 +68,7 @@ export interface InventoryLoaderProps {
 
   /**
    * The column schema rows are validated against.
-   * @default InventorySchema.default()
+   * @default InventorySchema.standard()
    */
   readonly schema?: InventorySchema;
 
@@ -163,7 +163,7 @@ export class InventoryLoader extends Construct {
         `the InventoryLoader handler bundle is missing at ${HANDLER_ASSET}; run 'npm run build' (a published package ships it prebuilt)`,
       );
     }
-    const schema = props.schema ?? InventorySchema.default();
+    const schema = props.schema ?? InventorySchema.standard();
 
     this.bucket = props.bucket ?? new SecureBucket(this, 'Bucket', { serverAccessLogsBucket: props.accessLogBucket });
     this.table = props.table ?? secureTable(this, 'Table', schema.keyColumn, 'the inventory table');

@@ -21,7 +21,12 @@ export enum InventoryColumnType {
 export interface InventoryColumn {
   /** Header text (matched case-insensitively after trimming) and DynamoDB attribute name. */
   readonly name: string;
-  /** The value type. */
+  /**
+   * The value type.
+   *
+   * (`type` is reserved in Go; the Go binding exports the field as `Type`, so the name is safe there.)
+   * @jsii suppress reserved-word
+   */
   readonly type: InventoryColumnType;
   /**
    * Whether every row must have a value in this column; rows without one are rejected.
@@ -64,11 +69,11 @@ export interface InventorySchemaProps {
  */
 export class InventorySchema {
   /**
-   * The default: `sku` (string, required, the key), `name` (string, required),
+   * The standard schema, used when none is given: `sku` (string, required, the key), `name` (string, required),
    * `quantity` (integer >= 0, required), `price` (number >= 0), `category`
    * (string); other columns kept as strings.
    */
-  public static default(): InventorySchema {
+  public static standard(): InventorySchema {
     return new InventorySchema(DEFAULT_INVENTORY_SCHEMA);
   }
 

@@ -1,6 +1,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { acknowledge, SecureBucket, SecureKey, SecureLogGroup, SecureVpc, validateMultiAz } from '../../lib';
+import { SecureBucket, SecureKey, SecureLogGroup, SecureVpc } from '../../lib';
+import { acknowledge } from '../../lib/common/nag';
+import { validateMultiAz } from '../../lib/common/subnets';
 import {
   validateCidrs,
   validateExclusive,

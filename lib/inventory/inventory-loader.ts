@@ -50,7 +50,9 @@ export interface InventoryLoaderProps {
   readonly accessLogBucket?: s3.IBucket;
 
   /**
-   * The inventory table; its partition key must be the schema's key column (string).
+   * The inventory table; its partition key must be the schema's key column (string), and it must have no sort
+   * key (the engine writes items by that one key). A `dynamodb.Table` of the app is checked at synth; for an
+   * imported table this is your responsibility.
    * @default - a new on-demand table keyed by `sku`, with point-in-time recovery, KMS encryption, deletion protection, retained on delete
    */
   readonly table?: dynamodb.ITable;
@@ -138,23 +140,33 @@ export interface InventoryLoaderProps {
  * an encrypted dead-letter queue with an alarm, never in silence.
  */
 export class InventoryLoader extends Construct {
+  /** The bucket uploads go to and reports are written to (yours, or the SecureBucket created). */
   public readonly bucket: s3.IBucket;
+  /** The inventory table the rows are loaded into (yours, or the one created, keyed by the schema's key column). */
   public readonly table: dynamodb.ITable;
   /** The import engine's idempotency ledger (partition key `pk`). */
   public readonly ledgerTable: dynamodb.Table;
+  /** The import function (the engine in lib/inventory/handler). */
   public readonly function: lambda.Function;
   /** Receives events the function could not process, from EventBridge and from Lambda's async retries. */
   public readonly deadLetterQueue: sqs.Queue;
+  /** The function's encrypted log group. */
   public readonly logGroup: logs.ILogGroup;
+  /** The VPC the function runs in (yours, or the SecureVpc created). */
   public readonly vpc: ec2.IVpc;
   /** The function's security group: HTTPS egress only (see the README for what it reaches). */
   public readonly securityGroup: ec2.SecurityGroup;
   /** The EventBridge rule that starts an import. */
   public readonly rule: events.Rule;
+  /** Fires on the first message in the dead-letter queue. */
   public readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** Fires on any function error. */
   public readonly errorsAlarm: cloudwatch.Alarm;
+  /** Fires when invocations are throttled. */
   public readonly throttlesAlarm: cloudwatch.Alarm;
+  /** The key prefix that starts an import. */
   public readonly uploadPrefix: string;
+  /** The key prefix reports and rejected-row files are written under. */
   public readonly reportPrefix: string;
 
   constructor(scope: Construct, id: string, props: InventoryLoaderProps = {}) {
@@ -178,6 +190,7 @@ export class InventoryLoader extends Construct {
     const schema = props.schema ?? InventorySchema.default();
 
     this.bucket = props.bucket ?? new SecureBucket(this, 'Bucket', { serverAccessLogsBucket: props.accessLogBucket });
+    if (props.table instanceof dynamodb.Table) validateTableKey(this, props.table, schema.keyColumn);
     this.table = props.table ?? secureTable(this, 'Table', schema.keyColumn, 'the inventory table');
     this.ledgerTable = secureTable(this, 'LedgerTable', 'pk', 'the import ledger');
     (this.ledgerTable.node.defaultChild as dynamodb.CfnTable).timeToLiveSpecification = {
@@ -348,6 +361,22 @@ export class InventoryLoader extends Construct {
     );
   }
 
+  /**
+   * Lets `grantee` upload spreadsheets: put objects under the upload prefix (and use the bucket's key to
+   * encrypt them), nowhere else in the bucket.
+   */
+  public grantUpload(grantee: iam.IGrantable): iam.Grant {
+    return this.bucket.grantPut(grantee, `${this.uploadPrefix}*`);
+  }
+
+  /**
+   * Lets `grantee` read the import reports and rejected-row files: get and list objects under the report
+   * prefix (and decrypt them), nowhere else in the bucket.
+   */
+  public grantReadReports(grantee: iam.IGrantable): iam.Grant {
+    return this.bucket.grantRead(grantee, `${this.reportPrefix}*`);
+  }
+
   /** Reads uploads, writes reports, writes items and ledger records: nothing else. */
   private grantLeastPrivilege(role: ImportFunctionRole): void {
     const uploads = this.bucket.arnForObjects(`${this.uploadPrefix}*`);
@@ -441,6 +470,21 @@ function secureTable(scope: Construct, id: string, partitionKey: string, what: s
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
+}
+
+/** The engine puts items keyed by the schema's key column alone: the table must be keyed by it, as a string. */
+function validateTableKey(scope: Construct, table: dynamodb.Table, keyColumn: string): void {
+  const { partitionKey, sortKey } = table.schema();
+  if (partitionKey?.name !== keyColumn || partitionKey.type !== dynamodb.AttributeType.STRING) {
+    throw new Error(
+      `${scope.node.path}: the table's partition key must be the schema's key column '${keyColumn}' of type S (string); received '${partitionKey?.name}' of type ${partitionKey?.type}. Pass a table keyed by '${keyColumn}' of type STRING, or a schema whose keyColumn names the table's partition key`,
+    );
+  }
+  if (sortKey) {
+    throw new Error(
+      `${scope.node.path}: the table must not have a sort key, because the import engine writes each row by '${keyColumn}' alone; received sort key '${sortKey.name}'. Pass a table with the partition key '${keyColumn}' only`,
+    );
+  }
 }
 
 /** Prefixes end with '/', and reports can never land where they would start an import. */

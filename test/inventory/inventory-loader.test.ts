@@ -2,6 +2,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { InventoryColumnType, InventoryLoader, InventorySchema } from '../../lib';
@@ -441,6 +442,70 @@ describe('InventoryLoader', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::VPC', 1);
     template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 0);
+  });
+
+  describe.each([
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ])('with a table you bring (%s stack)', (_kind, makeStack) => {
+    test('fails when its partition key is not the schema key column', () => {
+      const stack = makeStack();
+      const table = new dynamodb.Table(stack, 'Items', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      });
+      expect(() => new InventoryLoader(stack, 'Loader', { table })).toThrow(
+        `${stack.stackName}/Loader: the table's partition key must be the schema's key column 'sku' of type S (string); received 'id' of type S. Pass a table keyed by 'sku' of type STRING, or a schema whose keyColumn names the table's partition key`,
+      );
+    });
+
+    test('fails when its partition key is not a string', () => {
+      const stack = makeStack();
+      const table = new dynamodb.Table(stack, 'Items', {
+        partitionKey: { name: 'sku', type: dynamodb.AttributeType.NUMBER },
+      });
+      expect(() => new InventoryLoader(stack, 'Loader', { table })).toThrow(
+        `${stack.stackName}/Loader: the table's partition key must be the schema's key column 'sku' of type S (string); received 'sku' of type N. Pass a table keyed by 'sku' of type STRING, or a schema whose keyColumn names the table's partition key`,
+      );
+    });
+
+    test('fails when it has a sort key', () => {
+      const stack = makeStack();
+      const table = new dynamodb.Table(stack, 'Items', {
+        partitionKey: { name: 'sku', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'warehouse', type: dynamodb.AttributeType.STRING },
+      });
+      expect(() => new InventoryLoader(stack, 'Loader', { table })).toThrow(
+        `${stack.stackName}/Loader: the table must not have a sort key, because the import engine writes each row by 'sku' alone; received sort key 'warehouse'. Pass a table with the partition key 'sku' only`,
+      );
+    });
+  });
+
+  test('grantUpload lets a principal put objects under the upload prefix only; grantReadReports lets it read the report prefix only', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    const loader = new InventoryLoader(stack, 'Loader');
+    const uploader = new iam.Role(stack, 'Uploader', { assumedBy: new iam.AccountRootPrincipal() });
+    const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    // WHEN
+    loader.grantUpload(uploader);
+    loader.grantReadReports(reader);
+    // THEN
+    const template = Template.fromStack(stack);
+    const policyOf = (role: iam.Role) =>
+      Object.values(template.findResources('AWS::IAM::Policy')).find(
+        (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([stack.resolve(role.roleName)].map((r) => r)),
+      )?.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const uploads = policyOf(uploader);
+    const s3Put = uploads.find((s) => [s.Action].flat().includes('s3:PutObject'));
+    expect(JSON.stringify(s3Put?.Resource)).toContain('/uploads/*');
+    expect(JSON.stringify(uploads)).not.toContain('s3:GetObject');
+    expect(JSON.stringify(uploads)).toContain('kms:GenerateDataKey');
+    const reads = policyOf(reader);
+    const s3Get = reads.find((s) => [s.Action].flat().includes('s3:GetObject*'));
+    expect(JSON.stringify(s3Get?.Resource)).toContain('/reports/*');
+    expect(JSON.stringify(s3Get?.Resource)).not.toContain('/uploads/');
+    expect(JSON.stringify(reads)).not.toContain('s3:PutObject');
+    expect(JSON.stringify(reads)).toContain('kms:Decrypt');
   });
 
   test('fails when the prefixes overlap', () => {

@@ -90,14 +90,12 @@ describe('an import killed mid-file', () => {
     const writtenBeforeCrash = await countItems(table);
     expect(writtenBeforeCrash).toBeGreaterThan(0);
     expect(writtenBeforeCrash).toBeLessThan(ROWS);
-    const claim = await h
-      .emulators()
-      .dynamodb.send(
-        new GetItemCommand({
-          TableName: ledger,
-          Key: { pk: { S: 'obj#inventory-uploads/uploads/crash.csv#e-crash' } },
-        }),
-      );
+    const claim = await h.emulators().dynamodb.send(
+      new GetItemCommand({
+        TableName: ledger,
+        Key: { pk: { S: 'obj#inventory-uploads/uploads/crash.csv#e-crash' } },
+      }),
+    );
     expect(claim.Item?.state?.S).toBe('IN_PROGRESS');
 
     // WHEN Lambda retries the same event in a fresh process (here at once, while the dead lease is still live)

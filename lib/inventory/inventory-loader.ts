@@ -190,6 +190,11 @@ export class InventoryLoader extends Construct {
     const schema = props.schema ?? InventorySchema.default();
 
     this.bucket = props.bucket ?? new SecureBucket(this, 'Bucket', { serverAccessLogsBucket: props.accessLogBucket });
+    const userBucket = props.bucket;
+    if (userBucket instanceof s3.Bucket) {
+      // checked at synth, so enableNativeEventBridge(bucket) may come after the loader
+      this.node.addValidation({ validate: () => validateBucketEvents(this, userBucket) });
+    }
     if (props.table instanceof dynamodb.Table) validateTableKey(this, props.table, schema.keyColumn);
     this.table = props.table ?? secureTable(this, 'Table', schema.keyColumn, 'the inventory table');
     this.ledgerTable = secureTable(this, 'LedgerTable', 'pk', 'the import ledger');
@@ -470,6 +475,23 @@ function secureTable(scope: Construct, id: string, partitionKey: string, what: s
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
+}
+
+/**
+ * An upload starts an import only if the bucket sends its events to EventBridge. Refuses a bucket of the app
+ * that has neither the native `NotificationConfiguration.EventBridgeConfiguration` nor CDK's notifications
+ * resource (the `eventBridgeEnabled` prop); an imported bucket cannot be checked here.
+ */
+function validateBucketEvents(scope: Construct, bucket: s3.Bucket): string[] {
+  const cfn = bucket.node.defaultChild as s3.CfnBucket & { _toCloudFormation(): { Resources: object } };
+  const [rendered] = Object.values(Stack.of(bucket).resolve(cfn._toCloudFormation()).Resources) as {
+    Properties?: { NotificationConfiguration?: { EventBridgeConfiguration?: { EventBridgeEnabled?: unknown } } };
+  }[];
+  const native = rendered?.Properties?.NotificationConfiguration?.EventBridgeConfiguration?.EventBridgeEnabled;
+  if (native === true || native === 'true' || bucket.node.tryFindChild('Notifications')) return [];
+  return [
+    `${scope.node.path}: the bucket ${bucket.node.path} does not send its events to EventBridge, so no upload would start an import. Call enableNativeEventBridge(bucket) (plain CloudFormation) or create it with eventBridgeEnabled: true, or let the InventoryLoader create its bucket`,
+  ];
 }
 
 /** The engine puts items keyed by the schema's key column alone: the table must be keyed by it, as a string. */

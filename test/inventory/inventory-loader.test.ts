@@ -5,7 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { InventoryColumnType, InventoryLoader, InventorySchema } from '../../lib';
+import { enableNativeEventBridge, InventoryColumnType, InventoryLoader, InventorySchema } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance } from '../support/compliance';
 
@@ -395,7 +395,8 @@ describe('InventoryLoader', () => {
 
   test('uses a bucket and table you bring, and passes a custom schema to the function', () => {
     const stack = agnosticStack();
-    const bucket = new s3.Bucket(stack, 'Mine', { eventBridgeEnabled: false });
+    const bucket = new s3.Bucket(stack, 'Mine');
+    enableNativeEventBridge(bucket);
     const table = new dynamodb.Table(stack, 'MyTable', {
       partitionKey: { name: 'code', type: dynamodb.AttributeType.STRING },
     });
@@ -477,6 +478,31 @@ describe('InventoryLoader', () => {
       expect(() => new InventoryLoader(stack, 'Loader', { table })).toThrow(
         `${stack.stackName}/Loader: the table must not have a sort key, because the import engine writes each row by 'sku' alone; received sort key 'warehouse'. Pass a table with the partition key 'sku' only`,
       );
+    });
+  });
+
+  describe.each([
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ])('with a bucket you bring (%s stack)', (_kind, makeStack) => {
+    test('fails when it does not send events to EventBridge', () => {
+      const stack = makeStack();
+      new InventoryLoader(stack, 'Loader', { bucket: new s3.Bucket(stack, 'Plain') });
+      expect(() => Template.fromStack(stack)).toThrow(
+        `${stack.stackName}/Loader: the bucket ${stack.stackName}/Plain does not send its events to EventBridge, so no upload would start an import. Call enableNativeEventBridge(bucket) (plain CloudFormation) or create it with eventBridgeEnabled: true, or let the InventoryLoader create its bucket`,
+      );
+    });
+
+    test('accepts EventBridge turned on after the loader, natively or with eventBridgeEnabled', () => {
+      const stack = makeStack();
+      const native = new s3.Bucket(stack, 'Native');
+      new InventoryLoader(stack, 'Loader', { bucket: native });
+      enableNativeEventBridge(native);
+      new InventoryLoader(stack, 'Loader2', {
+        bucket: new s3.Bucket(stack, 'Cdk', { eventBridgeEnabled: true }),
+        vpc: new ec2.Vpc(stack, 'Vpc2', { maxAzs: 2 }),
+      });
+      expect(() => Template.fromStack(stack)).not.toThrow();
     });
   });
 

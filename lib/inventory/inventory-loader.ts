@@ -359,7 +359,7 @@ export class InventoryLoader extends Construct {
       'ThrottlesAlarm',
       this.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
       {
-        description: `Inventory imports of ${this.node.path} are throttled (reserved concurrency reached)`,
+        description: `Inventory imports of ${this.node.path} are throttled (reserved or account concurrency reached)`,
         threshold: 1,
         topic: props.alarmTopic,
       },

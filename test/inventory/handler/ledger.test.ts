@@ -108,6 +108,21 @@ describe('idempotency ledger (dynalite)', () => {
     });
   });
 
+  test("renew extends only the owner's live lease, and reports a lease taken over as lost", async () => {
+    const ledgerTable = await h.freshLedger();
+    const ref = { bucket: 'inventory-uploads', key: 'uploads/renew.csv', etag: 'e-renew' };
+    let now = 1_000_000;
+    const ledger = new Ledger(h.emulators().dynamodb, ledgerTable, () => now);
+    expect(await ledger.begin(ref, 'a', 1_000)).toEqual({ proceed: true });
+    now += 900;
+    expect(await ledger.renew(ref, 'a', 1_000)).toBe(true);
+    now += 900; // 1.8 s after the claim: alive only because of the renewal
+    expect(await ledger.begin(ref, 'b', 1_000)).toMatchObject({ proceed: 'busy', leaseUntil: 1_001_900 });
+    now += 1_200; // no renewal: the lease lapses and b takes over
+    expect(await ledger.begin(ref, 'b', 1_000)).toEqual({ proceed: true });
+    expect(await ledger.renew(ref, 'a', 1_000)).toBe(false);
+  });
+
   test('an expired lease is taken over', async () => {
     const table = await h.freshTable();
     const ledgerTable = await h.freshLedger();

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -20,9 +20,11 @@ import { acknowledge, wildcardResourceFinding } from '../common/nag';
 import { SecureBucket } from '../common/secure-bucket';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
+import { ensureServiceEndpoints } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange } from '../common/validation';
 import { InventorySchema } from './inventory-schema';
+import { ImportFunctionRole } from './private/execution-role';
 
 /** Where the prebuilt handler bundle lives (written by `npm run build:assets`). */
 const HANDLER_ASSET = path.join(__dirname, '..', '..', 'assets', 'inventory-handler');
@@ -48,7 +50,9 @@ export interface InventoryLoaderProps {
   readonly accessLogBucket?: s3.IBucket;
 
   /**
-   * The inventory table; its partition key must be the schema's key column (string).
+   * The inventory table; its partition key must be the schema's key column (string), and it must have no sort
+   * key (the engine writes items by that one key). A `dynamodb.Table` of the app is checked at synth; for an
+   * imported table this is your responsibility.
    * @default - a new on-demand table keyed by `sku`, with point-in-time recovery, KMS encryption, deletion protection, retained on delete
    */
   readonly table?: dynamodb.ITable;
@@ -87,9 +91,11 @@ export interface InventoryLoaderProps {
   readonly timeout?: Duration;
 
   /**
-   * Imports that may run at once. Caps the write pressure on the table and
-   * keeps a burst of uploads from taking the account's whole concurrency.
-   * @default 5
+   * Imports that may run at once (reserved concurrency). Caps the write pressure on the table and keeps a
+   * burst of uploads from taking the account's whole concurrency. Lambda always keeps part of the
+   * account's concurrency unreserved (100 executions with the default quota), so a reservation fails to deploy on
+   * accounts with a low quota (new accounts may have 10): set it only where the quota allows.
+   * @default - no reservation: imports share the account's unreserved concurrency
    */
   readonly reservedConcurrency?: number;
 
@@ -105,6 +111,14 @@ export interface InventoryLoaderProps {
    * @default - the VPC's private subnets
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The VPC already has the endpoints the function needs in subnets without egress (the S3 and DynamoDB
+   * gateway endpoints and an X-Ray interface endpoint that accepts HTTPS from the function). Without it, a
+   * function in isolated subnets gets them added (VPC in the same stack) or the construct refuses to synth.
+   * @default false
+   */
+  readonly vpcEndpointsProvided?: boolean;
 
   /**
    * How long the function's logs are kept.
@@ -126,23 +140,33 @@ export interface InventoryLoaderProps {
  * an encrypted dead-letter queue with an alarm, never in silence.
  */
 export class InventoryLoader extends Construct {
+  /** The bucket uploads go to and reports are written to (yours, or the SecureBucket created). */
   public readonly bucket: s3.IBucket;
+  /** The inventory table the rows are loaded into (yours, or the one created, keyed by the schema's key column). */
   public readonly table: dynamodb.ITable;
   /** The import engine's idempotency ledger (partition key `pk`). */
   public readonly ledgerTable: dynamodb.Table;
+  /** The import function (the engine in lib/inventory/handler). */
   public readonly function: lambda.Function;
   /** Receives events the function could not process, from EventBridge and from Lambda's async retries. */
   public readonly deadLetterQueue: sqs.Queue;
+  /** The function's encrypted log group. */
   public readonly logGroup: logs.ILogGroup;
+  /** The VPC the function runs in (yours, or the SecureVpc created). */
   public readonly vpc: ec2.IVpc;
-  /** The function's security group: HTTPS egress only. */
+  /** The function's security group: HTTPS egress only (see the README for what it reaches). */
   public readonly securityGroup: ec2.SecurityGroup;
   /** The EventBridge rule that starts an import. */
   public readonly rule: events.Rule;
+  /** Fires on the first message in the dead-letter queue. */
   public readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** Fires on any function error. */
   public readonly errorsAlarm: cloudwatch.Alarm;
+  /** Fires when invocations are throttled. */
   public readonly throttlesAlarm: cloudwatch.Alarm;
+  /** The key prefix that starts an import. */
   public readonly uploadPrefix: string;
+  /** The key prefix reports and rejected-row files are written under. */
   public readonly reportPrefix: string;
 
   constructor(scope: Construct, id: string, props: InventoryLoaderProps = {}) {
@@ -166,6 +190,12 @@ export class InventoryLoader extends Construct {
     const schema = props.schema ?? InventorySchema.standard();
 
     this.bucket = props.bucket ?? new SecureBucket(this, 'Bucket', { serverAccessLogsBucket: props.accessLogBucket });
+    const userBucket = props.bucket;
+    if (userBucket instanceof s3.Bucket) {
+      // checked at synth, so enableNativeEventBridge(bucket) may come after the loader
+      this.node.addValidation({ validate: () => validateBucketEvents(this, userBucket) });
+    }
+    if (props.table instanceof dynamodb.Table) validateTableKey(this, props.table, schema.keyColumn);
     this.table = props.table ?? secureTable(this, 'Table', schema.keyColumn, 'the inventory table');
     this.ledgerTable = secureTable(this, 'LedgerTable', 'pk', 'the import ledger');
     (this.ledgerTable.node.defaultChild as dynamodb.CfnTable).timeToLiveSpecification = {
@@ -176,33 +206,28 @@ export class InventoryLoader extends Construct {
     const ownVpc = props.vpc ? undefined : new SecureVpc(this, 'Vpc', { maxAzs: 2, natGateways: 0 });
     this.vpc = props.vpc ?? ownVpc!;
     const subnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
-    validateMultiAz(this.vpc, subnets, 'The InventoryLoader function');
+    const selectedSubnets = validateMultiAz(this.vpc, subnets, 'The InventoryLoader function');
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,
       description: `Inventory import function of ${this.node.path}: HTTPS out to AWS endpoints only`,
       allowAllOutbound: false,
     });
-    this.securityGroup.addEgressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(443),
-      'HTTPS to S3, DynamoDB and X-Ray endpoints',
-    );
-    if (ownVpc) {
-      // Active tracing sends segments to X-Ray from inside the VPC; without NAT that needs an endpoint,
-      // reachable from the function only.
-      const endpointSecurityGroup = new ec2.SecurityGroup(this, 'XRayEndpointSecurityGroup', {
-        vpc: ownVpc,
-        description: `X-Ray endpoint of ${this.node.path}: HTTPS from the import function only`,
-        allowAllOutbound: false,
-      });
-      endpointSecurityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(443), 'HTTPS from the import function');
-      ownVpc.addInterfaceEndpoint('XRay', {
-        service: ec2.InterfaceVpcEndpointAwsService.XRAY,
-        privateDnsEnabled: true,
-        securityGroups: [endpointSecurityGroup],
-        open: false,
-      });
-    }
+    // S3 and DynamoDB are reached at their public addresses (through the gateway endpoints when the subnets
+    // have no egress). Their prefix-list ids are not available offline in an environment-agnostic stack, so
+    // this rule cannot name them; in isolated subnets the route tables confine it to the VPC and the gateway
+    // endpoints. See the README (InventoryLoader, Network).
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 and DynamoDB');
+    // Subnets without egress need the gateway endpoints and an X-Ray interface endpoint (active tracing); the
+    // interface endpoint is reached by security group.
+    ensureServiceEndpoints({
+      scope: this,
+      vpc: this.vpc,
+      subnets: selectedSubnets,
+      services: [{ service: ec2.InterfaceVpcEndpointAwsService.XRAY, name: 'XRay' }],
+      gateways: [ec2.GatewayVpcEndpointAwsService.S3, ec2.GatewayVpcEndpointAwsService.DYNAMODB],
+      clients: [this.securityGroup],
+      vpcEndpointsProvided: props.vpcEndpointsProvided,
+    });
 
     const queueKey = new SecureKey(this, 'DeadLetterKey', {
       description: `Encrypts the dead-letter queue of ${this.node.path}`,
@@ -226,7 +251,7 @@ export class InventoryLoader extends Construct {
     this.logGroup = new SecureLogGroup(this, 'LogGroup', {
       retention: props.logRetention,
     });
-    const role = new iam.Role(this, 'Role', {
+    const role = new ImportFunctionRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs the inventory import of ${this.node.path}`,
     });
@@ -239,7 +264,7 @@ export class InventoryLoader extends Construct {
       role,
       memorySize: props.memorySize ?? 1024,
       timeout,
-      reservedConcurrentExecutions: props.reservedConcurrency ?? 5,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       tracing: lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
@@ -260,9 +285,15 @@ export class InventoryLoader extends Construct {
       maxEventAge: Duration.hours(6),
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
+    // Lambda checks the ENI permissions when it creates the function: the policy must exist first.
+    this.function.node.addDependency(role.servicePolicy);
     this.grantLeastPrivilege(role);
 
+    // A fixed rule name gives the dead-letter key's policy the rule's ARN without a reference to the rule
+    // (key -> queue -> rule -> key would be a cycle).
+    const ruleName = Names.uniqueResourceName(this, { maxLength: 64 - '-Upload'.length }) + '-Upload';
     this.rule = new events.Rule(this, 'UploadRule', {
+      ruleName,
       description: `Starts an inventory import for ${SUFFIXES.join('/')} uploads under ${this.uploadPrefix}`,
       eventPattern: {
         source: ['aws.s3'],
@@ -284,8 +315,21 @@ export class InventoryLoader extends Construct {
         maxEventAge: Duration.hours(24),
       }),
     );
-    // EventBridge must be able to use the queue's key to deliver dead letters.
-    queueKey.grantEncryptDecrypt(new iam.ServicePrincipal('events.amazonaws.com'));
+    // EventBridge must be able to use the queue's key to deliver dead letters: for this rule, in this account only.
+    queueKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeDeadLettersOfTheUploadRule',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: {
+            'aws:SourceArn': Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: ruleName }),
+          },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
+      }),
+    );
 
     this.deadLetterAlarm = notifyingAlarm(
       this,
@@ -315,19 +359,44 @@ export class InventoryLoader extends Construct {
       'ThrottlesAlarm',
       this.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
       {
-        description: `Inventory imports of ${this.node.path} are throttled (reserved concurrency reached)`,
+        description: `Inventory imports of ${this.node.path} are throttled (reserved or account concurrency reached)`,
         threshold: 1,
         topic: props.alarmTopic,
       },
     );
   }
 
+  /**
+   * Lets `grantee` upload spreadsheets: put objects under the upload prefix (and use the bucket's key to
+   * encrypt them), nowhere else in the bucket.
+   */
+  public grantUpload(grantee: iam.IGrantable): iam.Grant {
+    return this.bucket.grantPut(grantee, `${this.uploadPrefix}*`);
+  }
+
+  /**
+   * Lets `grantee` read the import reports and rejected-row files: get and list objects under the report
+   * prefix (and decrypt them), nowhere else in the bucket.
+   */
+  public grantReadReports(grantee: iam.IGrantable): iam.Grant {
+    return this.bucket.grantRead(grantee, `${this.reportPrefix}*`);
+  }
+
   /** Reads uploads, writes reports, writes items and ledger records: nothing else. */
-  private grantLeastPrivilege(role: iam.Role): void {
+  private grantLeastPrivilege(role: ImportFunctionRole): void {
     const uploads = this.bucket.arnForObjects(`${this.uploadPrefix}*`);
     const reports = this.bucket.arnForObjects(`${this.reportPrefix}*`);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [uploads] }),
+    );
+    // Without s3:ListBucket, S3 answers AccessDenied for a missing key; with it, NoSuchKey, which the engine
+    // reports as FAILED instead of retrying into the dead-letter queue. Listing is limited to the upload prefix.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${this.uploadPrefix}*`] } },
+      }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [reports] }),
@@ -353,8 +422,11 @@ export class InventoryLoader extends Construct {
     }
     this.logGroup.grantWrite(role);
 
+    // Each acknowledgement sits on the policy resource that holds the finding, never on the role: a wildcard the
+    // user adds to the role lands in the default policy under its own finding id and stays visible.
+    const defaultPolicy = role.node.findChild('DefaultPolicy');
     acknowledge(
-      role,
+      defaultPolicy,
       {
         id: wildcardResourceFinding(this, uploads),
         reason: 'The function reads any object under the upload prefix and nowhere else: uploads have arbitrary names.',
@@ -363,11 +435,6 @@ export class InventoryLoader extends Construct {
         id: wildcardResourceFinding(this, reports),
         reason:
           'The function writes reports and rejected-row files under the report prefix and nowhere else: their names follow the uploads.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Only actions without resource-level permissions use *: the ENI actions Lambda needs to run in a VPC (ec2:CreateNetworkInterface, Describe/DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) and X-Ray PutTraceSegments/PutTelemetryRecords.',
       },
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
@@ -380,6 +447,11 @@ export class InventoryLoader extends Construct {
           "CDK's grant for sending to the KMS-encrypted dead-letter queue; it is scoped to that queue's key alone.",
       },
     );
+    acknowledge(role.servicePolicy, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        "This policy holds only what Lambda itself needs on *: the ENI actions of AWSLambdaVPCAccessExecutionRole (ec2:CreateNetworkInterface, ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses, ec2:UnassignPrivateIpAddresses), denied to the function's own code by a lambda:SourceFunctionArn condition, and xray:PutTraceSegments and xray:PutTelemetryRecords for active tracing. Describe actions and X-Ray have no resource-level permissions; the other ENI actions are granted on * as AWSLambdaVPCAccessExecutionRole grants them, because the network interfaces Lambda creates have no ARN before they exist.",
+    });
     acknowledge(this.function, {
       id: 'Serverless-LambdaDLQ',
       reason:
@@ -403,6 +475,38 @@ function secureTable(scope: Construct, id: string, partitionKey: string, what: s
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
+}
+
+/**
+ * An upload starts an import only if the bucket sends its events to EventBridge. Refuses a bucket of the app
+ * that has neither the native `NotificationConfiguration.EventBridgeConfiguration` nor CDK's notifications
+ * resource (the `eventBridgeEnabled` prop); an imported bucket cannot be checked here.
+ */
+function validateBucketEvents(scope: Construct, bucket: s3.Bucket): string[] {
+  const cfn = bucket.node.defaultChild as s3.CfnBucket & { _toCloudFormation(): { Resources: object } };
+  const [rendered] = Object.values(Stack.of(bucket).resolve(cfn._toCloudFormation()).Resources) as {
+    Properties?: { NotificationConfiguration?: { EventBridgeConfiguration?: { EventBridgeEnabled?: unknown } } };
+  }[];
+  const native = rendered?.Properties?.NotificationConfiguration?.EventBridgeConfiguration?.EventBridgeEnabled;
+  if (native === true || native === 'true' || bucket.node.tryFindChild('Notifications')) return [];
+  return [
+    `${scope.node.path}: the bucket ${bucket.node.path} does not send its events to EventBridge, so no upload would start an import. Call enableNativeEventBridge(bucket) (plain CloudFormation) or create it with eventBridgeEnabled: true, or let the InventoryLoader create its bucket`,
+  ];
+}
+
+/** The engine puts items keyed by the schema's key column alone: the table must be keyed by it, as a string. */
+function validateTableKey(scope: Construct, table: dynamodb.Table, keyColumn: string): void {
+  const { partitionKey, sortKey } = table.schema();
+  if (partitionKey?.name !== keyColumn || partitionKey.type !== dynamodb.AttributeType.STRING) {
+    throw new Error(
+      `${scope.node.path}: the table's partition key must be the schema's key column '${keyColumn}' of type S (string); received '${partitionKey?.name}' of type ${partitionKey?.type}. Pass a table keyed by '${keyColumn}' of type STRING, or a schema whose keyColumn names the table's partition key`,
+    );
+  }
+  if (sortKey) {
+    throw new Error(
+      `${scope.node.path}: the table must not have a sort key, because the import engine writes each row by '${keyColumn}' alone; received sort key '${sortKey.name}'. Pass a table with the partition key '${keyColumn}' only`,
+    );
+  }
 }
 
 /** Prefixes end with '/', and reports can never land where they would start an import. */

@@ -2,9 +2,10 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { InventoryColumnType, InventoryLoader, InventorySchema } from '../../lib';
+import { enableNativeEventBridge, InventoryColumnType, InventoryLoader, InventorySchema } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance } from '../support/compliance';
 
@@ -22,7 +23,7 @@ function statements(template: Template): { Action: string | string[]; Resource: 
 
 describe('InventoryLoader', () => {
   describe('with defaults', () => {
-    const { template } = synth();
+    const { template, loader } = synth();
 
     test('creates a secure upload bucket that sends events to EventBridge natively', () => {
       template.hasResourceProperties('AWS::S3::Bucket', {
@@ -70,7 +71,6 @@ describe('InventoryLoader', () => {
         Handler: 'index.handler',
         MemorySize: 1024,
         Timeout: 900,
-        ReservedConcurrentExecutions: 5,
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: Match.objectLike({ LogFormat: 'JSON', LogGroup: Match.anyValue() }),
         VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
@@ -85,6 +85,8 @@ describe('InventoryLoader', () => {
       });
       const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
       expect(fn.Properties.Environment.Variables.INVENTORY_SCHEMA).toBeUndefined();
+      // no reservation by default: Lambda refuses one that leaves less than its minimum unreserved pool
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
       template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.anyValue() });
     });
 
@@ -142,13 +144,13 @@ describe('InventoryLoader', () => {
       const s3Statements = all.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
       expect(s3Statements.map((s) => [s.Action].flat().sort())).toEqual([
         ['s3:GetObject', 's3:GetObjectVersion'],
+        ['s3:ListBucket'],
         ['s3:AbortMultipartUpload', 's3:PutObject'],
       ]);
       expect(JSON.stringify(s3Statements[0].Resource)).toContain('/uploads/*');
-      expect(JSON.stringify(s3Statements[1].Resource)).toContain('/reports/*');
+      expect(JSON.stringify(s3Statements[2].Resource)).toContain('/reports/*');
       const actions = all.flatMap((s) => [s.Action].flat());
       expect(actions).not.toContain('s3:*');
-      expect(actions.filter((a) => a.startsWith('s3:List'))).toEqual([]);
       expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
         [
           'dynamodb:BatchWriteItem',
@@ -159,7 +161,139 @@ describe('InventoryLoader', () => {
           'dynamodb:UpdateItem',
         ].sort(),
       );
-      template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+    });
+
+    test('may list the bucket under the upload prefix only, so a vanished upload reads as NoSuchKey, not AccessDenied', () => {
+      const list = statements(template).filter((s) => [s.Action].flat().includes('s3:ListBucket'));
+      expect(list).toEqual([
+        {
+          Action: 's3:ListBucket',
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LoaderBucket/), 'Arn'] },
+          Condition: { StringLike: { 's3:prefix': ['uploads/*'] } },
+        },
+      ]);
+    });
+
+    test('gives the role the ENI permissions Lambda checks when it creates a VPC function, before the function exists', () => {
+      // AWS requires the actions of AWSLambdaVPCAccessExecutionRole (without logs) for a function in a VPC
+      const eniActions = [
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:UnassignPrivateIpAddresses',
+      ];
+      const policies = Object.fromEntries(
+        Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) =>
+          p.Properties.PolicyDocument.Statement.some(
+            (s: { Effect: string; Action: string[]; Resource: unknown }) =>
+              s.Effect === 'Allow' &&
+              s.Resource === '*' &&
+              JSON.stringify([s.Action].flat().sort()) === JSON.stringify(eniActions),
+          ),
+        ),
+      );
+      const [policyId] = Object.keys(policies);
+      expect(policyId).toBeDefined();
+      // on the function's role; Lambda validates them at create time, so the function waits for the policy
+      const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+      expect(policies[policyId].Properties.Roles).toEqual([{ Ref: fn.Properties.Role['Fn::GetAtt'][0] }]);
+      expect(fn.DependsOn).toEqual(expect.arrayContaining([policyId]));
+      // the function's own code cannot use them (Lambda's ENI calls carry no lambda:SourceFunctionArn)
+      expect(policies[policyId].Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { ArnLike: { 'lambda:SourceFunctionArn': 'arn:*:lambda:*:*:function:*' } },
+          }),
+        ]),
+      );
+    });
+
+    test("keeps the statements that only work on * (ENI actions, X-Ray writes) out of the role's default policy", () => {
+      const defaults = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+        id.startsWith('LoaderRoleDefaultPolicy'),
+      );
+      expect(defaults).toHaveLength(1);
+      const wildcard = defaults[0][1].Properties.PolicyDocument.Statement.filter(
+        (s: { Effect: string; Resource: unknown }) => s.Effect === 'Allow' && JSON.stringify(s.Resource) === '"*"',
+      );
+      expect(wildcard).toEqual([]);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyName: Match.stringLikeRegexp('LambdaServicePolicy'),
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' }),
+          ]),
+        },
+      });
+    });
+
+    test('acknowledges IAM5[Resource::*] with a reason that names exactly the actions the service policy allows', () => {
+      const metadata = loader.node
+        .findAll()
+        .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+        .map((m) => m.data as Record<string, string>);
+      const reason = metadata.map((d) => d['Annotation::AwsSolutions-IAM5[Resource::*]']).find(Boolean) ?? '';
+      const policy = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) =>
+        id.includes('LambdaServicePolicy'),
+      )?.[1];
+      const allowed = policy?.Properties.PolicyDocument.Statement.filter(
+        (s: { Effect: string }) => s.Effect === 'Allow',
+      )
+        .flatMap((s: { Action: string | string[] }) => [s.Action].flat())
+        .sort();
+      const named = [...reason.matchAll(/\b(ec2|xray):[A-Za-z]+/g)].map((m) => m[0]);
+      expect([...new Set(named)].sort()).toEqual(allowed);
+      expect(reason).toContain('lambda:SourceFunctionArn');
+    });
+
+    test('lets EventBridge use the dead-letter key only for the upload rule, in this account', () => {
+      const rule = Object.values(template.findResources('AWS::Events::Rule'))[0];
+      const ruleName = rule.Properties.Name as string;
+      expect(ruleName).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
+      template.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'AllowEventBridgeDeadLettersOfTheUploadRule',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+              Resource: '*',
+              Condition: {
+                ArnEquals: {
+                  'aws:SourceArn': {
+                    'Fn::Join': [
+                      '',
+                      [
+                        'arn:',
+                        { Ref: 'AWS::Partition' },
+                        ':events:',
+                        { Ref: 'AWS::Region' },
+                        ':',
+                        { Ref: 'AWS::AccountId' },
+                        `:rule/${ruleName}`,
+                      ],
+                    ],
+                  },
+                },
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              },
+            },
+          ]),
+        },
+      });
+      // no other statement of any key names EventBridge without those conditions
+      for (const key of Object.values(template.findResources('AWS::KMS::Key'))) {
+        for (const s of key.Properties.KeyPolicy.Statement) {
+          if (JSON.stringify(s.Principal ?? {}).includes('events.amazonaws.com')) {
+            expect(s.Condition).toEqual(expect.objectContaining({ ArnEquals: expect.anything() }));
+          }
+        }
+      }
     });
 
     test('runs in isolated subnets of its own VPC with an X-Ray endpoint only the function reaches', () => {
@@ -184,11 +318,85 @@ describe('InventoryLoader', () => {
   test('works in an environment-specific stack', () => {
     const { template } = synth(specificStack());
     template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowEventBridgeDeadLettersOfTheUploadRule',
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': '123456789012' } }),
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('reserves concurrency when asked to', () => {
+    const { template } = synth(agnosticStack(), { reservedConcurrency: 3 });
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 3 });
+  });
+
+  describe.each([
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ])('in isolated subnets of a VPC you bring (%s stack)', (_kind, makeStack) => {
+    const isolatedVpc = (stack: Stack) =>
+      new ec2.Vpc(stack, 'Vpc', {
+        maxAzs: 2,
+        natGateways: 0,
+        subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      });
+
+    test('adds the S3 and DynamoDB gateway endpoints and an X-Ray endpoint only the function reaches', () => {
+      const stack = makeStack();
+      const loader = new InventoryLoader(stack, 'Loader', { vpc: isolatedVpc(stack) });
+      const template = Template.fromStack(stack);
+      const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((e) =>
+        JSON.stringify(e.Properties.ServiceName).replace(/.*\.([a-z0-9]+)"?\]*\]?\}?$/, '$1'),
+      );
+      expect(services.sort()).toEqual(['dynamodb', 's3', 'xray']);
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        SourceSecurityGroupId: stack.resolve(loader.securityGroup.securityGroupId),
+      });
+      template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+        GroupId: stack.resolve(loader.securityGroup.securityGroupId),
+        FromPort: 443,
+        DestinationSecurityGroupId: Match.anyValue(),
+      });
+    });
+
+    test('fails when the VPC is imported and its endpoints are not declared', () => {
+      const stack = makeStack();
+      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        isolatedSubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
+        isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef1', 'rtb-0123456789abcdef2'],
+      });
+      expect(() => new InventoryLoader(stack, 'Loader', { vpc })).toThrow(
+        `${stack.stackName}/Loader: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for xray; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack`,
+      );
+    });
+
+    test('trusts vpcEndpointsProvided and adds nothing', () => {
+      const stack = makeStack();
+      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        isolatedSubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
+        isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef1', 'rtb-0123456789abcdef2'],
+      });
+      new InventoryLoader(stack, 'Loader', { vpc, vpcEndpointsProvided: true });
+      Template.fromStack(stack).resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    });
   });
 
   test('uses a bucket and table you bring, and passes a custom schema to the function', () => {
     const stack = agnosticStack();
-    const bucket = new s3.Bucket(stack, 'Mine', { eventBridgeEnabled: false });
+    const bucket = new s3.Bucket(stack, 'Mine');
+    enableNativeEventBridge(bucket);
     const table = new dynamodb.Table(stack, 'MyTable', {
       partitionKey: { name: 'code', type: dynamodb.AttributeType.STRING },
     });
@@ -235,6 +443,95 @@ describe('InventoryLoader', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::VPC', 1);
     template.resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 0);
+  });
+
+  describe.each([
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ])('with a table you bring (%s stack)', (_kind, makeStack) => {
+    test('fails when its partition key is not the schema key column', () => {
+      const stack = makeStack();
+      const table = new dynamodb.Table(stack, 'Items', {
+        partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      });
+      expect(() => new InventoryLoader(stack, 'Loader', { table })).toThrow(
+        `${stack.stackName}/Loader: the table's partition key must be the schema's key column 'sku' of type S (string); received 'id' of type S. Pass a table keyed by 'sku' of type STRING, or a schema whose keyColumn names the table's partition key`,
+      );
+    });
+
+    test('fails when its partition key is not a string', () => {
+      const stack = makeStack();
+      const table = new dynamodb.Table(stack, 'Items', {
+        partitionKey: { name: 'sku', type: dynamodb.AttributeType.NUMBER },
+      });
+      expect(() => new InventoryLoader(stack, 'Loader', { table })).toThrow(
+        `${stack.stackName}/Loader: the table's partition key must be the schema's key column 'sku' of type S (string); received 'sku' of type N. Pass a table keyed by 'sku' of type STRING, or a schema whose keyColumn names the table's partition key`,
+      );
+    });
+
+    test('fails when it has a sort key', () => {
+      const stack = makeStack();
+      const table = new dynamodb.Table(stack, 'Items', {
+        partitionKey: { name: 'sku', type: dynamodb.AttributeType.STRING },
+        sortKey: { name: 'warehouse', type: dynamodb.AttributeType.STRING },
+      });
+      expect(() => new InventoryLoader(stack, 'Loader', { table })).toThrow(
+        `${stack.stackName}/Loader: the table must not have a sort key, because the import engine writes each row by 'sku' alone; received sort key 'warehouse'. Pass a table with the partition key 'sku' only`,
+      );
+    });
+  });
+
+  describe.each([
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ])('with a bucket you bring (%s stack)', (_kind, makeStack) => {
+    test('fails when it does not send events to EventBridge', () => {
+      const stack = makeStack();
+      new InventoryLoader(stack, 'Loader', { bucket: new s3.Bucket(stack, 'Plain') });
+      expect(() => Template.fromStack(stack)).toThrow(
+        `${stack.stackName}/Loader: the bucket ${stack.stackName}/Plain does not send its events to EventBridge, so no upload would start an import. Call enableNativeEventBridge(bucket) (plain CloudFormation) or create it with eventBridgeEnabled: true, or let the InventoryLoader create its bucket`,
+      );
+    });
+
+    test('accepts EventBridge turned on after the loader, natively or with eventBridgeEnabled', () => {
+      const stack = makeStack();
+      const native = new s3.Bucket(stack, 'Native');
+      new InventoryLoader(stack, 'Loader', { bucket: native });
+      enableNativeEventBridge(native);
+      new InventoryLoader(stack, 'Loader2', {
+        bucket: new s3.Bucket(stack, 'Cdk', { eventBridgeEnabled: true }),
+        vpc: new ec2.Vpc(stack, 'Vpc2', { maxAzs: 2 }),
+      });
+      expect(() => Template.fromStack(stack)).not.toThrow();
+    });
+  });
+
+  test('grantUpload lets a principal put objects under the upload prefix only; grantReadReports lets it read the report prefix only', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    const loader = new InventoryLoader(stack, 'Loader');
+    const uploader = new iam.Role(stack, 'Uploader', { assumedBy: new iam.AccountRootPrincipal() });
+    const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    // WHEN
+    loader.grantUpload(uploader);
+    loader.grantReadReports(reader);
+    // THEN
+    const template = Template.fromStack(stack);
+    const policyOf = (role: iam.Role) =>
+      Object.values(template.findResources('AWS::IAM::Policy')).find(
+        (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([stack.resolve(role.roleName)].map((r) => r)),
+      )?.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const uploads = policyOf(uploader);
+    const s3Put = uploads.find((s) => [s.Action].flat().includes('s3:PutObject'));
+    expect(JSON.stringify(s3Put?.Resource)).toContain('/uploads/*');
+    expect(JSON.stringify(uploads)).not.toContain('s3:GetObject');
+    expect(JSON.stringify(uploads)).toContain('kms:GenerateDataKey');
+    const reads = policyOf(reader);
+    const s3Get = reads.find((s) => [s.Action].flat().includes('s3:GetObject*'));
+    expect(JSON.stringify(s3Get?.Resource)).toContain('/reports/*');
+    expect(JSON.stringify(s3Get?.Resource)).not.toContain('/uploads/');
+    expect(JSON.stringify(reads)).not.toContain('s3:PutObject');
+    expect(JSON.stringify(reads)).toContain('kms:Decrypt');
   });
 
   test('fails when the prefixes overlap', () => {

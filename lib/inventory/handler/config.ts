@@ -14,6 +14,11 @@ export interface EngineConfig {
   readonly schema: InventorySchemaDefinition;
   /** WRITE_CONCURRENCY: BatchWriteItem calls in flight. @default 8 */
   readonly writeConcurrency: number;
+  /**
+   * LEDGER_LEASE_SECONDS: how long a claim on an object version lasts without a heartbeat. The running import
+   * renews it every third of that, so a crashed import's lease lapses this long after the crash. @default 30
+   */
+  readonly leaseSeconds: number;
 }
 
 /** Reads the configuration; throws with a message naming the variable when one is missing or invalid. */
@@ -26,11 +31,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new Error(`WRITE_CONCURRENCY must be an integer from 1 to 64; received '${env.WRITE_CONCURRENCY}'`);
   }
+  const lease = env.LEDGER_LEASE_SECONDS ? Number(env.LEDGER_LEASE_SECONDS) : 30;
+  if (!Number.isFinite(lease) || lease < 1 || lease > 300) {
+    throw new Error(`LEDGER_LEASE_SECONDS must be a number from 1 to 300; received '${env.LEDGER_LEASE_SECONDS}'`);
+  }
   return {
     tableName,
     ledgerTableName: env.LEDGER_TABLE_NAME?.trim() || undefined,
     reportPrefix: env.REPORT_PREFIX ?? 'reports/',
     schema: parseSchemaJson(env.INVENTORY_SCHEMA),
     writeConcurrency: concurrency,
+    leaseSeconds: lease,
   };
 }

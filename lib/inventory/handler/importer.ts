@@ -18,7 +18,7 @@
  * "not processed"/"not written" reason; rows after `stoppedAtLine` are not read.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchWriter, WriteEntry, WriteFailure } from './batch-writer';
 import type { EngineConfig } from './config';
 import { readCsv } from './csv-reader';
@@ -86,6 +86,20 @@ function errorName(err: unknown): string {
 
 const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchVersion']);
 
+/**
+ * After AccessDenied on GetObject: true when a listing under the key (what the function's `s3:ListBucket` on the
+ * upload prefix allows) shows that no object has the key any more, so the object vanished rather than being
+ * unreadable. Any doubt (the listing fails, or shows the key) answers false: the AccessDenied stands.
+ */
+async function vanished(s3: S3Client, ref: ObjectRef): Promise<boolean> {
+  try {
+    const listing = await s3.send(new ListObjectsV2Command({ Bucket: ref.bucket, Prefix: ref.key, MaxKeys: 1 }));
+    return !(listing.Contents ?? []).some((o) => o.Key === ref.key);
+  } catch {
+    return false;
+  }
+}
+
 /** Imports one object and writes its report. Never throws for bad input; see `ImportOutcome.failure`. */
 export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<ImportOutcome> {
   const { s3, config, logger } = deps;
@@ -136,7 +150,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
       body = response.Body as unknown as AsyncIterable<Uint8Array> & { destroy?: () => void };
     } catch (err) {
       const name = errorName(err);
-      if (NOT_FOUND.has(name)) {
+      if (NOT_FOUND.has(name) || (name === 'AccessDenied' && (await vanished(s3, ref)))) {
         fileError = 'the object no longer exists (it was deleted or replaced before the import could read it)';
       } else if (name === 'PreconditionFailed') {
         fileError =

@@ -44,6 +44,33 @@ export function setClients(clients: Clients | undefined): void {
   cachedClients = clients;
 }
 
+/** How the handler waits for another invocation's lease (replaced in tests). */
+const waitFor = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Keeps renewing the lease every third of its length until stopped. A renewal that finds the lease taken (it
+ * lapsed, another invocation claimed the version) or fails is logged; the import goes on, and `complete()`
+ * reports whether the lease was still ours.
+ */
+function startHeartbeat(ledger: Ledger, ref: ObjectRef, owner: string, leaseMs: number, logger: Logger): () => void {
+  let renewing = false;
+  const timer = setInterval(
+    () => {
+      if (renewing) return;
+      renewing = true;
+      ledger
+        .renew(ref, owner, leaseMs)
+        .then((held) => {
+          if (!held) logger.warn('the ledger lease was lost: another invocation may import this object version too');
+        })
+        .catch((err: unknown) => logger.warn('could not renew the ledger lease', errorFields(err)))
+        .finally(() => (renewing = false));
+    },
+    Math.max(100, Math.floor(leaseMs / 3)),
+  );
+  return () => clearInterval(timer);
+}
+
 /** Test seam: options passed through to the importer (retry policy, sleep, jitter, time reserve). */
 let importOverrides: Partial<Pick<ImportDeps, 'retry' | 'sleep' | 'random' | 'reserveMs' | 'rejectedPartSize'>> = {};
 export function setImportOverrides(overrides: typeof importOverrides): void {
@@ -74,17 +101,48 @@ async function importOne(
 
   const ledger = config.ledgerTableName ? new Ledger(clients.dynamodb, config.ledgerTableName) : undefined;
   const owner = context.awsRequestId;
+  const leaseMs = config.leaseSeconds * 1000;
+  let stopHeartbeat = (): void => undefined;
   if (ledger) {
-    const claim = await ledger.begin(ref, owner, context.getRemainingTimeInMillis() + 10_000);
-    if (claim.proceed === 'busy') {
-      logger.warn('object version is being imported by another invocation', { reason: claim.reason });
-      throw new ImportInProgressError(claim.reason);
+    // While another invocation holds a live (heartbeating) lease, wait: it either finishes (the version is then
+    // skipped as imported) or crashes, and its lease lapses within one lease period (the version is then taken
+    // over and imported). Waiting is bounded to a third of the time left, so the import itself keeps the rest;
+    // after that the invocation throws and Lambda retries it later.
+    const waitUntil = context.getRemainingTimeInMillis() * (2 / 3);
+    let claim = await ledger.begin(ref, owner, leaseMs);
+    while (claim.proceed === 'busy') {
+      const pause = Math.max(100, Math.min(leaseMs / 3, claim.leaseUntil - Date.now() + 50));
+      if (context.getRemainingTimeInMillis() - pause < waitUntil) {
+        logger.warn('object version is still being imported by another invocation', { reason: claim.reason });
+        throw new ImportInProgressError(claim.reason);
+      }
+      logger.info('waiting for another invocation importing this object version', { reason: claim.reason });
+      await waitFor(pause);
+      claim = await ledger.begin(ref, owner, leaseMs);
     }
     if (!claim.proceed) return skipped(ref, claim.reason, logger);
     if (!Ledger.objectPk(ref))
       logger.warn('event has neither a version id nor an ETag: duplicate deliveries cannot be detected');
+    stopHeartbeat = startHeartbeat(ledger, ref, owner, leaseMs, logger);
   }
 
+  try {
+    return await runImport(ref, config, clients, context, logger, ledger, owner, stopHeartbeat);
+  } finally {
+    stopHeartbeat();
+  }
+}
+
+async function runImport(
+  ref: ObjectRef,
+  config: EngineConfig,
+  clients: Clients,
+  context: HandlerContext,
+  logger: Logger,
+  ledger: Ledger | undefined,
+  owner: string,
+  stopHeartbeat: () => void,
+): Promise<ImportResult> {
   logger.info('import started', { size: ref.size });
   let outcome;
   try {
@@ -97,9 +155,11 @@ async function importOne(
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
   } catch (err) {
+    stopHeartbeat();
     await ledger?.release(ref, owner);
     throw err;
   }
+  stopHeartbeat();
   const { report, failure } = outcome;
   const summary = {
     status: report.status,

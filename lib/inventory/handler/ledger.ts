@@ -1,10 +1,12 @@
 /**
  * The idempotency ledger: one DynamoDB table (partition key `pk`, string) holding two kinds of record.
  *
- * - `obj#<bucket>/<key>#<versionId or ETag>`: one per object version. Created IN_PROGRESS with a lease
+ * - `obj#<bucket>/<key>#<versionId or ETag>`: one per object version. Created IN_PROGRESS with a short lease
  *   (`leaseUntil`, epoch ms) by a conditional put that succeeds only when no record exists or the previous lease
- *   expired; marked COMPLETED with the import's status when done; deleted when the invocation fails, so Lambda's
- *   retry can run it again. A version already COMPLETED is skipped (duplicate delivery).
+ *   expired; the running import renews the lease (heartbeat), so a lease outlives its holder by at most one
+ *   lease period when the holder crashes; marked COMPLETED with the import's status when done; deleted when the
+ *   invocation fails, so Lambda's retry can run it again. A version already COMPLETED is skipped (duplicate
+ *   delivery).
  * - `key#<bucket>/<key>`: the newest S3 `sequencer` seen for the key (right-padded with zeros so DynamoDB's
  *   string comparison orders it). An event whose sequencer is older is skipped, never overwriting newer data.
  *
@@ -26,7 +28,7 @@ const RETENTION_SECONDS = 90 * 24 * 3600;
 export type BeginResult =
   | { readonly proceed: true }
   | { readonly proceed: false; readonly reason: string }
-  | { readonly proceed: 'busy'; readonly reason: string };
+  | { readonly proceed: 'busy'; readonly reason: string; readonly leaseUntil: number };
 
 export class Ledger {
   constructor(
@@ -114,7 +116,34 @@ export class Ledger {
     return {
       proceed: 'busy',
       reason: `another invocation is importing this object version (lease until ${new Date(until).toISOString()})`,
+      leaseUntil: until,
     };
+  }
+
+  /** Extends this invocation's lease (heartbeat). Returns false when the lease is no longer this invocation's. */
+  async renew(ref: ObjectRef, owner: string, leaseMs: number): Promise<boolean> {
+    const pk = Ledger.objectPk(ref);
+    if (!pk) return true;
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: pk } },
+          UpdateExpression: 'SET leaseUntil = :until',
+          ConditionExpression: '#owner = :owner AND #state = :inProgress',
+          ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':until': { N: String(this.now() + leaseMs) },
+            ':owner': { S: owner },
+            ':inProgress': { S: 'IN_PROGRESS' },
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
   }
 
   /** Marks the version imported (only if this invocation still holds the lease). Returns false if it did not. */

@@ -11,6 +11,8 @@ import {
 import {
   GetObjectCommand,
   GetObjectCommandInput,
+  ListObjectsV2Command,
+  ListObjectsV2CommandInput,
   PutObjectCommand,
   PutObjectCommandInput,
   S3Client,
@@ -109,21 +111,50 @@ describe('fault injection', () => {
     expectInvariant(report);
   });
 
-  test('AccessDenied reading the object: FAILED report, then the invocation throws', async () => {
-    await h.freshTable();
+  /** An S3 client whose GetObject is denied (as S3 answers without s3:ListBucket); List and Put reach s3rver. */
+  function deniedS3() {
     const real = emulatorClients(h.emulators().s3Endpoint, h.emulators().dynamodbEndpoint);
     const faultyS3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const mock = mockClient(faultyS3);
     mock.on(GetObjectCommand).callsFake((_input: GetObjectCommandInput) => {
       throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     });
+    mock
+      .on(ListObjectsV2Command)
+      .callsFake((input: ListObjectsV2CommandInput) => real.s3.send(new ListObjectsV2Command(input)));
     mock.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => real.s3.send(new PutObjectCommand(input)));
     setClients({ s3: faultyS3, dynamodb: real.dynamodb });
+    return mock;
+  }
+
+  test('AccessDenied reading an object that exists: FAILED report, then the invocation throws', async () => {
+    await h.freshTable();
+    await upload(h.emulators(), 'uploads/secret.csv', csv(3));
+    deniedS3();
     await expect(runHandler(s3Event('uploads/secret.csv'))).rejects.toThrow('Access Denied');
     expect(await readReport(h.emulators(), 'uploads/secret.csv')).toMatchObject({
       status: 'FAILED',
       reason: 'the object could not be read: AccessDenied: Access Denied',
     });
+  });
+
+  test('AccessDenied for an object that vanished: FAILED report and the invocation succeeds (no retry)', async () => {
+    // GIVEN an event for a key that no longer exists, and S3 answering AccessDenied for it
+    const table = await h.freshTable();
+    const mock = deniedS3();
+    // WHEN
+    const report = await runHandler(s3Event('uploads/vanished.csv'));
+    // THEN the listing under the key (s3:ListBucket on the upload prefix) shows it is gone
+    expect(mock.commandCalls(ListObjectsV2Command)[0].args[0].input).toMatchObject({
+      Prefix: 'uploads/vanished.csv',
+    });
+    expect(report).toMatchObject({
+      status: 'FAILED',
+      rowsWritten: 0,
+      reason: 'the object no longer exists (it was deleted or replaced before the import could read it)',
+    });
+    expect(await readReport(h.emulators(), 'uploads/vanished.csv')).toMatchObject({ status: 'FAILED' });
+    expect((await scanItems(h.emulators(), table)).size).toBe(0);
   });
 
   test('a row superseded while its write is in flight is counted rejected, and the later row lands after it', async () => {

@@ -37,6 +37,7 @@ export function useEngineHarness(): EngineHarness {
   afterEach(() => {
     setImportOverrides({});
     delete process.env.WRITE_CONCURRENCY;
+    delete process.env.LEDGER_LEASE_SECONDS;
     delete process.env.LEDGER_TABLE_NAME;
     delete process.env.INVENTORY_SCHEMA;
     delete process.env.REPORT_PREFIX;

@@ -72,9 +72,55 @@ describe('idempotency ledger (dynalite)', () => {
     const ref = { bucket: 'inventory-uploads', key: 'uploads/busy.csv', etag: 'e-busy' };
     const ledger = new Ledger(h.emulators().dynamodb, ledgerTable);
     expect(await ledger.begin(ref, 'other-invocation', 60_000)).toEqual({ proceed: true });
-    await expect(runHandler(s3Event('uploads/busy.csv', { etag: 'e-busy' }))).rejects.toThrow(
+    // a third of the time left (1 s) is shorter than one poll (a third of the 30 s lease): no waiting
+    await expect(runHandler(s3Event('uploads/busy.csv', { etag: 'e-busy' }), 3_000)).rejects.toThrow(
       /^another invocation is importing this object version \(lease until /,
     );
+  });
+
+  test('waits while another invocation holds the lease, and skips the version once that one completes it', async () => {
+    // GIVEN another invocation holding a heartbeating 1-second lease, completing 1.5 s from now
+    await h.freshTable();
+    const ledgerTable = await h.freshLedger();
+    process.env.LEDGER_LEASE_SECONDS = '1';
+    await upload(h.emulators(), 'uploads/wait.csv', CSV);
+    const ref = { bucket: 'inventory-uploads', key: 'uploads/wait.csv', etag: 'e-wait' };
+    const other = new Ledger(h.emulators().dynamodb, ledgerTable);
+    expect(await other.begin(ref, 'other-invocation', 1_000)).toEqual({ proceed: true });
+    const heartbeat = setInterval(() => void other.renew(ref, 'other-invocation', 1_000), 300);
+    const done = new Promise<void>((resolve) =>
+      setTimeout(async () => {
+        clearInterval(heartbeat);
+        await other.complete(ref, 'other-invocation', 'SUCCEEDED', 1);
+        resolve();
+      }, 1_500),
+    );
+    // WHEN the duplicate delivery runs
+    const report = await runHandler(s3Event('uploads/wait.csv', { etag: 'e-wait' }), 60_000);
+    await done;
+    delete process.env.LEDGER_LEASE_SECONDS;
+    // THEN it waited for the holder instead of failing, and imported nothing itself
+    expect(report).toEqual({
+      status: 'SKIPPED',
+      bucket: 'inventory-uploads',
+      key: 'uploads/wait.csv',
+      reason: 'this object version was already imported (status SUCCEEDED)',
+    });
+  });
+
+  test("renew extends only the owner's live lease, and reports a lease taken over as lost", async () => {
+    const ledgerTable = await h.freshLedger();
+    const ref = { bucket: 'inventory-uploads', key: 'uploads/renew.csv', etag: 'e-renew' };
+    let now = 1_000_000;
+    const ledger = new Ledger(h.emulators().dynamodb, ledgerTable, () => now);
+    expect(await ledger.begin(ref, 'a', 1_000)).toEqual({ proceed: true });
+    now += 900;
+    expect(await ledger.renew(ref, 'a', 1_000)).toBe(true);
+    now += 900; // 1.8 s after the claim: alive only because of the renewal
+    expect(await ledger.begin(ref, 'b', 1_000)).toMatchObject({ proceed: 'busy', leaseUntil: 1_001_900 });
+    now += 1_200; // no renewal: the lease lapses and b takes over
+    expect(await ledger.begin(ref, 'b', 1_000)).toEqual({ proceed: true });
+    expect(await ledger.renew(ref, 'a', 1_000)).toBe(false);
   });
 
   test('an expired lease is taken over', async () => {

@@ -144,4 +144,15 @@ describe('loadConfig', () => {
       "WRITE_CONCURRENCY must be an integer from 1 to 64; received '0'",
     );
   });
+
+  test('reads the ledger lease length, 30 seconds by default', () => {
+    expect(loadConfig({ TABLE_NAME: 'T' }).leaseSeconds).toBe(30);
+    expect(loadConfig({ TABLE_NAME: 'T', LEDGER_LEASE_SECONDS: '2' }).leaseSeconds).toBe(2);
+  });
+
+  test('fails when LEDGER_LEASE_SECONDS is out of range', () => {
+    expect(() => loadConfig({ TABLE_NAME: 'T', LEDGER_LEASE_SECONDS: '900' })).toThrow(
+      "LEDGER_LEASE_SECONDS must be a number from 1 to 300; received '900'",
+    );
+  });
 });

@@ -227,7 +227,7 @@ export async function runPreflight(argv: readonly string[], deps: PreflightDeps)
   });
   if (!identity.ok || !identity.value) {
     deps.stderr(
-      `cdk-compute-patterns preflight: the AWS credentials were not accepted (${identity.ok ? 'no account in the answer' : identity.reason}); refresh them (aws sso login, new keys) and retry\n`,
+      `cdk-compute-patterns preflight: cannot identify the account, so the credentials are not usable (${identity.ok ? 'no account in the answer' : identity.reason}); refresh them (aws sso login, new keys), check that STS is reachable, and retry\n`,
     );
     return ExitCode.NoCredentials;
   }

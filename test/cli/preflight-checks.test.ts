@@ -11,6 +11,7 @@ import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { GetAccountSettingsCommand } from '@aws-sdk/client-lambda';
 import { GetAWSDefaultServiceQuotaCommand, GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { createPreflightClients } from '../../bin/cli/preflight/aws';
 import { checkBootstrap } from '../../bin/cli/preflight/checks/bootstrap';
 import { checkLambdaConcurrency } from '../../bin/cli/preflight/checks/lambda';
 import {
@@ -460,5 +461,17 @@ describe('lambda-concurrency', () => {
       'allow lambda:GetAccountSettings, or check by hand: aws lambda get-account-settings --region eu-west-1',
     );
     expect(lambda.calls()).toHaveLength(4);
+  });
+});
+
+describe('createPreflightClients', () => {
+  test('every client targets the Region and makes one attempt per send (retries are the shared, tested loop)', async () => {
+    const clients = createPreflightClients('eu-north-1');
+    for (const make of Object.values(clients)) {
+      const client = make();
+      await expect(client.config.region()).resolves.toBe('eu-north-1');
+      await expect(client.config.maxAttempts()).resolves.toBe(1);
+      expect(make()).toBe(client);
+    }
   });
 });

@@ -19,7 +19,9 @@ export interface PreflightClients {
 }
 
 export function createPreflightClients(region: string, profile?: string): PreflightClients {
-  const config = { region, ...(profile ? { profile } : {}) };
+  // One attempt per send: retries happen in the shared retry loop (call.ts), which is tested and shows progress,
+  // instead of multiplying with the SDK's own three attempts.
+  const config = { region, maxAttempts: 1, ...(profile ? { profile } : {}) };
   return {
     sts: lazy(() => new STSClient(config)),
     ssm: lazy(() => new SSMClient(config)),

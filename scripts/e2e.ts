@@ -1,6 +1,7 @@
 // End-to-end test of one sample stack against a real AWS account:
-//   npm run e2e -- <StackName> [--keep] [--no-write]
-// cdk deploy -> cdk-compute-patterns verify -> cdk destroy (skipped with --keep; runs even when verify fails).
+//   npm run e2e -- <StackName> [--keep] [--no-write] [--skip-preflight]
+// cdk-compute-patterns preflight -> cdk deploy -> cdk-compute-patterns verify -> cdk destroy (skipped with --keep;
+// runs even when verify fails). A failed preflight stops before anything is deployed.
 // Refuses to run without AWS credentials. The orchestration is unit-tested with injected runners
 // (test/cli/e2e.test.ts); see docs/VERIFY.md.
 import { spawn } from 'node:child_process';
@@ -16,6 +17,7 @@ import {
   defaultCredentialsProvider,
 } from '../bin/cli/verify/aws';
 import { ExitCode } from '../bin/cli/verify/exit-codes';
+import { isPatternName } from '../bin/cli/verify/outputs';
 
 /** Exit codes beyond the verifier's own (0 ok, 1 checks failed, 2 usage, 3 no credentials). */
 export const E2eExit = {
@@ -24,25 +26,30 @@ export const E2eExit = {
   DeployFailed: 4,
   /** Everything passed but `cdk destroy` failed: the stack may still exist and cost money. */
   DestroyFailed: 5,
+  /** `cdk-compute-patterns preflight` found something that blocks the deploy; nothing was deployed. */
+  PreflightFailed: 6,
 } as const;
 
-export const E2E_USAGE = `Usage: npm run e2e -- <StackName> [--keep] [--no-write]
+export const E2E_USAGE = `Usage: npm run e2e -- <StackName> [--keep] [--no-write] [--skip-preflight]
 
-Deploys a sample stack to the AWS account and region of your current credentials, verifies it with
-'cdk-compute-patterns verify', then destroys it.
+Checks the AWS account and region of your current credentials with 'cdk-compute-patterns preflight', deploys a
+sample stack there, verifies it with 'cdk-compute-patterns verify', then destroys it.
 
-  --keep       keep the stack after verifying (default: destroy it, even when verification fails)
-  --no-write   pass --no-write to verify (skip the InventoryLoader smoke import)
-  -h, --help   show this help
+  --keep             keep the stack after verifying (default: destroy it, even when verification fails)
+  --no-write         pass --no-write to verify (skip the InventoryLoader smoke import)
+  --skip-preflight   deploy without running preflight first
+  -h, --help         show this help
 
 Exit codes: 0 passed, 1 verification failed, 2 usage error, 3 no AWS credentials, 4 deploy failed,
-5 destroy failed.
+5 destroy failed, 6 preflight failed (nothing deployed).
 `;
 
 /** Everything the orchestration touches, injectable so it is tested without AWS or the CDK CLI. */
 export interface E2eDeps {
   /** Run a command with inherited stdio; resolves to its exit code. */
   readonly run: (command: string, args: readonly string[]) => Promise<number>;
+  /** Run `cdk-compute-patterns preflight` with these arguments; resolves to its exit code. */
+  readonly preflight: (args: readonly string[]) => Promise<number>;
   /** Run `cdk-compute-patterns verify` with these arguments; resolves to its exit code. */
   readonly verify: (args: readonly string[]) => Promise<number>;
   readonly credentials: CredentialsProvider;
@@ -67,6 +74,7 @@ export function spawnCommand(command: string, args: readonly string[]): Promise<
 export function defaultE2eDeps(): E2eDeps {
   return {
     run: spawnCommand,
+    preflight: (args) => runCli(['preflight', ...args]),
     verify: (args) => runCli(['verify', ...args]),
     credentials: defaultCredentialsProvider(),
     tempDir: async () => {
@@ -78,7 +86,7 @@ export function defaultE2eDeps(): E2eDeps {
   };
 }
 
-/** deploy → verify → destroy for one stack; resolves to the process exit code. */
+/** preflight → deploy → verify → destroy for one stack; resolves to the process exit code. */
 export async function runE2e(argv: readonly string[], deps: E2eDeps): Promise<number> {
   let values;
   let positionals: string[];
@@ -90,6 +98,7 @@ export async function runE2e(argv: readonly string[], deps: E2eDeps): Promise<nu
       options: {
         keep: { type: 'boolean' },
         'no-write': { type: 'boolean' },
+        'skip-preflight': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -117,6 +126,22 @@ export async function runE2e(argv: readonly string[], deps: E2eDeps): Promise<nu
       return e.exitCode;
     }
     throw e;
+  }
+
+  if (values['skip-preflight']) {
+    deps.log(`e2e: --skip-preflight given; deploying ${stack} without checking the account first`);
+  } else {
+    // The sample stacks are named after their pattern; any other stack is checked for every pattern.
+    deps.log(`e2e: preflight for ${stack}`);
+    const checked = await deps.preflight(isPatternName(stack) ? ['--pattern', stack] : []);
+    if (checked !== 0) {
+      const code = checked === ExitCode.ChecksFailed ? E2eExit.PreflightFailed : checked;
+      deps.error(
+        `e2e: preflight did not pass (exit ${checked}), so ${stack} was not deployed; apply the fixes it printed, or pass --skip-preflight`,
+      );
+      deps.log(`e2e: ${stack} FAILED (exit ${code})`);
+      return code;
+    }
   }
 
   const scratch = await deps.tempDir();

@@ -1,3 +1,4 @@
+import { defaultPreflightDeps, runPreflight } from './preflight/command';
 import { defaultVerifyDeps, runVerify, VerifyDeps } from './verify/command';
 import { ExitCode } from './verify/exit-codes';
 import { createProgress } from './verify/progress';
@@ -5,6 +6,7 @@ import { createProgress } from './verify/progress';
 export const CLI_USAGE = `Usage: cdk-compute-patterns <command> [options]
 
 Commands:
+  preflight  check an account and Region before the first deploy (run 'preflight --help')
   verify     check that deployed cdk-compute-patterns stacks really work (run 'verify --help')
 
 Options:
@@ -19,6 +21,8 @@ export async function runCli(argv: readonly string[], deps?: Partial<VerifyDeps>
   switch (command) {
     case 'verify':
       return runVerify(rest, all);
+    case 'preflight':
+      return runPreflight(rest, { ...defaultPreflightDeps(all.progress), stdout: all.stdout, stderr: all.stderr });
     case undefined:
     case '-h':
     case '--help':

@@ -19,10 +19,13 @@ export class AwsEnvironmentError extends Error {
 /** Something that resolves AWS credentials: the SDK's default provider chain, or a stub in tests. */
 export type CredentialsProvider = () => Promise<unknown>;
 
-/** The SDK's default credential chain (env, SSO, shared config/credentials, process, web identity, ECS, IMDS). */
-export function defaultCredentialsProvider(): CredentialsProvider {
+/**
+ * The SDK's default credential chain (env, SSO, shared config/credentials, process, web identity, ECS, IMDS), for
+ * the named profile when one is given (`--profile`), else for AWS_PROFILE or the default profile.
+ */
+export function defaultCredentialsProvider(profile?: string): CredentialsProvider {
   // Any client exposes the default chain as config.credentials; region is irrelevant for resolving credentials.
-  const client = new EC2Client({ region: 'us-east-1' });
+  const client = new EC2Client({ region: 'us-east-1', ...(profile ? { profile } : {}) });
   return () => client.config.credentials();
 }
 
@@ -64,13 +67,16 @@ export async function assertCredentials(provider: CredentialsProvider, timeoutMs
   }
 }
 
-/** Resolve the region: `--region`, else the SDK's chain (AWS_REGION, AWS_DEFAULT_REGION via profile config). */
-export async function resolveRegion(explicit: string | undefined): Promise<string> {
+/**
+ * Resolve the region: `--region`, else the SDK's chain (AWS_REGION, else the region of `profile` or AWS_PROFILE in
+ * the shared config file).
+ */
+export async function resolveRegion(explicit: string | undefined, profile?: string): Promise<string> {
   if (explicit) {
     return explicit;
   }
   try {
-    const region = await new EC2Client({}).config.region();
+    const region = await new EC2Client(profile ? { profile } : {}).config.region();
     if (region) {
       return region;
     }
@@ -95,7 +101,8 @@ export interface ClientOverrides {
   readonly dynamodb?: ConstructorParameters<typeof DynamoDBClient>[0];
 }
 
-function lazy<T>(make: () => T): () => T {
+/** A value made on first use, then shared. */
+export function lazy<T>(make: () => T): () => T {
   let value: T | undefined;
   return () => (value ??= make());
 }

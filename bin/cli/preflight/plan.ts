@@ -1,0 +1,205 @@
+import type { PatternName } from '../verify/outputs';
+
+/** A service-linked role one of the patterns relies on. See docs/PREFLIGHT.md for the sources. */
+export interface ServiceLinkedRole {
+  /** Check id suffix: `slr-<key>`. */
+  readonly key: string;
+  readonly roleName: string;
+  /** The `--aws-service-name` of `aws iam create-service-linked-role`. */
+  readonly serviceName: string;
+  /** Who uses it, in a few words. */
+  readonly usedBy: string;
+  /**
+   * What happens on the first deploy when it is missing: `auto` the service creates it on first use (the deploying
+   * role needs iam:CreateServiceLinkedRole, which the default CDK bootstrap execution role has); `blocks` the first
+   * deploy fails (or often fails) without it.
+   */
+  readonly whenMissing: 'auto' | 'blocks';
+  /** Why, one sentence, printed when the role is missing. */
+  readonly note: string;
+}
+
+export const SERVICE_LINKED_ROLES = {
+  ecs: {
+    key: 'ecs',
+    roleName: 'AWSServiceRoleForECS',
+    serviceName: 'ecs.amazonaws.com',
+    usedBy: 'ECS clusters and services (FargateService)',
+    whenMissing: 'blocks',
+    note:
+      'ECS creates it on the first CreateCluster, then assumes it before IAM has propagated it, so the first ' +
+      'AWS::ECS::Cluster of a new account often fails with "Unable to assume the service linked role" and the stack rolls back',
+  },
+  elasticloadbalancing: {
+    key: 'elasticloadbalancing',
+    roleName: 'AWSServiceRoleForElasticLoadBalancing',
+    serviceName: 'elasticloadbalancing.amazonaws.com',
+    usedBy: 'Application Load Balancers (WebFleet, FargateService)',
+    whenMissing: 'auto',
+    note: 'Elastic Load Balancing creates it with the first load balancer',
+  },
+  autoscaling: {
+    key: 'autoscaling',
+    roleName: 'AWSServiceRoleForAutoScaling',
+    serviceName: 'autoscaling.amazonaws.com',
+    usedBy: 'EC2 Auto Scaling groups (WebFleet, EKS managed node groups)',
+    whenMissing: 'auto',
+    note: 'EC2 Auto Scaling creates it with the first Auto Scaling group',
+  },
+  ecsApplicationAutoscaling: {
+    key: 'ecs-application-autoscaling',
+    roleName: 'AWSServiceRoleForApplicationAutoScaling_ECSService',
+    serviceName: 'ecs.application-autoscaling.amazonaws.com',
+    usedBy: 'ECS service task-count scaling (FargateService)',
+    whenMissing: 'auto',
+    note: 'Application Auto Scaling creates it when the first ECS scalable target is registered',
+  },
+  eks: {
+    key: 'eks',
+    roleName: 'AWSServiceRoleForAmazonEKS',
+    serviceName: 'eks.amazonaws.com',
+    usedBy: 'EKS clusters (EksCluster)',
+    whenMissing: 'auto',
+    note: 'Amazon EKS creates it with the first cluster',
+  },
+  eksNodegroup: {
+    key: 'eks-nodegroup',
+    roleName: 'AWSServiceRoleForAmazonEKSNodegroup',
+    serviceName: 'eks-nodegroup.amazonaws.com',
+    usedBy: 'EKS managed node groups (EksCluster)',
+    whenMissing: 'auto',
+    note: 'Amazon EKS creates it with the first managed node group',
+  },
+  eksFargate: {
+    key: 'eks-fargate',
+    roleName: 'AWSServiceRoleForAmazonEKSForFargate',
+    serviceName: 'eks-fargate.amazonaws.com',
+    usedBy: 'EKS Fargate profiles (EksCluster)',
+    whenMissing: 'auto',
+    note: 'Amazon EKS creates it with the first Fargate profile',
+  },
+  ec2Spot: {
+    key: 'ec2-spot',
+    roleName: 'AWSServiceRoleForEC2Spot',
+    serviceName: 'spot.amazonaws.com',
+    usedBy: 'Spot Instances (WebFleet with onDemandPercentageAboveBaseCapacity < 100, EksCluster with spotInstances)',
+    whenMissing: 'blocks',
+    note:
+      'EC2 creates it automatically only for Spot requests made in the console; for Spot launched through the API, ' +
+      'as CloudFormation and Auto Scaling do, the EC2 documentation says it must exist first',
+  },
+} as const satisfies Record<string, ServiceLinkedRole>;
+
+/** What deploying one pattern's sample stack adds to the account and region (checked against the templates in test/cli/preflight-plan.test.ts). */
+export interface PatternNeeds {
+  readonly vpcs: number;
+  readonly internetGateways: number;
+  /** Each sample VPC with egress has one NAT gateway, in one Availability Zone. */
+  readonly natGateways: number;
+  /** One per NAT gateway. */
+  readonly elasticIps: number;
+  readonly serviceLinkedRoles: readonly ServiceLinkedRole[];
+  /** The pattern can run on EC2 Spot (then AWSServiceRoleForEC2Spot matters; see `--spot`). */
+  readonly canUseSpot: boolean;
+  /** The pattern deploys a Lambda function (the import engine): Lambda concurrency is checked. */
+  readonly lambda: boolean;
+  /** Reserved concurrency the sample's function sets (0: none). */
+  readonly reservedConcurrency: number;
+}
+
+const R = SERVICE_LINKED_ROLES;
+
+export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
+  WebFleet: {
+    vpcs: 1,
+    internetGateways: 1,
+    natGateways: 1,
+    elasticIps: 1,
+    serviceLinkedRoles: [R.elasticloadbalancing, R.autoscaling],
+    canUseSpot: true,
+    lambda: false,
+    reservedConcurrency: 0,
+  },
+  FargateService: {
+    vpcs: 1,
+    internetGateways: 1,
+    natGateways: 1,
+    elasticIps: 1,
+    serviceLinkedRoles: [R.ecs, R.elasticloadbalancing, R.ecsApplicationAutoscaling],
+    // Fargate Spot is an ECS capacity provider: it needs no EC2 Spot role.
+    canUseSpot: false,
+    lambda: false,
+    reservedConcurrency: 0,
+  },
+  EksCluster: {
+    vpcs: 1,
+    internetGateways: 1,
+    natGateways: 1,
+    elasticIps: 1,
+    serviceLinkedRoles: [R.eks, R.eksNodegroup, R.eksFargate, R.autoscaling],
+    canUseSpot: true,
+    lambda: false,
+    reservedConcurrency: 0,
+  },
+  InventoryLoader: {
+    // Isolated subnets only: no internet gateway, no NAT gateway, no Elastic IP.
+    vpcs: 1,
+    internetGateways: 0,
+    natGateways: 0,
+    elasticIps: 0,
+    serviceLinkedRoles: [],
+    canUseSpot: false,
+    lambda: true,
+    reservedConcurrency: 5,
+  },
+};
+
+/** The sum of what the planned patterns need, with the command-line choices applied. */
+export interface PlannedNeeds {
+  readonly patterns: readonly PatternName[];
+  readonly vpcs: number;
+  readonly internetGateways: number;
+  readonly natGateways: number;
+  readonly elasticIps: number;
+  /** Every role any planned pattern needs, once, in a stable order. */
+  readonly serviceLinkedRoles: readonly ServiceLinkedRole[];
+  /** Spot is planned (`--spot`): a missing EC2 Spot role fails instead of being reported as info. */
+  readonly spot: boolean;
+  /** Some planned pattern can use Spot: the EC2 Spot role is checked. */
+  readonly spotCapable: boolean;
+  readonly lambda: boolean;
+  readonly reservedConcurrency: number;
+}
+
+export interface PlanOptions {
+  readonly spot?: boolean;
+  /** Overrides the samples' reserved concurrency (your own stack's `reservedConcurrency`). */
+  readonly reservedConcurrency?: number;
+}
+
+export function planNeeds(patterns: readonly PatternName[], opts: PlanOptions = {}): PlannedNeeds {
+  const needs = patterns.map((p) => PATTERN_NEEDS[p]);
+  const sum = (pick: (n: PatternNeeds) => number): number => needs.reduce((total, n) => total + pick(n), 0);
+  const roles = new Map<string, ServiceLinkedRole>();
+  for (const n of needs) {
+    for (const role of n.serviceLinkedRoles) {
+      roles.set(role.roleName, role);
+    }
+  }
+  const spotCapable = needs.some((n) => n.canUseSpot);
+  if (spotCapable) {
+    roles.set(R.ec2Spot.roleName, R.ec2Spot);
+  }
+  return {
+    patterns,
+    vpcs: sum((n) => n.vpcs),
+    internetGateways: sum((n) => n.internetGateways),
+    natGateways: sum((n) => n.natGateways),
+    elasticIps: sum((n) => n.elasticIps),
+    serviceLinkedRoles: [...roles.values()],
+    spot: opts.spot === true && spotCapable,
+    spotCapable,
+    lambda: needs.some((n) => n.lambda),
+    reservedConcurrency: opts.reservedConcurrency ?? sum((n) => n.reservedConcurrency),
+  };
+}

@@ -273,7 +273,7 @@ export function renderReadme(readme: string, m: Measurement): string {
 /** The compact table `npm test` prints. */
 export function formatCompact(m: Measurement): string {
   const pad = (s: string | number, n: number) => String(s).padEnd(n);
-  const short: Record<string, string> = { AwsSolutions: 'AwsSol' };
+  const short: Record<string, string> = { AwsSolutions: 'AwsSol', Serverless: 'Srvless' };
   const lines = [
     `${pad('stack', 28)}${PACKS.map((p) => pad(short[p.name] ?? p.name.split('.')[0], 9)).join('')}guard  acked`,
   ];

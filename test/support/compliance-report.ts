@@ -107,6 +107,12 @@ function rel(p: string): string {
   return p.split('/').slice(1).join('/');
 }
 
+/** cdk-nag acknowledgements (not aws-cdk-lib's CloudFormation-Validate ones) that covered no finding in any pack. */
+export function unusedAcknowledgements(s: StackMeasure): StackMeasure['acknowledgements'] {
+  const used = new Set(s.findings.filter((f) => f.acknowledged).map((f) => `${f.id} ${f.acknowledged!.path}`));
+  return s.acknowledgements.filter((a) => !a.id.includes('::') && !used.has(`${a.id} ${a.path}`));
+}
+
 function renderPattern(m: Measurement, p: (typeof PATTERNS)[number]): string {
   const out: string[] = [`## ${p.construct}`, ''];
   const stacks = COLUMNS.map((c) => stackOf(m, stackName(p.name, c.variant, c.kind)));
@@ -153,6 +159,17 @@ function renderPattern(m: Measurement, p: (typeof PATTERNS)[number]): string {
       })),
   );
   out.push('### Acknowledged', '', ...(acked.length ? acked : ['- none']), '');
+  const unused = collect((s) =>
+    unusedAcknowledgements(s).map((a) => ({ k: `${a.id} ${rel(a.path)}`, text: `\`${a.id}\` on \`${rel(a.path)}\`` })),
+  );
+  if (unused.length) {
+    out.push(
+      '### Acknowledgements that cover no finding (stale, or for a case this variant does not build)',
+      '',
+      ...unused,
+      '',
+    );
+  }
   return out.join('\n');
 }
 

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FactName, RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { enableNativeEventBridge } from './bucket-notifications';
-import { acknowledge } from './nag';
+import { acknowledge, inEveryCompliancePack } from './nag';
 
 /**
  * Properties for an AccessLogBucket.
@@ -62,11 +62,17 @@ export class AccessLogBucket extends s3.Bucket {
       ],
     });
     enableNativeEventBridge(this);
-    acknowledge(this, {
-      id: 'AwsSolutions-S1',
-      reason:
-        'This bucket is the server-access-log destination itself; logging it into itself would create a feedback loop, and its writers are AWS log-delivery services.',
-    });
+    // Acknowledged on the bucket resource itself: its policy, and anything a user adds under it, stay checked.
+    const notLogged =
+      'This bucket is the server-access-log destination itself; logging it into itself would create a feedback loop, and its writers are AWS log-delivery services.';
+    const sseS3 =
+      'Application Load Balancer access-log delivery writes only to buckets encrypted with SSE-S3 (AES-256); with SSE-KMS it silently stops. Objects are encrypted at rest with SSE-S3, public access is blocked and TLS is enforced.';
+    acknowledge(
+      this.node.defaultChild!,
+      { id: 'AwsSolutions-S1', reason: notLogged },
+      ...inEveryCompliancePack('S3BucketLoggingEnabled', notLogged),
+      ...inEveryCompliancePack('S3DefaultEncryptionKMS', sseS3),
+    );
   }
 }
 

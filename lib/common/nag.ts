@@ -25,9 +25,9 @@ const MIN_REASON_LENGTH = 20;
  */
 export function acknowledge(scope: IConstruct, ...acknowledgements: Acknowledgement[]): void {
   for (const ack of acknowledgements) {
-    if (!/^([A-Za-z-]+::[A-Za-z0-9-]+|[A-Za-z]+-[A-Za-z0-9]+(\[.+\])?)$/.test(ack.id)) {
+    if (!/^([A-Za-z-]+::[A-Za-z0-9-]+|[A-Za-z][A-Za-z0-9.]*-[A-Za-z0-9]+(\[.+\])?)$/.test(ack.id)) {
       throw new Error(
-        `acknowledge: '${ack.id}' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23', 'AwsSolutions-IAM5[Resource::*]' or 'CloudFormation-Validate::W9009'`,
+        `acknowledge: '${ack.id}' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23', 'AwsSolutions-IAM5[Resource::*]', 'NIST.800.53.R5-S3BucketLoggingEnabled' or 'CloudFormation-Validate::W9009'`,
       );
     }
     if (ack.reason.trim().length < MIN_REASON_LENGTH) {
@@ -37,6 +37,18 @@ export function acknowledge(scope: IConstruct, ...acknowledgements: Acknowledgem
     }
     Validations.of(scope).acknowledge({ id: ack.id, reason: ack.reason });
   }
+}
+
+/** The compliance packs (cdk-nag 3) whose rules share a name: NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1. */
+export const COMPLIANCE_PACKS = ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'];
+
+/**
+ * The same rule in every compliance pack that has it, with one reason: e.g.
+ * `inEveryCompliancePack('S3BucketLoggingEnabled', reason)`. Pass only rules
+ * all three packs define (the acknowledgement of a rule a pack lacks is inert).
+ */
+export function inEveryCompliancePack(rule: string, reason: string, packs = COMPLIANCE_PACKS): Acknowledgement[] {
+  return packs.map((pack) => ({ id: `${pack}-${rule}`, reason }));
 }
 
 /** The id cdk-nag uses for an AWS managed policy attached to a role. */

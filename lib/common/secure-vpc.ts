@@ -1,7 +1,10 @@
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SecureLogGroup } from './log-group';
+import { acknowledge, inEveryCompliancePack } from './nag';
 import { validateIntegerInRange } from './validation';
 
 /**
@@ -59,6 +62,15 @@ export class SecureVpc extends ec2.Vpc {
   /** The log group that receives the VPC flow logs. */
   public readonly flowLogGroup: logs.LogGroup;
 
+  /**
+   * The role VPC Flow Logs assumes (only for this account) to write to `flowLogGroup`.
+   * Its permissions are a customer managed policy, `flowLogPolicy`, not an inline one.
+   */
+  public readonly flowLogRole: iam.Role;
+
+  /** The customer managed policy that lets `flowLogRole` write to `flowLogGroup` only. */
+  public readonly flowLogPolicy: iam.ManagedPolicy;
+
   constructor(scope: Construct, id: string, props: SecureVpcProps = {}) {
     const maxAzs = props.maxAzs ?? 3;
     const natGateways = props.natGateways ?? 1;
@@ -84,9 +96,42 @@ export class SecureVpc extends ec2.Vpc {
     });
 
     this.flowLogGroup = new SecureLogGroup(this, 'FlowLogGroup', { retention: props.flowLogRetention });
-    this.addFlowLog('FlowLog', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+    // A role of our own with a customer managed policy (NIST/HIPAA/PCI IAMNoInlinePolicy); the
+    // flow log gets it immutable, or aws-cdk-lib would add the same statement again inline.
+    this.flowLogRole = new iam.Role(this, 'FlowLogRole', {
+      description: 'Lets VPC Flow Logs of this account write to the flow log group',
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    });
+    this.flowLogPolicy = new iam.ManagedPolicy(this, 'FlowLogPolicy', {
+      description: 'Lets VPC Flow Logs write to the flow log group of this VPC only',
+      roles: [this.flowLogRole],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          resources: [this.flowLogGroup.logGroupArn],
+        }),
+      ],
+    });
+    const flowLog = this.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup, this.flowLogRole.withoutPolicyUpdates()),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
+    flowLog.node.addDependency(this.flowLogPolicy);
+
+    // The one route that makes a subnet public is inherent: the internet-facing load balancers
+    // and the NAT gateways live there. Acknowledged on each route resource, nothing wider.
+    for (const subnet of this.publicSubnets) {
+      const route = subnet.node.tryFindChild('DefaultRoute');
+      if (!route) continue;
+      acknowledge(
+        route,
+        ...inEveryCompliancePack(
+          'VPCNoUnrestrictedRouteToIGW',
+          'This is the 0.0.0.0/0 route to the internet gateway of a public subnet: it is what makes the subnet public, for the internet-facing load balancers and the NAT gateways that live there. Compute runs in the private subnets, whose default route goes to a NAT gateway.',
+        ),
+      );
+    }
   }
 }

@@ -2,7 +2,16 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Validations } from 'aws-cdk-lib';
+import {
+  AwsSolutionsChecks,
+  HIPAASecurityChecks,
+  NagPack,
+  NIST80053R5Checks,
+  PCIDSS321Checks,
+  ServerlessChecks,
+} from 'cdk-nag';
+import { IConstruct } from 'constructs';
 
 /** A cfn-guard rule the project has reviewed and accepts for one stack. */
 export interface GuardExemption {
@@ -173,11 +182,49 @@ function readStackTemplates(outdir: string): { stack: string; file: string }[] {
   return out;
 }
 
+let guardRuleFiles: { file: string; types: string[] }[] | undefined;
+
+/**
+ * The Control Tower rule files that can apply to `templateFiles`: every rule
+ * selects resources by type (`Resources.*[ Type == "AWS::S3::Bucket" ]`), so a
+ * file naming none of the templates' resource types can only SKIP. Passing only
+ * the others gives cfn-guard identical results for a third of the work; a rule
+ * file that names no type at all is always kept.
+ */
+export function guardRulesFor(templateFiles: string[]): string[] {
+  if (!guardRuleFiles) {
+    const files: { file: string; types: string[] }[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.guard')) {
+          const text = fs.readFileSync(p, 'utf8');
+          files.push({ file: p, types: [...text.matchAll(/"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"/g)].map((m) => m[1]) });
+        }
+      }
+    };
+    walk(GUARD_RULES);
+    guardRuleFiles = files.sort((a, b) => a.file.localeCompare(b.file));
+  }
+  const present = new Set<string>();
+  for (const f of templateFiles) {
+    const template = JSON.parse(fs.readFileSync(f, 'utf8')) as CfnTemplate;
+    for (const r of Object.values(template.Resources ?? {})) present.add(r.Type);
+  }
+  return guardRuleFiles.filter((r) => r.types.length === 0 || r.types.some((t) => present.has(t))).map((r) => r.file);
+}
+
 /** Runs cfn-guard with the Control Tower rules over every template at once. */
 export function runGuard(templateFiles: string[]): Map<string, GuardFailure[]> {
   const result = new Map<string, GuardFailure[]>();
   if (templateFiles.length === 0) return result;
-  const args = ['validate', '--rules', GUARD_RULES, ...templateFiles.flatMap((f) => ['--data', f])];
+  const rules = guardRulesFor(templateFiles);
+  if (rules.length === 0) {
+    for (const f of templateFiles) result.set(path.resolve(f), []);
+    return result;
+  }
+  const args = ['validate', ...rules.flatMap((r) => ['--rules', r]), ...templateFiles.flatMap((f) => ['--data', f])];
   args.push('--output-format', 'json', '--show-summary', 'none', '--structured');
   let stdout: string;
   try {
@@ -233,4 +280,207 @@ export function formatReport(report: ComplianceReport): string {
   for (const e of report.staleExemptions)
     lines.push(`STALE exemption ${e.stack}/${e.rule}: it no longer fails; delete it`);
   return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------
+// Five packs, one synthesis: the matrix harness
+// ---------------------------------------------------------------------------
+
+/** The five cdk-nag 3 packs every construct must pass, in report order. */
+export const PACKS: { readonly name: string; readonly create: () => NagPack }[] = [
+  { name: 'AwsSolutions', create: () => new AwsSolutionsChecks() },
+  { name: 'Serverless', create: () => new ServerlessChecks() },
+  { name: 'NIST.800.53.R5', create: () => new NIST80053R5Checks() },
+  { name: 'HIPAA.Security', create: () => new HIPAASecurityChecks() },
+  { name: 'PCI.DSS.321', create: () => new PCIDSS321Checks() },
+];
+
+/** One cdk-nag finding: open, or acknowledged on the resource or an ancestor. */
+export interface NagFinding {
+  readonly pack: string;
+  /** Full finding id, with the `[...]` suffix when the rule gives one. */
+  readonly id: string;
+  readonly stack: string;
+  /** Construct path of the CfnResource the finding is on. */
+  readonly path: string;
+  readonly description: string;
+  /** Set when an acknowledgement covers it: where it was made and why. */
+  readonly acknowledged?: { readonly path: string; readonly reason: string };
+}
+
+/** An acknowledgement recorded in construct metadata (ours or aws-cdk-lib's). */
+export interface AcknowledgementRecord {
+  readonly stack: string;
+  readonly id: string;
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** Everything measured about one synthesized stack. */
+export interface StackMeasure {
+  readonly stack: string;
+  readonly templateFile: string;
+  readonly template: CfnTemplate;
+  readonly findings: NagFinding[];
+  readonly acknowledgements: AcknowledgementRecord[];
+  readonly guardFailures: GuardFailure[];
+  readonly guardExempted: GuardExemption[];
+  readonly guardUnexempted: GuardFailure[];
+}
+
+/** A synthesized CloudFormation template, as far as the harness reads it. */
+export interface CfnTemplate {
+  readonly Resources?: Record<string, { Type: string; Properties?: unknown; Metadata?: Record<string, unknown> }>;
+  readonly [key: string]: unknown;
+}
+
+export interface Measurement {
+  readonly stacks: StackMeasure[];
+  readonly staleExemptions: GuardExemption[];
+  /** The synthesized apps, for tests that read the construct tree (reasons, probes). */
+  readonly apps: App[];
+  /** Per app, the names of the validation plugins it registered itself (taken off before synth). */
+  readonly registeredPlugins: string[][];
+  readonly timings: Record<string, number>;
+}
+
+/** Exact acknowledgement lookup, the same walk cdk-nag 3 does (resource, then each ancestor). */
+export function findAcknowledgement(resource: IConstruct, id: string): { path: string; reason: string } | undefined {
+  for (let c: IConstruct | undefined = resource; c; c = c.node.scope) {
+    for (const m of c.node.metadata) {
+      if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !m.data) continue;
+      for (const [key, reason] of Object.entries(m.data as Record<string, string>)) {
+        if (key.replace(/^annotation::/i, '') === id) return { path: c.node.path, reason };
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Runs every pack of `packs` over `scope` and returns each finding, open or
+ * acknowledged. cdk-nag reports only open findings, so the pack's private
+ * acknowledgement check is wrapped to record the acknowledged ones too; the
+ * open ones are cross-checked against what cdk-nag itself reports, so a
+ * change inside cdk-nag fails loudly instead of skewing the numbers.
+ */
+export function runNag(scope: IConstruct, packs = PACKS): NagFinding[] {
+  const out: NagFinding[] = [];
+  for (const { name, create } of packs) {
+    const pack = create();
+    const internal = pack as unknown as { isAcknowledged?: (node: CfnResource, id: string) => boolean };
+    if (typeof internal.isAcknowledged !== 'function') {
+      throw new Error(`cdk-nag ${name}: NagPack.isAcknowledged is gone; update runNag in test/support/compliance.ts`);
+    }
+    const recorded: NagFinding[] = [];
+    internal.isAcknowledged = (node: CfnResource, id: string) => {
+      const ack = findAcknowledgement(node, id);
+      recorded.push({
+        pack: name,
+        id,
+        stack: node.node.path.split('/')[0],
+        path: node.node.path,
+        description: '',
+        ...(ack ? { acknowledged: ack } : {}),
+      });
+      return ack !== undefined;
+    };
+    const report = pack.validateScope(scope);
+    const reported = new Map<string, string>();
+    for (const v of report.violations) {
+      for (const r of v.violatingResources) reported.set(`${v.ruleName} ${r.constructPath}`, v.description);
+    }
+    const open = recorded.filter((f) => !f.acknowledged);
+    if (open.length !== reported.size || open.some((f) => !reported.has(`${f.id} ${f.path}`))) {
+      throw new Error(
+        `cdk-nag ${name}: recorded ${open.length} open findings but the pack reported ${reported.size}; runNag no longer mirrors cdk-nag`,
+      );
+    }
+    for (const f of recorded) out.push({ ...f, description: reported.get(`${f.id} ${f.path}`) ?? '' });
+  }
+  return out;
+}
+
+/** Every acknowledgement in the construct tree of `scope`. */
+export function readAcknowledgementRecords(scope: IConstruct): AcknowledgementRecord[] {
+  const out: AcknowledgementRecord[] = [];
+  for (const c of scope.node.findAll()) {
+    for (const m of c.node.metadata) {
+      if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [key, reason] of Object.entries(m.data as Record<string, string>)) {
+        out.push({
+          stack: c.node.path.split('/')[0],
+          id: key.replace(/^annotation::/i, ''),
+          path: c.node.path,
+          reason,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Synthesizes each app once (validation plugins an app registers itself are
+ * taken off: the five packs run here instead, over the same construct tree),
+ * runs the five cdk-nag packs over it and cfn-guard over all templates in one
+ * call. `exemptions` apply to the stacks they name.
+ */
+export function measure(builders: ((outdir: string) => App)[], exemptions: GuardExemption[] = []): Measurement {
+  const timings: Record<string, number> = {};
+  const lap = (label: string, start: number) => (timings[label] = (timings[label] ?? 0) + Date.now() - start);
+  const dirs: string[] = [];
+  const apps: App[] = [];
+  const registeredPlugins: string[][] = [];
+  try {
+    const measures: Omit<StackMeasure, 'guardFailures' | 'guardExempted' | 'guardUnexempted'>[] = [];
+    for (const build of builders) {
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'compliance-'));
+      dirs.push(outdir);
+      let t = Date.now();
+      const app = build(outdir);
+      apps.push(app);
+      // The packs run below over the same tree; running them again inside synth would only cost time.
+      const plugins = (app as unknown as { _policyValidation: { name: string }[] })._policyValidation;
+      registeredPlugins.push(plugins.map((p) => p.name));
+      plugins.length = 0;
+      app.synth();
+      lap('synth', t);
+      t = Date.now();
+      const findings = runNag(app);
+      lap('cdk-nag', t);
+      const acks = readAcknowledgementRecords(app);
+      for (const { stack, file } of readStackTemplates(outdir)) {
+        measures.push({
+          stack,
+          templateFile: file,
+          template: JSON.parse(fs.readFileSync(file, 'utf8')) as CfnTemplate,
+          findings: findings.filter((f) => f.stack === stack),
+          acknowledgements: acks.filter((a) => a.stack === stack),
+        });
+      }
+    }
+    const t = Date.now();
+    const guard = runGuard(measures.map((m) => m.templateFile));
+    lap('cfn-guard', t);
+    const used = new Set<GuardExemption>();
+    const stacks = measures.map((m): StackMeasure => {
+      const failures = guard.get(path.resolve(m.templateFile)) ?? [];
+      const exempted: GuardExemption[] = [];
+      const unexempted: GuardFailure[] = [];
+      for (const f of failures) {
+        const ex = exemptions.find((e) => e.stack === m.stack && e.rule === f.rule);
+        if (ex) {
+          exempted.push(ex);
+          used.add(ex);
+        } else unexempted.push(f);
+      }
+      return { ...m, guardFailures: failures, guardExempted: exempted, guardUnexempted: unexempted };
+    });
+    const names = new Set(stacks.map((s) => s.stack));
+    const staleExemptions = exemptions.filter((e) => names.has(e.stack) && !used.has(e));
+    return { stacks, staleExemptions, apps, registeredPlugins, timings };
+  } finally {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  }
 }

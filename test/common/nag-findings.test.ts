@@ -1,7 +1,8 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { AccessLogBucket, acknowledge, SecureVpc } from '../../lib';
+import { AccessLogBucket, SecureVpc } from '../../lib';
+import { acknowledge } from '../../lib/common/nag';
 import { agnosticStack, specificStack } from '../support/cdk-context';
 import { NagFinding, runNag } from '../support/compliance';
 import { probeScope, userWildcardStatement } from '../support/scope-probe';

@@ -5,7 +5,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { enableNativeEventBridge, InventoryColumnType, InventoryLoader, InventorySchema } from '../../lib';
+import { InventoryColumnType, InventoryLoader, InventorySchema } from '../../lib';
+import { enableNativeEventBridge } from '../../lib/common/bucket-notifications';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance } from '../support/compliance';
 

@@ -275,32 +275,42 @@ export class HighlyAvailableFleet extends Construct {
     const instancePort = props.instancePort ?? 80;
     const healthCheckPath = props.healthCheckPath ?? '/';
     const onDemandPercentage = props.onDemandPercentageAboveBaseCapacity ?? 100;
-    validateCapacity(minCapacity, maxCapacity, props.desiredCapacity);
-    if (!Token.isUnresolved(targetCpu) && !(targetCpu >= 1 && targetCpu <= 100)) {
-      throw new Error(`targetCpuUtilizationPercent must be between 1 and 100; received ${targetCpu}`);
-    }
     const requests = props.targetRequestsPerMinute;
-    if (requests !== undefined && !Token.isUnresolved(requests) && !(Number.isInteger(requests) && requests >= 1)) {
-      throw new Error(
-        `targetRequestsPerMinute must be a positive integer (requests per instance per minute); received ${requests}`,
+    // Errors name this fleet's construct path: a user with three fleets must know which one is wrong.
+    const instanceTypes = withConstructPath(this, () => {
+      validateCapacity(minCapacity, maxCapacity, props.desiredCapacity);
+      if (!Token.isUnresolved(targetCpu) && !(targetCpu >= 1 && targetCpu <= 100)) {
+        throw new Error(`targetCpuUtilizationPercent must be between 1 and 100; received ${targetCpu}`);
+      }
+      if (requests !== undefined && !Token.isUnresolved(requests) && !(Number.isInteger(requests) && requests >= 1)) {
+        throw new Error(
+          `targetRequestsPerMinute must be a positive integer (requests per instance per minute); received ${requests}`,
+        );
+      }
+      validateIntegerInRange('instancePort', instancePort, 1, 65535);
+      if (!Token.isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
+        throw new Error(`healthCheckPath must start with '/'; received '${healthCheckPath}'`);
+      }
+      validateIntegerInRange('onDemandPercentageAboveBaseCapacity', onDemandPercentage, 0, 100);
+      validateIntegerInRange(
+        'onDemandBaseCapacity',
+        props.onDemandBaseCapacity,
+        0,
+        Token.isUnresolved(maxCapacity) ? Number.MAX_SAFE_INTEGER : maxCapacity,
       );
-    }
-    validateIntegerInRange('instancePort', instancePort, 1, 65535);
-    if (!Token.isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
-      throw new Error(`healthCheckPath must start with '/'; received '${healthCheckPath}'`);
-    }
-    validateIntegerInRange('onDemandPercentageAboveBaseCapacity', onDemandPercentage, 0, 100);
-    validateIntegerInRange(
-      'onDemandBaseCapacity',
-      props.onDemandBaseCapacity,
-      0,
-      Token.isUnresolved(maxCapacity) ? Number.MAX_SAFE_INTEGER : maxCapacity,
-    );
-    const instanceTypes = resolveInstanceTypes(props.instanceType, props.additionalInstanceTypes);
+      return resolveInstanceTypes(props.instanceType, props.additionalInstanceTypes);
+    });
 
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
     const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
     const selected = validateMultiAz(this.vpc, vpcSubnets, `HighlyAvailableFleet ${this.node.path}`);
+    const publicIds = new Set(this.vpc.publicSubnets.map((s) => s.subnetId));
+    const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
+    if (publicSelected.length > 0) {
+      throw new Error(
+        `${this.node.path}: vpcSubnets must select private subnets: the instances get no public IP address and only the load balancer is public; received public subnets ${publicSelected.map((s) => s.node.path).join(', ')}. Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets`,
+      );
+    }
 
     // Instances: hardened launch template, Session Manager instead of SSH.
     this.instanceRole = new iam.Role(this, 'InstanceRole', {
@@ -483,6 +493,59 @@ function instanceEndpoints(signals: boolean): RequiredServiceEndpoint[] {
   ];
 }
 
+/** Runs `validate`, prefixing the message of any error it throws with the construct path of `scope`. */
+function withConstructPath<T>(scope: Construct, validate: () => T): T {
+  try {
+    return validate();
+  } catch (e) {
+    if (e instanceof Error && !e.message.includes(scope.node.path)) e.message = `${scope.node.path}: ${e.message}`;
+    throw e;
+  }
+}
+
+/**
+ * Instance families built on the Xen hypervisor rather than the AWS Nitro System (the EC2 user guide's
+ * list of Xen-based types), with the sizes of those families that are Nitro.
+ */
+const XEN_FAMILIES = new Set([
+  'c1',
+  'c3',
+  'c4',
+  'cc2',
+  'cg1',
+  'cr1',
+  'd2',
+  'f1',
+  'g2',
+  'g3',
+  'g3s',
+  'h1',
+  'hi1',
+  'hs1',
+  'i2',
+  'i3',
+  'm1',
+  'm2',
+  'm3',
+  'm4',
+  'p2',
+  'p3',
+  'r3',
+  'r4',
+  't1',
+  't2',
+  'x1',
+  'x1e',
+]);
+const NITRO_SIZES_OF_XEN_FAMILIES = new Set(['i3.metal', 'm4.16xlarge']);
+
+/** Whether `type` is built on the AWS Nitro System (tokens and unknown families count as Nitro). */
+function isNitro(type: ec2.InstanceType): boolean {
+  const name = type.toString();
+  if (Token.isUnresolved(name)) return true;
+  return !XEN_FAMILIES.has(name.split('.')[0]) || NITRO_SIZES_OF_XEN_FAMILIES.has(name);
+}
+
 /** The values without duplicates, comparing tokens by what they resolve to. */
 function distinct(scope: Construct, values: string[]): string[] {
   const stack = Stack.of(scope);
@@ -530,6 +593,11 @@ function resolveInstanceTypes(
       );
     }
     seen.add(name);
+    if (!isNitro(type)) {
+      throw new Error(
+        `instance type ${name} is not built on the AWS Nitro System, which the fleet requires (Control Tower CT.EC2.PR.15; Nitro types also encrypt traffic between instances); choose a current-generation type such as c7g.medium, m7g.medium or t4g.small`,
+      );
+    }
     if (type.architecture !== first.architecture) {
       throw new Error(
         `additionalInstanceTypes must share the CPU architecture of instanceType ${first} (${first.architecture}) so that one machine image fits them all; received ${name} (${type.architecture})`,

@@ -1076,3 +1076,55 @@ describe('HighlyAvailableFleet acknowledgements never hide the user own findings
     expect(open).toContainEqual(expect.stringMatching(/^AwsSolutions-EC26 Probe\/Fleet\/AutoScalingGroup\/Scratch/));
   });
 });
+
+describe('HighlyAvailableFleet refuses what cannot be highly available or hardened', () => {
+  test.each(['t2.micro', 'm4.large', 'c4.xlarge'])('fails when instanceType %s is not a Nitro type', (type) => {
+    expect(
+      () => new HighlyAvailableFleet(agnosticStack(), 'Fleet', { instanceType: new ec2.InstanceType(type) }),
+    ).toThrow(
+      `Agnostic/Fleet: instance type ${type} is not built on the AWS Nitro System, which the fleet requires (Control Tower CT.EC2.PR.15; Nitro types also encrypt traffic between instances); choose a current-generation type such as c7g.medium, m7g.medium or t4g.small`,
+    );
+  });
+
+  test('fails when an additional instance type is not a Nitro type', () => {
+    expect(
+      () =>
+        new HighlyAvailableFleet(agnosticStack(), 'Fleet', {
+          instanceType: new ec2.InstanceType('m5.large'),
+          additionalInstanceTypes: [new ec2.InstanceType('m4.xlarge')],
+        }),
+    ).toThrow(
+      'Agnostic/Fleet: instance type m4.xlarge is not built on the AWS Nitro System, which the fleet requires (Control Tower CT.EC2.PR.15; Nitro types also encrypt traffic between instances); choose a current-generation type such as c7g.medium, m7g.medium or t4g.small',
+    );
+  });
+
+  test('accepts the Nitro sizes of older families', () => {
+    expect(
+      () => new HighlyAvailableFleet(agnosticStack(), 'Fleet', { instanceType: new ec2.InstanceType('m4.16xlarge') }),
+    ).not.toThrow();
+  });
+
+  test.each([
+    ['environment-agnostic', () => agnosticStack(), 'Agnostic'],
+    ['environment-specific', () => specificStack(), 'Specific'],
+  ])('fails when vpcSubnets selects public subnets (%s)', (_kind, makeStack, name) => {
+    const stack = makeStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+    expect(
+      () => new HighlyAvailableFleet(stack, 'Fleet', { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }),
+    ).toThrow(
+      `${name}/Fleet: vpcSubnets must select private subnets: the instances get no public IP address and only the load balancer is public; received public subnets ${name}/Vpc/PublicSubnet1, ${name}/Vpc/PublicSubnet2. Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets`,
+    );
+  });
+
+  test('names the fleet that is wrong when a stack has several', () => {
+    const stack = agnosticStack();
+    new HighlyAvailableFleet(stack, 'Web');
+    expect(() => new HighlyAvailableFleet(stack, 'Api', { minCapacity: 1 })).toThrow(
+      'Agnostic/Api: minCapacity must be an integer of at least 2 for a highly available fleet (an instance in each of two Availability Zones); received 1',
+    );
+    expect(() => new HighlyAvailableFleet(stack, 'Admin', { healthCheckPath: 'health' })).toThrow(
+      "Agnostic/Admin: healthCheckPath must start with '/'; received 'health'",
+    );
+  });
+});

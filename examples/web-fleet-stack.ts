@@ -1,4 +1,5 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { WEB_FLEET_OUTPUTS } from '../bin/cli/verify/outputs';
 import { HighlyAvailableFleet } from '../lib';
@@ -16,6 +17,9 @@ export class WebFleetStack extends Stack {
   constructor(scope: Construct, id: string, props: SampleStackProps) {
     super(scope, id, props);
     this.fleet = new HighlyAvailableFleet(this, 'Fleet', {
+      // The sample has no domain to hold a certificate: plain HTTP, chosen explicitly. Give a
+      // certificate, or domainName and domainZone, and the fleet serves HTTPS instead.
+      protocol: elbv2.ApplicationProtocol.HTTP,
       accessLogBucket: props.accessLogBucket,
       deletionProtection: props.deletionProtection,
     });

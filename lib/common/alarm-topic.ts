@@ -21,8 +21,20 @@ export function alarmTopic(scope: Construct): sns.ITopic {
   const key = new SecureKey(stack, `${TOPIC_ID}Key`, {
     description: 'Encrypts the alarm notifications of cdk-compute-patterns constructs',
   });
-  // CloudWatch alarms publish to the encrypted topic with this key.
-  key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+  // CloudWatch alarms publish to the encrypted topic with this key: only alarms of this account and
+  // region (the confused-deputy conditions CloudWatch sets and documents for encrypted SNS topics).
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToUseTheKey',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnLike: { 'aws:SourceArn': cloudWatchAlarmArns() },
+      },
+    }),
+  );
   const topic = new sns.Topic(stack, TOPIC_ID, {
     displayName: 'cdk-compute-patterns alarms',
     masterKey: key,
@@ -62,6 +74,11 @@ export function notifyingAlarm(
   return alarm;
 }
 
+/** Every CloudWatch alarm of the stack's account and region, as `aws:SourceArn` sees them. */
+function cloudWatchAlarmArns(): string {
+  return `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`;
+}
+
 /** Topics that already carry the statement (several patterns may share one topic). */
 const alarmsAllowed = new WeakSet<object>();
 
@@ -83,7 +100,8 @@ export function allowCloudWatchAlarms(topic: sns.ITopic): void {
       actions: ['sns:Publish'],
       resources: [topic.topicArn],
       conditions: {
-        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnLike: { 'aws:SourceArn': cloudWatchAlarmArns() },
       },
     }),
   );

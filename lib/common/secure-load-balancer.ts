@@ -1,8 +1,10 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -55,10 +57,35 @@ export interface WebLoadBalancerOptions {
 
   /**
    * Certificate for an HTTPS listener on 443; port 80 then redirects to HTTPS.
-   * Without one the load balancer serves plain HTTP on port 80.
-   * @default - HTTP only
+   * @default - a DNS-validated certificate for `domainName` when a domain is given; otherwise none
    */
   readonly certificate?: acm.ICertificate;
+
+  /**
+   * The domain name users reach the service at. With `domainZone`, the load
+   * balancer gets an alias record in that zone and serves HTTPS: with
+   * `certificate` when given, otherwise with a new certificate for the name,
+   * validated through the zone.
+   * @default - no domain: users reach the load balancer's DNS name
+   */
+  readonly domainName?: string;
+
+  /**
+   * The Route 53 hosted zone that holds `domainName`: the alias record and the
+   * certificate's validation records go there. Required with `domainName`.
+   * @default - no DNS record
+   */
+  readonly domainZone?: route53.IHostedZone;
+
+  /**
+   * The protocol of the listener that serves traffic. HTTPS whenever a
+   * certificate or a domain is given. Without either, plain HTTP has to be an
+   * explicit choice: an internet-facing load balancer left on HTTP by default
+   * serves it with a warning (`cdk-compute-patterns:plainHttp`), which setting
+   * `ApplicationProtocol.HTTP` here acknowledges.
+   * @default - HTTPS with a certificate or a domain, otherwise HTTP (with a warning when internet-facing)
+   */
+  readonly protocol?: elbv2.ApplicationProtocol;
 
   /**
    * TLS policy of the HTTPS listener.
@@ -108,8 +135,12 @@ export class SecureLoadBalancer extends Construct {
   public readonly listener: elbv2.ApplicationListener;
   /** The port-80 listener that redirects to HTTPS, when a certificate is given. */
   public readonly redirectListener?: elbv2.ApplicationListener;
-  /** `http(s)://<load balancer DNS name>` as a string token. */
+  /** `https://<domainName>` with a domain, otherwise `http(s)://<load balancer DNS name>` (a string token). */
   public readonly url: string;
+  /** The certificate of the HTTPS listener: the one given, or the one created for `domainName`. */
+  public readonly certificate?: acm.ICertificate;
+  /** The alias record for `domainName`, when a domain is given. */
+  public readonly dnsRecord?: route53.ARecord;
 
   /** The props of a SecureLoadBalancer for a pattern's `WebLoadBalancerOptions`. */
   public static propsFrom(vpc: ec2.IVpc, options: WebLoadBalancerOptions): SecureLoadBalancerProps {
@@ -118,6 +149,9 @@ export class SecureLoadBalancer extends Construct {
       internetFacing: options.internetFacing,
       allowedIngressCidrs: options.allowedIngressCidrs,
       certificate: options.certificate,
+      domainName: options.domainName,
+      domainZone: options.domainZone,
+      protocol: options.protocol,
       sslPolicy: options.sslPolicy,
       accessLogBucket: options.accessLogBucket,
       deletionProtection: options.deletionProtection,
@@ -140,29 +174,34 @@ export class SecureLoadBalancer extends Construct {
       description: `Load balancer ${this.node.path}: listener ports from the allowed CIDR blocks only`,
       allowAllOutbound: false,
     });
-    const ports = props.certificate ? [80, 443] : [80];
-    for (const cidr of cidrs) {
+    const https = this.validateProtocol(props, internetFacing);
+    const ports = https ? [80, 443] : [80];
+    // Each listener rule is an AWS::EC2::SecurityGroupIngress of its own, and an acknowledgement of
+    // AwsSolutions-EC23 covers that resource alone: a rule the user adds to the security group (an
+    // inline SecurityGroupIngress entry) is still checked, so SSH from 0.0.0.0/0 is reported.
+    cidrs.forEach((cidr, index) => {
       for (const port of ports) {
-        this.securityGroup.addIngressRule(
-          ec2.Peer.ipv4(cidr),
-          ec2.Port.tcp(port),
-          `HTTP${port === 443 ? 'S' : ''} from ${cidr}`,
-        );
+        const ingress = new ec2.CfnSecurityGroupIngress(this, `Ingress${port}From${index}`, {
+          groupId: this.securityGroup.securityGroupId,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          cidrIp: cidr,
+          description: `HTTP${port === 443 ? 'S' : ''} from ${cidr}`,
+        });
+        if (!Token.isUnresolved(cidr) && cidr.endsWith('/0')) {
+          acknowledge(ingress, {
+            id: 'AwsSolutions-EC23',
+            reason: `An internet-facing load balancer accepts web traffic from any address, by design: this rule opens its listener port ${port} only; targets are reachable from the load balancer's security group alone.`,
+          });
+        } else if (Token.isUnresolved(cidr) && cidr === props.vpc.vpcCidrBlock) {
+          acknowledge(ingress, {
+            id: 'AwsSolutions-EC23',
+            reason: `This rule admits only the load balancer's own VPC CIDR block on port ${port}. That block is resolved at deploy time (Fn::GetAtt), which cdk-nag EC23 cannot evaluate, so the rule throws instead of passing; it does not admit 0.0.0.0/0.`,
+          });
+        }
       }
-    }
-    if (cidrs.some((c) => !Token.isUnresolved(c) && c.endsWith('/0'))) {
-      acknowledge(this.securityGroup, {
-        id: 'AwsSolutions-EC23',
-        reason:
-          'An internet-facing load balancer accepts web traffic from any address on its listener ports (80/443) only, by design; targets are reachable from this security group alone.',
-      });
-    } else if (!props.allowedIngressCidrs && !internetFacing && Token.isUnresolved(props.vpc.vpcCidrBlock)) {
-      acknowledge(this.securityGroup, {
-        id: 'AwsSolutions-EC23',
-        reason:
-          "An internal load balancer admits only its own VPC's CIDR block by default. That block is resolved at deploy time (Fn::GetAtt), which cdk-nag EC23 cannot evaluate, so the rule throws instead of passing; no rule admits 0.0.0.0/0.",
-      });
-    }
+    });
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
@@ -180,11 +219,25 @@ export class SecureLoadBalancer extends Construct {
       props.accessLogPrefix ?? this.node.path.replace(/\//g, '-'),
     );
 
-    if (props.certificate) {
+    this.certificate = props.certificate;
+    if (props.domainName && props.domainZone) {
+      this.certificate ??= new acm.Certificate(this, 'Certificate', {
+        domainName: props.domainName,
+        validation: acm.CertificateValidation.fromDns(props.domainZone),
+      });
+      this.dnsRecord = new route53.ARecord(this, 'DnsRecord', {
+        zone: props.domainZone,
+        recordName: props.domainName,
+        target: route53.RecordTarget.fromAlias(new route53Targets.LoadBalancerTarget(this.loadBalancer)),
+      });
+    }
+    const host = props.domainName ?? this.loadBalancer.loadBalancerDnsName;
+
+    if (https) {
       this.listener = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
-        certificates: [props.certificate],
+        certificates: [this.certificate!],
         sslPolicy: props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS,
         open: false,
       });
@@ -195,15 +248,47 @@ export class SecureLoadBalancer extends Construct {
         targetProtocol: elbv2.ApplicationProtocol.HTTPS,
         open: false,
       });
-      this.url = `https://${this.loadBalancer.loadBalancerDnsName}`;
+      this.url = `https://${host}`;
     } else {
       this.listener = this.loadBalancer.addListener('Http', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,
         open: false,
       });
-      this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
+      this.url = `http://${host}`;
     }
+  }
+
+  /**
+   * Whether the load balancer serves HTTPS: whenever a certificate or a domain
+   * is given. Plain HTTP on an internet-facing load balancer is either chosen
+   * (`protocol: HTTP`) or reported with a warning.
+   */
+  private validateProtocol(props: SecureLoadBalancerProps, internetFacing: boolean): boolean {
+    if ((props.domainName === undefined) !== (props.domainZone === undefined)) {
+      throw new Error(
+        `${this.node.path}: domainName and domainZone go together (the zone holds the alias record and the certificate validation records); received ${props.domainName === undefined ? 'domainZone without domainName' : 'domainName without domainZone'}`,
+      );
+    }
+    const tls = props.certificate !== undefined || props.domainName !== undefined;
+    const given = props.certificate ? 'a certificate' : 'a domain';
+    if (props.protocol === elbv2.ApplicationProtocol.HTTP && tls) {
+      throw new Error(
+        `${this.node.path}: protocol is HTTP but ${given} was given; the load balancer serves HTTPS whenever a certificate or a domain is given. Remove protocol (or set it to HTTPS), or remove the certificate and domain`,
+      );
+    }
+    if (props.protocol === elbv2.ApplicationProtocol.HTTPS && !tls) {
+      throw new Error(
+        `${this.node.path}: protocol is HTTPS but neither a certificate nor domainName and domainZone were given; pass a certificate, or domainName and domainZone for a DNS-validated one`,
+      );
+    }
+    if (!tls && internetFacing && props.protocol === undefined) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:plainHttp',
+        `${this.node.path} serves plain HTTP to the internet: pass a certificate, or domainName and domainZone, to serve HTTPS (port 80 then redirects), or set protocol: ApplicationProtocol.HTTP to choose plain HTTP explicitly`,
+      );
+    }
+    return tls;
   }
 
   /**

@@ -9,13 +9,17 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic } from '../common/alarm-topic';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
-import { acknowledge, managedPolicyFinding } from '../common/nag';
+import { acknowledge } from '../common/nag';
 import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
+import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
 import { defaultWebServerUserData } from './private/default-user-data';
+import { defaultMachineImage } from './private/machine-image';
+import { sessionManagerPolicy } from './private/session-manager-policy';
 import { allowAutoScalingNotifications } from './private/topic-permissions';
+import { allowAutoScalingVolumeEncryption } from './private/volume-key-permissions';
 
 /**
  * The default instance types: Graviton3, Nitro, current generation, with
@@ -48,7 +52,15 @@ export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
   /**
    * The machine image the instances boot. The default user data expects
    * Amazon Linux 2023 (it installs httpd with dnf).
-   * @default - the latest Amazon Linux 2023 for the CPU architecture of `instanceType`, resolved at deploy time
+   *
+   * A machine image resolved at deploy time (`ec2.MachineImage.latestAmazonLinux2023()`
+   * without `cachedInContext`) replaces every instance on the first deploy after
+   * each Amazon Linux release, however unrelated the deploy: prefer an image
+   * whose id is in the template, or the default.
+   * @default - Amazon Linux 2023 for the CPU architecture of `instanceType`: the AMI pinned in the
+   * context value `cdk-compute-patterns:fleetMachineImages` when it names one, otherwise the release
+   * current when each instance launches (resolved by EC2 at launch, so a deploy never replaces the
+   * instances). See docs/FLEET.md, "Machine image".
    */
   readonly machineImage?: ec2.IMachineImage;
 
@@ -106,11 +118,26 @@ export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
   readonly rootVolumeDeviceName?: string;
 
   /**
-   * Customer managed KMS key for the root volumes. Its key policy must let the
-   * AWSServiceRoleForAutoScaling service-linked role use it and create grants.
+   * Customer managed KMS key for the root volumes. EC2 Auto Scaling launches
+   * the instances as its AWSServiceRoleForAutoScaling service-linked role,
+   * which must use the key and create grants on it: for a key defined in this
+   * app the construct adds the two key-policy statements EC2 Auto Scaling
+   * documents; an imported key must already have them (docs/FLEET.md), or
+   * every launch fails.
    * @default - the AWS managed key for EBS (aws/ebs)
    */
   readonly rootVolumeEncryptionKey?: kms.IKey;
+
+  /**
+   * Whether the VPC already has the endpoints the instances need when their
+   * subnets have no route to the internet (PRIVATE_ISOLATED): interface
+   * endpoints for ssm, ssmmessages and ec2messages (Session Manager),
+   * cloudformation (cfn-signal, with the default user data), and the S3
+   * gateway endpoint (Amazon Linux 2023 package repositories). Ignored when the
+   * subnets have egress.
+   * @default false - the construct adds the missing endpoints to a VPC defined in the same stack, and refuses other VPCs with isolated subnets
+   */
+  readonly vpcEndpointsProvided?: boolean;
 
   /**
    * The fewest instances the group runs. At least 2, so that the fleet keeps
@@ -208,8 +235,10 @@ export class HighlyAvailableFleet extends Construct {
   /** The launch template every instance starts from. */
   public readonly launchTemplate: ec2.LaunchTemplate;
   /**
-   * The instance role: AmazonSSMManagedInstanceCore, plus cloudformation:SignalResource on this stack
-   * when the default user data signals. Grant your application's permissions to it.
+   * The instance role: the Session Manager actions (policy `SessionManagerPolicy`), plus
+   * cloudformation:SignalResource on this stack when the default user data signals. Grant your
+   * application's permissions to it; attach AmazonSSMManagedInstanceCore yourself for other
+   * Systems Manager capabilities (Patch Manager, Run Command, inventory).
    */
   public readonly instanceRole: iam.Role;
   /** The instances' security group: the instance port from the load balancer only. */
@@ -246,45 +275,50 @@ export class HighlyAvailableFleet extends Construct {
     const instancePort = props.instancePort ?? 80;
     const healthCheckPath = props.healthCheckPath ?? '/';
     const onDemandPercentage = props.onDemandPercentageAboveBaseCapacity ?? 100;
-    validateCapacity(minCapacity, maxCapacity, props.desiredCapacity);
-    if (!Token.isUnresolved(targetCpu) && !(targetCpu >= 1 && targetCpu <= 100)) {
-      throw new Error(`targetCpuUtilizationPercent must be between 1 and 100; received ${targetCpu}`);
-    }
     const requests = props.targetRequestsPerMinute;
-    if (requests !== undefined && !Token.isUnresolved(requests) && !(Number.isInteger(requests) && requests >= 1)) {
-      throw new Error(
-        `targetRequestsPerMinute must be a positive integer (requests per instance per minute); received ${requests}`,
+    // Errors name this fleet's construct path: a user with three fleets must know which one is wrong.
+    const instanceTypes = withConstructPath(this, () => {
+      validateCapacity(minCapacity, maxCapacity, props.desiredCapacity);
+      if (!Token.isUnresolved(targetCpu) && !(targetCpu >= 1 && targetCpu <= 100)) {
+        throw new Error(`targetCpuUtilizationPercent must be between 1 and 100; received ${targetCpu}`);
+      }
+      if (requests !== undefined && !Token.isUnresolved(requests) && !(Number.isInteger(requests) && requests >= 1)) {
+        throw new Error(
+          `targetRequestsPerMinute must be a positive integer (requests per instance per minute); received ${requests}`,
+        );
+      }
+      validateIntegerInRange('instancePort', instancePort, 1, 65535);
+      if (!Token.isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
+        throw new Error(`healthCheckPath must start with '/'; received '${healthCheckPath}'`);
+      }
+      validateIntegerInRange('onDemandPercentageAboveBaseCapacity', onDemandPercentage, 0, 100);
+      validateIntegerInRange(
+        'onDemandBaseCapacity',
+        props.onDemandBaseCapacity,
+        0,
+        Token.isUnresolved(maxCapacity) ? Number.MAX_SAFE_INTEGER : maxCapacity,
       );
-    }
-    validateIntegerInRange('instancePort', instancePort, 1, 65535);
-    if (!Token.isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
-      throw new Error(`healthCheckPath must start with '/'; received '${healthCheckPath}'`);
-    }
-    validateIntegerInRange('onDemandPercentageAboveBaseCapacity', onDemandPercentage, 0, 100);
-    validateIntegerInRange(
-      'onDemandBaseCapacity',
-      props.onDemandBaseCapacity,
-      0,
-      Token.isUnresolved(maxCapacity) ? Number.MAX_SAFE_INTEGER : maxCapacity,
-    );
-    const instanceTypes = resolveInstanceTypes(props.instanceType, props.additionalInstanceTypes);
+      return resolveInstanceTypes(props.instanceType, props.additionalInstanceTypes);
+    });
 
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
     const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
     const selected = validateMultiAz(this.vpc, vpcSubnets, `HighlyAvailableFleet ${this.node.path}`);
+    const publicIds = new Set(this.vpc.publicSubnets.map((s) => s.subnetId));
+    const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
+    if (publicSelected.length > 0) {
+      throw new Error(
+        `${this.node.path}: vpcSubnets must select private subnets: the instances get no public IP address and only the load balancer is public; received public subnets ${publicSelected.map((s) => s.node.path).join(', ')}. Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets`,
+      );
+    }
 
     // Instances: hardened launch template, Session Manager instead of SSH.
     this.instanceRole = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       // With the default user data, CDK adds cloudformation:SignalResource on this stack only (for cfn-signal).
-      description: `Instances of ${this.node.path}: Systems Manager (Session Manager, patching) only`,
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+      description: `Instances of ${this.node.path}: Session Manager only`,
     });
-    acknowledge(this.instanceRole, {
-      id: managedPolicyFinding('AmazonSSMManagedInstanceCore'),
-      reason:
-        'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Systems Manager (Session Manager instead of SSH keys, Patch Manager, inventory); AWS updates it as the agent changes, which a copied inline policy would miss. It grants no access to application data.',
-    });
+    sessionManagerPolicy(this, 'SessionManagerPolicy', this.instanceRole);
     this.securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
       vpc: this.vpc,
       description: `Instances of ${this.node.path}: the instance port from the load balancer only`,
@@ -292,16 +326,24 @@ export class HighlyAvailableFleet extends Construct {
     });
 
     const userData = props.userData ?? defaultWebServerUserData(instancePort);
-    const architecture = instanceTypes[0].architecture;
+    const waitForSignals = props.userData === undefined;
+    ensureServiceEndpoints({
+      scope: this,
+      vpc: this.vpc,
+      subnets: selected,
+      services: instanceEndpoints(waitForSignals),
+      gateways: [ec2.GatewayVpcEndpointAwsService.S3],
+      clients: [this.securityGroup],
+      vpcEndpointsProvided: props.vpcEndpointsProvided,
+    });
+    if (props.rootVolumeEncryptionKey && !allowAutoScalingVolumeEncryption(props.rootVolumeEncryptionKey)) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:rootVolumeKey',
+        `Could not add the AWSServiceRoleForAutoScaling statements to the policy of the imported root volume key ${props.rootVolumeEncryptionKey.node.path}; add them where the key is managed (docs/FLEET.md, "Customer managed root volume key") or every instance launch fails`,
+      );
+    }
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      machineImage:
-        props.machineImage ??
-        ec2.MachineImage.latestAmazonLinux2023({
-          cpuType:
-            architecture === ec2.InstanceArchitecture.ARM_64
-              ? ec2.AmazonLinuxCpuType.ARM_64
-              : ec2.AmazonLinuxCpuType.X86_64,
-        }),
+      machineImage: props.machineImage ?? defaultMachineImage(this, instanceTypes[0].architecture),
       instanceType: instanceTypes[0],
       userData,
       role: this.instanceRole,
@@ -343,7 +385,6 @@ export class HighlyAvailableFleet extends Construct {
         'Spot capacity with a single instance type is interrupted and unavailable more often; list further types in additionalInstanceTypes',
       );
     }
-    const waitForSignals = props.userData === undefined;
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
       vpc: this.vpc,
       vpcSubnets,
@@ -383,7 +424,8 @@ export class HighlyAvailableFleet extends Construct {
     // Optional next to VPCZoneIdentifier, but it states the zones explicitly (Control Tower CT.AUTOSCALING.PR.1).
     const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
     cfnGroup.availabilityZones = distinct(this, selected.availabilityZones);
-    acknowledge(this.autoScalingGroup, {
+    // On the group resource alone: a volume or instance the user adds next to it is still checked.
+    acknowledge(cfnGroup, {
       id: 'AwsSolutions-EC26',
       reason:
         'cdk-nag EC26 reads only a top-level LaunchTemplate and throws on a MixedInstancesPolicy; the launch template that policy uses sets Encrypted: true on the root volume (checked by Control Tower CT.EC2.PR.14 and the unit tests).',
@@ -437,6 +479,73 @@ export class HighlyAvailableFleet extends Construct {
   }
 }
 
+/**
+ * The interface endpoints instances in subnets without egress call: Session
+ * Manager (the agent registers with ssm, opens sessions through ssmmessages and
+ * polls ec2messages), and cloudformation when the default user data runs cfn-signal.
+ */
+function instanceEndpoints(signals: boolean): RequiredServiceEndpoint[] {
+  return [
+    { service: ec2.InterfaceVpcEndpointAwsService.SSM, name: 'Ssm' },
+    { service: ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES, name: 'SsmMessages' },
+    { service: ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES, name: 'Ec2Messages' },
+    ...(signals ? [{ service: ec2.InterfaceVpcEndpointAwsService.CLOUDFORMATION, name: 'CloudFormation' }] : []),
+  ];
+}
+
+/** Runs `validate`, prefixing the message of any error it throws with the construct path of `scope`. */
+function withConstructPath<T>(scope: Construct, validate: () => T): T {
+  try {
+    return validate();
+  } catch (e) {
+    if (e instanceof Error && !e.message.includes(scope.node.path)) e.message = `${scope.node.path}: ${e.message}`;
+    throw e;
+  }
+}
+
+/**
+ * Instance families built on the Xen hypervisor rather than the AWS Nitro System (the EC2 user guide's
+ * list of Xen-based types), with the sizes of those families that are Nitro.
+ */
+const XEN_FAMILIES = new Set([
+  'c1',
+  'c3',
+  'c4',
+  'cc2',
+  'cg1',
+  'cr1',
+  'd2',
+  'f1',
+  'g2',
+  'g3',
+  'g3s',
+  'h1',
+  'hi1',
+  'hs1',
+  'i2',
+  'i3',
+  'm1',
+  'm2',
+  'm3',
+  'm4',
+  'p2',
+  'p3',
+  'r3',
+  'r4',
+  't1',
+  't2',
+  'x1',
+  'x1e',
+]);
+const NITRO_SIZES_OF_XEN_FAMILIES = new Set(['i3.metal', 'm4.16xlarge']);
+
+/** Whether `type` is built on the AWS Nitro System (tokens and unknown families count as Nitro). */
+function isNitro(type: ec2.InstanceType): boolean {
+  const name = type.toString();
+  if (Token.isUnresolved(name)) return true;
+  return !XEN_FAMILIES.has(name.split('.')[0]) || NITRO_SIZES_OF_XEN_FAMILIES.has(name);
+}
+
 /** The values without duplicates, comparing tokens by what they resolve to. */
 function distinct(scope: Construct, values: string[]): string[] {
   const stack = Stack.of(scope);
@@ -484,6 +593,11 @@ function resolveInstanceTypes(
       );
     }
     seen.add(name);
+    if (!isNitro(type)) {
+      throw new Error(
+        `instance type ${name} is not built on the AWS Nitro System, which the fleet requires (Control Tower CT.EC2.PR.15; Nitro types also encrypt traffic between instances); choose a current-generation type such as c7g.medium, m7g.medium or t4g.small`,
+      );
+    }
     if (type.architecture !== first.architecture) {
       throw new Error(
         `additionalInstanceTypes must share the CPU architecture of instanceType ${first} (${first.architecture}) so that one machine image fits them all; received ${name} (${type.architecture})`,

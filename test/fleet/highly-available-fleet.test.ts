@@ -1,11 +1,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CfnParameter, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -108,31 +110,50 @@ describe.each([
     });
   });
 
-  test('boots the latest Amazon Linux 2023 for arm64 (the default Graviton types)', () => {
-    const parameters = template.findParameters('*', { Default: Match.stringLikeRegexp('al2023-ami-kernel-.*-arm64') });
-    expect(Object.keys(parameters)).toHaveLength(1);
+  test('boots Amazon Linux 2023 for arm64 resolved at launch, so that a new release never changes the template', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: {
+        ImageId: 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
+      },
+    });
+    // No SSM parameter resolved by CloudFormation at deploy time: that one rolls the fleet on every release.
+    expect(template.findParameters('*', { Type: Match.stringLikeRegexp('AWS::EC2::Image::Id') })).toEqual({});
   });
 
-  test('gives the instances a role with AmazonSSMManagedInstanceCore and only a signal permission on this stack', () => {
-    template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
-      },
-      ManagedPolicyArns: [
-        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] },
-      ],
-    });
+  test('gives the instances a role with the Session Manager actions only and a signal permission on this stack', () => {
     const roleId = template.getResourceId('AWS::IAM::Role', {
       Properties: {
         AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] },
       },
     });
+    // AmazonSSMManagedInstanceCore would allow ssm:GetParameter(s) on every parameter of the account.
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
+      },
+      ManagedPolicyArns: Match.absent(),
+      Policies: Match.absent(),
+    });
     const policies = Object.values(
       template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
-    );
-    expect(policies).toHaveLength(1);
-    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+    ).map((p) => p.Properties.PolicyDocument.Statement);
+    expect(policies).toHaveLength(2);
+    expect(policies).toContainEqual([
       { Action: 'cloudformation:SignalResource', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },
+    ]);
+    expect(policies).toContainEqual([
+      {
+        Sid: 'SessionManager',
+        Action: [
+          'ssm:UpdateInstanceInformation',
+          'ssmmessages:CreateControlChannel',
+          'ssmmessages:CreateDataChannel',
+          'ssmmessages:OpenControlChannel',
+          'ssmmessages:OpenDataChannel',
+        ],
+        Effect: 'Allow',
+        Resource: '*',
+      },
     ]);
   });
 
@@ -478,13 +499,15 @@ describe('HighlyAvailableFleet options', () => {
   });
 
   test('runs a single given instance type with the Amazon Linux 2023 image of its architecture', () => {
-    const { template } = fleetIn(agnosticStack(), { instanceType: new ec2.InstanceType('t3.small') });
+    const { template } = fleetIn(agnosticStack(), { instanceType: new ec2.InstanceType('m7i.large') });
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
-      MixedInstancesPolicy: { LaunchTemplate: { Overrides: [{ InstanceType: 't3.small' }] } },
+      MixedInstancesPolicy: { LaunchTemplate: { Overrides: [{ InstanceType: 'm7i.large' }] } },
     });
-    expect(
-      Object.keys(template.findParameters('*', { Default: Match.stringLikeRegexp('al2023-ami-kernel-.*-x86_64') })),
-    ).toHaveLength(1);
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: {
+        ImageId: 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+      },
+    });
   });
 
   test('uses the given machine image, key pair, root volume size and key', () => {
@@ -599,10 +622,8 @@ describe('HighlyAvailableFleet options', () => {
         { Key: 'access_logs.s3.bucket', Value: { Ref: stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket) } },
       ]),
     });
-    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      GroupDescription: Match.stringLikeRegexp('^Load balancer'),
-      SecurityGroupIngress: [Match.objectLike({ CidrIp: '10.20.0.0/16', FromPort: 80 })],
-    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { CidrIp: '10.20.0.0/16', FromPort: 80 });
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 2); // that rule, and the instance port from the load balancer
   });
 
   test('runs in the given VPC and subnets without creating one', () => {
@@ -786,6 +807,324 @@ describe('HighlyAvailableFleet validation', () => {
       }),
     ).toThrow(
       'instanceType and additionalInstanceTypes must list distinct instance types; received c7g.medium more than once',
+    );
+  });
+});
+
+const SLR_ARN_SUFFIX = ':role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling';
+
+/** The statements of the key policy of `key` in `template`. */
+function keyStatements(template: Template, stack: Stack, key: kms.Key): Record<string, unknown>[] {
+  const id = stack.getLogicalId(key.node.defaultChild as kms.CfnKey);
+  return template.toJSON().Resources[id].Properties.KeyPolicy.Statement;
+}
+
+describe('HighlyAvailableFleet customer managed root volume key', () => {
+  test.each([
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ])(
+    'lets the Auto Scaling service-linked role use the key and create grants for AWS resources (%s)',
+    (_kind, makeStack) => {
+      // GIVEN a key defined in the app
+      const stack = makeStack();
+      const key = new kms.Key(stack, 'VolumeKey');
+      // WHEN a fleet encrypts its root volumes with it
+      const { template } = fleetIn(stack, { rootVolumeEncryptionKey: key });
+      // THEN the key policy carries the two statements EC2 Auto Scaling documents, for its service-linked role only
+      const slr = {
+        ArnEquals: {
+          'aws:PrincipalArn': {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, SLR_ARN_SUFFIX]],
+          },
+        },
+      };
+      const statements = keyStatements(template, stack, key);
+      expect(statements).toContainEqual({
+        Sid: 'AllowAutoScalingServiceLinkedRoleUseOfTheKey',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        Resource: '*',
+        Condition: slr,
+      });
+      expect(statements).toContainEqual({
+        Sid: 'AllowAutoScalingServiceLinkedRoleAttachmentOfPersistentResources',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { ...slr, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      });
+    },
+  );
+
+  test('adds the statements once when two fleets share the key', () => {
+    const stack = agnosticStack();
+    const key = new kms.Key(stack, 'VolumeKey');
+    new HighlyAvailableFleet(stack, 'Web', { rootVolumeEncryptionKey: key });
+    new HighlyAvailableFleet(stack, 'Api', { rootVolumeEncryptionKey: key });
+    const sids = keyStatements(Template.fromStack(stack), stack, key).map((s) => s.Sid);
+    expect(sids.filter((s) => s === 'AllowAutoScalingServiceLinkedRoleAttachmentOfPersistentResources')).toHaveLength(
+      1,
+    );
+  });
+
+  test('warns when the key is imported, since its policy cannot be changed here', () => {
+    const stack = agnosticStack();
+    const key = kms.Key.fromKeyArn(
+      stack,
+      'Imported',
+      'arn:aws:kms:eu-west-1:123456789012:key/12345678-1234-1234-1234-123456789012',
+    );
+    new HighlyAvailableFleet(stack, 'Fleet', { rootVolumeEncryptionKey: key });
+    Annotations.fromStack(stack).hasWarning(
+      '/Agnostic/Fleet',
+      Match.stringLikeRegexp('AWSServiceRoleForAutoScaling statements to the policy of the imported root volume key'),
+    );
+  });
+});
+
+describe('HighlyAvailableFleet machine image', () => {
+  const PINS = {
+    arm64: { 'eu-west-1': 'ami-0123456789abcdef0', 'us-east-1': 'ami-0fedcba9876543210' },
+    x86_64: { 'eu-west-1': 'ami-11112222' },
+  };
+  const withContext = (context: Record<string, unknown>, env?: { account: string; region: string }) =>
+    new Stack(testApp({ context }), 'Pinned', { env });
+
+  test('pins the AMI of the stack region from context in an environment-specific stack', () => {
+    const stack = withContext(
+      { 'cdk-compute-patterns:fleetMachineImages': PINS },
+      { account: '123456789012', region: 'eu-west-1' },
+    );
+    const { template } = fleetIn(stack);
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: { ImageId: 'ami-0123456789abcdef0' },
+    });
+    expect(template.findParameters('*', { Type: Match.stringLikeRegexp('AWS::EC2::Image::Id') })).toEqual({});
+  });
+
+  test('pins the AMIs from context through a region mapping in an environment-agnostic stack', () => {
+    const stack = withContext({ 'cdk-compute-patterns:fleetMachineImages': JSON.stringify(PINS) });
+    const { template } = fleetIn(stack);
+    const mappings = template.toJSON().Mappings as Record<string, Record<string, { ami: string }>>;
+    expect(Object.values(mappings)).toContainEqual({
+      'eu-west-1': { ami: 'ami-0123456789abcdef0' },
+      'us-east-1': { ami: 'ami-0fedcba9876543210' },
+    });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: { ImageId: { 'Fn::FindInMap': [Match.anyValue(), { Ref: 'AWS::Region' }, 'ami'] } },
+    });
+  });
+
+  test('resolves at launch when the context pins images of another architecture only', () => {
+    const stack = withContext({ 'cdk-compute-patterns:fleetMachineImages': { x86_64: PINS.x86_64 } });
+    fleetIn(stack).template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: {
+        ImageId: 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
+      },
+    });
+  });
+
+  test('fails when the context pins no image for the stack region', () => {
+    const stack = withContext(
+      { 'cdk-compute-patterns:fleetMachineImages': PINS },
+      { account: '123456789012', region: 'ap-south-1' },
+    );
+    expect(() => new HighlyAvailableFleet(stack, 'Fleet')).toThrow(
+      'Pinned/Fleet: the context value cdk-compute-patterns:fleetMachineImages pins arm64 images for eu-west-1, us-east-1 but not for this stack\'s region ap-south-1; add "ap-south-1": "ami-..." under "arm64", or pass machineImage',
+    );
+  });
+
+  test('fails when the context names something that is not an AMI id', () => {
+    const stack = withContext({ 'cdk-compute-patterns:fleetMachineImages': { arm64: { 'eu-west-1': 'latest' } } });
+    expect(() => new HighlyAvailableFleet(stack, 'Fleet')).toThrow(
+      'Pinned/Fleet: the context value cdk-compute-patterns:fleetMachineImages names "latest" for arm64 in eu-west-1, which is not an AMI id; expected ami- and 8 or 17 hexadecimal digits',
+    );
+  });
+
+  test('fails when the context value is not an object', () => {
+    const stack = withContext({ 'cdk-compute-patterns:fleetMachineImages': 'ami-12345678' });
+    expect(() => new HighlyAvailableFleet(stack, 'Fleet')).toThrow(
+      'Pinned/Fleet: the context value cdk-compute-patterns:fleetMachineImages must be an object; expected { "arm64": { "<region>": "ami-..." }, "x86_64": { ... } }, received "ami-12345678"',
+    );
+  });
+});
+
+describe('HighlyAvailableFleet in subnets without egress', () => {
+  /** A VPC with public subnets for the load balancer and isolated ones for the instances. */
+  function isolatedVpc(stack: Stack): ec2.Vpc {
+    return new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    });
+  }
+
+  test.each([
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ])(
+    'adds the Session Manager, CloudFormation and S3 endpoints the instances call, open to them only (%s)',
+    (_kind, makeStack) => {
+      // GIVEN a VPC whose private subnets have no route to the internet
+      const stack = makeStack();
+      const vpc = isolatedVpc(stack);
+      // WHEN the fleet runs there
+      const { fleet, template } = fleetIn(stack, { vpc });
+      // THEN the endpoints exist, and the instances' security group may reach each interface endpoint on 443
+      const services = Object.values(template.findResources('AWS::EC2::VPCEndpoint')).map((e) =>
+        JSON.stringify(e.Properties.ServiceName),
+      );
+      for (const name of ['.ssm', '.ssmmessages', '.ec2messages', '.cloudformation', '.s3']) {
+        expect(services.filter((s) => s.includes(`${name}"`))).toHaveLength(1);
+      }
+      template.resourceCountIs('AWS::EC2::VPCEndpoint', 5);
+      const instanceSg = stack.getLogicalId(fleet.securityGroup.node.defaultChild as ec2.CfnSecurityGroup);
+      const fromInstances = template.findResources('AWS::EC2::SecurityGroupIngress', {
+        Properties: { FromPort: 443, ToPort: 443, SourceSecurityGroupId: { 'Fn::GetAtt': [instanceSg, 'GroupId'] } },
+      });
+      expect(Object.keys(fromInstances)).toHaveLength(4);
+    },
+  );
+
+  test('needs no CloudFormation endpoint when custom user data does not signal', () => {
+    const stack = agnosticStack();
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands('echo custom');
+    const { template } = fleetIn(stack, { vpc: isolatedVpc(stack), userData });
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
+    const services = JSON.stringify(template.findResources('AWS::EC2::VPCEndpoint'));
+    expect(services).not.toContain('.cloudformation');
+  });
+
+  test('adds no endpoint when told the VPC has them', () => {
+    const stack = agnosticStack();
+    const { template } = fleetIn(stack, { vpc: isolatedVpc(stack), vpcEndpointsProvided: true });
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+  });
+
+  test('adds no endpoint when the subnets have egress', () => {
+    fleetIn(agnosticStack()).template.resourceCountIs('AWS::EC2::VPCEndpoint', 2); // the SecureVpc's gateways
+  });
+
+  test('fails when an imported VPC has only isolated subnets and no endpoints are declared', () => {
+    const stack = specificStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
+      vpcId: 'vpc-12345678',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      publicSubnetIds: ['subnet-1', 'subnet-2'],
+      isolatedSubnetIds: ['subnet-3', 'subnet-4'],
+      vpcCidrBlock: '10.0.0.0/16',
+    });
+    expect(() => new HighlyAvailableFleet(stack, 'Fleet', { vpc })).toThrow(
+      'Specific/Fleet: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for ssm, ssmmessages, ec2messages, cloudformation; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack',
+    );
+  });
+});
+
+describe('HighlyAvailableFleet acknowledgements never hide the user own findings', () => {
+  /** Open AwsSolutions findings of a fleet stack after `change`, as `rule path` strings. */
+  function openFindings(change: (fleet: HighlyAvailableFleet, stack: Stack) => void): string[] {
+    const report = checkCompliance((outdir) => {
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'Probe');
+      const fleet = new HighlyAvailableFleet(stack, 'Fleet', { protocol: elbv2.ApplicationProtocol.HTTP });
+      change(fleet, stack);
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      return app;
+    }, []);
+    return report.stacks
+      .find((s) => s.stack === 'Probe')!
+      .nagViolations.map((v) => `${v.rule} ${v.path}`)
+      .sort();
+  }
+
+  test('reports nothing for the fleet as built', () => {
+    expect(openFindings(() => undefined)).toEqual([]);
+  });
+
+  test('reports SSH from anywhere that the user opens on the load balancer security group', () => {
+    const open = openFindings((fleet) =>
+      fleet.loadBalancerSecurityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(22), 'user SSH'),
+    );
+    expect(open).toContainEqual(expect.stringMatching(/^AwsSolutions-EC23 Probe\/Fleet\/LoadBalancer\/SecurityGroup/));
+  });
+
+  test('reports a wildcard statement and a managed policy the user adds to the instance role', () => {
+    const open = openFindings((fleet) => {
+      fleet.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+      fleet.instanceRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'));
+    });
+    expect(open).toContain('AwsSolutions-IAM5[Resource::*] Probe/Fleet/InstanceRole/DefaultPolicy/Resource');
+    expect(open).toContain(
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore] Probe/Fleet/InstanceRole/Resource',
+    );
+  });
+
+  test('reports an unencrypted volume the user adds under the Auto Scaling group', () => {
+    const open = openFindings((fleet) => {
+      new ec2.CfnVolume(fleet.autoScalingGroup, 'Scratch', {
+        availabilityZone: 'eu-west-1a',
+        size: 8,
+      }).applyRemovalPolicy(RemovalPolicy.DESTROY);
+    });
+    expect(open).toContainEqual(expect.stringMatching(/^AwsSolutions-EC26 Probe\/Fleet\/AutoScalingGroup\/Scratch/));
+  });
+});
+
+describe('HighlyAvailableFleet refuses what cannot be highly available or hardened', () => {
+  test.each(['t2.micro', 'm4.large', 'c4.xlarge'])('fails when instanceType %s is not a Nitro type', (type) => {
+    expect(
+      () => new HighlyAvailableFleet(agnosticStack(), 'Fleet', { instanceType: new ec2.InstanceType(type) }),
+    ).toThrow(
+      `Agnostic/Fleet: instance type ${type} is not built on the AWS Nitro System, which the fleet requires (Control Tower CT.EC2.PR.15; Nitro types also encrypt traffic between instances); choose a current-generation type such as c7g.medium, m7g.medium or t4g.small`,
+    );
+  });
+
+  test('fails when an additional instance type is not a Nitro type', () => {
+    expect(
+      () =>
+        new HighlyAvailableFleet(agnosticStack(), 'Fleet', {
+          instanceType: new ec2.InstanceType('m5.large'),
+          additionalInstanceTypes: [new ec2.InstanceType('m4.xlarge')],
+        }),
+    ).toThrow(
+      'Agnostic/Fleet: instance type m4.xlarge is not built on the AWS Nitro System, which the fleet requires (Control Tower CT.EC2.PR.15; Nitro types also encrypt traffic between instances); choose a current-generation type such as c7g.medium, m7g.medium or t4g.small',
+    );
+  });
+
+  test('accepts the Nitro sizes of older families', () => {
+    expect(
+      () => new HighlyAvailableFleet(agnosticStack(), 'Fleet', { instanceType: new ec2.InstanceType('m4.16xlarge') }),
+    ).not.toThrow();
+  });
+
+  test.each([
+    ['environment-agnostic', () => agnosticStack(), 'Agnostic'],
+    ['environment-specific', () => specificStack(), 'Specific'],
+  ])('fails when vpcSubnets selects public subnets (%s)', (_kind, makeStack, name) => {
+    const stack = makeStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+    expect(
+      () => new HighlyAvailableFleet(stack, 'Fleet', { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }),
+    ).toThrow(
+      `${name}/Fleet: vpcSubnets must select private subnets: the instances get no public IP address and only the load balancer is public; received public subnets ${name}/Vpc/PublicSubnet1, ${name}/Vpc/PublicSubnet2. Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets`,
+    );
+  });
+
+  test('names the fleet that is wrong when a stack has several', () => {
+    const stack = agnosticStack();
+    new HighlyAvailableFleet(stack, 'Web');
+    expect(() => new HighlyAvailableFleet(stack, 'Api', { minCapacity: 1 })).toThrow(
+      'Agnostic/Api: minCapacity must be an integer of at least 2 for a highly available fleet (an instance in each of two Availability Zones); received 1',
+    );
+    expect(() => new HighlyAvailableFleet(stack, 'Admin', { healthCheckPath: 'health' })).toThrow(
+      "Agnostic/Admin: healthCheckPath must start with '/'; received 'health'",
     );
   });
 });

@@ -1,6 +1,7 @@
 import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { autoScalingServiceLinkedRoleArn } from './volume-key-permissions';
 
 /** Keys and topics that already carry the statements (several fleets may share one topic). */
 const done = new WeakSet<object>();
@@ -28,7 +29,7 @@ export function allowAutoScalingNotifications(topic: sns.ITopic): boolean {
       resources: ['*'],
       conditions: {
         ArnEquals: {
-          'aws:PrincipalArn': `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+          'aws:PrincipalArn': autoScalingServiceLinkedRoleArn(),
         },
         StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` },
       },

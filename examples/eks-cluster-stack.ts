@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { EksCluster } from '../lib';
 
@@ -6,20 +7,34 @@ import { EksCluster } from '../lib';
  * Sample: a production EKS cluster with a private API endpoint, a managed
  * node group of two to four Amazon Linux 2023 nodes across two Availability
  * Zones, and a Fargate profile that runs every pod of the `serverless`
- * namespace without nodes. Pass `-c eksAdminPrincipalArn=arn:aws:iam::<account>:role/<role>`
- * to give that role cluster-admin access for kubectl.
+ * namespace without nodes.
+ *
+ * Cluster admin: by default the stack creates the role `EksAdminRole`, which
+ * IAM principals of the account may assume, and makes it cluster admin (output
+ * `AdminRoleArn`). Pass `-c eksAdminPrincipalArn=arn:aws:iam::<account>:role/<role>`
+ * to make an existing role the admin instead; then no role is created.
  */
 export class EksClusterStack extends Stack {
   public readonly eks: EksCluster;
+  /** The cluster-admin role the sample creates when no `eksAdminPrincipalArn` is given. */
+  public readonly adminRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
-    const admin = this.node.tryGetContext('eksAdminPrincipalArn') as string | undefined;
+    const given = this.node.tryGetContext('eksAdminPrincipalArn') as string | undefined;
+    if (!given) {
+      this.adminRole = new iam.Role(this, 'EksAdminRole', {
+        description: 'Cluster admin of the sample EKS cluster; assume it to run kubectl',
+        assumedBy: new iam.AccountRootPrincipal(),
+      });
+    }
+    const admin = given ?? this.adminRole!.roleArn;
     this.eks = new EksCluster(this, 'Eks', {
       fargateNamespaces: ['serverless'],
-      adminPrincipalArns: admin ? [admin] : undefined,
+      adminPrincipalArns: [admin],
     });
     new CfnOutput(this, 'ClusterName', { value: this.eks.cluster.clusterName });
     new CfnOutput(this, 'UpdateKubeconfigCommand', { value: this.eks.updateKubeconfigCommand });
+    new CfnOutput(this, 'AdminRoleArn', { value: admin });
   }
 }

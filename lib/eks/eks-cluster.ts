@@ -47,6 +47,26 @@ const NODE_VOLUME_GIB = 20;
 /** Most nodes one managed node group can hold (EKS service quota). */
 const MAX_NODES = 450;
 
+/** What a principal may do in the namespaces of an `EksNamespaceAccess` grant (an EKS access policy). */
+export enum EksAccessLevel {
+  /** AmazonEKSAdminPolicy: most Kubernetes resources, including roles and role bindings, in the namespaces. */
+  ADMIN = 'AmazonEKSAdminPolicy',
+  /** AmazonEKSEditPolicy: create, change and delete most Kubernetes resources in the namespaces. */
+  EDIT = 'AmazonEKSEditPolicy',
+  /** AmazonEKSViewPolicy: read most Kubernetes resources (not secrets) in the namespaces. */
+  VIEW = 'AmazonEKSViewPolicy',
+}
+
+/** Namespace-scoped cluster access for one IAM principal. */
+export interface EksNamespaceAccess {
+  /** The IAM role or user ARN (for an assumed-role session, the role's ARN). */
+  readonly principalArn: string;
+  /** What the principal may do in the namespaces. */
+  readonly accessLevel: EksAccessLevel;
+  /** The Kubernetes namespaces the access is limited to (at least one). */
+  readonly namespaces: string[];
+}
+
 /**
  * Properties for an EksCluster.
  */
@@ -143,10 +163,29 @@ export interface EksClusterProps {
 
   /**
    * IAM role or user ARNs that get a cluster-admin access entry
-   * (AmazonEKSClusterAdminPolicy, cluster scope).
-   * @default - none: add access entries later with `cluster.grantAccess()` or the EKS API
+   * (AmazonEKSClusterAdminPolicy, cluster scope). A cluster nobody can
+   * administer is refused: name at least one admin, set
+   * `bootstrapClusterCreatorAdminPermissions`, or opt out with `allowNoAdmin`.
+   * @default - none (an error unless `bootstrapClusterCreatorAdminPermissions` or `allowNoAdmin` is set)
    */
   readonly adminPrincipalArns?: string[];
+
+  /**
+   * Create the cluster with no cluster-admin access entry: nobody can use
+   * kubectl until someone with IAM rights to `eks:CreateAccessEntry` adds one
+   * (`aws eks create-access-entry`, `grantNamespaceAccess()` or `cluster.grantAccess()`).
+   * @default false
+   */
+  readonly allowNoAdmin?: boolean;
+
+  /**
+   * Namespace-scoped access for principals that must not be cluster admins:
+   * each grant gives one IAM role or user ARN AmazonEKSAdminPolicy,
+   * AmazonEKSEditPolicy or AmazonEKSViewPolicy in the namespaces listed.
+   * Add more with `grantNamespaceAccess()`.
+   * @default - none
+   */
+  readonly namespaceAccess?: EksNamespaceAccess[];
 
   /**
    * Give the principal that creates the cluster (the CloudFormation execution
@@ -193,6 +232,8 @@ export class EksCluster extends Construct {
   private readonly subnets: ec2.SubnetSelection;
   private readonly autoMode: boolean;
   private readonly podIdentities = new Set<string>();
+  /** Access entries by principal ARN: EKS allows one per principal. */
+  private readonly accessEntries = new Map<string, { entry: eks.AccessEntry; admin: boolean; levels: Set<string> }>();
 
   constructor(scope: Construct, id: string, props: EksClusterProps = {}) {
     super(scope, id);
@@ -200,6 +241,11 @@ export class EksCluster extends Construct {
     validateAutoModeExclusions(props);
     const endpointAccess = endpointAccessFor(props);
     const admins = validateAdmins(props.adminPrincipalArns);
+    if (admins.length === 0 && !props.bootstrapClusterCreatorAdminPermissions && !props.allowNoAdmin) {
+      throw new Error(
+        `${this.node.path}: nobody could administer this cluster: adminPrincipalArns is empty and bootstrapClusterCreatorAdminPermissions is off, so kubectl answers Unauthorized to everyone. Name your admin role in adminPrincipalArns (e.g. 'arn:aws:iam::123456789012:role/PlatformAdmin'), or set allowNoAdmin: true if you add access entries later with the EKS API`,
+      );
+    }
     if (props.fargateNamespaces) validateFargateNamespaces('fargateNamespaces', props.fargateNamespaces);
 
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
@@ -243,7 +289,13 @@ export class EksCluster extends Construct {
     });
 
     // Ids derive from the ARN, so reordering the list does not replace (and collide with) existing entries.
-    admins.forEach((arn, i) => this.cluster.grantClusterAdmin(accessEntryId(arn, i), arn));
+    admins.forEach((arn, i) => {
+      const entry = this.cluster.grantClusterAdmin(accessEntryId('ClusterAdmin', arn, i), arn);
+      this.accessEntries.set(arn, { entry, admin: true, levels: new Set() });
+    });
+    for (const grant of props.namespaceAccess ?? []) {
+      this.grantNamespaceAccess(grant.principalArn, grant.accessLevel, grant.namespaces);
+    }
 
     if (this.autoMode) {
       const nodeRole = this.cluster.node.tryFindChild('ClusternodePoolRole');
@@ -257,6 +309,54 @@ export class EksCluster extends Construct {
     if (props.fargateNamespaces) this.addFargateProfile('Default', props.fargateNamespaces);
 
     this.updateKubeconfigCommand = `aws eks update-kubeconfig --name ${this.cluster.clusterName} --region ${Stack.of(this).region}`;
+  }
+
+  /**
+   * Gives the IAM role or user `principalArn` the access policy of `accessLevel`
+   * (AmazonEKSAdminPolicy, AmazonEKSEditPolicy or AmazonEKSViewPolicy) in
+   * `namespaces` only, through an EKS access entry. A principal gets one access
+   * entry, holding one policy per access level; cluster admins need none.
+   */
+  public grantNamespaceAccess(
+    principalArn: string,
+    accessLevel: EksAccessLevel,
+    namespaces: string[],
+  ): eks.AccessEntry {
+    const what = `grantNamespaceAccess('${principalArn}')`;
+    validatePrincipalArn(`${what} principalArn`, principalArn);
+    if (namespaces.length === 0) {
+      throw new Error(
+        `${this.node.path}: ${what} must list at least one Kubernetes namespace; received an empty list. For access to every namespace, use adminPrincipalArns or cluster.grantAccess() with a cluster scope`,
+      );
+    }
+    for (const ns of namespaces) validateNamespace(`${what} namespaces`, ns);
+    const existing = Token.isUnresolved(principalArn) ? undefined : this.accessEntries.get(principalArn);
+    if (existing?.admin) {
+      throw new Error(
+        `${this.node.path}: ${principalArn} is in adminPrincipalArns, so it is already cluster admin in every namespace; remove it from adminPrincipalArns to limit it to namespaces, or drop the ${accessLevel} grant`,
+      );
+    }
+    if (existing?.levels.has(accessLevel)) {
+      throw new Error(
+        `${this.node.path}: ${principalArn} already has ${accessLevel}; EKS associates each access policy once per principal, so list all its namespaces in one grant`,
+      );
+    }
+    const policy = eks.AccessPolicy.fromAccessPolicyName(accessLevel, {
+      accessScopeType: eks.AccessScopeType.NAMESPACE,
+      namespaces,
+    });
+    if (existing) {
+      existing.entry.addAccessPolicies([policy]);
+      existing.levels.add(accessLevel);
+      return existing.entry;
+    }
+    const entry = new eks.AccessEntry(this, accessEntryId('NamespaceAccess', principalArn, this.accessEntries.size), {
+      cluster: this.cluster,
+      principal: principalArn,
+      accessPolicies: [policy],
+    });
+    this.accessEntries.set(principalArn, { entry, admin: false, levels: new Set([accessLevel]) });
+    return entry;
   }
 
   /**
@@ -472,10 +572,10 @@ function validateAdmins(arns: string[] | undefined): string[] {
   return arns ?? [];
 }
 
-/** A construct id for the admin access entry of `arn` that stays stable when the list is reordered. */
-function accessEntryId(arn: string, index: number): string {
-  if (Token.isUnresolved(arn)) return `ClusterAdmin${index}`;
-  return `ClusterAdmin${createHash('sha256').update(arn).digest('hex').slice(0, 8)}`;
+/** A construct id for the access entry of `arn` that stays stable when the list is reordered. */
+function accessEntryId(prefix: string, arn: string, index: number): string {
+  if (Token.isUnresolved(arn)) return `${prefix}${index}`;
+  return `${prefix}${createHash('sha256').update(arn).digest('hex').slice(0, 8)}`;
 }
 
 function validateFargateNamespaces(what: string, namespaces: string[]): void {

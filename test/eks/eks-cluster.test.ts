@@ -5,14 +5,21 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { EksCluster, EksClusterProps, SecureVpc } from '../../lib';
+import { EksAccessLevel, EksCluster, EksClusterProps, SecureVpc } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance } from '../support/compliance';
 
 const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
+const ADMIN = 'arn:aws:iam::123456789012:role/Admin';
 
+/** An EksCluster with `props`; `adminPrincipalArns` defaults to [ADMIN], since a cluster needs an admin. */
 function build(props: EksClusterProps = {}, stack: Stack = agnosticStack()): { stack: Stack; eks: EksCluster } {
-  return { stack, eks: new EksCluster(stack, 'Eks', props) };
+  return { stack, eks: new EksCluster(stack, 'Eks', { adminPrincipalArns: [ADMIN], ...props }) };
+}
+
+/** The access policy ARN of `name` as aws-eks-v2 writes it. */
+function accessPolicyArn(name: string): unknown {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:eks::aws:cluster-access-policy/${name}`]] };
 }
 
 function logicalId(stack: Stack, construct: IConstruct): string {
@@ -170,9 +177,9 @@ describe('EksCluster defaults (environment-agnostic stack)', () => {
     expect(cluster.cluster.kubectlProvider).toBeUndefined();
   });
 
-  test('creates no Fargate profile, access entry or pod identity association unless asked', () => {
+  test('creates no Fargate profile or pod identity association unless asked, and one access entry for the admin', () => {
     template.resourceCountIs('AWS::EKS::FargateProfile', 0);
-    template.resourceCountIs('AWS::EKS::AccessEntry', 0);
+    template.resourceCountIs('AWS::EKS::AccessEntry', 1);
     template.resourceCountIs('AWS::EKS::PodIdentityAssociation', 0);
     expect(cluster.fargateProfiles).toEqual([]);
   });
@@ -403,7 +410,7 @@ describe('EksCluster options', () => {
     const stack = agnosticStack();
     const vpc = new SecureVpc(stack, 'Shared');
     // WHEN
-    const cluster = new EksCluster(stack, 'Eks', { vpc });
+    const cluster = new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] });
     // THEN
     expect(cluster.vpc).toBe(vpc);
     const template = Template.fromStack(stack);
@@ -416,7 +423,7 @@ describe('EksCluster options', () => {
   test('places nodes in isolated subnets when the VPC has no NAT gateway', () => {
     const stack = agnosticStack();
     const vpc = new SecureVpc(stack, 'Isolated', { natGateways: 0 });
-    new EksCluster(stack, 'Eks', { vpc });
+    new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] });
     const isolated = subnetRefs(stack, vpc, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
     expect(isolated).toHaveLength(2);
     Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', { Subnets: isolated });
@@ -439,6 +446,132 @@ describe('EksCluster options', () => {
     expect(cluster.nodegroup).toBeUndefined();
     expect(cluster.nodeLaunchTemplate).toBeUndefined();
     expect(cluster.addons).toEqual([]);
+  });
+});
+
+describe('EksCluster access', () => {
+  const NO_ADMIN = (path: string) =>
+    `${path}: nobody could administer this cluster: adminPrincipalArns is empty and bootstrapClusterCreatorAdminPermissions is off, so kubectl answers Unauthorized to everyone. Name your admin role in adminPrincipalArns (e.g. 'arn:aws:iam::123456789012:role/PlatformAdmin'), or set allowNoAdmin: true if you add access entries later with the EKS API`;
+
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])('fails when no principal can administer the cluster (%s stack)', (_kind, makeStack) => {
+    // GIVEN a stack
+    const stack = makeStack();
+    // THEN an EksCluster with no admin is refused, naming its path
+    expect(() => new EksCluster(stack, 'Eks')).toThrow(new Error(NO_ADMIN(`${stack.stackName}/Eks`)));
+    expect(() => new EksCluster(stack, 'Eks2', { adminPrincipalArns: [] })).toThrow(
+      new Error(NO_ADMIN(`${stack.stackName}/Eks2`)),
+    );
+  });
+
+  test('fails when the only grants are namespace-scoped', () => {
+    const stack = agnosticStack();
+    expect(
+      () =>
+        new EksCluster(stack, 'Eks', {
+          namespaceAccess: [{ principalArn: ADMIN, accessLevel: EksAccessLevel.ADMIN, namespaces: ['shop'] }],
+        }),
+    ).toThrow(new Error(NO_ADMIN('Agnostic/Eks')));
+  });
+
+  test.each<[string, EksClusterProps]>([
+    ['allowNoAdmin', { allowNoAdmin: true }],
+    ['bootstrapClusterCreatorAdminPermissions', { bootstrapClusterCreatorAdminPermissions: true }],
+  ])('accepts a cluster without adminPrincipalArns when %s is set', (_name, props) => {
+    const stack = specificStack();
+    new EksCluster(stack, 'Eks', props);
+    Template.fromStack(stack).resourceCountIs('AWS::EKS::AccessEntry', 0);
+  });
+
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])('gives each principal one access entry with namespace-scoped policies (%s stack)', (_kind, makeStack) => {
+    // GIVEN
+    const dev = 'arn:aws:iam::123456789012:role/Developers';
+    const auditor = 'arn:aws:iam::123456789012:user/auditor';
+    const { stack, eks: cluster } = build(
+      {
+        namespaceAccess: [
+          { principalArn: dev, accessLevel: EksAccessLevel.EDIT, namespaces: ['shop', 'orders'] },
+          { principalArn: auditor, accessLevel: EksAccessLevel.VIEW, namespaces: ['shop'] },
+        ],
+      },
+      makeStack(),
+    );
+    // WHEN a principal gets a second level through the method
+    const entry = cluster.grantNamespaceAccess(dev, EksAccessLevel.ADMIN, ['sandbox']);
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EKS::AccessEntry', 3);
+    template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      ClusterName: { Ref: logicalId(stack, cluster.cluster) },
+      PrincipalArn: dev,
+      AccessPolicies: [
+        {
+          AccessScope: { Type: 'namespace', Namespaces: ['shop', 'orders'] },
+          PolicyArn: accessPolicyArn('AmazonEKSEditPolicy'),
+        },
+        {
+          AccessScope: { Type: 'namespace', Namespaces: ['sandbox'] },
+          PolicyArn: accessPolicyArn('AmazonEKSAdminPolicy'),
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      PrincipalArn: auditor,
+      AccessPolicies: [
+        { AccessScope: { Type: 'namespace', Namespaces: ['shop'] }, PolicyArn: accessPolicyArn('AmazonEKSViewPolicy') },
+      ],
+    });
+    expect(stack.resolve((entry.node.defaultChild as eks.CfnAccessEntry).principalArn)).toEqual(dev);
+  });
+
+  test('fails when a cluster admin is also given namespace access', () => {
+    const { eks: cluster } = build();
+    expect(() => cluster.grantNamespaceAccess(ADMIN, EksAccessLevel.VIEW, ['shop'])).toThrow(
+      new Error(
+        `Agnostic/Eks: ${ADMIN} is in adminPrincipalArns, so it is already cluster admin in every namespace; remove it from adminPrincipalArns to limit it to namespaces, or drop the AmazonEKSViewPolicy grant`,
+      ),
+    );
+  });
+
+  test('fails when a principal is given the same access level twice', () => {
+    const dev = 'arn:aws:iam::123456789012:role/Developers';
+    const { eks: cluster } = build();
+    cluster.grantNamespaceAccess(dev, EksAccessLevel.EDIT, ['shop']);
+    expect(() => cluster.grantNamespaceAccess(dev, EksAccessLevel.EDIT, ['orders'])).toThrow(
+      new Error(
+        `Agnostic/Eks: ${dev} already has AmazonEKSEditPolicy; EKS associates each access policy once per principal, so list all its namespaces in one grant`,
+      ),
+    );
+  });
+
+  test('fails when namespace access lists no namespace', () => {
+    const { eks: cluster } = build();
+    expect(() => cluster.grantNamespaceAccess('arn:aws:iam::123456789012:role/Dev', EksAccessLevel.VIEW, [])).toThrow(
+      new Error(
+        "Agnostic/Eks: grantNamespaceAccess('arn:aws:iam::123456789012:role/Dev') must list at least one Kubernetes namespace; received an empty list. For access to every namespace, use adminPrincipalArns or cluster.grantAccess() with a cluster scope",
+      ),
+    );
+  });
+
+  test('fails when namespace access names an invalid namespace or principal', () => {
+    const { eks: cluster } = build();
+    expect(() =>
+      cluster.grantNamespaceAccess('arn:aws:iam::123456789012:role/Dev', EksAccessLevel.VIEW, ['Shop']),
+    ).toThrow(
+      new Error(
+        "grantNamespaceAccess('arn:aws:iam::123456789012:role/Dev') namespaces must be a Kubernetes namespace name (lowercase letters, digits and '-', at most 63 characters); received 'Shop'",
+      ),
+    );
+    expect(() => cluster.grantNamespaceAccess('dev', EksAccessLevel.VIEW, ['shop'])).toThrow(
+      new Error(
+        "grantNamespaceAccess('dev') principalArn must contain IAM role or user ARNs such as 'arn:aws:iam::123456789012:role/Admin' (for an assumed-role session, give the role's ARN); received 'dev'",
+      ),
+    );
   });
 });
 
@@ -634,7 +767,7 @@ describe('EksCluster validation', () => {
     const stack = specificStack();
     const vpc = new ec2.Vpc(stack, 'OneAz', { availabilityZones: ['eu-west-1a'] });
     // THEN
-    expect(() => new EksCluster(stack, 'Eks', { vpc })).toThrow(
+    expect(() => new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] })).toThrow(
       new Error(
         'EksCluster subnets must span at least two Availability Zones to be highly available; the selected subnets are in 1 (eu-west-1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
       ),
@@ -644,7 +777,14 @@ describe('EksCluster validation', () => {
   test('fails when vpcSubnets selects public subnets', () => {
     const stack = agnosticStack();
     const vpc = new SecureVpc(stack, 'Vpc');
-    expect(() => new EksCluster(stack, 'Eks', { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } })).toThrow(
+    expect(
+      () =>
+        new EksCluster(stack, 'Eks', {
+          vpc,
+          adminPrincipalArns: [ADMIN],
+          vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+        }),
+    ).toThrow(
       new Error(
         'EksCluster subnets must be private, since worker nodes, Fargate pods and the control-plane network interfaces get no public IP addresses; the selection includes public subnets (Agnostic/Vpc/PublicSubnet1, Agnostic/Vpc/PublicSubnet2). Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets',
       ),

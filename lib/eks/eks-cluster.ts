@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import { Annotations, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { SecureLogGroup } from '../common/log-group';
 import { acknowledge, managedPolicyFinding } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
+import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import {
   validateCidrs,
@@ -37,6 +40,22 @@ const CONTROL_PLANE_LOG_TYPES = [
 
 /** The managed node group's AWS managed policies (AmazonEC2ContainerRegistryPullOnly is the narrowest ECR policy). */
 const NODE_POLICIES = ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryPullOnly'];
+
+/**
+ * The AWS APIs nodes and Fargate pods call: EC2 (node join, vpc-cni), ECR API and registry (images),
+ * STS (vpc-cni and other roles), EKS Auth (Pod Identity credentials) and CloudWatch Logs.
+ */
+const NODE_SERVICES: RequiredServiceEndpoint[] = [
+  { service: ec2.InterfaceVpcEndpointAwsService.EC2, name: 'Ec2' },
+  { service: ec2.InterfaceVpcEndpointAwsService.ECR, name: 'EcrApi' },
+  { service: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER, name: 'EcrDocker' },
+  { service: ec2.InterfaceVpcEndpointAwsService.STS, name: 'Sts' },
+  { service: ec2.InterfaceVpcEndpointAwsService.EKS_AUTH, name: 'EksAuth' },
+  { service: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS, name: 'Logs' },
+];
+
+/** What EKS accepts as a cluster name. */
+const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 
 /** Most selectors one Fargate profile can hold. */
 const MAX_FARGATE_SELECTORS = 5;
@@ -83,6 +102,31 @@ export interface EksClusterProps {
    * @default - the VPC's private subnets
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The VPC already has the interface endpoints the nodes need in subnets
+   * without egress (ec2, ecr.api, ecr.dkr, sts, eks-auth, logs) and the S3
+   * gateway endpoint. Without it, a VPC in this stack gets the missing ones, and
+   * any other VPC with isolated subnets is refused. Ignored when the subnets
+   * have egress.
+   * @default false
+   */
+  readonly vpcEndpointsProvided?: boolean;
+
+  /**
+   * The name of the EKS cluster. It must be known before the cluster exists,
+   * so that the control-plane log group `/aws/eks/<name>/cluster` is created
+   * first, encrypted and with a retention. Change it when a change replaces the
+   * cluster (EKS names are unique per account and region).
+   * @default - a name derived from the stack name and the construct path
+   */
+  readonly clusterName?: string;
+
+  /**
+   * How long the control-plane logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
 
   /**
    * The Kubernetes version of the control plane.
@@ -220,6 +264,12 @@ export class EksCluster extends Construct {
   /** The VPC the cluster runs in. */
   public readonly vpc: ec2.IVpc;
 
+  /** The log group `/aws/eks/<clusterName>/cluster` of the control-plane logs, created before the cluster (encrypted, with a retention). */
+  public readonly controlPlaneLogGroup: logs.ILogGroup;
+
+  /** The interface endpoints the nodes rely on in subnets without egress; empty when the subnets have egress. */
+  public readonly vpcEndpoints: ec2.InterfaceVpcEndpoint[];
+
   /** The managed add-ons the construct installs; empty in Auto Mode, which runs them itself. */
   public readonly addons: eks.IAddon[] = [];
 
@@ -253,11 +303,24 @@ export class EksCluster extends Construct {
     const selected = validateMultiAz(this.vpc, this.subnets, 'EksCluster subnets');
     validatePrivate(this.vpc, selected);
 
+    const clusterName = props.clusterName ?? Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });
+    if (!Token.isUnresolved(clusterName) && !CLUSTER_NAME.test(clusterName)) {
+      throw new Error(
+        `${this.node.path}: clusterName must be 1 to 100 letters, digits, '-' and '_', starting with a letter or digit; received '${clusterName}'`,
+      );
+    }
+    // EKS would create this log group itself, unencrypted and never expiring; created first, EKS writes into it.
+    this.controlPlaneLogGroup = new SecureLogGroup(this, 'ControlPlaneLogGroup', {
+      logGroupName: `/aws/eks/${clusterName}/cluster`,
+      retention: props.logRetention,
+    });
+
     this.secretsKey = new SecureKey(this, 'SecretsKey', {
       description: `Envelope-encrypts the Kubernetes secrets of the EKS cluster ${this.node.path}`,
     });
 
     this.cluster = new eks.Cluster(this, 'Cluster', {
+      clusterName,
       version: props.version ?? DEFAULT_VERSION,
       vpc: this.vpc,
       vpcSubnets: [this.subnets],
@@ -276,6 +339,17 @@ export class EksCluster extends Construct {
           }
         : { defaultCapacity: 0, defaultCapacityType: eks.DefaultCapacityType.NODEGROUP }),
     });
+    this.cluster.node.findChild('Resource').node.addDependency(this.controlPlaneLogGroup);
+    this.vpcEndpoints = ensureServiceEndpoints({
+      scope: this,
+      vpc: this.vpc,
+      subnets: selected,
+      services: NODE_SERVICES,
+      gateways: [ec2.GatewayVpcEndpointAwsService.S3],
+      clients: [],
+      vpcEndpointsProvided: props.vpcEndpointsProvided,
+    });
+    this.allowHttpsFromClusterTo(this.vpcEndpoints);
     // The control plane reads and writes secrets with the key (it holds no KMS permissions otherwise).
     this.secretsKey
       .grant(this.cluster.role, 'kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant')
@@ -370,6 +444,7 @@ export class EksCluster extends Construct {
       vpc: this.vpc,
       subnetSelection: this.subnets,
     });
+    profile.node.addDependency(...this.vpcEndpoints);
     acknowledgeManagedPolicies(
       profile.podExecutionRole,
       profile,
@@ -422,6 +497,26 @@ export class EksCluster extends Construct {
     const agent = this.autoMode ? undefined : this.cluster.eksPodIdentityAgent;
     if (agent) association.node.addDependency(agent);
     return association;
+  }
+
+  /**
+   * Nodes and Fargate pods use the cluster security group, which EKS creates with the cluster: HTTPS
+   * from it into each endpoint. The rules live here, not under the VPC, because the cluster depends
+   * on the whole VPC (a rule under it that names the cluster security group would be a cycle).
+   */
+  private allowHttpsFromClusterTo(endpoints: ec2.InterfaceVpcEndpoint[]): void {
+    endpoints.forEach((endpoint, i) => {
+      endpoint.connections.securityGroups.forEach((sg, j) => {
+        new ec2.CfnSecurityGroupIngress(this, `EndpointHttps${NODE_SERVICES[i].name}${j || ''}`, {
+          groupId: sg.securityGroupId,
+          sourceSecurityGroupId: this.cluster.clusterSecurityGroupId,
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          description: `HTTPS from the EKS cluster security group (nodes, Fargate pods) to ${NODE_SERVICES[i].service.shortName}`,
+        });
+      });
+    });
   }
 
   /**
@@ -496,7 +591,7 @@ export class EksCluster extends Construct {
     const vpcCni = new eks.Addon(this, 'VpcCniAddon', { cluster: this.cluster, addonName: 'vpc-cni' });
     const kubeProxy = new eks.Addon(this, 'KubeProxyAddon', { cluster: this.cluster, addonName: 'kube-proxy' });
     const podIdentityAgent = this.cluster.eksPodIdentityAgent!;
-    nodegroup.node.addDependency(vpcCni, kubeProxy);
+    nodegroup.node.addDependency(vpcCni, kubeProxy, ...this.vpcEndpoints);
     const coreDns = new eks.Addon(this, 'CoreDnsAddon', { cluster: this.cluster, addonName: 'coredns' });
     coreDns.node.addDependency(nodegroup);
     this.addons.push(vpcCni, kubeProxy, coreDns, podIdentityAgent);

@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { EksAccessLevel, EksCluster, EksClusterProps, SecureVpc } from '../../lib';
@@ -446,6 +447,151 @@ describe('EksCluster options', () => {
     expect(cluster.nodegroup).toBeUndefined();
     expect(cluster.nodeLaunchTemplate).toBeUndefined();
     expect(cluster.addons).toEqual([]);
+  });
+});
+
+describe('EksCluster in subnets without egress', () => {
+  const SERVICES = ['ec2', 'ecr.api', 'ecr.dkr', 'sts', 'eks-auth', 'logs'];
+
+  /** The interface endpoints of the template, by the short service name. */
+  function interfaceEndpoints(stack: Stack, template: Template): Record<string, string> {
+    const endpoints = template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } });
+    return Object.fromEntries(
+      Object.entries(endpoints).map(([id, r]) => {
+        const name = JSON.stringify(stack.resolve(r.Properties.ServiceName));
+        return [SERVICES.find((svc) => name.endsWith(`.${svc}"]]}`) || name.endsWith(`.${svc}"`)) ?? name, id];
+      }),
+    );
+  }
+
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])(
+    'adds the interface endpoints nodes need, reachable from the cluster security group only (%s stack)',
+    (_kind, makeStack) => {
+      // GIVEN a VPC without NAT in the same stack
+      const stack = makeStack();
+      const vpc = new SecureVpc(stack, 'Isolated', { natGateways: 0 });
+      // WHEN
+      const cluster = new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] });
+      // THEN the six interface endpoints exist, with private DNS, in the isolated subnets
+      const template = Template.fromStack(stack);
+      const endpoints = interfaceEndpoints(stack, template);
+      expect(Object.keys(endpoints).sort()).toEqual([...SERVICES].sort());
+      expect(cluster.vpcEndpoints).toHaveLength(6);
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: true,
+        SubnetIds: subnetRefs(stack, vpc, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }),
+      });
+      // AND the S3 gateway endpoint for image layers
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Gateway',
+        ServiceName: Match.anyValue(),
+      });
+      expect(
+        JSON.stringify(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } })),
+      ).toContain('.s3');
+      // AND HTTPS into each endpoint from the cluster security group (nodes and Fargate pods)
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(stack, cluster.cluster), 'ClusterSecurityGroupId'] },
+      });
+      // AND the nodes are created after the endpoints
+      const nodegroup = template.findResources('AWS::EKS::Nodegroup')[logicalId(stack, cluster.nodegroup!)];
+      expect(nodegroup.DependsOn).toEqual(expect.arrayContaining(Object.values(endpoints)));
+    },
+  );
+
+  test('adds no interface endpoint when the subnets have egress', () => {
+    const { stack, eks: cluster } = build();
+    const template = Template.fromStack(stack);
+    expect(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).toEqual(
+      {},
+    );
+    expect(cluster.vpcEndpoints).toEqual([]);
+  });
+
+  test('adds no interface endpoint when vpcEndpointsProvided is set', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Isolated', { natGateways: 0 });
+    new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN], vpcEndpointsProvided: true });
+    expect(
+      Template.fromStack(stack).findResources('AWS::EC2::VPCEndpoint', {
+        Properties: { VpcEndpointType: 'Interface' },
+      }),
+    ).toEqual({});
+  });
+
+  test('fails when an imported VPC offers only isolated subnets', () => {
+    // GIVEN a VPC defined elsewhere, with isolated subnets only
+    const stack = specificStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
+      vpcId: 'vpc-1234',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      isolatedSubnetIds: ['subnet-a', 'subnet-b'],
+    });
+    // THEN
+    expect(() => new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] })).toThrow(
+      new Error(
+        'Specific/Eks: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for ec2, ecr.api, ecr.dkr, sts, eks-auth, logs; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack',
+      ),
+    );
+  });
+});
+
+describe('EksCluster control-plane log group', () => {
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])(
+    'creates /aws/eks/<name>/cluster encrypted, with a year of retention, before the cluster (%s stack)',
+    (_kind, makeStack) => {
+      // GIVEN / WHEN
+      const { stack, eks: cluster } = build({}, makeStack());
+      // THEN the cluster has a fixed name and the log group carries it
+      const template = Template.fromStack(stack);
+      const name = (
+        template.findResources('AWS::EKS::Cluster')[logicalId(stack, cluster.cluster)].Properties as { Name: string }
+      ).Name;
+      expect(name).toMatch(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/);
+      expect(name).toContain('Eks');
+      const logGroupId = logicalId(stack, cluster.controlPlaneLogGroup);
+      const keyId = Object.keys(template.findResources('AWS::KMS::Key')).find((id) =>
+        id.startsWith('CdkComputePatternsLogKey'),
+      )!;
+      template.hasResource('AWS::Logs::LogGroup', {
+        Properties: {
+          LogGroupName: `/aws/eks/${name}/cluster`,
+          RetentionInDays: 365,
+          KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        },
+        DeletionPolicy: 'Retain',
+      });
+      // AND the cluster is created after it, so EKS writes into it instead of creating its own
+      template.hasResource('AWS::EKS::Cluster', { DependsOn: Match.arrayWith([logGroupId]) });
+    },
+  );
+
+  test('uses the given clusterName and logRetention', () => {
+    const { stack } = build({ clusterName: 'prod-eks', logRetention: logs.RetentionDays.THREE_MONTHS });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EKS::Cluster', { Name: 'prod-eks' });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/eks/prod-eks/cluster',
+      RetentionInDays: 90,
+    });
+  });
+
+  test('fails when clusterName is not a valid EKS cluster name', () => {
+    expect(() => build({ clusterName: 'prod eks' })).toThrow(
+      new Error(
+        "Agnostic/Eks: clusterName must be 1 to 100 letters, digits, '-' and '_', starting with a letter or digit; received 'prod eks'",
+      ),
+    );
   });
 });
 

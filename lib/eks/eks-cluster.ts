@@ -38,8 +38,11 @@ const CONTROL_PLANE_LOG_TYPES = [
   eks.ClusterLoggingTypes.SCHEDULER,
 ];
 
-/** The managed node group's AWS managed policies (AmazonEC2ContainerRegistryPullOnly is the narrowest ECR policy). */
-const NODE_POLICIES = ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryPullOnly'];
+/**
+ * The managed node group's AWS managed policies (AmazonEC2ContainerRegistryPullOnly is the narrowest ECR
+ * policy). AmazonEKS_CNI_Policy is not among them: vpc-cni gets its own role through Pod Identity.
+ */
+const NODE_POLICIES = ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly'];
 
 /**
  * The AWS APIs nodes and Fargate pods call: EC2 (node join, vpc-cni), ECR API and registry (images),
@@ -273,6 +276,12 @@ export class EksCluster extends Construct {
   /** The managed add-ons the construct installs; empty in Auto Mode, which runs them itself. */
   public readonly addons: eks.IAddon[] = [];
 
+  /** The role of the managed node group's nodes (kubelet, image pulls); undefined in Auto Mode. */
+  public readonly nodeRole?: iam.Role;
+
+  /** The role of the vpc-cni add-on (service account kube-system/aws-node, through Pod Identity); undefined in Auto Mode. */
+  public readonly vpcCniRole?: iam.Role;
+
   /** The Fargate profiles, in creation order. */
   public readonly fargateProfiles: eks.FargateProfile[] = [];
 
@@ -378,6 +387,8 @@ export class EksCluster extends Construct {
       const nodes = this.addManagedNodegroup(props);
       this.nodegroup = nodes.nodegroup;
       this.nodeLaunchTemplate = nodes.launchTemplate;
+      this.vpcCniRole = nodes.vpcCniRole;
+      this.nodeRole = nodes.nodeRole;
     }
 
     if (props.fargateNamespaces) this.addFargateProfile('Default', props.fargateNamespaces);
@@ -447,8 +458,8 @@ export class EksCluster extends Construct {
     profile.node.addDependency(...this.vpcEndpoints);
     acknowledgeManagedPolicies(
       profile.podExecutionRole,
-      profile,
-      'Fargate pod execution (pulling images, shipping logs)',
+      profile.podExecutionRole,
+      'Fargate pod execution (pulling images)',
     );
     this.fargateProfiles.push(profile);
     return profile;
@@ -527,6 +538,8 @@ export class EksCluster extends Construct {
   private addManagedNodegroup(props: EksClusterProps): {
     nodegroup: eks.Nodegroup;
     launchTemplate: ec2.LaunchTemplate;
+    vpcCniRole: iam.Role;
+    nodeRole: iam.Role;
   } {
     const spot = props.spotInstances ?? false;
     const minSize = props.nodeMinSize ?? 2;
@@ -570,7 +583,7 @@ export class EksCluster extends Construct {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       managedPolicies: NODE_POLICIES.map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
     });
-    acknowledgeManagedPolicies(nodeRole, nodeRole, 'EKS worker nodes (kubelet, VPC CNI, image pulls)');
+    acknowledgeManagedPolicies(nodeRole, nodeRole, 'EKS worker nodes (kubelet, image pulls)');
 
     const nodegroup = new eks.Nodegroup(this, 'Nodegroup', {
       cluster: this.cluster,
@@ -588,15 +601,27 @@ export class EksCluster extends Construct {
       },
     });
 
-    const vpcCni = new eks.Addon(this, 'VpcCniAddon', { cluster: this.cluster, addonName: 'vpc-cni' });
-    const kubeProxy = new eks.Addon(this, 'KubeProxyAddon', { cluster: this.cluster, addonName: 'kube-proxy' });
+    // vpc-cni (aws-node, host network) gets the CNI policy through its own Pod Identity role, not the node role.
+    const vpcCniRole = new iam.Role(this, 'VpcCniRole', {
+      description: `The vpc-cni add-on (kube-system/aws-node) of the EKS cluster ${this.node.path}, through Pod Identity`,
+      assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal('pods.eks.amazonaws.com')),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKS_CNI_Policy')],
+    });
+    acknowledgeManagedPolicies(vpcCniRole, vpcCniRole, 'the vpc-cni add-on (service account kube-system/aws-node)');
     const podIdentityAgent = this.cluster.eksPodIdentityAgent!;
+    const vpcCni = new eks.Addon(this, 'VpcCniAddon', { cluster: this.cluster, addonName: 'vpc-cni' });
+    (vpcCni.node.defaultChild as eks.CfnAddon).podIdentityAssociations = [
+      { serviceAccount: 'aws-node', roleArn: vpcCniRole.roleArn },
+    ];
+    // The agent hands aws-node its credentials, so it is installed first.
+    vpcCni.node.addDependency(podIdentityAgent);
+    const kubeProxy = new eks.Addon(this, 'KubeProxyAddon', { cluster: this.cluster, addonName: 'kube-proxy' });
     nodegroup.node.addDependency(vpcCni, kubeProxy, ...this.vpcEndpoints);
     const coreDns = new eks.Addon(this, 'CoreDnsAddon', { cluster: this.cluster, addonName: 'coredns' });
     coreDns.node.addDependency(nodegroup);
     this.addons.push(vpcCni, kubeProxy, coreDns, podIdentityAgent);
 
-    return { nodegroup, launchTemplate };
+    return { nodegroup, launchTemplate, vpcCniRole, nodeRole };
   }
 }
 
@@ -712,7 +737,7 @@ const MANAGED_POLICY_REASONS: Record<string, string> = {
   AmazonEKSWorkerNodePolicy: 'the policy EKS requires for the kubelet to describe the cluster and join it as a node',
   AmazonEKSWorkerNodeMinimalPolicy: 'the minimal policy EKS Auto Mode requires for its nodes to join the cluster',
   AmazonEKS_CNI_Policy:
-    'the policy the VPC CNI plugin (aws-node, host network) requires to attach network interfaces and assign pod IP addresses; pods cannot borrow it because IMDS is limited to one hop',
+    'the policy the VPC CNI plugin requires to attach network interfaces and assign pod IP addresses; the role trusts only EKS Pod Identity (pods.eks.amazonaws.com) and is associated with the service account kube-system/aws-node alone, so no node and no other pod holds it',
   AmazonEC2ContainerRegistryPullOnly: 'the narrowest ECR policy AWS offers: pulling images, nothing else',
   AmazonEC2ContainerRegistryReadOnly: 'read-only ECR access, which aws-eks-v2 gives EKS Auto Mode nodes to pull images',
   AmazonEKSFargatePodExecutionRolePolicy: 'the policy EKS requires for Fargate to pull container images for pods',

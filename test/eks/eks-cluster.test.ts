@@ -144,11 +144,45 @@ describe('EksCluster defaults (environment-agnostic stack)', () => {
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
       }),
-      ManagedPolicyArns: [
-        policy('AmazonEKSWorkerNodePolicy'),
-        policy('AmazonEKS_CNI_Policy'),
-        policy('AmazonEC2ContainerRegistryPullOnly'),
-      ],
+      ManagedPolicyArns: [policy('AmazonEKSWorkerNodePolicy'), policy('AmazonEC2ContainerRegistryPullOnly')],
+    });
+  });
+
+  test('gives vpc-cni its own Pod Identity role with the CNI policy, after the agent', () => {
+    // GIVEN the defaults (above)
+    const policy = (name: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::aws:policy/${name}`]],
+    });
+    // THEN the CNI policy is on exactly one role, which only EKS Pod Identity can assume
+    const withCni = template.findResources('AWS::IAM::Role', {
+      Properties: { ManagedPolicyArns: Match.arrayWith([policy('AmazonEKS_CNI_Policy')]) },
+    });
+    expect(Object.keys(withCni)).toEqual([logicalId(stack, cluster.vpcCniRole!)]);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: ['sts:AssumeRole', 'sts:TagSession'],
+            Effect: 'Allow',
+            Principal: { Service: 'pods.eks.amazonaws.com' },
+          },
+        ],
+        Version: '2012-10-17',
+      },
+      ManagedPolicyArns: [policy('AmazonEKS_CNI_Policy')],
+    });
+    // AND the vpc-cni add-on associates it with kube-system/aws-node, once the agent is installed
+    const agent = Object.keys(
+      template.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'eks-pod-identity-agent' } }),
+    );
+    template.hasResource('AWS::EKS::Addon', {
+      Properties: Match.objectLike({
+        AddonName: 'vpc-cni',
+        PodIdentityAssociations: [
+          { ServiceAccount: 'aws-node', RoleArn: { 'Fn::GetAtt': [logicalId(stack, cluster.vpcCniRole!), 'Arn'] } },
+        ],
+      }),
+      DependsOn: agent,
     });
   });
 
@@ -813,6 +847,33 @@ describe('EksCluster compliance', () => {
         'Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy]',
       ]),
     );
+  });
+
+  test('a managed policy the user adds next to an acknowledged one stays a finding', () => {
+    // GIVEN the construct, whose vpc-cni role carries an acknowledged AmazonEKS_CNI_Policy
+    const report = checkCompliance((outdir) => {
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'Eks');
+      const cluster = new EksCluster(stack, 'Eks', { adminPrincipalArns: [ADMIN], fargateNamespaces: ['serverless'] });
+      // WHEN the user puts the CNI policy back on the node role, and an S3 policy on the Fargate role
+      cluster.nodeRole!.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKS_CNI_Policy'));
+      cluster.fargateProfiles[0].podExecutionRole.addManagedPolicy(
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonS3ReadOnlyAccess'),
+      );
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      return app;
+    }, []);
+    // THEN both are open findings, each on the role it was added to
+    const open = report.stacks[0].nagViolations.map((v) => `${v.rule} ${v.path}`);
+    expect(open).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^AwsSolutions-IAM4\[Policy::.*AmazonEKS_CNI_Policy\] .*Eks\/Eks\/NodeRole/),
+        expect.stringMatching(
+          /^AwsSolutions-IAM4\[Policy::.*AmazonS3ReadOnlyAccess\] .*Eks\/Eks\/Cluster\/fargate-profile-Default/,
+        ),
+      ]),
+    );
+    expect(open).toHaveLength(2);
   });
 });
 

@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { EksCluster } from '../lib';
@@ -13,11 +14,16 @@ import { EksCluster } from '../lib';
  * IAM principals of the account may assume, and makes it cluster admin (output
  * `AdminRoleArn`). Pass `-c eksAdminPrincipalArn=arn:aws:iam::<account>:role/<role>`
  * to make an existing role the admin instead; then no role is created.
+ *
+ * Reaching the private endpoint: the access instance (Session Manager only, no
+ * inbound rule) may assume `EksAdminRole`; see docs/EKS.md for the commands.
  */
 export class EksClusterStack extends Stack {
   public readonly eks: EksCluster;
   /** The cluster-admin role the sample creates when no `eksAdminPrincipalArn` is given. */
   public readonly adminRole?: iam.Role;
+  /** The Session Manager instance inside the VPC that reaches the private API endpoint. */
+  public readonly accessInstance: ec2.Instance;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -33,8 +39,14 @@ export class EksClusterStack extends Stack {
       fargateNamespaces: ['serverless'],
       adminPrincipalArns: [admin],
     });
+    this.accessInstance = this.eks.addAccessInstance();
+    this.adminRole?.grantAssumeRole(this.accessInstance.role);
     new CfnOutput(this, 'ClusterName', { value: this.eks.cluster.clusterName });
     new CfnOutput(this, 'UpdateKubeconfigCommand', { value: this.eks.updateKubeconfigCommand });
     new CfnOutput(this, 'AdminRoleArn', { value: admin });
+    new CfnOutput(this, 'AccessInstanceId', { value: this.accessInstance.instanceId });
+    new CfnOutput(this, 'StartSessionCommand', {
+      value: `aws ssm start-session --target ${this.accessInstance.instanceId} --region ${this.region}`,
+    });
   }
 }

@@ -10,7 +10,7 @@ import { SecureLogGroup } from '../common/log-group';
 import { acknowledge, managedPolicyFinding } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
-import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
+import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import {
   validateCidrs,
@@ -289,6 +289,7 @@ export class EksCluster extends Construct {
   public readonly updateKubeconfigCommand: string;
 
   private readonly subnets: ec2.SubnetSelection;
+  private readonly version: eks.KubernetesVersion;
   private readonly autoMode: boolean;
   private readonly podIdentities = new Set<string>();
   /** Access entries by principal ARN: EKS allows one per principal. */
@@ -297,6 +298,7 @@ export class EksCluster extends Construct {
   constructor(scope: Construct, id: string, props: EksClusterProps = {}) {
     super(scope, id);
     this.autoMode = props.autoMode ?? false;
+    this.version = props.version ?? DEFAULT_VERSION;
     validateAutoModeExclusions(props);
     const endpointAccess = endpointAccessFor(props);
     const admins = validateAdmins(props.adminPrincipalArns);
@@ -330,7 +332,7 @@ export class EksCluster extends Construct {
 
     this.cluster = new eks.Cluster(this, 'Cluster', {
       clusterName,
-      version: props.version ?? DEFAULT_VERSION,
+      version: this.version,
       vpc: this.vpc,
       vpcSubnets: [this.subnets],
       endpointAccess,
@@ -442,6 +444,108 @@ export class EksCluster extends Construct {
     });
     this.accessEntries.set(principalArn, { entry, admin: false, levels: new Set([accessLevel]) });
     return entry;
+  }
+
+  /**
+   * Adds a bastion-free way into the private API endpoint: a c7g.medium Amazon
+   * Linux 2023 instance in the cluster's private subnets with kubectl
+   * installed, reachable only through Session Manager (`aws ssm start-session`):
+   * no SSH key, no inbound rule, HTTPS out only, and HTTPS from it into the
+   * cluster security group. Its role can describe the cluster and nothing in
+   * Kubernetes: grant it `sts:AssumeRole` on an admin role
+   * (`adminRole.grantAssumeRole(instance.role)`) and run
+   * `aws eks update-kubeconfig --role-arn <admin role>` in the session, or
+   * give the instance role an access entry. The subnets need egress (NAT):
+   * the instance downloads kubectl and reaches Systems Manager.
+   */
+  public addAccessInstance(id: string = 'AccessInstance'): ec2.Instance {
+    if (this.node.tryFindChild(id)) {
+      throw new Error(
+        `${this.node.path}: an access instance '${id}' exists already; one is enough, or give another id`,
+      );
+    }
+    const selected = this.vpc.selectSubnets(this.subnets);
+    if (isolatedSubnetsOf(this.vpc, selected).length > 0) {
+      throw new Error(
+        `${this.node.path}: addAccessInstance needs subnets with egress (NAT), since the instance downloads kubectl and reaches Systems Manager; the cluster's subnets are PRIVATE_ISOLATED. Reach the cluster another way (VPN, a runner in the VPC with its own endpoints) or use subnets with a NAT gateway`,
+      );
+    }
+    const securityGroup = new ec2.SecurityGroup(this, `${id}SecurityGroup`, {
+      vpc: this.vpc,
+      description: `Session Manager access instance of the EKS cluster ${this.node.path}: no inbound rule, HTTPS out`,
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to Systems Manager, EKS, STS and kubectl downloads',
+    );
+    new ec2.CfnSecurityGroupIngress(this, `${id}ToApi`, {
+      groupId: this.cluster.clusterSecurityGroupId,
+      sourceSecurityGroupId: securityGroup.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      description: 'HTTPS from the access instance to the Kubernetes API (private endpoint)',
+    });
+    const role = new iam.Role(this, `${id}Role`, {
+      description: `Session Manager access instance of the EKS cluster ${this.node.path}`,
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [this.cluster.clusterArn] }),
+    );
+    acknowledge(role, {
+      id: managedPolicyFinding('AmazonSSMManagedInstanceCore'),
+      reason:
+        'AmazonSSMManagedInstanceCore is the AWS-maintained policy the SSM agent needs for Session Manager, the only way into this access instance (no SSH, no inbound rule). It also allows ssm:GetParameter(s) on every parameter of the account and region: whoever may start a session here is a cluster operator trusted with those.',
+    });
+    const userData = ec2.UserData.forLinux();
+    const k8sVersion = this.version.version;
+    userData.addCommands(
+      'set -euo pipefail',
+      `V=$(curl -fsSL https://dl.k8s.io/release/stable-${k8sVersion}.txt)`,
+      'curl -fsSLo /usr/local/bin/kubectl "https://dl.k8s.io/release/${V}/bin/linux/arm64/kubectl"',
+      'chmod 0755 /usr/local/bin/kubectl',
+    );
+    const instance = new ec2.Instance(this, id, {
+      vpc: this.vpc,
+      vpcSubnets: this.subnets,
+      // The smallest Graviton type with Nitro encryption in transit (Control Tower CT.EC2.PR.19).
+      instanceType: ec2.InstanceType.of(ec2.InstanceClass.C7G, ec2.InstanceSize.MEDIUM),
+      associatePublicIpAddress: false,
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+      securityGroup,
+      role,
+      userData,
+      detailedMonitoring: true,
+      ebsOptimized: true,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(8, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
+        },
+      ],
+    });
+    // IMDSv2 through a launch template of our own, which also states detailed monitoring (Control Tower
+    // CT.EC2.PR.10); requireImdsv2 would add one through an aspect, without it.
+    const launchTemplate = new ec2.LaunchTemplate(this, `${id}LaunchTemplate`, {
+      requireImdsv2: true,
+      httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
+      httpPutResponseHopLimit: 1,
+      detailedMonitoring: true,
+    });
+    (instance.node.defaultChild as ec2.CfnInstance).launchTemplate = {
+      launchTemplateId: launchTemplate.launchTemplateId,
+      version: launchTemplate.latestVersionNumber,
+    };
+    acknowledge(instance, {
+      id: 'AwsSolutions-EC29',
+      reason:
+        'The access instance holds no state (kubectl and a kubeconfig, rebuilt from user data); termination protection would only make the stack impossible to delete.',
+    });
+    return instance;
   }
 
   /**

@@ -13,7 +13,13 @@ describe('EksClusterStack sample', () => {
   test('outputs the cluster name and the update-kubeconfig command', () => {
     const stack = new EksClusterStack(testApp(), 'EksCluster');
     const outputs = Template.fromStack(stack).toJSON().Outputs;
-    expect(Object.keys(outputs).sort()).toEqual(['AdminRoleArn', 'ClusterName', 'UpdateKubeconfigCommand']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AccessInstanceId',
+      'AdminRoleArn',
+      'ClusterName',
+      'StartSessionCommand',
+      'UpdateKubeconfigCommand',
+    ]);
     const clusterRef = { Ref: stack.getLogicalId(stack.eks.cluster.node.defaultChild as never) };
     expect(outputs.ClusterName.Value).toEqual(clusterRef);
     expect(outputs.UpdateKubeconfigCommand.Value).toEqual({
@@ -56,5 +62,23 @@ describe('EksClusterStack sample', () => {
       AccessPolicies: [Match.objectLike({ AccessScope: { Type: 'cluster' } })],
     });
     expect(template.toJSON().Outputs.AdminRoleArn.Value).toEqual(roleArn);
+  });
+
+  test('lets the access instance assume the admin role, and nothing wider', () => {
+    const stack = new EksClusterStack(testApp(), 'EksCluster');
+    const template = Template.fromStack(stack);
+    const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: id(stack.accessInstance.role as never) }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: 'eks:DescribeCluster',
+            Resource: { 'Fn::GetAtt': [id(stack.eks.cluster), 'Arn'] },
+          }),
+          Match.objectLike({ Action: 'sts:AssumeRole', Resource: { 'Fn::GetAtt': [id(stack.adminRole!), 'Arn'] } }),
+        ],
+      },
+    });
   });
 });

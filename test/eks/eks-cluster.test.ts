@@ -755,6 +755,95 @@ describe('EksCluster access', () => {
   });
 });
 
+describe('EksCluster.addAccessInstance', () => {
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])('reaches the private endpoint through Session Manager only (%s stack)', (_kind, makeStack) => {
+    // GIVEN
+    const { stack, eks: cluster } = build({}, makeStack());
+    // WHEN
+    const instance = cluster.addAccessInstance();
+    // THEN the instance is in a private subnet without public IP, IMDSv2, encrypted volume, no key pair
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EC2::Instance', {
+      InstanceType: 'c7g.medium',
+      NetworkInterfaces: [
+        Match.objectLike({
+          AssociatePublicIpAddress: false,
+          SubnetId: subnetRefs(stack, cluster.vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS })[0],
+        }),
+      ],
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ Encrypted: true, VolumeType: 'gp3' }) }],
+      KeyName: Match.absent(),
+      Monitoring: true,
+    });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: {
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+        Monitoring: { Enabled: true },
+      },
+    });
+    // AND its security group has no inbound rule and only HTTPS out
+    const sgId = logicalId(stack, instance.connections.securityGroups[0]);
+    const sg = template.findResources('AWS::EC2::SecurityGroup')[sgId];
+    expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(sg.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+    ]);
+    expect(
+      template.findResources('AWS::EC2::SecurityGroupIngress', {
+        Properties: { GroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } },
+      }),
+    ).toEqual({});
+    // AND the cluster security group accepts HTTPS from it
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [logicalId(stack, cluster.cluster), 'ClusterSecurityGroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] },
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+    });
+    // AND kubectl of the cluster's minor version is installed at boot
+    const userData = JSON.stringify(template.findResources('AWS::EC2::Instance'));
+    expect(userData).toContain('https://dl.k8s.io/release/stable-1.37.txt');
+    // AND its role has Session Manager and may describe this cluster, nothing in Kubernetes
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack, instance.role as iam.Role) }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'eks:DescribeCluster',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [logicalId(stack, cluster.cluster), 'Arn'] },
+          },
+        ],
+        Version: '2012-10-17',
+      },
+    });
+    template.resourceCountIs('AWS::EKS::AccessEntry', 1);
+  });
+
+  test('fails when the cluster subnets have no egress', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Isolated', { natGateways: 0 });
+    const cluster = new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] });
+    expect(() => cluster.addAccessInstance()).toThrow(
+      new Error(
+        "Agnostic/Eks: addAccessInstance needs subnets with egress (NAT), since the instance downloads kubectl and reaches Systems Manager; the cluster's subnets are PRIVATE_ISOLATED. Reach the cluster another way (VPN, a runner in the VPC with its own endpoints) or use subnets with a NAT gateway",
+      ),
+    );
+  });
+
+  test('fails when called twice with the same id', () => {
+    const { eks: cluster } = build();
+    cluster.addAccessInstance();
+    expect(() => cluster.addAccessInstance()).toThrow(
+      new Error("Agnostic/Eks: an access instance 'AccessInstance' exists already; one is enough, or give another id"),
+    );
+  });
+});
+
 describe('EksCluster.addPodIdentity', () => {
   test('associates the service account with the role after the Pod Identity agent is installed', () => {
     // GIVEN
@@ -816,7 +905,7 @@ describe('EksCluster.addPodIdentity', () => {
 
 describe('EksCluster compliance', () => {
   test.each([
-    ['the defaults with Fargate, admins and Pod Identity', {} as EksClusterProps],
+    ['the defaults with Fargate, admins, Pod Identity and the access instance', {} as EksClusterProps],
     ['Auto Mode', { autoMode: true } as EksClusterProps],
   ])('%s leave no open cdk-nag finding and no failing Control Tower rule', (_name, props) => {
     // GIVEN an app holding only the construct, with the cdk-nag packs
@@ -834,6 +923,7 @@ describe('EksCluster compliance', () => {
         'orders-api',
         new iam.Role(stack, 'AppRole', { assumedBy: new iam.AccountRootPrincipal() }),
       );
+      cluster.addAccessInstance();
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
       return app;
     }, []);

@@ -89,6 +89,57 @@ export interface EksNamespaceAccess {
   readonly namespaces: string[];
 }
 
+/** Options for `EksCluster.addNodegroup()`. */
+export interface EksNodegroupOptions {
+  /**
+   * The instance types, all of one CPU architecture (the AL2023 AMI is picked to match).
+   * @default - m7i.large; with spotInstances, m7i.large, m6i.large and m5.large
+   */
+  readonly instanceTypes?: ec2.InstanceType[];
+
+  /**
+   * Run the AL2023 AMI with NVIDIA drivers (for g5, g6, p4d, p5 and other GPU instance types).
+   * @default false
+   */
+  readonly gpu?: boolean;
+
+  /**
+   * Run on Spot capacity (reclaimable at two minutes' notice; list several instance types).
+   * @default false
+   */
+  readonly spotInstances?: boolean;
+
+  /**
+   * The fewest nodes the group scales in to.
+   * @default 2
+   */
+  readonly minSize?: number;
+
+  /**
+   * The most nodes the group scales out to.
+   * @default - 4, or minSize when that is larger
+   */
+  readonly maxSize?: number;
+
+  /**
+   * How many nodes the group starts with.
+   * @default - minSize
+   */
+  readonly desiredSize?: number;
+
+  /**
+   * Kubernetes labels of the nodes.
+   * @default - none
+   */
+  readonly labels?: { [name: string]: string };
+
+  /**
+   * Kubernetes taints of the nodes, so only pods that tolerate them are scheduled there.
+   * @default - none
+   */
+  readonly taints?: eks.TaintSpec[];
+}
+
 /**
  * Properties for an EksCluster.
  */
@@ -282,6 +333,9 @@ export class EksCluster extends Construct {
   /** The role of the vpc-cni add-on (service account kube-system/aws-node, through Pod Identity); undefined in Auto Mode. */
   public readonly vpcCniRole?: iam.Role;
 
+  /** The node groups added with `addNodegroup()`, in creation order (the default one is `nodegroup`). */
+  public readonly nodegroups: eks.Nodegroup[] = [];
+
   /** The Fargate profiles, in creation order. */
   public readonly fargateProfiles: eks.FargateProfile[] = [];
 
@@ -289,6 +343,7 @@ export class EksCluster extends Construct {
   public readonly updateKubeconfigCommand: string;
 
   private readonly subnets: ec2.SubnetSelection;
+  private nodeBase?: { launchTemplate: ec2.LaunchTemplate; nodeRole: iam.Role; dependencies: Construct[] };
   private readonly version: eks.KubernetesVersion;
   private readonly autoMode: boolean;
   private readonly podIdentities = new Set<string>();
@@ -444,6 +499,27 @@ export class EksCluster extends Construct {
     });
     this.accessEntries.set(principalArn, { entry, admin: false, levels: new Set([accessLevel]) });
     return entry;
+  }
+
+  /**
+   * Adds a managed node group with the same hardening as the default one: the
+   * shared launch template (IMDSv2, encrypted gp3 volume, detailed monitoring),
+   * the same node role, the cluster's private subnets, created after vpc-cni,
+   * kube-proxy and any VPC endpoints. For Graviton, x86 or GPU (`gpu: true`)
+   * instance types, Spot, sizes, labels and taints.
+   */
+  public addNodegroup(id: string, options: EksNodegroupOptions = {}): eks.Nodegroup {
+    if (!this.nodeBase) {
+      throw new Error(
+        `${this.node.path}: addNodegroup('${id}') adds a managed node group, which this cluster does not use: EKS Auto Mode (autoMode: true) chooses and scales its nodes itself`,
+      );
+    }
+    if (this.node.tryFindChild(`Nodegroup${id}`)) {
+      throw new Error(`${this.node.path}: a node group '${id}' exists already; give each addNodegroup call its own id`);
+    }
+    const nodegroup = this.createNodegroup(`Nodegroup${id}`, `addNodegroup('${id}') `, options);
+    this.nodegroups.push(nodegroup);
+    return nodegroup;
   }
 
   /**
@@ -645,24 +721,6 @@ export class EksCluster extends Construct {
     vpcCniRole: iam.Role;
     nodeRole: iam.Role;
   } {
-    const spot = props.spotInstances ?? false;
-    const minSize = props.nodeMinSize ?? 2;
-    const maxSize = props.nodeMaxSize ?? Math.max(4, minSize);
-    const desiredSize = props.nodeDesiredSize ?? minSize;
-    validateIntegerInRange('nodeMinSize', minSize, 0, MAX_NODES);
-    validateIntegerInRange('nodeMaxSize', maxSize, 1, MAX_NODES);
-    validateIntegerInRange('nodeDesiredSize', desiredSize, 0, MAX_NODES);
-    validateOrder('nodeMinSize', minSize, 'nodeMaxSize', maxSize);
-    validateWithin('nodeDesiredSize', desiredSize, 'nodeMinSize', minSize, 'nodeMaxSize', maxSize);
-    if (!Token.isUnresolved(minSize) && minSize < 2) {
-      Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:eksNodeMinSize',
-        `nodeMinSize is ${minSize}: with fewer than two nodes, losing one node or Availability Zone leaves pods nowhere to run; use 2 or more in production`,
-      );
-    }
-    const instanceTypes = props.nodeInstanceTypes ?? defaultInstanceTypes(spot);
-    const amiType = amiTypeFor(instanceTypes);
-
     const launchTemplate = new ec2.LaunchTemplate(this, 'NodeLaunchTemplate', {
       // No AMI and no user data: EKS supplies the Amazon Linux 2023 AMI and its bootstrap.
       requireImdsv2: true,
@@ -689,22 +747,6 @@ export class EksCluster extends Construct {
     });
     acknowledgeManagedPolicies(nodeRole, nodeRole, 'EKS worker nodes (kubelet, image pulls)');
 
-    const nodegroup = new eks.Nodegroup(this, 'Nodegroup', {
-      cluster: this.cluster,
-      nodeRole,
-      subnets: this.subnets,
-      amiType,
-      instanceTypes,
-      capacityType: spot ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
-      minSize,
-      maxSize,
-      desiredSize,
-      launchTemplateSpec: {
-        id: launchTemplate.launchTemplateId!,
-        version: launchTemplate.latestVersionNumber,
-      },
-    });
-
     // vpc-cni (aws-node, host network) gets the CNI policy through its own Pod Identity role, not the node role.
     const vpcCniRole = new iam.Role(this, 'VpcCniRole', {
       description: `The vpc-cni add-on (kube-system/aws-node) of the EKS cluster ${this.node.path}, through Pod Identity`,
@@ -720,12 +762,67 @@ export class EksCluster extends Construct {
     // The agent hands aws-node its credentials, so it is installed first.
     vpcCni.node.addDependency(podIdentityAgent);
     const kubeProxy = new eks.Addon(this, 'KubeProxyAddon', { cluster: this.cluster, addonName: 'kube-proxy' });
-    nodegroup.node.addDependency(vpcCni, kubeProxy, ...this.vpcEndpoints);
+    // Every node group: the same launch template and role, after vpc-cni, kube-proxy and the endpoints.
+    this.nodeBase = { launchTemplate, nodeRole, dependencies: [vpcCni, kubeProxy, ...this.vpcEndpoints] };
+
+    const nodegroup = this.createNodegroup('Nodegroup', 'node', {
+      instanceTypes: props.nodeInstanceTypes,
+      spotInstances: props.spotInstances,
+      minSize: props.nodeMinSize,
+      maxSize: props.nodeMaxSize,
+      desiredSize: props.nodeDesiredSize,
+    });
     const coreDns = new eks.Addon(this, 'CoreDnsAddon', { cluster: this.cluster, addonName: 'coredns' });
     coreDns.node.addDependency(nodegroup);
     this.addons.push(vpcCni, kubeProxy, coreDns, podIdentityAgent);
 
     return { nodegroup, launchTemplate, vpcCniRole, nodeRole };
+  }
+
+  /**
+   * A managed node group on the shared hardened launch template and node role. `prefix` names the options
+   * in messages: `node` gives `nodeMinSize` (the props), `addNodegroup('Gpu') ` gives `addNodegroup('Gpu') minSize`.
+   */
+  private createNodegroup(constructId: string, prefix: string, options: EksNodegroupOptions): eks.Nodegroup {
+    const base = this.nodeBase!;
+    const name = (opt: string) =>
+      prefix === 'node' ? `node${opt[0].toUpperCase()}${opt.slice(1)}` : `${prefix}${opt}`;
+    const spot = options.spotInstances ?? false;
+    const minSize = options.minSize ?? 2;
+    const maxSize = options.maxSize ?? Math.max(4, minSize);
+    const desiredSize = options.desiredSize ?? minSize;
+    validateIntegerInRange(name('minSize'), minSize, 0, MAX_NODES);
+    validateIntegerInRange(name('maxSize'), maxSize, 1, MAX_NODES);
+    validateIntegerInRange(name('desiredSize'), desiredSize, 0, MAX_NODES);
+    validateOrder(name('minSize'), minSize, name('maxSize'), maxSize);
+    validateWithin(name('desiredSize'), desiredSize, name('minSize'), minSize, name('maxSize'), maxSize);
+    if (!Token.isUnresolved(minSize) && minSize < 2) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:eksNodeMinSize',
+        `${name('minSize')} is ${minSize}: with fewer than two nodes, losing one node or Availability Zone leaves pods nowhere to run; use 2 or more in production`,
+      );
+    }
+    const instanceTypes = options.instanceTypes ?? defaultInstanceTypes(spot);
+    const amiType = amiTypeFor(name('instanceTypes'), instanceTypes, options.gpu ?? false);
+    const nodegroup = new eks.Nodegroup(this, constructId, {
+      cluster: this.cluster,
+      nodeRole: base.nodeRole,
+      subnets: this.subnets,
+      amiType,
+      instanceTypes,
+      capacityType: spot ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
+      minSize,
+      maxSize,
+      desiredSize,
+      labels: options.labels,
+      taints: options.taints,
+      launchTemplateSpec: {
+        id: base.launchTemplate.launchTemplateId!,
+        version: base.launchTemplate.latestVersionNumber,
+      },
+    });
+    nodegroup.node.addDependency(...base.dependencies);
+    return nodegroup;
   }
 }
 
@@ -818,20 +915,20 @@ function defaultInstanceTypes(spot: boolean): ec2.InstanceType[] {
     : [large(ec2.InstanceClass.M7I)];
 }
 
-/** The Amazon Linux 2023 AMI type for the instance types' CPU architecture. */
-function amiTypeFor(instanceTypes: ec2.InstanceType[]): eks.NodegroupAmiType {
+/** The Amazon Linux 2023 AMI type for the instance types' CPU architecture (NVIDIA variant for `gpu`). */
+function amiTypeFor(what: string, instanceTypes: ec2.InstanceType[], gpu: boolean): eks.NodegroupAmiType {
   if (instanceTypes.length === 0) {
-    throw new Error('nodeInstanceTypes must list at least one instance type such as m7i.large; received an empty list');
+    throw new Error(`${what} must list at least one instance type such as m7i.large; received an empty list`);
   }
   const archs = new Set(instanceTypes.map((t) => t.architecture));
   if (archs.size > 1) {
     throw new Error(
-      `nodeInstanceTypes must all have one CPU architecture, since a node group runs one AMI; received ${instanceTypes.map((t) => `${t} (${t.architecture})`).join(', ')}`,
+      `${what} must all have one CPU architecture, since a node group runs one AMI; received ${instanceTypes.map((t) => `${t} (${t.architecture})`).join(', ')}`,
     );
   }
-  return archs.has(ec2.InstanceArchitecture.ARM_64)
-    ? eks.NodegroupAmiType.AL2023_ARM_64_STANDARD
-    : eks.NodegroupAmiType.AL2023_X86_64_STANDARD;
+  const arm = archs.has(ec2.InstanceArchitecture.ARM_64);
+  if (gpu) return arm ? eks.NodegroupAmiType.AL2023_ARM_64_NVIDIA : eks.NodegroupAmiType.AL2023_X86_64_NVIDIA;
+  return arm ? eks.NodegroupAmiType.AL2023_ARM_64_STANDARD : eks.NodegroupAmiType.AL2023_X86_64_STANDARD;
 }
 
 /** Why each AWS managed policy an EKS role carries is acceptable, for the auditor reading the report. */

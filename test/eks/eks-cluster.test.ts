@@ -844,6 +844,97 @@ describe('EksCluster.addAccessInstance', () => {
   });
 });
 
+describe('EksCluster.addNodegroup', () => {
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])('adds a GPU Spot node group on the same launch template and node role (%s stack)', (_kind, makeStack) => {
+    // GIVEN
+    const { stack, eks: cluster } = build({}, makeStack());
+    // WHEN
+    const gpu = cluster.addNodegroup('Gpu', {
+      instanceTypes: [new ec2.InstanceType('g5.xlarge'), new ec2.InstanceType('g6.xlarge')],
+      gpu: true,
+      spotInstances: true,
+      minSize: 0,
+      maxSize: 3,
+      labels: { workload: 'gpu' },
+      taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: eks.TaintEffect.NO_SCHEDULE }],
+    });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EKS::Nodegroup', 2);
+    template.resourceCountIs('AWS::EC2::LaunchTemplate', 1);
+    const lt = logicalId(stack, cluster.nodeLaunchTemplate!);
+    template.hasResourceProperties('AWS::EKS::Nodegroup', {
+      AmiType: 'AL2023_x86_64_NVIDIA',
+      CapacityType: 'SPOT',
+      InstanceTypes: ['g5.xlarge', 'g6.xlarge'],
+      ScalingConfig: { MinSize: 0, MaxSize: 3, DesiredSize: 0 },
+      Labels: { workload: 'gpu' },
+      Taints: [{ Key: 'nvidia.com/gpu', Value: 'true', Effect: 'NO_SCHEDULE' }],
+      NodeRole: { 'Fn::GetAtt': [logicalId(stack, cluster.nodeRole!), 'Arn'] },
+      Subnets: subnetRefs(stack, cluster.vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }),
+      LaunchTemplate: { Id: { Ref: lt }, Version: { 'Fn::GetAtt': [lt, 'LatestVersionNumber'] } },
+    });
+    // AND it waits for vpc-cni and kube-proxy like the default group
+    const groups = template.findResources('AWS::EKS::Nodegroup');
+    expect(groups[logicalId(stack, gpu)].DependsOn).toEqual(groups[logicalId(stack, cluster.nodegroup!)].DependsOn);
+    expect(cluster.nodegroups).toEqual([gpu]);
+    // AND it warns that fewer than two nodes is not highly available
+    Annotations.fromStack(stack).hasWarning(
+      `/${stack.stackName}/Eks`,
+      Match.stringLikeRegexp("^addNodegroup\\('Gpu'\\) minSize is 0: with fewer than two nodes"),
+    );
+  });
+
+  test.each<[string, string, boolean, string]>([
+    ['Graviton', 'm7g.large', false, 'AL2023_ARM_64_STANDARD'],
+    ['Graviton GPU', 'g5g.xlarge', true, 'AL2023_ARM_64_NVIDIA'],
+  ])('picks the %s AMI for arm64 instance types', (_name, type, gpu, amiType) => {
+    const { stack, eks: cluster } = build();
+    cluster.addNodegroup('Arm', { instanceTypes: [new ec2.InstanceType(type)], gpu });
+    Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', { AmiType: amiType, InstanceTypes: [type] });
+  });
+
+  test('fails when the sizes do not fit', () => {
+    const { eks: cluster } = build();
+    expect(() => cluster.addNodegroup('Big', { minSize: 5, maxSize: 3 })).toThrow(
+      new Error("addNodegroup('Big') minSize (5) must not be greater than addNodegroup('Big') maxSize (3)"),
+    );
+  });
+
+  test('fails when instance types mix architectures', () => {
+    const { eks: cluster } = build();
+    expect(() =>
+      cluster.addNodegroup('Mixed', {
+        instanceTypes: [new ec2.InstanceType('m7i.large'), new ec2.InstanceType('m7g.large')],
+      }),
+    ).toThrow(
+      new Error(
+        "addNodegroup('Mixed') instanceTypes must all have one CPU architecture, since a node group runs one AMI; received m7i.large (x86_64), m7g.large (arm64)",
+      ),
+    );
+  });
+
+  test('fails when the id is used twice', () => {
+    const { eks: cluster } = build();
+    cluster.addNodegroup('Batch');
+    expect(() => cluster.addNodegroup('Batch')).toThrow(
+      new Error("Agnostic/Eks: a node group 'Batch' exists already; give each addNodegroup call its own id"),
+    );
+  });
+
+  test('fails in Auto Mode', () => {
+    const { eks: cluster } = build({ autoMode: true });
+    expect(() => cluster.addNodegroup('Batch')).toThrow(
+      new Error(
+        "Agnostic/Eks: addNodegroup('Batch') adds a managed node group, which this cluster does not use: EKS Auto Mode (autoMode: true) chooses and scales its nodes itself",
+      ),
+    );
+  });
+});
+
 describe('EksCluster.addPodIdentity', () => {
   test('associates the service account with the role after the Pod Identity agent is installed', () => {
     // GIVEN

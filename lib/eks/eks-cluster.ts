@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
-import { Annotations, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { SecureLogGroup } from '../common/log-group';
 import { acknowledge, managedPolicyFinding } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
+import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import {
   validateCidrs,
@@ -35,8 +38,27 @@ const CONTROL_PLANE_LOG_TYPES = [
   eks.ClusterLoggingTypes.SCHEDULER,
 ];
 
-/** The managed node group's AWS managed policies (AmazonEC2ContainerRegistryPullOnly is the narrowest ECR policy). */
-const NODE_POLICIES = ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryPullOnly'];
+/**
+ * The managed node group's AWS managed policies (AmazonEC2ContainerRegistryPullOnly is the narrowest ECR
+ * policy). AmazonEKS_CNI_Policy is not among them: vpc-cni gets its own role through Pod Identity.
+ */
+const NODE_POLICIES = ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly'];
+
+/**
+ * The AWS APIs nodes and Fargate pods call: EC2 (node join, vpc-cni), ECR API and registry (images),
+ * STS (vpc-cni and other roles), EKS Auth (Pod Identity credentials) and CloudWatch Logs.
+ */
+const NODE_SERVICES: RequiredServiceEndpoint[] = [
+  { service: ec2.InterfaceVpcEndpointAwsService.EC2, name: 'Ec2' },
+  { service: ec2.InterfaceVpcEndpointAwsService.ECR, name: 'EcrApi' },
+  { service: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER, name: 'EcrDocker' },
+  { service: ec2.InterfaceVpcEndpointAwsService.STS, name: 'Sts' },
+  { service: ec2.InterfaceVpcEndpointAwsService.EKS_AUTH, name: 'EksAuth' },
+  { service: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS, name: 'Logs' },
+];
+
+/** What EKS accepts as a cluster name. */
+const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 
 /** Most selectors one Fargate profile can hold. */
 const MAX_FARGATE_SELECTORS = 5;
@@ -46,6 +68,77 @@ const NODE_VOLUME_GIB = 20;
 
 /** Most nodes one managed node group can hold (EKS service quota). */
 const MAX_NODES = 450;
+
+/** What a principal may do in the namespaces of an `EksNamespaceAccess` grant (an EKS access policy). */
+export enum EksAccessLevel {
+  /** AmazonEKSAdminPolicy: most Kubernetes resources, including roles and role bindings, in the namespaces. */
+  ADMIN = 'AmazonEKSAdminPolicy',
+  /** AmazonEKSEditPolicy: create, change and delete most Kubernetes resources in the namespaces. */
+  EDIT = 'AmazonEKSEditPolicy',
+  /** AmazonEKSViewPolicy: read most Kubernetes resources (not secrets) in the namespaces. */
+  VIEW = 'AmazonEKSViewPolicy',
+}
+
+/** Namespace-scoped cluster access for one IAM principal. */
+export interface EksNamespaceAccess {
+  /** The IAM role or user ARN (for an assumed-role session, the role's ARN). */
+  readonly principalArn: string;
+  /** What the principal may do in the namespaces. */
+  readonly accessLevel: EksAccessLevel;
+  /** The Kubernetes namespaces the access is limited to (at least one). */
+  readonly namespaces: string[];
+}
+
+/** Options for `EksCluster.addNodegroup()`. */
+export interface EksNodegroupOptions {
+  /**
+   * The instance types, all of one CPU architecture (the AL2023 AMI is picked to match).
+   * @default - m7i.large; with spotInstances, m7i.large, m6i.large and m5.large
+   */
+  readonly instanceTypes?: ec2.InstanceType[];
+
+  /**
+   * Run the AL2023 AMI with NVIDIA drivers (for g5, g6, p4d, p5 and other GPU instance types).
+   * @default false
+   */
+  readonly gpu?: boolean;
+
+  /**
+   * Run on Spot capacity (reclaimable at two minutes' notice; list several instance types).
+   * @default false
+   */
+  readonly spotInstances?: boolean;
+
+  /**
+   * The fewest nodes the group scales in to.
+   * @default 2
+   */
+  readonly minSize?: number;
+
+  /**
+   * The most nodes the group scales out to.
+   * @default - 4, or minSize when that is larger
+   */
+  readonly maxSize?: number;
+
+  /**
+   * How many nodes the group starts with.
+   * @default - minSize
+   */
+  readonly desiredSize?: number;
+
+  /**
+   * Kubernetes labels of the nodes.
+   * @default - none
+   */
+  readonly labels?: { [name: string]: string };
+
+  /**
+   * Kubernetes taints of the nodes, so only pods that tolerate them are scheduled there.
+   * @default - none
+   */
+  readonly taints?: eks.TaintSpec[];
+}
 
 /**
  * Properties for an EksCluster.
@@ -63,6 +156,31 @@ export interface EksClusterProps {
    * @default - the VPC's private subnets
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The VPC already has the interface endpoints the nodes need in subnets
+   * without egress (ec2, ecr.api, ecr.dkr, sts, eks-auth, logs) and the S3
+   * gateway endpoint. Without it, a VPC in this stack gets the missing ones, and
+   * any other VPC with isolated subnets is refused. Ignored when the subnets
+   * have egress.
+   * @default false
+   */
+  readonly vpcEndpointsProvided?: boolean;
+
+  /**
+   * The name of the EKS cluster. It must be known before the cluster exists,
+   * so that the control-plane log group `/aws/eks/<name>/cluster` is created
+   * first, encrypted and with a retention. Change it when a change replaces the
+   * cluster (EKS names are unique per account and region).
+   * @default - a name derived from the stack name and the construct path
+   */
+  readonly clusterName?: string;
+
+  /**
+   * How long the control-plane logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
 
   /**
    * The Kubernetes version of the control plane.
@@ -143,10 +261,29 @@ export interface EksClusterProps {
 
   /**
    * IAM role or user ARNs that get a cluster-admin access entry
-   * (AmazonEKSClusterAdminPolicy, cluster scope).
-   * @default - none: add access entries later with `cluster.grantAccess()` or the EKS API
+   * (AmazonEKSClusterAdminPolicy, cluster scope). A cluster nobody can
+   * administer is refused: name at least one admin, set
+   * `bootstrapClusterCreatorAdminPermissions`, or opt out with `allowNoAdmin`.
+   * @default - none (an error unless `bootstrapClusterCreatorAdminPermissions` or `allowNoAdmin` is set)
    */
   readonly adminPrincipalArns?: string[];
+
+  /**
+   * Create the cluster with no cluster-admin access entry: nobody can use
+   * kubectl until someone with IAM rights to `eks:CreateAccessEntry` adds one
+   * (`aws eks create-access-entry`, `grantNamespaceAccess()` or `cluster.grantAccess()`).
+   * @default false
+   */
+  readonly allowNoAdmin?: boolean;
+
+  /**
+   * Namespace-scoped access for principals that must not be cluster admins:
+   * each grant gives one IAM role or user ARN AmazonEKSAdminPolicy,
+   * AmazonEKSEditPolicy or AmazonEKSViewPolicy in the namespaces listed.
+   * Add more with `grantNamespaceAccess()`.
+   * @default - none
+   */
+  readonly namespaceAccess?: EksNamespaceAccess[];
 
   /**
    * Give the principal that creates the cluster (the CloudFormation execution
@@ -181,8 +318,23 @@ export class EksCluster extends Construct {
   /** The VPC the cluster runs in. */
   public readonly vpc: ec2.IVpc;
 
+  /** The log group `/aws/eks/<clusterName>/cluster` of the control-plane logs, created before the cluster (encrypted, with a retention). */
+  public readonly controlPlaneLogGroup: logs.ILogGroup;
+
+  /** The interface endpoints the nodes rely on in subnets without egress; empty when the subnets have egress. */
+  public readonly vpcEndpoints: ec2.InterfaceVpcEndpoint[];
+
   /** The managed add-ons the construct installs; empty in Auto Mode, which runs them itself. */
   public readonly addons: eks.IAddon[] = [];
+
+  /** The role of the managed node group's nodes (kubelet, image pulls); undefined in Auto Mode. */
+  public readonly nodeRole?: iam.Role;
+
+  /** The role of the vpc-cni add-on (service account kube-system/aws-node, through Pod Identity); undefined in Auto Mode. */
+  public readonly vpcCniRole?: iam.Role;
+
+  /** The node groups added with `addNodegroup()`, in creation order (the default one is `nodegroup`). */
+  public readonly nodegroups: eks.Nodegroup[] = [];
 
   /** The Fargate profiles, in creation order. */
   public readonly fargateProfiles: eks.FargateProfile[] = [];
@@ -191,15 +343,25 @@ export class EksCluster extends Construct {
   public readonly updateKubeconfigCommand: string;
 
   private readonly subnets: ec2.SubnetSelection;
+  private nodeBase?: { launchTemplate: ec2.LaunchTemplate; nodeRole: iam.Role; dependencies: Construct[] };
+  private readonly version: eks.KubernetesVersion;
   private readonly autoMode: boolean;
   private readonly podIdentities = new Set<string>();
+  /** Access entries by principal ARN: EKS allows one per principal. */
+  private readonly accessEntries = new Map<string, { entry: eks.AccessEntry; admin: boolean; levels: Set<string> }>();
 
   constructor(scope: Construct, id: string, props: EksClusterProps = {}) {
     super(scope, id);
     this.autoMode = props.autoMode ?? false;
+    this.version = props.version ?? DEFAULT_VERSION;
     validateAutoModeExclusions(props);
     const endpointAccess = endpointAccessFor(props);
     const admins = validateAdmins(props.adminPrincipalArns);
+    if (admins.length === 0 && !props.bootstrapClusterCreatorAdminPermissions && !props.allowNoAdmin) {
+      throw new Error(
+        `${this.node.path}: nobody could administer this cluster: adminPrincipalArns is empty and bootstrapClusterCreatorAdminPermissions is off, so kubectl answers Unauthorized to everyone. Name your admin role in adminPrincipalArns (e.g. 'arn:aws:iam::123456789012:role/PlatformAdmin'), or set allowNoAdmin: true if you add access entries later with the EKS API`,
+      );
+    }
     if (props.fargateNamespaces) validateFargateNamespaces('fargateNamespaces', props.fargateNamespaces);
 
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
@@ -207,12 +369,25 @@ export class EksCluster extends Construct {
     const selected = validateMultiAz(this.vpc, this.subnets, 'EksCluster subnets');
     validatePrivate(this.vpc, selected);
 
+    const clusterName = props.clusterName ?? Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });
+    if (!Token.isUnresolved(clusterName) && !CLUSTER_NAME.test(clusterName)) {
+      throw new Error(
+        `${this.node.path}: clusterName must be 1 to 100 letters, digits, '-' and '_', starting with a letter or digit; received '${clusterName}'`,
+      );
+    }
+    // EKS would create this log group itself, unencrypted and never expiring; created first, EKS writes into it.
+    this.controlPlaneLogGroup = new SecureLogGroup(this, 'ControlPlaneLogGroup', {
+      logGroupName: `/aws/eks/${clusterName}/cluster`,
+      retention: props.logRetention,
+    });
+
     this.secretsKey = new SecureKey(this, 'SecretsKey', {
       description: `Envelope-encrypts the Kubernetes secrets of the EKS cluster ${this.node.path}`,
     });
 
     this.cluster = new eks.Cluster(this, 'Cluster', {
-      version: props.version ?? DEFAULT_VERSION,
+      clusterName,
+      version: this.version,
       vpc: this.vpc,
       vpcSubnets: [this.subnets],
       endpointAccess,
@@ -230,6 +405,17 @@ export class EksCluster extends Construct {
           }
         : { defaultCapacity: 0, defaultCapacityType: eks.DefaultCapacityType.NODEGROUP }),
     });
+    this.cluster.node.findChild('Resource').node.addDependency(this.controlPlaneLogGroup);
+    this.vpcEndpoints = ensureServiceEndpoints({
+      scope: this,
+      vpc: this.vpc,
+      subnets: selected,
+      services: NODE_SERVICES,
+      gateways: [ec2.GatewayVpcEndpointAwsService.S3],
+      clients: [],
+      vpcEndpointsProvided: props.vpcEndpointsProvided,
+    });
+    this.allowHttpsFromClusterTo(this.vpcEndpoints);
     // The control plane reads and writes secrets with the key (it holds no KMS permissions otherwise).
     this.secretsKey
       .grant(this.cluster.role, 'kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant')
@@ -243,7 +429,13 @@ export class EksCluster extends Construct {
     });
 
     // Ids derive from the ARN, so reordering the list does not replace (and collide with) existing entries.
-    admins.forEach((arn, i) => this.cluster.grantClusterAdmin(accessEntryId(arn, i), arn));
+    admins.forEach((arn, i) => {
+      const entry = this.cluster.grantClusterAdmin(accessEntryId('ClusterAdmin', arn, i), arn);
+      this.accessEntries.set(arn, { entry, admin: true, levels: new Set() });
+    });
+    for (const grant of props.namespaceAccess ?? []) {
+      this.grantNamespaceAccess(grant.principalArn, grant.accessLevel, grant.namespaces);
+    }
 
     if (this.autoMode) {
       const nodeRole = this.cluster.node.tryFindChild('ClusternodePoolRole');
@@ -252,11 +444,184 @@ export class EksCluster extends Construct {
       const nodes = this.addManagedNodegroup(props);
       this.nodegroup = nodes.nodegroup;
       this.nodeLaunchTemplate = nodes.launchTemplate;
+      this.vpcCniRole = nodes.vpcCniRole;
+      this.nodeRole = nodes.nodeRole;
     }
 
     if (props.fargateNamespaces) this.addFargateProfile('Default', props.fargateNamespaces);
 
     this.updateKubeconfigCommand = `aws eks update-kubeconfig --name ${this.cluster.clusterName} --region ${Stack.of(this).region}`;
+  }
+
+  /**
+   * Gives the IAM role or user `principalArn` the access policy of `accessLevel`
+   * (AmazonEKSAdminPolicy, AmazonEKSEditPolicy or AmazonEKSViewPolicy) in
+   * `namespaces` only, through an EKS access entry. A principal gets one access
+   * entry, holding one policy per access level; cluster admins need none.
+   */
+  public grantNamespaceAccess(
+    principalArn: string,
+    accessLevel: EksAccessLevel,
+    namespaces: string[],
+  ): eks.AccessEntry {
+    const what = `grantNamespaceAccess('${principalArn}')`;
+    validatePrincipalArn(`${what} principalArn`, principalArn);
+    if (namespaces.length === 0) {
+      throw new Error(
+        `${this.node.path}: ${what} must list at least one Kubernetes namespace; received an empty list. For access to every namespace, use adminPrincipalArns or cluster.grantAccess() with a cluster scope`,
+      );
+    }
+    for (const ns of namespaces) validateNamespace(`${what} namespaces`, ns);
+    const existing = Token.isUnresolved(principalArn) ? undefined : this.accessEntries.get(principalArn);
+    if (existing?.admin) {
+      throw new Error(
+        `${this.node.path}: ${principalArn} is in adminPrincipalArns, so it is already cluster admin in every namespace; remove it from adminPrincipalArns to limit it to namespaces, or drop the ${accessLevel} grant`,
+      );
+    }
+    if (existing?.levels.has(accessLevel)) {
+      throw new Error(
+        `${this.node.path}: ${principalArn} already has ${accessLevel}; EKS associates each access policy once per principal, so list all its namespaces in one grant`,
+      );
+    }
+    const policy = eks.AccessPolicy.fromAccessPolicyName(accessLevel, {
+      accessScopeType: eks.AccessScopeType.NAMESPACE,
+      namespaces,
+    });
+    if (existing) {
+      existing.entry.addAccessPolicies([policy]);
+      existing.levels.add(accessLevel);
+      return existing.entry;
+    }
+    const entry = new eks.AccessEntry(this, accessEntryId('NamespaceAccess', principalArn, this.accessEntries.size), {
+      cluster: this.cluster,
+      principal: principalArn,
+      accessPolicies: [policy],
+    });
+    this.accessEntries.set(principalArn, { entry, admin: false, levels: new Set([accessLevel]) });
+    return entry;
+  }
+
+  /**
+   * Adds a managed node group with the same hardening as the default one: the
+   * shared launch template (IMDSv2, encrypted gp3 volume, detailed monitoring),
+   * the same node role, the cluster's private subnets, created after vpc-cni,
+   * kube-proxy and any VPC endpoints. For Graviton, x86 or GPU (`gpu: true`)
+   * instance types, Spot, sizes, labels and taints.
+   */
+  public addNodegroup(id: string, options: EksNodegroupOptions = {}): eks.Nodegroup {
+    if (!this.nodeBase) {
+      throw new Error(
+        `${this.node.path}: addNodegroup('${id}') adds a managed node group, which this cluster does not use: EKS Auto Mode (autoMode: true) chooses and scales its nodes itself`,
+      );
+    }
+    if (this.node.tryFindChild(`Nodegroup${id}`)) {
+      throw new Error(`${this.node.path}: a node group '${id}' exists already; give each addNodegroup call its own id`);
+    }
+    const nodegroup = this.createNodegroup(`Nodegroup${id}`, `addNodegroup('${id}') `, options);
+    this.nodegroups.push(nodegroup);
+    return nodegroup;
+  }
+
+  /**
+   * Adds a bastion-free way into the private API endpoint: a c7g.medium Amazon
+   * Linux 2023 instance in the cluster's private subnets with kubectl
+   * installed, reachable only through Session Manager (`aws ssm start-session`):
+   * no SSH key, no inbound rule, HTTPS out only, and HTTPS from it into the
+   * cluster security group. Its role can describe the cluster and nothing in
+   * Kubernetes: grant it `sts:AssumeRole` on an admin role
+   * (`adminRole.grantAssumeRole(instance.role)`) and run
+   * `aws eks update-kubeconfig --role-arn <admin role>` in the session, or
+   * give the instance role an access entry. The subnets need egress (NAT):
+   * the instance downloads kubectl and reaches Systems Manager.
+   */
+  public addAccessInstance(id: string = 'AccessInstance'): ec2.Instance {
+    if (this.node.tryFindChild(id)) {
+      throw new Error(
+        `${this.node.path}: an access instance '${id}' exists already; one is enough, or give another id`,
+      );
+    }
+    const selected = this.vpc.selectSubnets(this.subnets);
+    if (isolatedSubnetsOf(this.vpc, selected).length > 0) {
+      throw new Error(
+        `${this.node.path}: addAccessInstance needs subnets with egress (NAT), since the instance downloads kubectl and reaches Systems Manager; the cluster's subnets are PRIVATE_ISOLATED. Reach the cluster another way (VPN, a runner in the VPC with its own endpoints) or use subnets with a NAT gateway`,
+      );
+    }
+    const securityGroup = new ec2.SecurityGroup(this, `${id}SecurityGroup`, {
+      vpc: this.vpc,
+      description: `Session Manager access instance of the EKS cluster ${this.node.path}: no inbound rule, HTTPS out`,
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to Systems Manager, EKS, STS and kubectl downloads',
+    );
+    new ec2.CfnSecurityGroupIngress(this, `${id}ToApi`, {
+      groupId: this.cluster.clusterSecurityGroupId,
+      sourceSecurityGroupId: securityGroup.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      description: 'HTTPS from the access instance to the Kubernetes API (private endpoint)',
+    });
+    const role = new iam.Role(this, `${id}Role`, {
+      description: `Session Manager access instance of the EKS cluster ${this.node.path}`,
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [this.cluster.clusterArn] }),
+    );
+    acknowledge(role, {
+      id: managedPolicyFinding('AmazonSSMManagedInstanceCore'),
+      reason:
+        'AmazonSSMManagedInstanceCore is the AWS-maintained policy the SSM agent needs for Session Manager, the only way into this access instance (no SSH, no inbound rule). It also allows ssm:GetParameter(s) on every parameter of the account and region: whoever may start a session here is a cluster operator trusted with those.',
+    });
+    const userData = ec2.UserData.forLinux();
+    const k8sVersion = this.version.version;
+    userData.addCommands(
+      'set -euo pipefail',
+      `V=$(curl -fsSL https://dl.k8s.io/release/stable-${k8sVersion}.txt)`,
+      'curl -fsSLo /usr/local/bin/kubectl "https://dl.k8s.io/release/${V}/bin/linux/arm64/kubectl"',
+      'chmod 0755 /usr/local/bin/kubectl',
+    );
+    const instance = new ec2.Instance(this, id, {
+      vpc: this.vpc,
+      vpcSubnets: this.subnets,
+      // The smallest Graviton type with Nitro encryption in transit (Control Tower CT.EC2.PR.19).
+      instanceType: ec2.InstanceType.of(ec2.InstanceClass.C7G, ec2.InstanceSize.MEDIUM),
+      associatePublicIpAddress: false,
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+      securityGroup,
+      role,
+      userData,
+      detailedMonitoring: true,
+      ebsOptimized: true,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(8, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
+        },
+      ],
+    });
+    // IMDSv2 through a launch template of our own, which also states detailed monitoring (Control Tower
+    // CT.EC2.PR.10); requireImdsv2 would add one through an aspect, without it.
+    const launchTemplate = new ec2.LaunchTemplate(this, `${id}LaunchTemplate`, {
+      requireImdsv2: true,
+      httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
+      httpPutResponseHopLimit: 1,
+      detailedMonitoring: true,
+    });
+    (instance.node.defaultChild as ec2.CfnInstance).launchTemplate = {
+      launchTemplateId: launchTemplate.launchTemplateId,
+      version: launchTemplate.latestVersionNumber,
+    };
+    acknowledge(instance, {
+      id: 'AwsSolutions-EC29',
+      reason:
+        'The access instance holds no state (kubectl and a kubeconfig, rebuilt from user data); termination protection would only make the stack impossible to delete.',
+    });
+    return instance;
   }
 
   /**
@@ -270,10 +635,11 @@ export class EksCluster extends Construct {
       vpc: this.vpc,
       subnetSelection: this.subnets,
     });
+    profile.node.addDependency(...this.vpcEndpoints);
     acknowledgeManagedPolicies(
       profile.podExecutionRole,
-      profile,
-      'Fargate pod execution (pulling images, shipping logs)',
+      profile.podExecutionRole,
+      'Fargate pod execution (pulling images)',
     );
     this.fargateProfiles.push(profile);
     return profile;
@@ -328,6 +694,26 @@ export class EksCluster extends Construct {
   }
 
   /**
+   * Nodes and Fargate pods use the cluster security group, which EKS creates with the cluster: HTTPS
+   * from it into each endpoint. The rules live here, not under the VPC, because the cluster depends
+   * on the whole VPC (a rule under it that names the cluster security group would be a cycle).
+   */
+  private allowHttpsFromClusterTo(endpoints: ec2.InterfaceVpcEndpoint[]): void {
+    endpoints.forEach((endpoint, i) => {
+      endpoint.connections.securityGroups.forEach((sg, j) => {
+        new ec2.CfnSecurityGroupIngress(this, `EndpointHttps${NODE_SERVICES[i].name}${j || ''}`, {
+          groupId: sg.securityGroupId,
+          sourceSecurityGroupId: this.cluster.clusterSecurityGroupId,
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          description: `HTTPS from the EKS cluster security group (nodes, Fargate pods) to ${NODE_SERVICES[i].service.shortName}`,
+        });
+      });
+    });
+  }
+
+  /**
    * The managed node group, its launch template and the managed add-ons it
    * needs, in dependency order: vpc-cni and kube-proxy before the nodes (so they
    * become Ready), coredns after them (its pods need a node to run on).
@@ -335,25 +721,9 @@ export class EksCluster extends Construct {
   private addManagedNodegroup(props: EksClusterProps): {
     nodegroup: eks.Nodegroup;
     launchTemplate: ec2.LaunchTemplate;
+    vpcCniRole: iam.Role;
+    nodeRole: iam.Role;
   } {
-    const spot = props.spotInstances ?? false;
-    const minSize = props.nodeMinSize ?? 2;
-    const maxSize = props.nodeMaxSize ?? Math.max(4, minSize);
-    const desiredSize = props.nodeDesiredSize ?? minSize;
-    validateIntegerInRange('nodeMinSize', minSize, 0, MAX_NODES);
-    validateIntegerInRange('nodeMaxSize', maxSize, 1, MAX_NODES);
-    validateIntegerInRange('nodeDesiredSize', desiredSize, 0, MAX_NODES);
-    validateOrder('nodeMinSize', minSize, 'nodeMaxSize', maxSize);
-    validateWithin('nodeDesiredSize', desiredSize, 'nodeMinSize', minSize, 'nodeMaxSize', maxSize);
-    if (!Token.isUnresolved(minSize) && minSize < 2) {
-      Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:eksNodeMinSize',
-        `nodeMinSize is ${minSize}: with fewer than two nodes, losing one node or Availability Zone leaves pods nowhere to run; use 2 or more in production`,
-      );
-    }
-    const instanceTypes = props.nodeInstanceTypes ?? defaultInstanceTypes(spot);
-    const amiType = amiTypeFor(instanceTypes);
-
     const launchTemplate = new ec2.LaunchTemplate(this, 'NodeLaunchTemplate', {
       // No AMI and no user data: EKS supplies the Amazon Linux 2023 AMI and its bootstrap.
       requireImdsv2: true,
@@ -378,11 +748,68 @@ export class EksCluster extends Construct {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       managedPolicies: NODE_POLICIES.map((name) => iam.ManagedPolicy.fromAwsManagedPolicyName(name)),
     });
-    acknowledgeManagedPolicies(nodeRole, nodeRole, 'EKS worker nodes (kubelet, VPC CNI, image pulls)');
+    acknowledgeManagedPolicies(nodeRole, nodeRole, 'EKS worker nodes (kubelet, image pulls)');
 
-    const nodegroup = new eks.Nodegroup(this, 'Nodegroup', {
+    // vpc-cni (aws-node, host network) gets the CNI policy through its own Pod Identity role, not the node role.
+    const vpcCniRole = new iam.Role(this, 'VpcCniRole', {
+      description: `The vpc-cni add-on (kube-system/aws-node) of the EKS cluster ${this.node.path}, through Pod Identity`,
+      assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal('pods.eks.amazonaws.com')),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKS_CNI_Policy')],
+    });
+    acknowledgeManagedPolicies(vpcCniRole, vpcCniRole, 'the vpc-cni add-on (service account kube-system/aws-node)');
+    const podIdentityAgent = this.cluster.eksPodIdentityAgent!;
+    const vpcCni = new eks.Addon(this, 'VpcCniAddon', { cluster: this.cluster, addonName: 'vpc-cni' });
+    (vpcCni.node.defaultChild as eks.CfnAddon).podIdentityAssociations = [
+      { serviceAccount: 'aws-node', roleArn: vpcCniRole.roleArn },
+    ];
+    // The agent hands aws-node its credentials, so it is installed first.
+    vpcCni.node.addDependency(podIdentityAgent);
+    const kubeProxy = new eks.Addon(this, 'KubeProxyAddon', { cluster: this.cluster, addonName: 'kube-proxy' });
+    // Every node group: the same launch template and role, after vpc-cni, kube-proxy and the endpoints.
+    this.nodeBase = { launchTemplate, nodeRole, dependencies: [vpcCni, kubeProxy, ...this.vpcEndpoints] };
+
+    const nodegroup = this.createNodegroup('Nodegroup', 'node', {
+      instanceTypes: props.nodeInstanceTypes,
+      spotInstances: props.spotInstances,
+      minSize: props.nodeMinSize,
+      maxSize: props.nodeMaxSize,
+      desiredSize: props.nodeDesiredSize,
+    });
+    const coreDns = new eks.Addon(this, 'CoreDnsAddon', { cluster: this.cluster, addonName: 'coredns' });
+    coreDns.node.addDependency(nodegroup);
+    this.addons.push(vpcCni, kubeProxy, coreDns, podIdentityAgent);
+
+    return { nodegroup, launchTemplate, vpcCniRole, nodeRole };
+  }
+
+  /**
+   * A managed node group on the shared hardened launch template and node role. `prefix` names the options
+   * in messages: `node` gives `nodeMinSize` (the props), `addNodegroup('Gpu') ` gives `addNodegroup('Gpu') minSize`.
+   */
+  private createNodegroup(constructId: string, prefix: string, options: EksNodegroupOptions): eks.Nodegroup {
+    const base = this.nodeBase!;
+    const name = (opt: string) =>
+      prefix === 'node' ? `node${opt[0].toUpperCase()}${opt.slice(1)}` : `${prefix}${opt}`;
+    const spot = options.spotInstances ?? false;
+    const minSize = options.minSize ?? 2;
+    const maxSize = options.maxSize ?? Math.max(4, minSize);
+    const desiredSize = options.desiredSize ?? minSize;
+    validateIntegerInRange(name('minSize'), minSize, 0, MAX_NODES);
+    validateIntegerInRange(name('maxSize'), maxSize, 1, MAX_NODES);
+    validateIntegerInRange(name('desiredSize'), desiredSize, 0, MAX_NODES);
+    validateOrder(name('minSize'), minSize, name('maxSize'), maxSize);
+    validateWithin(name('desiredSize'), desiredSize, name('minSize'), minSize, name('maxSize'), maxSize);
+    if (!Token.isUnresolved(minSize) && minSize < 2) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:eksNodeMinSize',
+        `${name('minSize')} is ${minSize}: with fewer than two nodes, losing one node or Availability Zone leaves pods nowhere to run; use 2 or more in production`,
+      );
+    }
+    const instanceTypes = options.instanceTypes ?? defaultInstanceTypes(spot);
+    const amiType = amiTypeFor(name('instanceTypes'), instanceTypes, options.gpu ?? false);
+    const nodegroup = new eks.Nodegroup(this, constructId, {
       cluster: this.cluster,
-      nodeRole,
+      nodeRole: base.nodeRole,
       subnets: this.subnets,
       amiType,
       instanceTypes,
@@ -390,21 +817,15 @@ export class EksCluster extends Construct {
       minSize,
       maxSize,
       desiredSize,
+      labels: options.labels,
+      taints: options.taints,
       launchTemplateSpec: {
-        id: launchTemplate.launchTemplateId!,
-        version: launchTemplate.latestVersionNumber,
+        id: base.launchTemplate.launchTemplateId!,
+        version: base.launchTemplate.latestVersionNumber,
       },
     });
-
-    const vpcCni = new eks.Addon(this, 'VpcCniAddon', { cluster: this.cluster, addonName: 'vpc-cni' });
-    const kubeProxy = new eks.Addon(this, 'KubeProxyAddon', { cluster: this.cluster, addonName: 'kube-proxy' });
-    const podIdentityAgent = this.cluster.eksPodIdentityAgent!;
-    nodegroup.node.addDependency(vpcCni, kubeProxy);
-    const coreDns = new eks.Addon(this, 'CoreDnsAddon', { cluster: this.cluster, addonName: 'coredns' });
-    coreDns.node.addDependency(nodegroup);
-    this.addons.push(vpcCni, kubeProxy, coreDns, podIdentityAgent);
-
-    return { nodegroup, launchTemplate };
+    nodegroup.node.addDependency(...base.dependencies);
+    return nodegroup;
   }
 }
 
@@ -475,10 +896,10 @@ function validateAdmins(arns: string[] | undefined): string[] {
   return arns ?? [];
 }
 
-/** A construct id for the admin access entry of `arn` that stays stable when the list is reordered. */
-function accessEntryId(arn: string, index: number): string {
-  if (Token.isUnresolved(arn)) return `ClusterAdmin${index}`;
-  return `ClusterAdmin${createHash('sha256').update(arn).digest('hex').slice(0, 8)}`;
+/** A construct id for the access entry of `arn` that stays stable when the list is reordered. */
+function accessEntryId(prefix: string, arn: string, index: number): string {
+  if (Token.isUnresolved(arn)) return `${prefix}${index}`;
+  return `${prefix}${createHash('sha256').update(arn).digest('hex').slice(0, 8)}`;
 }
 
 function validateFargateNamespaces(what: string, namespaces: string[]): void {
@@ -497,20 +918,20 @@ function defaultInstanceTypes(spot: boolean): ec2.InstanceType[] {
     : [large(ec2.InstanceClass.M7I)];
 }
 
-/** The Amazon Linux 2023 AMI type for the instance types' CPU architecture. */
-function amiTypeFor(instanceTypes: ec2.InstanceType[]): eks.NodegroupAmiType {
+/** The Amazon Linux 2023 AMI type for the instance types' CPU architecture (NVIDIA variant for `gpu`). */
+function amiTypeFor(what: string, instanceTypes: ec2.InstanceType[], gpu: boolean): eks.NodegroupAmiType {
   if (instanceTypes.length === 0) {
-    throw new Error('nodeInstanceTypes must list at least one instance type such as m7i.large; received an empty list');
+    throw new Error(`${what} must list at least one instance type such as m7i.large; received an empty list`);
   }
   const archs = new Set(instanceTypes.map((t) => t.architecture));
   if (archs.size > 1) {
     throw new Error(
-      `nodeInstanceTypes must all have one CPU architecture, since a node group runs one AMI; received ${instanceTypes.map((t) => `${t} (${t.architecture})`).join(', ')}`,
+      `${what} must all have one CPU architecture, since a node group runs one AMI; received ${instanceTypes.map((t) => `${t} (${t.architecture})`).join(', ')}`,
     );
   }
-  return archs.has(ec2.InstanceArchitecture.ARM_64)
-    ? eks.NodegroupAmiType.AL2023_ARM_64_STANDARD
-    : eks.NodegroupAmiType.AL2023_X86_64_STANDARD;
+  const arm = archs.has(ec2.InstanceArchitecture.ARM_64);
+  if (gpu) return arm ? eks.NodegroupAmiType.AL2023_ARM_64_NVIDIA : eks.NodegroupAmiType.AL2023_X86_64_NVIDIA;
+  return arm ? eks.NodegroupAmiType.AL2023_ARM_64_STANDARD : eks.NodegroupAmiType.AL2023_X86_64_STANDARD;
 }
 
 /** Why each AWS managed policy an EKS role carries is acceptable, for the auditor reading the report. */
@@ -520,7 +941,7 @@ const MANAGED_POLICY_REASONS: Record<string, string> = {
   AmazonEKSWorkerNodePolicy: 'the policy EKS requires for the kubelet to describe the cluster and join it as a node',
   AmazonEKSWorkerNodeMinimalPolicy: 'the minimal policy EKS Auto Mode requires for its nodes to join the cluster',
   AmazonEKS_CNI_Policy:
-    'the policy the VPC CNI plugin (aws-node, host network) requires to attach network interfaces and assign pod IP addresses; pods cannot borrow it because IMDS is limited to one hop',
+    'the policy the VPC CNI plugin requires to attach network interfaces and assign pod IP addresses; the role trusts only EKS Pod Identity (pods.eks.amazonaws.com) and is associated with the service account kube-system/aws-node alone, so no node and no other pod holds it',
   AmazonEC2ContainerRegistryPullOnly: 'the narrowest ECR policy AWS offers: pulling images, nothing else',
   AmazonEC2ContainerRegistryReadOnly: 'read-only ECR access, which aws-eks-v2 gives EKS Auto Mode nodes to pull images',
   AmazonEKSFargatePodExecutionRolePolicy: 'the policy EKS requires for Fargate to pull container images for pods',

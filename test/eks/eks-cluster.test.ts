@@ -3,16 +3,24 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { EksCluster, EksClusterProps, SecureVpc } from '../../lib';
+import { EksAccessLevel, EksCluster, EksClusterProps, SecureVpc } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance } from '../support/compliance';
 
 const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
+const ADMIN = 'arn:aws:iam::123456789012:role/Admin';
 
+/** An EksCluster with `props`; `adminPrincipalArns` defaults to [ADMIN], since a cluster needs an admin. */
 function build(props: EksClusterProps = {}, stack: Stack = agnosticStack()): { stack: Stack; eks: EksCluster } {
-  return { stack, eks: new EksCluster(stack, 'Eks', props) };
+  return { stack, eks: new EksCluster(stack, 'Eks', { adminPrincipalArns: [ADMIN], ...props }) };
+}
+
+/** The access policy ARN of `name` as aws-eks-v2 writes it. */
+function accessPolicyArn(name: string): unknown {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:eks::aws:cluster-access-policy/${name}`]] };
 }
 
 function logicalId(stack: Stack, construct: IConstruct): string {
@@ -136,11 +144,45 @@ describe('EksCluster defaults (environment-agnostic stack)', () => {
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
       }),
-      ManagedPolicyArns: [
-        policy('AmazonEKSWorkerNodePolicy'),
-        policy('AmazonEKS_CNI_Policy'),
-        policy('AmazonEC2ContainerRegistryPullOnly'),
-      ],
+      ManagedPolicyArns: [policy('AmazonEKSWorkerNodePolicy'), policy('AmazonEC2ContainerRegistryPullOnly')],
+    });
+  });
+
+  test('gives vpc-cni its own Pod Identity role with the CNI policy, after the agent', () => {
+    // GIVEN the defaults (above)
+    const policy = (name: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::aws:policy/${name}`]],
+    });
+    // THEN the CNI policy is on exactly one role, which only EKS Pod Identity can assume
+    const withCni = template.findResources('AWS::IAM::Role', {
+      Properties: { ManagedPolicyArns: Match.arrayWith([policy('AmazonEKS_CNI_Policy')]) },
+    });
+    expect(Object.keys(withCni)).toEqual([logicalId(stack, cluster.vpcCniRole!)]);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: ['sts:AssumeRole', 'sts:TagSession'],
+            Effect: 'Allow',
+            Principal: { Service: 'pods.eks.amazonaws.com' },
+          },
+        ],
+        Version: '2012-10-17',
+      },
+      ManagedPolicyArns: [policy('AmazonEKS_CNI_Policy')],
+    });
+    // AND the vpc-cni add-on associates it with kube-system/aws-node, once the agent is installed
+    const agent = Object.keys(
+      template.findResources('AWS::EKS::Addon', { Properties: { AddonName: 'eks-pod-identity-agent' } }),
+    );
+    template.hasResource('AWS::EKS::Addon', {
+      Properties: Match.objectLike({
+        AddonName: 'vpc-cni',
+        PodIdentityAssociations: [
+          { ServiceAccount: 'aws-node', RoleArn: { 'Fn::GetAtt': [logicalId(stack, cluster.vpcCniRole!), 'Arn'] } },
+        ],
+      }),
+      DependsOn: agent,
     });
   });
 
@@ -170,9 +212,9 @@ describe('EksCluster defaults (environment-agnostic stack)', () => {
     expect(cluster.cluster.kubectlProvider).toBeUndefined();
   });
 
-  test('creates no Fargate profile, access entry or pod identity association unless asked', () => {
+  test('creates no Fargate profile or pod identity association unless asked, and one access entry for the admin', () => {
     template.resourceCountIs('AWS::EKS::FargateProfile', 0);
-    template.resourceCountIs('AWS::EKS::AccessEntry', 0);
+    template.resourceCountIs('AWS::EKS::AccessEntry', 1);
     template.resourceCountIs('AWS::EKS::PodIdentityAssociation', 0);
     expect(cluster.fargateProfiles).toEqual([]);
   });
@@ -403,7 +445,7 @@ describe('EksCluster options', () => {
     const stack = agnosticStack();
     const vpc = new SecureVpc(stack, 'Shared');
     // WHEN
-    const cluster = new EksCluster(stack, 'Eks', { vpc });
+    const cluster = new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] });
     // THEN
     expect(cluster.vpc).toBe(vpc);
     const template = Template.fromStack(stack);
@@ -416,7 +458,7 @@ describe('EksCluster options', () => {
   test('places nodes in isolated subnets when the VPC has no NAT gateway', () => {
     const stack = agnosticStack();
     const vpc = new SecureVpc(stack, 'Isolated', { natGateways: 0 });
-    new EksCluster(stack, 'Eks', { vpc });
+    new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] });
     const isolated = subnetRefs(stack, vpc, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
     expect(isolated).toHaveLength(2);
     Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', { Subnets: isolated });
@@ -439,6 +481,457 @@ describe('EksCluster options', () => {
     expect(cluster.nodegroup).toBeUndefined();
     expect(cluster.nodeLaunchTemplate).toBeUndefined();
     expect(cluster.addons).toEqual([]);
+  });
+});
+
+describe('EksCluster in subnets without egress', () => {
+  const SERVICES = ['ec2', 'ecr.api', 'ecr.dkr', 'sts', 'eks-auth', 'logs'];
+
+  /** The interface endpoints of the template, by the short service name. */
+  function interfaceEndpoints(stack: Stack, template: Template): Record<string, string> {
+    const endpoints = template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } });
+    return Object.fromEntries(
+      Object.entries(endpoints).map(([id, r]) => {
+        const name = JSON.stringify(stack.resolve(r.Properties.ServiceName));
+        return [SERVICES.find((svc) => name.endsWith(`.${svc}"]]}`) || name.endsWith(`.${svc}"`)) ?? name, id];
+      }),
+    );
+  }
+
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])(
+    'adds the interface endpoints nodes need, reachable from the cluster security group only (%s stack)',
+    (_kind, makeStack) => {
+      // GIVEN a VPC without NAT in the same stack
+      const stack = makeStack();
+      const vpc = new SecureVpc(stack, 'Isolated', { natGateways: 0 });
+      // WHEN
+      const cluster = new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] });
+      // THEN the six interface endpoints exist, with private DNS, in the isolated subnets
+      const template = Template.fromStack(stack);
+      const endpoints = interfaceEndpoints(stack, template);
+      expect(Object.keys(endpoints).sort()).toEqual([...SERVICES].sort());
+      expect(cluster.vpcEndpoints).toHaveLength(6);
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: true,
+        SubnetIds: subnetRefs(stack, vpc, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }),
+      });
+      // AND the S3 gateway endpoint for image layers
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Gateway',
+        ServiceName: Match.anyValue(),
+      });
+      expect(
+        JSON.stringify(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } })),
+      ).toContain('.s3');
+      // AND HTTPS into each endpoint from the cluster security group (nodes and Fargate pods)
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(stack, cluster.cluster), 'ClusterSecurityGroupId'] },
+      });
+      // AND the nodes are created after the endpoints
+      const nodegroup = template.findResources('AWS::EKS::Nodegroup')[logicalId(stack, cluster.nodegroup!)];
+      expect(nodegroup.DependsOn).toEqual(expect.arrayContaining(Object.values(endpoints)));
+    },
+  );
+
+  test('adds no interface endpoint when the subnets have egress', () => {
+    const { stack, eks: cluster } = build();
+    const template = Template.fromStack(stack);
+    expect(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).toEqual(
+      {},
+    );
+    expect(cluster.vpcEndpoints).toEqual([]);
+  });
+
+  test('adds no interface endpoint when vpcEndpointsProvided is set', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Isolated', { natGateways: 0 });
+    new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN], vpcEndpointsProvided: true });
+    expect(
+      Template.fromStack(stack).findResources('AWS::EC2::VPCEndpoint', {
+        Properties: { VpcEndpointType: 'Interface' },
+      }),
+    ).toEqual({});
+  });
+
+  test('fails when an imported VPC offers only isolated subnets', () => {
+    // GIVEN a VPC defined elsewhere, with isolated subnets only
+    const stack = specificStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
+      vpcId: 'vpc-1234',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      isolatedSubnetIds: ['subnet-a', 'subnet-b'],
+    });
+    // THEN
+    expect(() => new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] })).toThrow(
+      new Error(
+        'Specific/Eks: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for ec2, ecr.api, ecr.dkr, sts, eks-auth, logs; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack',
+      ),
+    );
+  });
+});
+
+describe('EksCluster control-plane log group', () => {
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])(
+    'creates /aws/eks/<name>/cluster encrypted, with a year of retention, before the cluster (%s stack)',
+    (_kind, makeStack) => {
+      // GIVEN / WHEN
+      const { stack, eks: cluster } = build({}, makeStack());
+      // THEN the cluster has a fixed name and the log group carries it
+      const template = Template.fromStack(stack);
+      const name = (
+        template.findResources('AWS::EKS::Cluster')[logicalId(stack, cluster.cluster)].Properties as { Name: string }
+      ).Name;
+      expect(name).toMatch(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/);
+      expect(name).toContain('Eks');
+      const logGroupId = logicalId(stack, cluster.controlPlaneLogGroup);
+      const keyId = Object.keys(template.findResources('AWS::KMS::Key')).find((id) =>
+        id.startsWith('CdkComputePatternsLogKey'),
+      )!;
+      template.hasResource('AWS::Logs::LogGroup', {
+        Properties: {
+          LogGroupName: `/aws/eks/${name}/cluster`,
+          RetentionInDays: 365,
+          KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        },
+        DeletionPolicy: 'Retain',
+      });
+      // AND the cluster is created after it, so EKS writes into it instead of creating its own
+      template.hasResource('AWS::EKS::Cluster', { DependsOn: Match.arrayWith([logGroupId]) });
+    },
+  );
+
+  test('uses the given clusterName and logRetention', () => {
+    const { stack } = build({ clusterName: 'prod-eks', logRetention: logs.RetentionDays.THREE_MONTHS });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EKS::Cluster', { Name: 'prod-eks' });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/eks/prod-eks/cluster',
+      RetentionInDays: 90,
+    });
+  });
+
+  test('fails when clusterName is not a valid EKS cluster name', () => {
+    expect(() => build({ clusterName: 'prod eks' })).toThrow(
+      new Error(
+        "Agnostic/Eks: clusterName must be 1 to 100 letters, digits, '-' and '_', starting with a letter or digit; received 'prod eks'",
+      ),
+    );
+  });
+});
+
+describe('EksCluster access', () => {
+  const NO_ADMIN = (path: string) =>
+    `${path}: nobody could administer this cluster: adminPrincipalArns is empty and bootstrapClusterCreatorAdminPermissions is off, so kubectl answers Unauthorized to everyone. Name your admin role in adminPrincipalArns (e.g. 'arn:aws:iam::123456789012:role/PlatformAdmin'), or set allowNoAdmin: true if you add access entries later with the EKS API`;
+
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])('fails when no principal can administer the cluster (%s stack)', (_kind, makeStack) => {
+    // GIVEN a stack
+    const stack = makeStack();
+    // THEN an EksCluster with no admin is refused, naming its path
+    expect(() => new EksCluster(stack, 'Eks')).toThrow(new Error(NO_ADMIN(`${stack.stackName}/Eks`)));
+    expect(() => new EksCluster(stack, 'Eks2', { adminPrincipalArns: [] })).toThrow(
+      new Error(NO_ADMIN(`${stack.stackName}/Eks2`)),
+    );
+  });
+
+  test('fails when the only grants are namespace-scoped', () => {
+    const stack = agnosticStack();
+    expect(
+      () =>
+        new EksCluster(stack, 'Eks', {
+          namespaceAccess: [{ principalArn: ADMIN, accessLevel: EksAccessLevel.ADMIN, namespaces: ['shop'] }],
+        }),
+    ).toThrow(new Error(NO_ADMIN('Agnostic/Eks')));
+  });
+
+  test.each<[string, EksClusterProps]>([
+    ['allowNoAdmin', { allowNoAdmin: true }],
+    ['bootstrapClusterCreatorAdminPermissions', { bootstrapClusterCreatorAdminPermissions: true }],
+  ])('accepts a cluster without adminPrincipalArns when %s is set', (_name, props) => {
+    const stack = specificStack();
+    new EksCluster(stack, 'Eks', props);
+    Template.fromStack(stack).resourceCountIs('AWS::EKS::AccessEntry', 0);
+  });
+
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])('gives each principal one access entry with namespace-scoped policies (%s stack)', (_kind, makeStack) => {
+    // GIVEN
+    const dev = 'arn:aws:iam::123456789012:role/Developers';
+    const auditor = 'arn:aws:iam::123456789012:user/auditor';
+    const { stack, eks: cluster } = build(
+      {
+        namespaceAccess: [
+          { principalArn: dev, accessLevel: EksAccessLevel.EDIT, namespaces: ['shop', 'orders'] },
+          { principalArn: auditor, accessLevel: EksAccessLevel.VIEW, namespaces: ['shop'] },
+        ],
+      },
+      makeStack(),
+    );
+    // WHEN a principal gets a second level through the method
+    const entry = cluster.grantNamespaceAccess(dev, EksAccessLevel.ADMIN, ['sandbox']);
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EKS::AccessEntry', 3);
+    template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      ClusterName: { Ref: logicalId(stack, cluster.cluster) },
+      PrincipalArn: dev,
+      AccessPolicies: [
+        {
+          AccessScope: { Type: 'namespace', Namespaces: ['shop', 'orders'] },
+          PolicyArn: accessPolicyArn('AmazonEKSEditPolicy'),
+        },
+        {
+          AccessScope: { Type: 'namespace', Namespaces: ['sandbox'] },
+          PolicyArn: accessPolicyArn('AmazonEKSAdminPolicy'),
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::EKS::AccessEntry', {
+      PrincipalArn: auditor,
+      AccessPolicies: [
+        { AccessScope: { Type: 'namespace', Namespaces: ['shop'] }, PolicyArn: accessPolicyArn('AmazonEKSViewPolicy') },
+      ],
+    });
+    expect(stack.resolve((entry.node.defaultChild as eks.CfnAccessEntry).principalArn)).toEqual(dev);
+  });
+
+  test('fails when a cluster admin is also given namespace access', () => {
+    const { eks: cluster } = build();
+    expect(() => cluster.grantNamespaceAccess(ADMIN, EksAccessLevel.VIEW, ['shop'])).toThrow(
+      new Error(
+        `Agnostic/Eks: ${ADMIN} is in adminPrincipalArns, so it is already cluster admin in every namespace; remove it from adminPrincipalArns to limit it to namespaces, or drop the AmazonEKSViewPolicy grant`,
+      ),
+    );
+  });
+
+  test('fails when a principal is given the same access level twice', () => {
+    const dev = 'arn:aws:iam::123456789012:role/Developers';
+    const { eks: cluster } = build();
+    cluster.grantNamespaceAccess(dev, EksAccessLevel.EDIT, ['shop']);
+    expect(() => cluster.grantNamespaceAccess(dev, EksAccessLevel.EDIT, ['orders'])).toThrow(
+      new Error(
+        `Agnostic/Eks: ${dev} already has AmazonEKSEditPolicy; EKS associates each access policy once per principal, so list all its namespaces in one grant`,
+      ),
+    );
+  });
+
+  test('fails when namespace access lists no namespace', () => {
+    const { eks: cluster } = build();
+    expect(() => cluster.grantNamespaceAccess('arn:aws:iam::123456789012:role/Dev', EksAccessLevel.VIEW, [])).toThrow(
+      new Error(
+        "Agnostic/Eks: grantNamespaceAccess('arn:aws:iam::123456789012:role/Dev') must list at least one Kubernetes namespace; received an empty list. For access to every namespace, use adminPrincipalArns or cluster.grantAccess() with a cluster scope",
+      ),
+    );
+  });
+
+  test('fails when namespace access names an invalid namespace or principal', () => {
+    const { eks: cluster } = build();
+    expect(() =>
+      cluster.grantNamespaceAccess('arn:aws:iam::123456789012:role/Dev', EksAccessLevel.VIEW, ['Shop']),
+    ).toThrow(
+      new Error(
+        "grantNamespaceAccess('arn:aws:iam::123456789012:role/Dev') namespaces must be a Kubernetes namespace name (lowercase letters, digits and '-', at most 63 characters); received 'Shop'",
+      ),
+    );
+    expect(() => cluster.grantNamespaceAccess('dev', EksAccessLevel.VIEW, ['shop'])).toThrow(
+      new Error(
+        "grantNamespaceAccess('dev') principalArn must contain IAM role or user ARNs such as 'arn:aws:iam::123456789012:role/Admin' (for an assumed-role session, give the role's ARN); received 'dev'",
+      ),
+    );
+  });
+});
+
+describe('EksCluster.addAccessInstance', () => {
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])('reaches the private endpoint through Session Manager only (%s stack)', (_kind, makeStack) => {
+    // GIVEN
+    const { stack, eks: cluster } = build({}, makeStack());
+    // WHEN
+    const instance = cluster.addAccessInstance();
+    // THEN the instance is in a private subnet without public IP, IMDSv2, encrypted volume, no key pair
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EC2::Instance', {
+      InstanceType: 'c7g.medium',
+      NetworkInterfaces: [
+        Match.objectLike({
+          AssociatePublicIpAddress: false,
+          SubnetId: subnetRefs(stack, cluster.vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS })[0],
+        }),
+      ],
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ Encrypted: true, VolumeType: 'gp3' }) }],
+      KeyName: Match.absent(),
+      Monitoring: true,
+    });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: {
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+        Monitoring: { Enabled: true },
+      },
+    });
+    // AND its security group has no inbound rule and only HTTPS out
+    const sgId = logicalId(stack, instance.connections.securityGroups[0]);
+    const sg = template.findResources('AWS::EC2::SecurityGroup')[sgId];
+    expect(sg.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(sg.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+    ]);
+    expect(
+      template.findResources('AWS::EC2::SecurityGroupIngress', {
+        Properties: { GroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } },
+      }),
+    ).toEqual({});
+    // AND the cluster security group accepts HTTPS from it
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [logicalId(stack, cluster.cluster), 'ClusterSecurityGroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] },
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+    });
+    // AND kubectl of the cluster's minor version is installed at boot
+    const userData = JSON.stringify(template.findResources('AWS::EC2::Instance'));
+    expect(userData).toContain('https://dl.k8s.io/release/stable-1.37.txt');
+    // AND its role has Session Manager and may describe this cluster, nothing in Kubernetes
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack, instance.role as iam.Role) }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'eks:DescribeCluster',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [logicalId(stack, cluster.cluster), 'Arn'] },
+          },
+        ],
+        Version: '2012-10-17',
+      },
+    });
+    template.resourceCountIs('AWS::EKS::AccessEntry', 1);
+  });
+
+  test('fails when the cluster subnets have no egress', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Isolated', { natGateways: 0 });
+    const cluster = new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] });
+    expect(() => cluster.addAccessInstance()).toThrow(
+      new Error(
+        "Agnostic/Eks: addAccessInstance needs subnets with egress (NAT), since the instance downloads kubectl and reaches Systems Manager; the cluster's subnets are PRIVATE_ISOLATED. Reach the cluster another way (VPN, a runner in the VPC with its own endpoints) or use subnets with a NAT gateway",
+      ),
+    );
+  });
+
+  test('fails when called twice with the same id', () => {
+    const { eks: cluster } = build();
+    cluster.addAccessInstance();
+    expect(() => cluster.addAccessInstance()).toThrow(
+      new Error("Agnostic/Eks: an access instance 'AccessInstance' exists already; one is enough, or give another id"),
+    );
+  });
+});
+
+describe('EksCluster.addNodegroup', () => {
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])('adds a GPU Spot node group on the same launch template and node role (%s stack)', (_kind, makeStack) => {
+    // GIVEN
+    const { stack, eks: cluster } = build({}, makeStack());
+    // WHEN
+    const gpu = cluster.addNodegroup('Gpu', {
+      instanceTypes: [new ec2.InstanceType('g5.xlarge'), new ec2.InstanceType('g6.xlarge')],
+      gpu: true,
+      spotInstances: true,
+      minSize: 0,
+      maxSize: 3,
+      labels: { workload: 'gpu' },
+      taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: eks.TaintEffect.NO_SCHEDULE }],
+    });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EKS::Nodegroup', 2);
+    template.resourceCountIs('AWS::EC2::LaunchTemplate', 1);
+    const lt = logicalId(stack, cluster.nodeLaunchTemplate!);
+    template.hasResourceProperties('AWS::EKS::Nodegroup', {
+      AmiType: 'AL2023_x86_64_NVIDIA',
+      CapacityType: 'SPOT',
+      InstanceTypes: ['g5.xlarge', 'g6.xlarge'],
+      ScalingConfig: { MinSize: 0, MaxSize: 3, DesiredSize: 0 },
+      Labels: { workload: 'gpu' },
+      Taints: [{ Key: 'nvidia.com/gpu', Value: 'true', Effect: 'NO_SCHEDULE' }],
+      NodeRole: { 'Fn::GetAtt': [logicalId(stack, cluster.nodeRole!), 'Arn'] },
+      Subnets: subnetRefs(stack, cluster.vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }),
+      LaunchTemplate: { Id: { Ref: lt }, Version: { 'Fn::GetAtt': [lt, 'LatestVersionNumber'] } },
+    });
+    // AND it waits for vpc-cni and kube-proxy like the default group
+    const groups = template.findResources('AWS::EKS::Nodegroup');
+    expect(groups[logicalId(stack, gpu)].DependsOn).toEqual(groups[logicalId(stack, cluster.nodegroup!)].DependsOn);
+    expect(cluster.nodegroups).toEqual([gpu]);
+    // AND it warns that fewer than two nodes is not highly available
+    Annotations.fromStack(stack).hasWarning(
+      `/${stack.stackName}/Eks`,
+      Match.stringLikeRegexp("^addNodegroup\\('Gpu'\\) minSize is 0: with fewer than two nodes"),
+    );
+  });
+
+  test.each<[string, string, boolean, string]>([
+    ['Graviton', 'm7g.large', false, 'AL2023_ARM_64_STANDARD'],
+    ['Graviton GPU', 'g5g.xlarge', true, 'AL2023_ARM_64_NVIDIA'],
+  ])('picks the %s AMI for arm64 instance types', (_name, type, gpu, amiType) => {
+    const { stack, eks: cluster } = build();
+    cluster.addNodegroup('Arm', { instanceTypes: [new ec2.InstanceType(type)], gpu });
+    Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', { AmiType: amiType, InstanceTypes: [type] });
+  });
+
+  test('fails when the sizes do not fit', () => {
+    const { eks: cluster } = build();
+    expect(() => cluster.addNodegroup('Big', { minSize: 5, maxSize: 3 })).toThrow(
+      new Error("addNodegroup('Big') minSize (5) must not be greater than addNodegroup('Big') maxSize (3)"),
+    );
+  });
+
+  test('fails when instance types mix architectures', () => {
+    const { eks: cluster } = build();
+    expect(() =>
+      cluster.addNodegroup('Mixed', {
+        instanceTypes: [new ec2.InstanceType('m7i.large'), new ec2.InstanceType('m7g.large')],
+      }),
+    ).toThrow(
+      new Error(
+        "addNodegroup('Mixed') instanceTypes must all have one CPU architecture, since a node group runs one AMI; received m7i.large (x86_64), m7g.large (arm64)",
+      ),
+    );
+  });
+
+  test('fails when the id is used twice', () => {
+    const { eks: cluster } = build();
+    cluster.addNodegroup('Batch');
+    expect(() => cluster.addNodegroup('Batch')).toThrow(
+      new Error("Agnostic/Eks: a node group 'Batch' exists already; give each addNodegroup call its own id"),
+    );
+  });
+
+  test('fails in Auto Mode', () => {
+    const { eks: cluster } = build({ autoMode: true });
+    expect(() => cluster.addNodegroup('Batch')).toThrow(
+      new Error(
+        "Agnostic/Eks: addNodegroup('Batch') adds a managed node group, which this cluster does not use: EKS Auto Mode (autoMode: true) chooses and scales its nodes itself",
+      ),
+    );
   });
 });
 
@@ -503,7 +996,7 @@ describe('EksCluster.addPodIdentity', () => {
 
 describe('EksCluster compliance', () => {
   test.each([
-    ['the defaults with Fargate, admins and Pod Identity', {} as EksClusterProps],
+    ['the defaults with Fargate, admins, Pod Identity and the access instance', {} as EksClusterProps],
     ['Auto Mode', { autoMode: true } as EksClusterProps],
   ])('%s leave no open cdk-nag finding and no failing Control Tower rule', (_name, props) => {
     // GIVEN an app holding only the construct, with the cdk-nag packs
@@ -521,6 +1014,7 @@ describe('EksCluster compliance', () => {
         'orders-api',
         new iam.Role(stack, 'AppRole', { assumedBy: new iam.AccountRootPrincipal() }),
       );
+      cluster.addAccessInstance();
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
       return app;
     }, []);
@@ -534,6 +1028,33 @@ describe('EksCluster compliance', () => {
         'Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy]',
       ]),
     );
+  });
+
+  test('a managed policy the user adds next to an acknowledged one stays a finding', () => {
+    // GIVEN the construct, whose vpc-cni role carries an acknowledged AmazonEKS_CNI_Policy
+    const report = checkCompliance((outdir) => {
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'Eks');
+      const cluster = new EksCluster(stack, 'Eks', { adminPrincipalArns: [ADMIN], fargateNamespaces: ['serverless'] });
+      // WHEN the user puts the CNI policy back on the node role, and an S3 policy on the Fargate role
+      cluster.nodeRole!.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKS_CNI_Policy'));
+      cluster.fargateProfiles[0].podExecutionRole.addManagedPolicy(
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonS3ReadOnlyAccess'),
+      );
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      return app;
+    }, []);
+    // THEN both are open findings, each on the role it was added to
+    const open = report.stacks[0].nagViolations.map((v) => `${v.rule} ${v.path}`);
+    expect(open).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^AwsSolutions-IAM4\[Policy::.*AmazonEKS_CNI_Policy\] .*Eks\/Eks\/NodeRole/),
+        expect.stringMatching(
+          /^AwsSolutions-IAM4\[Policy::.*AmazonS3ReadOnlyAccess\] .*Eks\/Eks\/Cluster\/fargate-profile-Default/,
+        ),
+      ]),
+    );
+    expect(open).toHaveLength(2);
   });
 });
 
@@ -634,7 +1155,7 @@ describe('EksCluster validation', () => {
     const stack = specificStack();
     const vpc = new ec2.Vpc(stack, 'OneAz', { availabilityZones: ['eu-west-1a'] });
     // THEN
-    expect(() => new EksCluster(stack, 'Eks', { vpc })).toThrow(
+    expect(() => new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] })).toThrow(
       new Error(
         'EksCluster subnets must span at least two Availability Zones to be highly available; the selected subnets are in 1 (eu-west-1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
       ),
@@ -644,7 +1165,14 @@ describe('EksCluster validation', () => {
   test('fails when vpcSubnets selects public subnets', () => {
     const stack = agnosticStack();
     const vpc = new SecureVpc(stack, 'Vpc');
-    expect(() => new EksCluster(stack, 'Eks', { vpc, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } })).toThrow(
+    expect(
+      () =>
+        new EksCluster(stack, 'Eks', {
+          vpc,
+          adminPrincipalArns: [ADMIN],
+          vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+        }),
+    ).toThrow(
       new Error(
         'EksCluster subnets must be private, since worker nodes, Fargate pods and the control-plane network interfaces get no public IP addresses; the selection includes public subnets (Agnostic/Vpc/PublicSubnet1, Agnostic/Vpc/PublicSubnet2). Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets',
       ),

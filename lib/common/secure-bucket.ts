@@ -53,6 +53,16 @@ export interface SecureBucketProps {
  * a SecureBucket: the key given in `encryptionKey` or the one created for it.
  */
 export class SecureBucket extends s3.Bucket {
+  /**
+   * Turns on S3 → EventBridge delivery for a bucket of your own with the bucket's native CloudFormation
+   * `NotificationConfiguration` (what a SecureBucket does itself, and what an InventoryLoader needs of a
+   * bucket you bring). `eventBridgeEnabled: true` works too, but deploys CDK's notifications custom-resource
+   * Lambda function with broad S3 permissions.
+   */
+  public static enableNativeEventBridge(bucket: s3.Bucket): void {
+    enableNativeEventBridge(bucket);
+  }
+
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     const key =
       props.encryptionKey ?? new SecureKey(scope, `${id}Key`, { description: `Encrypts the objects in ${id}` });

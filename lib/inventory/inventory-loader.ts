@@ -38,7 +38,7 @@ const SUFFIXES = ['.csv', '.xlsx'];
 export interface InventoryLoaderProps {
   /**
    * The bucket people upload inventory spreadsheets to. A bucket you bring must
-   * send events to EventBridge (`eventBridgeEnabled` or `enableNativeEventBridge()`).
+   * send events to EventBridge (`SecureBucket.enableNativeEventBridge(bucket)` or `eventBridgeEnabled: true`).
    * @default - a new SecureBucket: public access blocked, TLS enforced, SSE-KMS, versioned, ACLs disabled, server access logs
    */
   readonly bucket?: s3.IBucket;
@@ -192,7 +192,7 @@ export class InventoryLoader extends Construct {
     this.bucket = props.bucket ?? new SecureBucket(this, 'Bucket', { serverAccessLogsBucket: props.accessLogBucket });
     const userBucket = props.bucket;
     if (userBucket instanceof s3.Bucket) {
-      // checked at synth, so enableNativeEventBridge(bucket) may come after the loader
+      // checked at synth, so SecureBucket.enableNativeEventBridge(bucket) may come after the loader
       this.node.addValidation({ validate: () => validateBucketEvents(this, userBucket) });
     }
     if (props.table instanceof dynamodb.Table) validateTableKey(this, props.table, schema.keyColumn);
@@ -490,7 +490,7 @@ function validateBucketEvents(scope: Construct, bucket: s3.Bucket): string[] {
   const native = rendered?.Properties?.NotificationConfiguration?.EventBridgeConfiguration?.EventBridgeEnabled;
   if (native === true || native === 'true' || bucket.node.tryFindChild('Notifications')) return [];
   return [
-    `${scope.node.path}: the bucket ${bucket.node.path} does not send its events to EventBridge, so no upload would start an import. Call enableNativeEventBridge(bucket) (plain CloudFormation) or create it with eventBridgeEnabled: true, or let the InventoryLoader create its bucket`,
+    `${scope.node.path}: the bucket ${bucket.node.path} does not send its events to EventBridge, so no upload would start an import. Call SecureBucket.enableNativeEventBridge(bucket) (plain CloudFormation) or create it with eventBridgeEnabled: true, or let the InventoryLoader create its bucket`,
   ];
 }
 

@@ -5,8 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { InventoryColumnType, InventoryLoader, InventorySchema } from '../../lib';
-import { enableNativeEventBridge } from '../../lib/common/bucket-notifications';
+import { InventoryColumnType, InventoryLoader, InventorySchema, SecureBucket } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance } from '../support/compliance';
 
@@ -397,7 +396,7 @@ describe('InventoryLoader', () => {
   test('uses a bucket and table you bring, and passes a custom schema to the function', () => {
     const stack = agnosticStack();
     const bucket = new s3.Bucket(stack, 'Mine');
-    enableNativeEventBridge(bucket);
+    SecureBucket.enableNativeEventBridge(bucket);
     const table = new dynamodb.Table(stack, 'MyTable', {
       partitionKey: { name: 'code', type: dynamodb.AttributeType.STRING },
     });
@@ -490,7 +489,7 @@ describe('InventoryLoader', () => {
       const stack = makeStack();
       new InventoryLoader(stack, 'Loader', { bucket: new s3.Bucket(stack, 'Plain') });
       expect(() => Template.fromStack(stack)).toThrow(
-        `${stack.stackName}/Loader: the bucket ${stack.stackName}/Plain does not send its events to EventBridge, so no upload would start an import. Call enableNativeEventBridge(bucket) (plain CloudFormation) or create it with eventBridgeEnabled: true, or let the InventoryLoader create its bucket`,
+        `${stack.stackName}/Loader: the bucket ${stack.stackName}/Plain does not send its events to EventBridge, so no upload would start an import. Call SecureBucket.enableNativeEventBridge(bucket) (plain CloudFormation) or create it with eventBridgeEnabled: true, or let the InventoryLoader create its bucket`,
       );
     });
 
@@ -498,7 +497,7 @@ describe('InventoryLoader', () => {
       const stack = makeStack();
       const native = new s3.Bucket(stack, 'Native');
       new InventoryLoader(stack, 'Loader', { bucket: native });
-      enableNativeEventBridge(native);
+      SecureBucket.enableNativeEventBridge(native);
       new InventoryLoader(stack, 'Loader2', {
         bucket: new s3.Bucket(stack, 'Cdk', { eventBridgeEnabled: true }),
         vpc: new ec2.Vpc(stack, 'Vpc2', { maxAzs: 2 }),

@@ -3,7 +3,15 @@
  * of EC2 instances behind an ALB, signalling CloudFormation and managed
  * through Systems Manager.
  */
-import { arn, ContractGroup, role, RuntimeContract, service, serviceLinkedRole } from '../support/runtime-contracts';
+import {
+  arn,
+  ContractGroup,
+  ref,
+  role,
+  RuntimeContract,
+  service,
+  serviceLinkedRole,
+} from '../support/runtime-contracts';
 
 export interface FleetContractOptions {
   /** The construct id of the fleet (logical-id prefix of what it creates). */
@@ -72,6 +80,23 @@ export function fleetContracts(o: FleetContractOptions): ContractGroup {
       context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
       phase: 'deploy',
       why: 'Launching with the instance profile passes the instance role (the SLR may pass roles to EC2).',
+      expect: 'allowed',
+    },
+    {
+      caller: serviceLinkedRole('AWSServiceRoleForAutoScaling'),
+      action: 'sns:Publish',
+      resource: ref('AWS::SNS::Topic', 'CdkComputePatternsAlarms'),
+      phase: 'run',
+      why: 'Auto Scaling sends launch and terminate notifications to the alarm topic.',
+      expect: 'allowed',
+    },
+    {
+      caller: serviceLinkedRole('AWSServiceRoleForAutoScaling'),
+      action: 'kms:GenerateDataKey',
+      resource: arn('AWS::KMS::Key', 'CdkComputePatternsAlarmsKey'),
+      context: { 'kms:ViaService': 'sns.{region}.amazonaws.com' },
+      phase: 'run',
+      why: 'SNS encrypts those notifications with the alarm key for the service-linked role.',
       expect: 'allowed',
     },
   ];

@@ -335,6 +335,12 @@ export function buildRequest(contract: RuntimeContract, stack: CfnStack): Simula
     principal = `arn:aws:iam::${stack.account}:role/aws-service-role/${slr.service}/${caller.name}`;
     identityPolicies = [{ name: slr.policy, policy: awsManagedPolicy(slr.policy) }];
   }
+  // The keys AWS sets on every request from this kind of principal (unless the contract overrides them).
+  const automatic: Record<string, string> =
+    caller.kind === 'service'
+      ? { 'aws:PrincipalIsAWSService': 'true', 'aws:PrincipalServiceName': principal }
+      : { 'aws:PrincipalArn': principal, 'aws:PrincipalAccount': stack.account, 'aws:PrincipalIsAWSService': 'false' };
+  for (const [k, v] of Object.entries(automatic)) if (!(k in context)) context[k] = v;
   const resourcePolicy = resourcePolicyFor(stack, contract.action, resource);
   const arnAccount = resource.split(':')[4];
   return {

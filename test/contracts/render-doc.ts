@@ -80,7 +80,7 @@ export function renderContractsDoc(): string {
     '1. Declare your contracts in `test/contracts/<pattern>.contracts.ts`: a function taking the construct id (the logical-id prefix',
     '   of what it creates) and its options, returning `{ pattern, contracts }`. Each contract is',
     '   `{ caller, action, resource, context?, phase, why, expect, knownGap? }`, built with the helpers of',
-    '   test/support/runtime-contracts.ts: `role(prefix)`, `service(principal)`, `serviceLinkedRole(name)` for the caller;',
+    '   test/support/runtime-contracts.ts: `role(prefix)`, `service(principal)`, `serviceLinkedRole(name)`, `awsAccount(id, owner)` for the caller;',
     '   `arn(type, prefix)`, `ref(type, prefix)`, `getAtt(type, prefix, attribute)`, strings with `{account}`/`{region}`/',
     '   `{otherAccount}`/`{stackName}`, and arrays of those (concatenated) for resources and context values; `list(...)` for a',
     '   multi-valued context key. A prefix containing `/` selects by construct path (`aws:cdk:path` metadata) instead.',

@@ -60,7 +60,8 @@ export function list(...values: Value[]): ContextList {
 export type Caller =
   | { readonly kind: 'role'; readonly prefix: string }
   | { readonly kind: 'service'; readonly service: string }
-  | { readonly kind: 'serviceLinkedRole'; readonly name: string };
+  | { readonly kind: 'serviceLinkedRole'; readonly name: string }
+  | { readonly kind: 'account'; readonly account: string; readonly owner: string };
 
 /** An IAM role of the template (logical-id prefix, or construct-path prefix when it contains '/'). */
 export function role(prefix: string): Caller {
@@ -91,6 +92,16 @@ export const SERVICE_LINKED_ROLES: Record<string, { service: string; policy: str
 /** A service-linked role of the account (not in the template), with its real AWS managed policy. */
 export function serviceLinkedRole(name: keyof typeof SERVICE_LINKED_ROLES): Caller {
   return { kind: 'serviceLinkedRole', name };
+}
+
+/**
+ * A principal of another AWS-owned account acting on its own (e.g. the
+ * regional Elastic Load Balancing account that delivers access logs in
+ * Regions opened before August 2022). Its own identity policies are outside
+ * the template and assumed to allow the call; the resource policy decides.
+ */
+export function awsAccount(account: string, owner: string): Caller {
+  return { kind: 'account', account, owner };
 }
 
 /** Deploy time: CloudFormation or a service checks it while creating resources. Run time: the working system. */
@@ -330,6 +341,8 @@ export function buildRequest(contract: RuntimeContract, stack: CfnStack): Simula
     ));
   } else if (caller.kind === 'service') {
     principal = fill(caller.service, stack);
+  } else if (caller.kind === 'account') {
+    principal = `arn:aws:iam::${caller.account}:root`;
   } else {
     const slr = SERVICE_LINKED_ROLES[caller.name];
     principal = `arn:aws:iam::${stack.account}:role/aws-service-role/${slr.service}/${caller.name}`;
@@ -339,8 +352,23 @@ export function buildRequest(contract: RuntimeContract, stack: CfnStack): Simula
   const automatic: Record<string, string> =
     caller.kind === 'service'
       ? { 'aws:PrincipalIsAWSService': 'true', 'aws:PrincipalServiceName': principal }
-      : { 'aws:PrincipalArn': principal, 'aws:PrincipalAccount': stack.account, 'aws:PrincipalIsAWSService': 'false' };
+      : {
+          'aws:PrincipalArn': principal,
+          'aws:PrincipalAccount': caller.kind === 'account' ? caller.account : stack.account,
+          'aws:PrincipalIsAWSService': 'false',
+        };
   for (const [k, v] of Object.entries(automatic)) if (!(k in context)) context[k] = v;
+  if (caller.kind === 'account') {
+    identityPolicies = [
+      {
+        name: `${caller.owner} account's own policies (assumed to allow the call)`,
+        policy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: contract.action, Resource: resource }],
+        },
+      },
+    ];
+  }
   const resourcePolicy = resourcePolicyFor(stack, contract.action, resource);
   const arnAccount = resource.split(':')[4];
   return {
@@ -430,6 +458,7 @@ export function describeCall(c: RuntimeContract): string {
 export function describeCaller(c: Caller): string {
   if (c.kind === 'role') return `role ${c.prefix}*`;
   if (c.kind === 'service') return c.service;
+  if (c.kind === 'account') return `${c.owner} account ${c.account}`;
   return `service-linked role ${c.name}`;
 }
 

@@ -77,6 +77,21 @@ describe('cfn-resolver', () => {
     );
   });
 
+  test('selects a resource by construct path when the selector contains a slash', () => {
+    // GIVEN two roles with path metadata
+    const template: CfnTemplate = {
+      Resources: {
+        RoleA1: { Type: 'AWS::IAM::Role', Metadata: { 'aws:cdk:path': 'S/Loader/Role/Resource' } },
+        RoleB2: { Type: 'AWS::IAM::Role', Metadata: { 'aws:cdk:path': 'S/Other/Role/Resource' } },
+      },
+    };
+    const stack = new CfnApp([{ stackName: 'S', template }]).stack('S');
+
+    // WHEN / THEN
+    expect(stack.find('AWS::IAM::Role', 'S/Loader/')).toBe('RoleA1');
+    expect(stack.find('AWS::IAM::Role', 'RoleB')).toBe('RoleB2');
+  });
+
   test('resolves Fn::ImportValue to the value the exporting stack exports', () => {
     // GIVEN a stack exporting a bucket ARN and one importing it
     const producer: CfnTemplate = {

@@ -55,6 +55,16 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
     knownGap: 'issue 11 finding 1',
   }));
 
+  const fromCode: RuntimeContract = {
+    caller: fnRole,
+    action: 'ec2:CreateNetworkInterface',
+    resource: eni,
+    context: { 'lambda:SourceFunctionArn': fn },
+    phase: 'run',
+    why: "Least privilege: the import code itself (the role's credentials inside the function) must not create network interfaces.",
+    expect: 'denied',
+  };
+
   return {
     pattern: 'InventoryLoader',
     contracts: [
@@ -67,6 +77,7 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
         expect: 'allowed',
       },
       ...eniCalls,
+      fromCode,
       {
         caller: service('events.amazonaws.com'),
         action: 'lambda:InvokeFunction',

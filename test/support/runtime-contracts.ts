@@ -384,8 +384,13 @@ export function buildRequest(contract: RuntimeContract, stack: CfnStack): Simula
   };
 }
 
-/** Context keys iam-simulate's validation drops although they are real (keys with a `${...}` name part and no '/'). */
-const PATTERN_KEYS = /^kms:EncryptionContext:/i;
+/**
+ * Context keys iam-simulate's validation drops although AWS sets them: pattern
+ * keys with no '/' (kms:EncryptionContext:<key>), and the keys AWS adds to
+ * every request made with a Lambda function's or an EC2 instance's role
+ * credentials, whatever the action.
+ */
+const KEYS_SET_REGARDLESS = /^(kms:EncryptionContext:.+|lambda:SourceFunctionArn|ec2:SourceInstanceARN)$/i;
 
 /** Evaluates one contract against a stack with iam-simulate. */
 export async function evaluateContract(contract: RuntimeContract, stack: CfnStack): Promise<ContractResult> {
@@ -413,13 +418,13 @@ export async function evaluateContract(contract: RuntimeContract, stack: CfnStac
     );
   }
   const ignored = checked.result.ignoredContextKeys ?? [];
-  const wrong = ignored.filter((k) => !PATTERN_KEYS.test(k));
+  const wrong = ignored.filter((k) => !KEYS_SET_REGARDLESS.test(k));
   if (wrong.length > 0) {
     throw new Error(
       `Contract ${describeCall(contract)}: context keys ${wrong.join(', ')} do not apply to ${request.action}`,
     );
   }
-  // iam-simulate's validation drops kms:EncryptionContext:<key> (a pattern key);
+  // iam-simulate's validation dropped keys AWS does set (KEYS_SET_REGARDLESS);
   // the validated run above checked the policies, action and resource type, so
   // evaluate again with every key.
   // runUnsafeSimulation loads the resource policy without metadata and then

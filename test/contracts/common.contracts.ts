@@ -1,0 +1,154 @@
+/**
+ * Runtime contracts of the shared building blocks in lib/common: the alarm
+ * topic and its key, the log-group key, and the VPC flow log.
+ */
+import { arn, ContractGroup, ref, role, service } from '../support/runtime-contracts';
+
+const ALARM_KEY = 'CdkComputePatternsAlarmsKey';
+const ALARM_TOPIC = 'CdkComputePatternsAlarms';
+const LOG_KEY = 'CdkComputePatternsLogKey';
+
+/** CloudWatch alarms publishing to the library's encrypted alarm topic (lib/common/alarm-topic.ts). */
+export function alarmTopicContracts(p: { alarm: string }): ContractGroup {
+  const alarmArn = arn('AWS::CloudWatch::Alarm', p.alarm);
+  const own = { 'aws:SourceArn': alarmArn, 'aws:SourceAccount': '{account}' };
+  const foreign = {
+    'aws:SourceArn': 'arn:aws:cloudwatch:{region}:{otherAccount}:alarm:their-alarm',
+    'aws:SourceAccount': '{otherAccount}',
+  };
+  const topic = ref('AWS::SNS::Topic', ALARM_TOPIC);
+  const key = arn('AWS::KMS::Key', ALARM_KEY);
+  return {
+    pattern: 'Alarm topic (lib/common)',
+    contracts: [
+      {
+        caller: service('cloudwatch.amazonaws.com'),
+        action: 'sns:Publish',
+        resource: topic,
+        context: own,
+        phase: 'run',
+        why: 'An alarm of this stack changes state and notifies the alarm topic.',
+        expect: 'allowed',
+      },
+      {
+        caller: service('cloudwatch.amazonaws.com'),
+        action: 'kms:GenerateDataKey',
+        resource: key,
+        context: own,
+        phase: 'run',
+        why: 'CloudWatch encrypts the notification for the topic with the alarm key.',
+        expect: 'allowed',
+      },
+      {
+        caller: service('cloudwatch.amazonaws.com'),
+        action: 'kms:Decrypt',
+        resource: key,
+        context: own,
+        phase: 'run',
+        why: 'CloudWatch decrypts the data key it generated for the topic.',
+        expect: 'allowed',
+      },
+      {
+        caller: service('cloudwatch.amazonaws.com'),
+        action: 'sns:Publish',
+        resource: topic,
+        context: foreign,
+        phase: 'run',
+        why: "Confused deputy: another account's alarm must not publish to this topic.",
+        expect: 'denied',
+      },
+      {
+        caller: service('cloudwatch.amazonaws.com'),
+        action: 'kms:GenerateDataKey',
+        resource: key,
+        context: foreign,
+        phase: 'run',
+        why: "Confused deputy: CloudWatch acting for another account's alarm must not use the alarm key.",
+        expect: 'denied',
+        knownGap: 'issue 11 finding 11',
+      },
+    ],
+  };
+}
+
+/**
+ * CloudWatch Logs using the library's log key for the given log groups
+ * (lib/common/log-group.ts): the service encrypts with the log group's ARN as
+ * encryption context.
+ */
+export function logKeyContracts(p: { logGroups: string[] }): ContractGroup {
+  const key = arn('AWS::KMS::Key', LOG_KEY);
+  const logs = service('logs.{region}.amazonaws.com');
+  return {
+    pattern: 'Log key (lib/common)',
+    contracts: [
+      ...p.logGroups.flatMap((logGroup) => {
+        const context = {
+          'kms:EncryptionContext:aws:logs:arn': [
+            'arn:aws:logs:{region}:{account}:log-group:',
+            ref('AWS::Logs::LogGroup', logGroup),
+          ],
+        };
+        return [
+          {
+            caller: logs,
+            action: 'kms:GenerateDataKey',
+            resource: key,
+            context,
+            phase: 'deploy' as const,
+            why: `CloudWatch Logs checks, when ${logGroup} is created, and later uses the key to encrypt its events.`,
+            expect: 'allowed' as const,
+          },
+          {
+            caller: logs,
+            action: 'kms:Decrypt',
+            resource: key,
+            context,
+            phase: 'run' as const,
+            why: `CloudWatch Logs decrypts ${logGroup}'s events when they are read.`,
+            expect: 'allowed' as const,
+          },
+        ];
+      }),
+      {
+        caller: logs,
+        action: 'kms:GenerateDataKey',
+        resource: key,
+        context: { 'kms:EncryptionContext:aws:logs:arn': 'arn:aws:logs:{region}:{otherAccount}:log-group:theirs' },
+        phase: 'run',
+        why: "Confused deputy: another account's log group must not be encrypted with this key.",
+        expect: 'denied',
+      },
+    ],
+  };
+}
+
+/** The VPC flow log of a SecureVpc (lib/common/secure-vpc.ts) delivering to its encrypted log group. */
+export function vpcFlowLogContracts(vpc: string): ContractGroup {
+  const flowRole = `${vpc}FlowLogIAMRole`;
+  return {
+    pattern: 'VPC flow log (lib/common)',
+    contracts: [
+      {
+        caller: service('vpc-flow-logs.amazonaws.com'),
+        action: 'sts:AssumeRole',
+        resource: arn('AWS::IAM::Role', flowRole),
+        phase: 'deploy',
+        why: 'VPC Flow Logs assumes the delivery role when the flow log is created.',
+        expect: 'allowed',
+      },
+      {
+        caller: role(flowRole),
+        action: 'logs:PutLogEvents',
+        resource: [
+          'arn:aws:logs:{region}:{account}:log-group:',
+          ref('AWS::Logs::LogGroup', `${vpc}FlowLogGroup`),
+          ':log-stream:eni-0123456789abcdef0-all',
+        ],
+        phase: 'run',
+        why: 'The flow log writes records to its log group.',
+        expect: 'allowed',
+      },
+    ],
+  };
+}

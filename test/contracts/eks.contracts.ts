@@ -1,0 +1,181 @@
+/**
+ * Runtime contracts of EksCluster (lib/eks): the control plane with its
+ * secrets key, worker nodes (managed node group or Auto Mode), the Fargate
+ * profile, and EKS Pod Identity.
+ */
+import {
+  arn,
+  ContractGroup,
+  list,
+  ref,
+  role,
+  RuntimeContract,
+  service,
+  serviceLinkedRole,
+} from '../support/runtime-contracts';
+
+export interface EksContractOptions {
+  /** The construct id of the EksCluster (logical-id prefix of what it creates). */
+  readonly prefix: string;
+  /** The cluster runs in EKS Auto Mode (no node group, no Fargate profile). @default false */
+  readonly autoMode?: boolean;
+  /** Logical-id prefix of a role associated through EKS Pod Identity. @default - none */
+  readonly podRole?: string;
+}
+
+export function eksContracts(o: EksContractOptions): ContractGroup {
+  const p = o.prefix;
+  const clusterRoleId = `${p}ClusterRole`;
+  const clusterRole = role(clusterRoleId);
+  const key = arn('AWS::KMS::Key', `${p}SecretsKey`);
+  const cluster = arn('AWS::EKS::Cluster', `${p}Cluster`);
+  const nodeRoleId = o.autoMode ? `${p}ClusterClusternodePoolRole` : `${p}NodeRole`;
+  const viaEks = { 'kms:ViaService': 'eks.{region}.amazonaws.com' };
+  const contracts: RuntimeContract[] = [
+    {
+      caller: service('eks.amazonaws.com'),
+      action: 'sts:AssumeRole',
+      resource: arn('AWS::IAM::Role', clusterRoleId),
+      phase: 'deploy',
+      why: 'EKS assumes the cluster role to create and run the control plane.',
+      expect: 'allowed',
+    },
+    ...['kms:DescribeKey', 'kms:Encrypt', 'kms:Decrypt'].map((action) => ({
+      caller: clusterRole,
+      action,
+      resource: key,
+      context: viaEks,
+      phase: 'deploy' as const,
+      why: `EKS checks the secrets key at cluster creation and envelope-encrypts Kubernetes secrets with it (${action}).`,
+      expect: 'allowed' as const,
+    })),
+    {
+      caller: clusterRole,
+      action: 'kms:CreateGrant',
+      resource: key,
+      context: { ...viaEks, 'kms:GrantIsForAWSResource': 'true' },
+      phase: 'deploy',
+      why: 'EKS creates a grant on the secrets key for the control plane.',
+      expect: 'allowed',
+    },
+    {
+      caller: serviceLinkedRole('AWSServiceRoleForAmazonEKS'),
+      action: 'ec2:CreateNetworkInterface',
+      resource: 'arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0',
+      phase: 'deploy',
+      why: 'EKS places the control-plane ENIs in the cluster subnets with its service-linked role.',
+      expect: 'allowed',
+    },
+    {
+      caller: service('ec2.amazonaws.com'),
+      action: 'sts:AssumeRole',
+      resource: arn('AWS::IAM::Role', nodeRoleId),
+      phase: 'deploy',
+      why: 'EC2 assumes the node role for every worker node.',
+      expect: 'allowed',
+    },
+    {
+      caller: role(nodeRoleId),
+      action: 'eks:DescribeCluster',
+      resource: cluster,
+      phase: 'deploy',
+      why: 'A node reads the cluster endpoint and CA when it joins.',
+      expect: 'allowed',
+    },
+    {
+      caller: role(nodeRoleId),
+      action: 'ecr:BatchGetImage',
+      resource: 'arn:aws:ecr:{region}:{account}:repository/app',
+      phase: 'run',
+      why: "Nodes pull the workloads' images from the account's private ECR repositories.",
+      expect: 'allowed',
+    },
+    {
+      caller: role(nodeRoleId),
+      action: 'ecr:GetAuthorizationToken',
+      resource: '*',
+      phase: 'run',
+      why: 'Nodes log in to ECR before pulling images.',
+      expect: 'allowed',
+    },
+  ];
+  if (o.autoMode) {
+    contracts.push(
+      {
+        caller: service('eks.amazonaws.com'),
+        action: 'sts:TagSession',
+        resource: arn('AWS::IAM::Role', clusterRoleId),
+        phase: 'deploy',
+        why: 'EKS Auto Mode tags the cluster-role session it uses to manage nodes, storage and load balancers.',
+        expect: 'allowed',
+      },
+      {
+        caller: clusterRole,
+        action: 'ec2:CreateLaunchTemplate',
+        resource: 'arn:aws:ec2:{region}:{account}:launch-template/lt-0123456789abcdef0',
+        context: {
+          'aws:PrincipalTag/eks:eks-cluster-name': ref('AWS::EKS::Cluster', `${p}Cluster`),
+          'aws:RequestTag/eks:eks-cluster-name': ref('AWS::EKS::Cluster', `${p}Cluster`),
+          'aws:RequestTag/eks:kubernetes-node-class-name': 'default',
+          'aws:RequestTag/eks:kubernetes-node-pool-name': 'general-purpose',
+          'aws:TagKeys': list(
+            'eks:eks-cluster-name',
+            'eks:kubernetes-node-class-name',
+            'eks:kubernetes-node-pool-name',
+          ),
+        },
+        phase: 'run',
+        why: 'Auto Mode creates the launch templates of its nodes (AmazonEKSComputePolicy, scoped by the cluster-name tag).',
+        expect: 'allowed',
+      },
+    );
+  } else {
+    contracts.push(
+      {
+        caller: role(nodeRoleId),
+        action: 'ec2:AssignPrivateIpAddresses',
+        resource: 'arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0',
+        phase: 'run',
+        why: 'The VPC CNI assigns pod IPs on the node ENIs (AmazonEKS_CNI_Policy on the node role).',
+        expect: 'allowed',
+      },
+      {
+        caller: service('eks-fargate-pods.amazonaws.com'),
+        action: 'sts:AssumeRole',
+        resource: arn('AWS::IAM::Role', `${p}ClusterfargateprofileDefaultPodExecutionRole`),
+        phase: 'deploy',
+        why: 'EKS Fargate assumes the pod execution role for pods of the Fargate profile.',
+        expect: 'allowed',
+      },
+      {
+        caller: role(`${p}ClusterfargateprofileDefaultPodExecutionRole`),
+        action: 'ecr:GetAuthorizationToken',
+        resource: '*',
+        phase: 'run',
+        why: 'Fargate pulls the pod images with the pod execution role.',
+        expect: 'allowed',
+      },
+    );
+  }
+  if (o.podRole) {
+    contracts.push(
+      ...['sts:AssumeRole', 'sts:TagSession'].map((action) => ({
+        caller: service('pods.eks.amazonaws.com'),
+        action,
+        resource: arn('AWS::IAM::Role', o.podRole!),
+        phase: 'run' as const,
+        why: `EKS Pod Identity gives the pod's service account the associated role (${action}, with session tags).`,
+        expect: 'allowed' as const,
+      })),
+      {
+        caller: role(nodeRoleId),
+        action: 'eks-auth:AssumeRoleForPodIdentity',
+        resource: cluster,
+        phase: 'run',
+        why: 'The Pod Identity agent on the node exchanges the pod token for the role credentials.',
+        expect: 'allowed',
+      },
+    );
+  }
+  return { pattern: 'EksCluster', contracts };
+}

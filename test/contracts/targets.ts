@@ -1,0 +1,260 @@
+/**
+ * What the runtime contracts run against: every stack of the sample app
+ * (bin/app.ts createSampleApp, environment-agnostic) and option-rich variants
+ * of each pattern (environment-specific, in the contracts' test account and
+ * region). Each app is synthesized once per test file, on first use.
+ */
+import { Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { createSampleApp } from '../../bin/app';
+import { EksCluster, FargateWebService, HighlyAvailableFleet, InventoryLoader } from '../../lib';
+import { CDK_CONTEXT, testApp } from '../support/cdk-context';
+import { CfnApp, CfnTemplate, TEST_ACCOUNT, TEST_REGION } from '../support/cfn-resolver';
+import { ContractGroup } from '../support/runtime-contracts';
+import { alarmTopicContracts, logKeyContracts, vpcFlowLogContracts } from './common.contracts';
+import { eksContracts } from './eks.contracts';
+import { fargateContracts } from './fargate.contracts';
+import { fleetContracts } from './fleet.contracts';
+import { inventoryContracts } from './inventory.contracts';
+import { accessLogBucketContracts } from './shared-logging.contracts';
+
+/** One synthesized stack and the contracts that must hold in it. */
+export interface ContractTarget {
+  /** Which app: 'sample app' or the variant's name. */
+  readonly app: string;
+  readonly stackName: string;
+  /** What the stack is, for the generated doc. */
+  readonly description: string;
+  readonly groups: ContractGroup[];
+}
+
+/** A set of stacks synthesized together (cross-stack references resolve inside it). */
+export interface ContractApp {
+  readonly name: string;
+  readonly synth: () => CfnApp;
+  readonly targets: ContractTarget[];
+}
+
+const env = { account: TEST_ACCOUNT, region: TEST_REGION };
+
+function memo<T>(f: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= f());
+}
+
+function fromAssembly(app: { synth: () => { stacks: { stackName: string; template: CfnTemplate }[] } }): CfnApp {
+  const assembly = app.synth();
+  return new CfnApp(assembly.stacks.map((s) => ({ stackName: s.stackName, template: s.template })));
+}
+
+const SAMPLE = 'sample app';
+
+/** The sample app exactly as `npx cdk synth` builds it (cdk-nag packs included). */
+export const sampleApp: ContractApp = {
+  name: SAMPLE,
+  synth: memo(() => fromAssembly(createSampleApp({ context: CDK_CONTEXT }))),
+  targets: [
+    {
+      app: SAMPLE,
+      stackName: 'SharedLogging',
+      description: 'The central access-log bucket the other samples log to.',
+      groups: [accessLogBucketContracts({ bucket: 'AccessLogBucket' })],
+    },
+    {
+      app: SAMPLE,
+      stackName: 'WebFleet',
+      description: 'HighlyAvailableFleet with its defaults (HTTP, on-demand, aws/ebs volumes).',
+      groups: [
+        fleetContracts({ prefix: 'Fleet' }),
+        vpcFlowLogContracts('FleetVpc'),
+        alarmTopicContracts({ alarm: 'FleetLoadBalancerUnhealthyHostsAlarm' }),
+        logKeyContracts({ logGroups: ['FleetVpcFlowLogGroup'] }),
+      ],
+    },
+    {
+      app: SAMPLE,
+      stackName: 'FargateService',
+      description: 'FargateWebService with its defaults.',
+      groups: [
+        fargateContracts({ prefix: 'Web' }),
+        vpcFlowLogContracts('WebVpc'),
+        alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
+        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup'] }),
+      ],
+    },
+    {
+      app: SAMPLE,
+      stackName: 'InventoryLoader',
+      description: 'InventoryLoader with its defaults (its own bucket, table, VPC).',
+      groups: [
+        inventoryContracts({ prefix: 'InventoryLoader' }),
+        vpcFlowLogContracts('InventoryLoaderVpc'),
+        alarmTopicContracts({ alarm: 'InventoryLoaderErrorsAlarm' }),
+        logKeyContracts({ logGroups: ['InventoryLoaderLogGroup', 'InventoryLoaderVpcFlowLogGroup'] }),
+      ],
+    },
+    {
+      app: SAMPLE,
+      stackName: 'EksCluster',
+      description: 'EksCluster with its defaults (managed node group, Fargate profile).',
+      groups: [
+        eksContracts({ prefix: 'Eks' }),
+        vpcFlowLogContracts('EksVpc'),
+        logKeyContracts({ logGroups: ['EksVpcFlowLogGroup'] }),
+      ],
+    },
+  ],
+};
+
+const FLEET = 'fleet variant';
+/** HighlyAvailableFleet with Spot capacity and a customer-managed root-volume key from the same app. */
+export const fleetVariant: ContractApp = {
+  name: FLEET,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'FleetVariant', { env });
+    const key = new kms.Key(stack, 'RootVolumeKey', { enableKeyRotation: true });
+    new HighlyAvailableFleet(stack, 'Fleet', {
+      rootVolumeEncryptionKey: key,
+      onDemandBaseCapacity: 1,
+      onDemandPercentageAboveBaseCapacity: 0,
+      additionalInstanceTypes: [new ec2.InstanceType('m7g.medium')],
+    });
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: FLEET,
+      stackName: 'FleetVariant',
+      description:
+        'HighlyAvailableFleet with Spot above one on-demand instance, two instance types and a customer-managed root-volume key (environment-specific stack). The fleet has no certificate prop on this branch, so HTTPS is not covered yet.',
+      groups: [
+        fleetContracts({ prefix: 'Fleet', rootVolumeKey: 'RootVolumeKey' }),
+        alarmTopicContracts({ alarm: 'FleetLoadBalancerUnhealthyHostsAlarm' }),
+      ],
+    },
+  ],
+};
+
+const FARGATE = 'fargate variant';
+/** FargateWebService with ECS Exec, secrets, Spot and an image in a private ECR repository. */
+export const fargateVariant: ContractApp = {
+  name: FARGATE,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'FargateVariant', { env });
+    const repository = new ecr.Repository(stack, 'Repository', { imageTagMutability: ecr.TagMutability.IMMUTABLE });
+    const secretKey = new kms.Key(stack, 'SecretKey', { enableKeyRotation: true });
+    const secret = new secretsmanager.Secret(stack, 'DatabasePassword', { encryptionKey: secretKey });
+    new FargateWebService(stack, 'Web', {
+      image: ecs.ContainerImage.fromEcrRepository(repository, 'v1'),
+      enableExecuteCommand: true,
+      spot: true,
+      secrets: { DB_PASSWORD: ecs.Secret.fromSecretsManager(secret) },
+    });
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: FARGATE,
+      stackName: 'FargateVariant',
+      description:
+        'FargateWebService with ECS Exec, a Secrets Manager secret under a customer key, Fargate Spot and an image from a private ECR repository (environment-specific stack).',
+      groups: [
+        fargateContracts({
+          prefix: 'Web',
+          exec: true,
+          ecrRepository: 'Repository',
+          secret: { secret: 'DatabasePassword', key: 'SecretKey' },
+        }),
+        alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
+        logKeyContracts({ logGroups: ['WebLogGroup', 'WebExecLogGroup'] }),
+      ],
+    },
+  ],
+};
+
+const EKS = 'eks variant';
+/** EksCluster in Auto Mode with an EKS Pod Identity association. */
+export const eksVariant: ContractApp = {
+  name: EKS,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'EksVariant', { env });
+    const cluster = new EksCluster(stack, 'Eks', {
+      autoMode: true,
+      adminPrincipalArns: [`arn:aws:iam::${TEST_ACCOUNT}:role/Admin`],
+    });
+    const podRole = new iam.Role(stack, 'PodRole', {
+      assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal('pods.eks.amazonaws.com')),
+    });
+    cluster.addPodIdentity('shop', 'orders', podRole);
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: EKS,
+      stackName: 'EksVariant',
+      description:
+        'EksCluster in Auto Mode with an admin and one EKS Pod Identity association (environment-specific stack).',
+      groups: [
+        eksContracts({ prefix: 'Eks', autoMode: true, podRole: 'PodRole' }),
+        logKeyContracts({ logGroups: ['EksVpcFlowLogGroup'] }),
+      ],
+    },
+  ],
+};
+
+const INVENTORY = 'inventory variant';
+/** InventoryLoader with a bring-your-own bucket and table (env-agnostic: no account or region). */
+export const inventoryVariant: ContractApp = {
+  name: INVENTORY,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'InventoryVariant');
+    const bucketKey = new kms.Key(stack, 'UploadsKey', { enableKeyRotation: true });
+    const bucket = new s3.Bucket(stack, 'Uploads', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: bucketKey,
+      enforceSSL: true,
+      eventBridgeEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    });
+    const table = new dynamodb.Table(stack, 'Items', {
+      partitionKey: { name: 'sku', type: dynamodb.AttributeType.STRING },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: new kms.Key(stack, 'ItemsKey', { enableKeyRotation: true }),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    });
+    new InventoryLoader(stack, 'Loader', { bucket, table });
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: INVENTORY,
+      stackName: 'InventoryVariant',
+      description:
+        'InventoryLoader with a bring-your-own KMS-encrypted bucket and a bring-your-own table under a customer key (environment-agnostic stack).',
+      groups: [
+        inventoryContracts({
+          prefix: 'Loader',
+          bucket: 'Uploads',
+          bucketKey: 'UploadsKey',
+          table: 'Items',
+          tableKey: 'ItemsKey',
+        }),
+        alarmTopicContracts({ alarm: 'LoaderErrorsAlarm' }),
+      ],
+    },
+  ],
+};
+
+/** Every app the contract suite runs. */
+export const CONTRACT_APPS: ContractApp[] = [sampleApp, fleetVariant, fargateVariant, eksVariant, inventoryVariant];

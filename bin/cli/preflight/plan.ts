@@ -150,7 +150,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     serviceLinkedRoles: [],
     canUseSpot: false,
     lambda: true,
-    reservedConcurrency: 5,
+    reservedConcurrency: 0,
   },
 };
 

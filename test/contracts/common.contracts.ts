@@ -65,7 +65,6 @@ export function alarmTopicContracts(p: { alarm: string }): ContractGroup {
         phase: 'run',
         why: "Confused deputy: CloudWatch acting for another account's alarm must not use the alarm key.",
         expect: 'denied',
-        knownGap: 'issue 11 finding 11',
       },
     ],
   };
@@ -125,7 +124,7 @@ export function logKeyContracts(p: { logGroups: string[] }): ContractGroup {
 
 /** The VPC flow log of a SecureVpc (lib/common/secure-vpc.ts) delivering to its encrypted log group. */
 export function vpcFlowLogContracts(vpc: string): ContractGroup {
-  const flowRole = `${vpc}FlowLogIAMRole`;
+  const flowRole = `${vpc}FlowLogRole`;
   return {
     pattern: 'VPC flow log (lib/common)',
     contracts: [
@@ -133,9 +132,19 @@ export function vpcFlowLogContracts(vpc: string): ContractGroup {
         caller: service('vpc-flow-logs.amazonaws.com'),
         action: 'sts:AssumeRole',
         resource: arn('AWS::IAM::Role', flowRole),
+        context: { 'aws:SourceAccount': '{account}' },
         phase: 'deploy',
         why: 'VPC Flow Logs assumes the delivery role when the flow log is created.',
         expect: 'allowed',
+      },
+      {
+        caller: service('vpc-flow-logs.amazonaws.com'),
+        action: 'sts:AssumeRole',
+        resource: arn('AWS::IAM::Role', flowRole),
+        context: { 'aws:SourceAccount': '{otherAccount}' },
+        phase: 'deploy',
+        why: "Confused deputy: another account's flow log cannot be delivered with this role.",
+        expect: 'denied',
       },
       {
         caller: role(flowRole),

@@ -132,12 +132,36 @@ export function eksContracts(o: EksContractOptions): ContractGroup {
   } else {
     contracts.push(
       {
+        caller: service('pods.eks.amazonaws.com'),
+        action: 'sts:AssumeRole',
+        resource: arn('AWS::IAM::Role', `${p}VpcCniRole`),
+        phase: 'run',
+        why: 'The Pod Identity agent gets credentials for the vpc-cni service account (kube-system/aws-node).',
+        expect: 'allowed',
+      },
+      {
+        caller: service('pods.eks.amazonaws.com'),
+        action: 'sts:TagSession',
+        resource: arn('AWS::IAM::Role', `${p}VpcCniRole`),
+        phase: 'run',
+        why: 'Pod Identity tags the session with the cluster, namespace and service account.',
+        expect: 'allowed',
+      },
+      {
+        caller: role(`${p}VpcCniRole`),
+        action: 'ec2:AssignPrivateIpAddresses',
+        resource: 'arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0',
+        phase: 'run',
+        why: 'The VPC CNI assigns pod IPs on the node ENIs (AmazonEKS_CNI_Policy on its own Pod Identity role).',
+        expect: 'allowed',
+      },
+      {
         caller: role(nodeRoleId),
         action: 'ec2:AssignPrivateIpAddresses',
         resource: 'arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0',
         phase: 'run',
-        why: 'The VPC CNI assigns pod IPs on the node ENIs (AmazonEKS_CNI_Policy on the node role).',
-        expect: 'allowed',
+        why: 'The node role no longer carries AmazonEKS_CNI_Policy: a pod on the host network cannot borrow it.',
+        expect: 'denied',
       },
       {
         caller: service('eks-fargate-pods.amazonaws.com'),

@@ -112,7 +112,6 @@ export function fleetContracts(o: FleetContractOptions): ContractGroup {
         phase: 'deploy',
         why: 'Launching with encrypted root volumes under a customer key needs a grant for EC2 (documented key-policy statement).',
         expect: 'allowed',
-        knownGap: 'issue 11 finding 8',
       },
       ...['kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:DescribeKey'].map(
         (action) => ({
@@ -123,7 +122,6 @@ export function fleetContracts(o: FleetContractOptions): ContractGroup {
           phase: 'deploy' as const,
           why: `EBS creates the encrypted root volume of a launched instance (${action}, documented key-policy statement).`,
           expect: 'allowed' as const,
-          knownGap: 'issue 11 finding 8',
         }),
       ),
     );

@@ -52,7 +52,6 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
     phase: 'deploy' as const,
     why: `Lambda checks at CreateFunction that a VPC function's role allows ${action} (Hyperplane ENIs), and rejects the function otherwise.`,
     expect: 'allowed' as const,
-    knownGap: 'issue 11 finding 1',
   }));
 
   const fromCode: RuntimeContract = {
@@ -121,7 +120,6 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
         phase: 'run',
         why: 'Without ListBucket, S3 answers AccessDenied instead of NoSuchKey for an upload deleted before the import, so it is retried instead of reported FAILED.',
         expect: 'allowed',
-        knownGap: 'issue 11 finding 4',
       },
       {
         caller: fnRole,
@@ -263,7 +261,6 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
         phase: 'run',
         why: "Confused deputy: EventBridge acting for another account's rule must not use the dead-letter key.",
         expect: 'denied',
-        knownGap: 'issue 11 finding 11',
       },
     ],
   };

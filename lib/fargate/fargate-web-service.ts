@@ -105,8 +105,8 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
   /**
    * An existing ECS cluster to run the service in; its VPC is used. Give
    * either `vpc` or `cluster`, not both. For `spot` it must have the FARGATE
-   * and FARGATE_SPOT capacity providers, and the running-task alarm needs
-   * Container Insights on it.
+   * and FARGATE_SPOT capacity providers (checked at synth for a cluster defined
+   * in the app), and the running-task alarm needs Container Insights on it.
    * @default - a new cluster with Container Insights on
    */
   readonly cluster?: ecs.ICluster;
@@ -467,6 +467,8 @@ export class FargateWebService extends Construct {
     // The AwsSolutions-ECS2 acknowledgement below covers the whole task definition, so the
     // secret-name rule holds for containers added to it later too (checked at synth).
     this.node.addValidation({ validate: () => secretLookingVariables(this.taskDefinition) });
+    // Containers added to the task definition later must fit in the task's memory.
+    this.node.addValidation({ validate: () => containerMemoryOverflow(this, this.taskDefinition, memoryLimitMiB) });
     if (props.environment && Object.keys(props.environment).length > 0) {
       acknowledge(this.taskDefinition, {
         id: 'AwsSolutions-ECS2',
@@ -520,10 +522,22 @@ export class FargateWebService extends Construct {
     for (const routed of [ecrAuthorization, execPolicy]) {
       if (routed.policy) this.service.node.addDependency(routed.policy);
     }
-    if (spot && !props.cluster) {
-      // The capacity providers must be associated with the new cluster before
+    if (spot && (!props.cluster || props.cluster instanceof ecs.Cluster)) {
+      // The capacity providers must be associated with the cluster before
       // the service asks for them; the association is a child of the cluster.
       this.service.node.addDependency(this.cluster);
+    }
+    if (spot && props.cluster instanceof ecs.Cluster) {
+      // Checked at synth: capacity providers can be enabled after this construct is created.
+      const cluster = props.cluster;
+      this.node.addValidation({
+        validate: () =>
+          cluster.capacityProviderNames.includes('FARGATE_SPOT')
+            ? []
+            : [
+                `${this.node.path}: spot needs the FARGATE_SPOT capacity provider on the cluster; ${cluster.node.path} has ${cluster.capacityProviderNames.join(', ') || 'none'}. Create the cluster with enableFargateCapacityProviders: true (or call cluster.enableFargateCapacityProviders()), or leave spot off`,
+              ],
+      });
     }
 
     // Load balancer: the shared secure ALB, forwarding to the tasks.
@@ -821,4 +835,33 @@ function secretLookingVariables(taskDefinition: ecs.TaskDefinition): string[] {
     }
   }
   return errors;
+}
+
+/**
+ * On Fargate the memory the containers reserve (memoryReservation, else memory) must fit in the
+ * task's memory, or ECS rejects the task definition at deploy time.
+ */
+function containerMemoryOverflow(
+  scope: Construct,
+  taskDefinition: ecs.TaskDefinition,
+  taskMemoryMiB: number,
+): string[] {
+  if (Token.isUnresolved(taskMemoryMiB)) return [];
+  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+  const containers = (Stack.of(taskDefinition).resolve(cfn.containerDefinitions) ?? []) as {
+    name?: string;
+    memory?: unknown;
+    memoryReservation?: unknown;
+  }[];
+  const reserved = containers.map((c) => ({ name: c.name, mib: c.memoryReservation ?? c.memory }));
+  if (reserved.some((r) => r.mib !== undefined && typeof r.mib !== 'number')) return [];
+  const total = reserved.reduce((sum, r) => sum + ((r.mib as number | undefined) ?? 0), 0);
+  if (total <= taskMemoryMiB) return [];
+  const list = reserved
+    .filter((r) => r.mib !== undefined)
+    .map((r) => `'${r.name}' ${r.mib} MiB`)
+    .join(', ');
+  return [
+    `${scope.node.path}: the containers reserve ${total} MiB (${list}), more than the task's memoryLimitMiB ${taskMemoryMiB}. On Fargate containers share the task's memory and '${CONTAINER_NAME}' may use all of it: give the containers you add no memoryLimitMiB or memoryReservationMiB (they then share it)`,
+  ];
 }

@@ -795,6 +795,56 @@ describe('FargateWebService validation', () => {
     );
   });
 
+  for (const [kind, makeStack] of [
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ] as const) {
+    test(`fails when spot meets a cluster without the FARGATE_SPOT capacity provider (${kind} stack)`, () => {
+      // GIVEN an existing cluster without Fargate capacity providers
+      const stack = makeStack();
+      const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new SecureVpc(stack, 'Vpc') });
+      new FargateWebService(stack, 'Web', { image: IMAGE, cluster, spot: true });
+      // THEN synthesis names the service, the cluster and the fix
+      expect(() => Template.fromStack(stack)).toThrow(
+        `${stack.stackName}/Web: spot needs the FARGATE_SPOT capacity provider on the cluster; ${stack.stackName}/Cluster has none. Create the cluster with enableFargateCapacityProviders: true (or call cluster.enableFargateCapacityProviders()), or leave spot off`,
+      );
+    });
+  }
+
+  test('runs Spot on an existing cluster with the Fargate capacity providers, after their association', () => {
+    const stack = agnosticStack();
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new SecureVpc(stack, 'Vpc') });
+    new FargateWebService(stack, 'Web', { image: IMAGE, cluster, spot: true });
+    cluster.enableFargateCapacityProviders(); // after the service: checked at synth
+    const template = Template.fromStack(stack);
+    const service = Object.values(template.findResources('AWS::ECS::Service'))[0];
+    const association = Object.keys(template.findResources('AWS::ECS::ClusterCapacityProviderAssociations'))[0];
+    expect(service.DependsOn).toContain(association);
+  });
+
+  test('fails when the containers of the task reserve more memory than the task has', () => {
+    // GIVEN a sidecar with a memory limit next to 'web', which may use all 512 MiB of the task
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    web.taskDefinition.addContainer('Proxy', {
+      image: PRIVATE_IMAGE,
+      user: '1000',
+      readonlyRootFilesystem: true,
+      memoryReservationMiB: 64,
+    });
+    // THEN synthesis refuses the task, listing each container's share
+    expect(() => Template.fromStack(stack)).toThrow(
+      "Agnostic/Web: the containers reserve 576 MiB ('web' 512 MiB, 'Proxy' 64 MiB), more than the task's memoryLimitMiB 512. On Fargate containers share the task's memory and 'web' may use all of it: give the containers you add no memoryLimitMiB or memoryReservationMiB (they then share it)",
+    );
+  });
+
+  test('accepts added containers that share the task memory without limits of their own', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    web.taskDefinition.addContainer('Proxy', { image: PRIVATE_IMAGE, user: '1000', readonlyRootFilesystem: true });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
   test('fails when the user is root', () => {
     for (const user of ['0', 'root', '0:0', 'root:root']) {
       fails(

@@ -1,4 +1,6 @@
+import * as path from 'node:path';
 import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { FargateWebService } from '../lib';
@@ -6,12 +8,12 @@ import { SampleStackProps } from './shared-logging-stack';
 
 /**
  * Sample: an unprivileged nginx on Fargate behind the shared secure load
- * balancer. The image listens on 8080 and the container runs as uid 101, not
- * root. Its root filesystem stays writable: nginx writes its pid and temp
- * files under /tmp, and on Fargate the only writable mounts for a read-only
- * root filesystem are bind mounts owned by root (mode 0755) unless the image
- * declares them as VOLUME, which this image does not, so uid 101 could not
- * write there (see the CT.ECS.PR.6 exemption in compliance/guard-exemptions.json).
+ * balancer, with the construct's defaults: a read-only root filesystem and a
+ * non-root user (uid 101, the image's own). The image is built from
+ * examples/fargate-image/Dockerfile, nginx-unprivileged from ECR Public with
+ * /tmp declared a VOLUME so that uid 101 can write its pid and temp files
+ * there, and pushed to the account's CDK asset repository in ECR: `cdk deploy`
+ * needs Docker, tasks pull from private ECR (no Docker Hub rate limits).
  */
 export class FargateServiceStack extends Stack {
   public readonly webService: FargateWebService;
@@ -19,9 +21,10 @@ export class FargateServiceStack extends Stack {
   constructor(scope: Construct, id: string, props: SampleStackProps) {
     super(scope, id, props);
     this.webService = new FargateWebService(this, 'Web', {
-      image: ecs.ContainerImage.fromRegistry('nginxinc/nginx-unprivileged:stable-alpine'),
+      image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'fargate-image'), { platform: Platform.LINUX_AMD64 }),
       containerPort: 8080,
       user: '101',
+      writablePaths: ['/tmp'],
       accessLogBucket: props.accessLogBucket,
       deletionProtection: props.deletionProtection,
     });

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -10,13 +10,16 @@ import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
 import { SecureLogGroup } from '../common/log-group';
-import { acknowledge } from '../common/nag';
+import { acknowledge, wildcardResourceFinding } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
+import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateExclusive, validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
+import { ImageSource, imageSource } from './private/container-images';
 import { validateFargateTaskSize } from './private/fargate-sizes';
+import { RoutedPolicy, RoutedRole } from './private/routed-role';
 
 /** Environment variable names that only ever carry credentials (Control Tower CT.ECS.PR.12). */
 const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'ECS_ENGINE_AUTH_DATA'];
@@ -24,8 +27,37 @@ const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'ECS
 /** Container users that mean root (the patterns Control Tower CT.ECS.PR.3 rejects). */
 const ROOT_USER = /^(0|root)(:.*)?$/;
 
+/**
+ * Words of a variable name that mark a secret. Names are split into words at `_`, `-`, `.` and
+ * camelCase humps; `DB_PASSWORD`, `githubToken` and `STRIPE_API_KEY` match, `TOKENIZER` does not.
+ */
+const SECRET_WORDS = [
+  'PASSWORD',
+  'PASSWD',
+  'PASSPHRASE',
+  'SECRET',
+  'SECRETS',
+  'TOKEN',
+  'TOKENS',
+  'CREDENTIAL',
+  'CREDENTIALS',
+  'APIKEY',
+  'PRIVATEKEY',
+];
+/** Pairs of adjacent words that mark a secret. */
+const SECRET_WORD_PAIRS = [
+  ['API', 'KEY'],
+  ['PRIVATE', 'KEY'],
+  ['ACCESS', 'KEY'],
+  ['SIGNING', 'KEY'],
+  ['ENCRYPTION', 'KEY'],
+];
+
 /** Name of the application container in the task definition. */
 const CONTAINER_NAME = 'web';
+
+/** The container user when none is given: non-root, as Control Tower CT.ECS.PR.3 requires the template to say. */
+const DEFAULT_USER = '1000:1000';
 
 /**
  * The alarms a FargateWebService raises. Each notifies the alarm topic; add
@@ -55,7 +87,13 @@ export interface FargateWebServiceAlarms {
  * Properties for a FargateWebService.
  */
 export interface FargateWebServiceProps extends WebLoadBalancerOptions {
-  /** The container image to run, e.g. `ecs.ContainerImage.fromRegistry('nginxinc/nginx-unprivileged')`. */
+  /**
+   * The container image to run: from Amazon ECR (`ecs.ContainerImage.fromAsset(...)`,
+   * `fromEcrRepository(...)`, an ECR pull-through cache) or from ECR Public
+   * (`fromRegistry('public.ecr.aws/...')`). Docker Hub images synthesize with a warning: anonymous
+   * pulls are rate-limited per source IP, and every task pulls through the VPC's NAT address. In
+   * subnets without egress only a private ECR image can be pulled.
+   */
   readonly image: ecs.ContainerImage;
 
   /**
@@ -67,8 +105,8 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
   /**
    * An existing ECS cluster to run the service in; its VPC is used. Give
    * either `vpc` or `cluster`, not both. For `spot` it must have the FARGATE
-   * and FARGATE_SPOT capacity providers, and the running-task alarm needs
-   * Container Insights on it.
+   * and FARGATE_SPOT capacity providers (checked at synth for a cluster defined
+   * in the app), and the running-task alarm needs Container Insights on it.
    * @default - a new cluster with Container Insights on
    */
   readonly cluster?: ecs.ICluster;
@@ -87,6 +125,16 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
    * @default - the VPC's private subnets (with egress when it has them)
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The VPC already has the endpoints tasks in subnets without egress (PRIVATE_ISOLATED) need:
+   * interface endpoints for ECR (`ecr.api`, `ecr.dkr`) and CloudWatch Logs, Secrets Manager and/or
+   * SSM with `secrets`, `ssmmessages` and KMS with ECS Exec, and the S3 gateway endpoint (image
+   * layers). When false and the subnets have no egress, the construct adds the missing endpoints to
+   * a VPC defined in the same stack, and refuses any other VPC.
+   * @default false
+   */
+  readonly vpcEndpointsProvided?: boolean;
 
   /**
    * Task CPU units (1024 = 1 vCPU): 256, 512, 1024, 2048, 4096, 8192 or 16384.
@@ -134,15 +182,19 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
   readonly healthCheckPath?: string;
 
   /**
-   * Container user (`uid`, `uid:gid` or a name). Must not be root.
-   * @default - the image's USER
+   * Container user (`uid`, `uid:gid` or a name). Must not be root. The template
+   * must name it (Control Tower CT.ECS.PR.3 cannot see an image's USER), so set
+   * it to the uid your image's writable `VOLUME`s belong to.
+   * @default '1000:1000'
    */
   readonly user?: string;
 
   /**
    * Mount the container's root filesystem read-only (Control Tower
    * CT.ECS.PR.6). Give the paths the process writes to in `writablePaths`.
-   * @default false
+   * Images that must write outside such paths opt out with `false`, which
+   * fails CT.ECS.PR.6 for this task definition.
+   * @default true
    */
   readonly readonlyRootFilesystem?: boolean;
 
@@ -153,6 +205,8 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
    * declares the path as a `VOLUME`, whose ownership and permissions are then
    * copied: a non-root `user` can write only to paths its image declares as
    * `VOLUME` with matching ownership (tmpfs is not available on Fargate).
+   * The sample (examples/fargate-service-stack.ts) builds such an image in a
+   * two-line Dockerfile; see docs/FARGATE.md.
    * @default - none
    */
   readonly writablePaths?: string[];
@@ -211,8 +265,9 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
   /**
    * Allow `aws ecs execute-command` into running containers. On a cluster this
    * construct creates, sessions are encrypted with a customer managed key and
-   * logged to an encrypted log group. ECS Exec needs a writable root
-   * filesystem (see `writablePaths`).
+   * logged to an encrypted log group. ECS Exec needs writable
+   * /var/lib/amazon/ssm and /var/log/amazon/ssm (see `writablePaths`) or
+   * `readonlyRootFilesystem: false`.
    * @default false
    */
   readonly enableExecuteCommand?: boolean;
@@ -297,7 +352,8 @@ export class FargateWebService extends Construct {
     const desiredCount = props.desiredCount ?? Math.min(Math.max(2, minCapacity), maxCapacity);
     const spot = props.spot ?? false;
     const enableExecuteCommand = props.enableExecuteCommand ?? false;
-    const readonlyRootFilesystem = props.readonlyRootFilesystem ?? false;
+    const readonlyRootFilesystem = props.readonlyRootFilesystem ?? true;
+    const user = props.user ?? DEFAULT_USER;
     validateProps(props, { cpu, memoryLimitMiB, containerPort, healthCheckPath, minCapacity, maxCapacity });
     validateWithin('desiredCount', desiredCount, 'minCapacity', minCapacity, 'maxCapacity', maxCapacity);
     if (!Token.isUnresolved(minCapacity) && minCapacity < 2) {
@@ -347,39 +403,77 @@ export class FargateWebService extends Construct {
       );
     }
 
-    // Task definition: task size, container hardening, logs.
+    // Task definition: task size, container hardening, logs. Both roles are RoutedRoles so that
+    // permissions aws-cdk-lib grants with inherent wildcards get a policy (and acknowledgement) of
+    // their own, and what the user grants stays in the default policies, visible to cdk-nag.
+    const taskRole = new RoutedRole(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `Task role of ${this.node.path}: what the application may do in AWS`,
+    });
+    const executionRole = new RoutedRole(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `Execution role of ${this.node.path}: pulls the image, writes its logs, reads its secrets`,
+    });
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu,
       memoryLimitMiB,
+      taskRole,
+      executionRole,
       runtimePlatform: {
         operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
         cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
       },
     });
-    this.taskRole = this.taskDefinition.taskRole;
+    this.taskRole = taskRole;
     this.logGroup = new SecureLogGroup(this, 'LogGroup', { retention: props.logRetention });
-    this.container = this.taskDefinition.addContainer('Web', {
-      containerName: CONTAINER_NAME,
-      image: props.image,
-      essential: true,
-      memoryLimitMiB,
-      portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
-      environment: props.environment,
-      secrets: props.secrets,
-      user: props.user,
-      readonlyRootFilesystem,
-      privileged: false,
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: CONTAINER_NAME, logGroup: this.logGroup }),
-    });
+    const ecrAuthorization = new RoutedPolicy(this, 'EcrAuthorizationPolicy', executionRole);
+    this.container = executionRole.routeWhile(
+      ecrAuthorization,
+      () =>
+        this.taskDefinition.addContainer('Web', {
+          containerName: CONTAINER_NAME,
+          image: props.image,
+          essential: true,
+          memoryLimitMiB,
+          portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
+          environment: props.environment,
+          secrets: props.secrets,
+          user,
+          readonlyRootFilesystem,
+          privileged: false,
+          logging: ecs.LogDrivers.awsLogs({ streamPrefix: CONTAINER_NAME, logGroup: this.logGroup }),
+        }),
+      isEcrAuthorizationStatement,
+    );
+    if (ecrAuthorization.policy) {
+      acknowledge(ecrAuthorization.policy, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repository, granted by ARN in its default policy.',
+      });
+    }
+    const imageName = this.container.imageName;
+    const source = imageSource(imageName);
+    if (source === ImageSource.DOCKER_HUB) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:dockerHubImage',
+        `image '${imageName}' is pulled from Docker Hub, which rate-limits anonymous pulls per source IP address: every task pulls through the VPC's NAT address, so scale-outs and rollbacks can fail to start tasks. Use ECR Public (public.ecr.aws/...), an ECR pull-through cache rule, or your own ECR repository (ecs.ContainerImage.fromAsset / fromEcrRepository)`,
+      );
+    }
     for (const [name, containerPath] of writableVolumes(props.writablePaths ?? [])) {
       this.taskDefinition.addVolume({ name });
       this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
     }
+    // The AwsSolutions-ECS2 acknowledgement below covers the whole task definition, so the
+    // secret-name rule holds for containers added to it later too (checked at synth).
+    this.node.addValidation({ validate: () => secretLookingVariables(this.taskDefinition) });
+    // Containers added to the task definition later must fit in the task's memory.
+    this.node.addValidation({ validate: () => containerMemoryOverflow(this, this.taskDefinition, memoryLimitMiB) });
     if (props.environment && Object.keys(props.environment).length > 0) {
       acknowledge(this.taskDefinition, {
         id: 'AwsSolutions-ECS2',
         reason:
-          'The environment variables carry non-secret configuration only: the construct rejects credential variable names (CT.ECS.PR.12) and injects secrets through ECS secrets from Secrets Manager or SSM, readable by the execution role alone.',
+          'The environment variables are configuration: the construct refuses names that carry credentials (AWS keys, ECS_ENGINE_AUTH_DATA, CT.ECS.PR.12) or look like secrets (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIALS, ...) and points them to secrets, which ECS injects from Secrets Manager or SSM through the execution role alone.',
       });
     }
 
@@ -389,37 +483,60 @@ export class FargateWebService extends Construct {
       description: `Tasks of ${this.node.path}: container port from the load balancer only`,
       allowAllOutbound: true,
     });
-    this.service = new ecs.FargateService(this, 'Service', {
-      cluster: this.cluster,
-      taskDefinition: this.taskDefinition,
-      desiredCount,
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      circuitBreaker: { enable: true, rollback: true },
-      assignPublicIp: false,
-      vpcSubnets,
-      securityGroups: [this.securityGroup],
-      platformVersion: ecs.FargatePlatformVersion.LATEST,
-      capacityProviderStrategies: spot
-        ? [
-            { capacityProvider: 'FARGATE', base: props.onDemandBaseCount ?? minCapacity, weight: 1 },
-            { capacityProvider: 'FARGATE_SPOT', weight: 1 },
-          ]
-        : undefined,
-      enableExecuteCommand,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
-      healthCheckGracePeriod: Duration.seconds(60),
-    });
-    if (spot && !props.cluster) {
-      // The capacity providers must be associated with the new cluster before
+    const endpoints = this.ensureEndpoints(props, selected, enableExecuteCommand, imageName, source);
+    // ECS Exec's permissions, which aws-cdk-lib adds to the task role while it builds the service,
+    // go to a policy of their own: the acknowledgement of their wildcards covers that policy only.
+    const execPolicy = new RoutedPolicy(this, 'ExecPolicy', taskRole);
+    const execStatements: iam.PolicyStatement[] = [];
+    const capture = (statement: iam.PolicyStatement): boolean => {
+      execStatements.push(statement);
+      return true;
+    };
+    const createService = () =>
+      new ecs.FargateService(this, 'Service', {
+        cluster: this.cluster,
+        taskDefinition: this.taskDefinition,
+        desiredCount,
+        minHealthyPercent: 100,
+        maxHealthyPercent: 200,
+        circuitBreaker: { enable: true, rollback: true },
+        assignPublicIp: false,
+        vpcSubnets,
+        securityGroups: [this.securityGroup],
+        platformVersion: ecs.FargatePlatformVersion.LATEST,
+        capacityProviderStrategies: spot
+          ? [
+              { capacityProvider: 'FARGATE', base: props.onDemandBaseCount ?? minCapacity, weight: 1 },
+              { capacityProvider: 'FARGATE_SPOT', weight: 1 },
+            ]
+          : undefined,
+        enableExecuteCommand,
+        propagateTags: ecs.PropagatedTagSource.SERVICE,
+        healthCheckGracePeriod: Duration.seconds(60),
+      });
+    this.service = enableExecuteCommand ? taskRole.routeWhile(execPolicy, createService, capture) : createService();
+    if (execPolicy.policy) acknowledgeExecWildcards(execPolicy.policy, execStatements);
+    // Tasks start as soon as the service exists: the endpoints they pull and log through, and the
+    // policies of their own that hold the image pull and ECS Exec permissions, come first.
+    this.service.node.addDependency(...endpoints);
+    for (const routed of [ecrAuthorization, execPolicy]) {
+      if (routed.policy) this.service.node.addDependency(routed.policy);
+    }
+    if (spot && (!props.cluster || props.cluster instanceof ecs.Cluster)) {
+      // The capacity providers must be associated with the cluster before
       // the service asks for them; the association is a child of the cluster.
       this.service.node.addDependency(this.cluster);
     }
-    if (enableExecuteCommand) {
-      acknowledge(this.taskRole, {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ECS Exec (opted in) needs ssmmessages:CreateControlChannel/CreateDataChannel/OpenControlChannel/OpenDataChannel and logs:DescribeLogGroups, none of which support resource-level permissions; the session channel opens only into this task.',
+    if (spot && props.cluster instanceof ecs.Cluster) {
+      // Checked at synth: capacity providers can be enabled after this construct is created.
+      const cluster = props.cluster;
+      this.node.addValidation({
+        validate: () =>
+          cluster.capacityProviderNames.includes('FARGATE_SPOT')
+            ? []
+            : [
+                `${this.node.path}: spot needs the FARGATE_SPOT capacity provider on the cluster; ${cluster.node.path} has ${cluster.capacityProviderNames.join(', ') || 'none'}. Create the cluster with enableFargateCapacityProviders: true (or call cluster.enableFargateCapacityProviders()), or leave spot off`,
+              ],
       });
     }
 
@@ -490,6 +607,52 @@ export class FargateWebService extends Construct {
       }),
       unhealthyHosts: targetAlarms.unhealthyHostsAlarm,
     };
+  }
+
+  /**
+   * Tasks in subnets without egress reach AWS only through VPC endpoints: ECR (api and dkr) and the
+   * S3 gateway for the image, CloudWatch Logs for awslogs, Secrets Manager / SSM for `secrets`,
+   * ssmmessages and KMS for ECS Exec. Adds them (or refuses), and refuses a public-registry image,
+   * which no endpoint serves.
+   */
+  private ensureEndpoints(
+    props: FargateWebServiceProps,
+    selected: ec2.SelectedSubnets,
+    enableExecuteCommand: boolean,
+    imageName: string,
+    source: ImageSource,
+  ): ec2.InterfaceVpcEndpoint[] {
+    const isolated = isolatedSubnetsOf(this.vpc, selected);
+    if (isolated.length === 0) return [];
+    if (source !== ImageSource.PRIVATE_ECR) {
+      throw new Error(
+        `${this.node.path}: image '${imageName}' comes from a public registry, which tasks in subnets without egress (PRIVATE_ISOLATED: ${isolated.map((s) => s.node.path).join(', ')}) cannot reach: VPC endpoints serve AWS APIs and private ECR only. Copy the image to a private ECR repository (or create an ECR pull-through cache rule) and use ecs.ContainerImage.fromEcrRepository, build it with ecs.ContainerImage.fromAsset, or select subnets with egress (NAT)`,
+      );
+    }
+    const A = ec2.InterfaceVpcEndpointAwsService;
+    const services: RequiredServiceEndpoint[] = [
+      { service: A.ECR, name: 'EcrApi' },
+      { service: A.ECR_DOCKER, name: 'EcrDocker' },
+      { service: A.CLOUDWATCH_LOGS, name: 'Logs' },
+    ];
+    const secrets = Object.values(props.secrets ?? {});
+    // ecs.Secret.fromSecretsManager* sets hasField; fromSsmParameter does not.
+    if (secrets.some((s) => s.hasField !== undefined))
+      services.push({ service: A.SECRETS_MANAGER, name: 'SecretsManager' });
+    if (secrets.some((s) => s.hasField === undefined)) services.push({ service: A.SSM, name: 'Ssm' });
+    if (enableExecuteCommand) {
+      services.push({ service: A.SSM_MESSAGES, name: 'SsmMessages' });
+      if (this.cluster.executeCommandConfiguration?.kmsKey) services.push({ service: A.KMS, name: 'Kms' });
+    }
+    return ensureServiceEndpoints({
+      scope: this,
+      vpc: this.vpc,
+      subnets: selected,
+      services,
+      clients: [this.securityGroup],
+      gateways: [ec2.GatewayVpcEndpointAwsService.S3],
+      vpcEndpointsProvided: props.vpcEndpointsProvided,
+    });
   }
 
   /** Desired minus running tasks (Container Insights) at or above 1 for 5 consecutive minutes. */
@@ -569,6 +732,11 @@ function validateProps(props: FargateWebServiceProps, v: ResolvedSizes): void {
         `environment must not carry credentials; received ${name}. Pass it in secrets (ecs.Secret.fromSecretsManager) or, for AWS credentials, grant the task role instead`,
       );
     }
+    if (looksLikeSecret(name)) {
+      throw new Error(
+        `environment must not carry secrets; received ${name}, whose name marks a secret (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIALS, ...). Plain environment variables are readable by anyone who can describe the task definition: pass it in secrets (ecs.Secret.fromSecretsManager or ecs.Secret.fromSsmParameter), or rename it if it holds no secret`,
+      );
+    }
   }
   if (props.user !== undefined && !Token.isUnresolved(props.user) && ROOT_USER.test(props.user)) {
     throw new Error(
@@ -598,4 +766,102 @@ function writableVolumes(paths: string[]): [string, string][] {
     out.push([name, path]);
   }
   return out;
+}
+
+/** True when a variable name marks a secret (see {@link SECRET_WORDS}). */
+export function looksLikeSecret(name: string): boolean {
+  if (Token.isUnresolved(name)) return false;
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase()
+    .split(/[^A-Z0-9]+/)
+    .filter(Boolean);
+  if (words.some((w) => SECRET_WORDS.includes(w) || w.endsWith('PASSWORD'))) return true;
+  return words.some((w, i) => SECRET_WORD_PAIRS.some(([a, b]) => w === a && words[i + 1] === b));
+}
+
+/** The statement aws-cdk-lib adds to the execution role for an ECR image: a registry login, on `*`. */
+function isEcrAuthorizationStatement(statement: iam.PolicyStatement): boolean {
+  return (
+    statement.actions.length === 1 &&
+    statement.actions[0] === 'ecr:GetAuthorizationToken' &&
+    statement.resources.length === 1 &&
+    statement.resources[0] === '*'
+  );
+}
+
+/**
+ * Acknowledges, on the ECS Exec policy only, each wildcard resource aws-cdk-lib granted for ECS
+ * Exec, with the reason that holds for the actions on it. A wildcard this function cannot explain
+ * stays an open finding.
+ */
+function acknowledgeExecWildcards(policy: iam.Policy, statements: iam.PolicyStatement[]): void {
+  const anywhere = statements.filter((st) => st.resources.includes('*')).flatMap((st) => st.actions);
+  if (anywhere.length > 0) {
+    const unexplained = anywhere.filter((a) => !a.startsWith('ssmmessages:') && a !== 'logs:DescribeLogGroups');
+    if (unexplained.length === 0) {
+      acknowledge(policy, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: `ECS Exec (opted in) needs ${[...new Set(anywhere)].sort().join(', ')}, which support no resource-level permissions: the ssmmessages channels open only into the tasks that carry this role, and logs:DescribeLogGroups reads names, not log data.`,
+      });
+    }
+  }
+  for (const st of statements) {
+    for (const resource of st.resources) {
+      if (resource === '*' || !resource.endsWith(':*')) continue;
+      if (st.actions.every((a) => a.startsWith('logs:'))) {
+        acknowledge(policy, {
+          id: wildcardResourceFinding(policy, resource),
+          reason: `ECS Exec writes each session to a new log stream, named per session, of the cluster's exec log group; ${st.actions.join(', ')} on that one log group's streams is the narrowest grant that allows it.`,
+        });
+      }
+    }
+  }
+}
+
+/** One error per plain environment variable of any container of `taskDefinition` whose name marks a secret or credential. */
+function secretLookingVariables(taskDefinition: ecs.TaskDefinition): string[] {
+  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+  const containers = Stack.of(taskDefinition).resolve(cfn.containerDefinitions) as
+    { name?: string; environment?: { name?: string }[] }[] | undefined;
+  const errors: string[] = [];
+  for (const container of containers ?? []) {
+    for (const { name } of container.environment ?? []) {
+      if (name && (looksLikeSecret(name) || CREDENTIAL_VARIABLES.includes(name.toUpperCase()))) {
+        errors.push(
+          `container '${container.name}' must not carry secrets in plain environment variables; received ${name}. Pass it with the container's secrets (ecs.Secret.fromSecretsManager or ecs.Secret.fromSsmParameter), or rename it if it holds no secret`,
+        );
+      }
+    }
+  }
+  return errors;
+}
+
+/**
+ * On Fargate the memory the containers reserve (memoryReservation, else memory) must fit in the
+ * task's memory, or ECS rejects the task definition at deploy time.
+ */
+function containerMemoryOverflow(
+  scope: Construct,
+  taskDefinition: ecs.TaskDefinition,
+  taskMemoryMiB: number,
+): string[] {
+  if (Token.isUnresolved(taskMemoryMiB)) return [];
+  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+  const containers = (Stack.of(taskDefinition).resolve(cfn.containerDefinitions) ?? []) as {
+    name?: string;
+    memory?: unknown;
+    memoryReservation?: unknown;
+  }[];
+  const reserved = containers.map((c) => ({ name: c.name, mib: c.memoryReservation ?? c.memory }));
+  if (reserved.some((r) => r.mib !== undefined && typeof r.mib !== 'number')) return [];
+  const total = reserved.reduce((sum, r) => sum + ((r.mib as number | undefined) ?? 0), 0);
+  if (total <= taskMemoryMiB) return [];
+  const list = reserved
+    .filter((r) => r.mib !== undefined)
+    .map((r) => `'${r.name}' ${r.mib} MiB`)
+    .join(', ');
+  return [
+    `${scope.node.path}: the containers reserve ${total} MiB (${list}), more than the task's memoryLimitMiB ${taskMemoryMiB}. On Fargate containers share the task's memory and '${CONTAINER_NAME}' may use all of it: give the containers you add no memoryLimitMiB or memoryReservationMiB (they then share it)`,
+  ];
 }

@@ -1,21 +1,60 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { FargateServiceStack } from '../../examples/fargate-service-stack';
 import { SharedLoggingStack } from '../../examples/shared-logging-stack';
 import { testApp } from '../support/cdk-context';
+import { runGuard } from '../support/compliance';
+
+function sample() {
+  // GIVEN the sample app's wiring: the central log bucket from SharedLogging
+  const app = testApp();
+  const logging = new SharedLoggingStack(app, 'SharedLogging');
+  const stack = new FargateServiceStack(app, 'FargateService', {
+    accessLogBucket: logging.accessLogBucket,
+    deletionProtection: true,
+  });
+  return { app, stack, template: Template.fromStack(stack) };
+}
 
 describe('FargateServiceStack sample', () => {
   test('synthesizes the template in the snapshot', () => {
-    // GIVEN the sample app's wiring: the central log bucket from SharedLogging
-    const app = testApp();
-    const logging = new SharedLoggingStack(app, 'SharedLogging');
-    // WHEN the sample stack is built
-    const stack = new FargateServiceStack(app, 'FargateService', {
-      accessLogBucket: logging.accessLogBucket,
-      deletionProtection: true,
-    });
+    const { template } = sample();
     // THEN its template matches the reviewed snapshot
-    const template = Template.fromStack(stack);
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['ClusterName', 'ServiceName', 'ServiceUrl']);
     expect(template.toJSON()).toMatchSnapshot();
+  });
+
+  test('pulls its image from ECR, built on an ECR Public base, never from Docker Hub', () => {
+    const { template } = sample();
+    // THEN the task pulls from the CDK asset repository in the account's private ECR
+    const taskDefinition = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0];
+    const image = JSON.stringify(taskDefinition.Properties.ContainerDefinitions[0].Image);
+    expect(image).toMatch(/\.dkr\.ecr\..*cdk-hnb659fds-container-assets-/);
+    // AND the image is built from ECR Public, with /tmp declared a VOLUME (what makes a read-only root work)
+    const dockerfile = fs.readFileSync(
+      path.join(__dirname, '..', '..', 'examples', 'fargate-image', 'Dockerfile'),
+      'utf8',
+    );
+    const from = dockerfile.split('\n').filter((l) => /^FROM\s/i.test(l));
+    expect(from).toEqual(['FROM public.ecr.aws/nginx/nginx-unprivileged:stable-alpine']);
+    expect(dockerfile).toMatch(/^VOLUME \["\/tmp"\]$/m);
+  });
+
+  test('runs read-only as uid 101 and passes every Control Tower ECS rule without an exemption', () => {
+    const { app, stack, template } = sample();
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          User: '101',
+          ReadonlyRootFilesystem: true,
+          MountPoints: [{ ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'writable-tmp' }],
+        }),
+      ],
+    });
+    const file = path.resolve(app.synth().directory, stack.templateFile);
+    const failing = (runGuard([file]).get(file) ?? []).map((f) => f.rule).sort();
+    // THEN only the two reviewed sample exemptions fail (no domain for a certificate; cross-stack log bucket)
+    expect(failing).toEqual(['alb_http_to_https_redirection_check', 'elbv2_logging_enabled_check']);
   });
 });

@@ -3,16 +3,20 @@ import { App, CfnElement, CfnParameter, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { AccessLogBucket, FargateWebService, FargateWebServiceProps, HighlyAvailableFleet, SecureVpc } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance, runGuard } from '../support/compliance';
 
-const IMAGE = ecs.ContainerImage.fromRegistry('nginxinc/nginx-unprivileged:stable-alpine');
+const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:stable-alpine');
+const PRIVATE_IMAGE = ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.0');
 const CERT_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 
 /** Full hardening, for an image that declares its writable paths as VOLUMEs owned by uid 101. */
@@ -59,6 +63,14 @@ describe('FargateWebService defaults (environment-agnostic stack)', () => {
     expect(web.vpc).toBeInstanceOf(SecureVpc);
   });
 
+  test('runs the container as a non-root user with a read-only root filesystem (CT.ECS.PR.3, CT.ECS.PR.6)', () => {
+    // GIVEN no user and no readonlyRootFilesystem
+    // THEN the template names a non-root user and a read-only root, as Control Tower checks
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ User: '1000:1000', ReadonlyRootFilesystem: true })],
+    });
+  });
+
   test('sizes the task 256 CPU / 512 MiB with awsvpc networking and a container memory hard limit', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Cpu: '256',
@@ -72,7 +84,6 @@ describe('FargateWebService defaults (environment-agnostic stack)', () => {
           Essential: true,
           Memory: 512,
           Privileged: false,
-          ReadonlyRootFilesystem: false,
           PortMappings: [{ ContainerPort: 80, Protocol: 'tcp' }],
         }),
       ],
@@ -522,8 +533,25 @@ describe('FargateWebService options', () => {
       },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: Match.anyValue(), RetentionInDays: 365 });
-    const acks = web.taskRole.node.findAll().flatMap((c) => c.node.metadata.map((m) => JSON.stringify(m.data)));
-    expect(acks.join()).toContain('AwsSolutions-IAM5[Resource::*]');
+    // ECS Exec's permissions sit in a policy of their own on the task role, not in its default policy
+    const execPolicy = web.node.findChild('ExecPolicy') as iam.Policy;
+    const execPolicyJson = template.toJSON().Resources[logicalId(stack, execPolicy)];
+    expect(execPolicyJson.Properties.Roles).toEqual([{ Ref: logicalId(stack, web.taskRole) }]);
+    const actions = execPolicyJson.Properties.PolicyDocument.Statement.flatMap(
+      (st: { Action: string | string[] }) => st.Action,
+    );
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'ssmmessages:CreateControlChannel',
+        'ssmmessages:OpenDataChannel',
+        'logs:DescribeLogGroups',
+        'kms:Decrypt',
+      ]),
+    );
+    const taskRoleDefault = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: logicalId(stack, web.taskRole) }] },
+    });
+    expect(Object.keys(taskRoleDefault)).toEqual([logicalId(stack, execPolicy)]);
   });
 
   test('hardens the container: non-root user, read-only root filesystem, writable ephemeral volumes', () => {
@@ -584,6 +612,31 @@ describe('FargateWebService warnings', () => {
   test('warns when ECS Exec meets a read-only root filesystem', () => {
     const { stack } = build({ ...HARDENED, enableExecuteCommand: true });
     Annotations.fromStack(stack).hasWarning('/Agnostic/Web', Match.stringLikeRegexp('ECS Exec needs a writable root'));
+  });
+
+  test('warns when the image comes from Docker Hub, naming the image and the alternatives', () => {
+    for (const name of ['nginx', 'nginxinc/nginx-unprivileged:stable-alpine', 'docker.io/library/nginx:1.27']) {
+      // GIVEN a Docker Hub image, with or without an explicit registry
+      const { stack } = build({ image: ecs.ContainerImage.fromRegistry(name) });
+      // THEN the construct warns about anonymous pull limits through one NAT address
+      Annotations.fromStack(stack).hasWarning(
+        '/Agnostic/Web',
+        `image '${name}' is pulled from Docker Hub, which rate-limits anonymous pulls per source IP address: every task pulls through the VPC's NAT address, so scale-outs and rollbacks can fail to start tasks. Use ECR Public (public.ecr.aws/...), an ECR pull-through cache rule, or your own ECR repository (ecs.ContainerImage.fromAsset / fromEcrRepository) [ack: cdk-compute-patterns:dockerHubImage]`,
+      );
+    }
+  });
+
+  test('does not warn for ECR Public, private ECR or other registries', () => {
+    for (const name of [
+      'public.ecr.aws/nginx/nginx-unprivileged:stable-alpine',
+      'ghcr.io/org/app:1',
+      'localhost/app',
+    ]) {
+      const { stack } = build({ image: ecs.ContainerImage.fromRegistry(name) });
+      Annotations.fromStack(stack).hasNoWarning('/Agnostic/Web', Match.anyValue());
+    }
+    const { stack } = build({ image: PRIVATE_IMAGE });
+    Annotations.fromStack(stack).hasNoWarning('/Agnostic/Web', Match.anyValue());
   });
 
   test('does not warn with the defaults', () => {
@@ -701,6 +754,97 @@ describe('FargateWebService validation', () => {
     );
   });
 
+  test('fails when an environment variable name marks a secret, pointing to secrets', () => {
+    for (const name of [
+      'DB_PASSWORD',
+      'dbPassword',
+      'MYSQLPASSWORD',
+      'githubToken',
+      'STRIPE_API_KEY',
+      'client-secret',
+      'TLS_PRIVATE_KEY',
+      'GOOGLE_APPLICATION_CREDENTIALS',
+      'ApiKey',
+    ]) {
+      fails(
+        { environment: { [name]: 'x' } },
+        `environment must not carry secrets; received ${name}, whose name marks a secret (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIALS, ...). Plain environment variables are readable by anyone who can describe the task definition: pass it in secrets (ecs.Secret.fromSecretsManager or ecs.Secret.fromSsmParameter), or rename it if it holds no secret`,
+      );
+    }
+  });
+
+  test('accepts configuration names that only contain a secret word inside another word', () => {
+    expect(() =>
+      build({ environment: { LOG_LEVEL: 'info', TOKENIZER_MODEL: 'bpe', CACHE_KEY_PREFIX: 'web', KEYCLOAK_URL: 'x' } }),
+    ).not.toThrow();
+  });
+
+  test('fails at synth when a container added to the task definition carries a secret-looking variable', () => {
+    // GIVEN a sidecar the user adds to the construct's task definition, whose ECS2 acknowledgement covers it
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE, environment: { LOG_LEVEL: 'info' } });
+    web.taskDefinition.addContainer('Sidecar', {
+      image: PRIVATE_IMAGE,
+      user: '1000',
+      readonlyRootFilesystem: true,
+      environment: { UPSTREAM_TOKEN: 'x' },
+    });
+    // THEN synthesis refuses it, naming the container and the variable
+    expect(() => Template.fromStack(stack)).toThrow(
+      "container 'Sidecar' must not carry secrets in plain environment variables; received UPSTREAM_TOKEN. Pass it with the container's secrets (ecs.Secret.fromSecretsManager or ecs.Secret.fromSsmParameter), or rename it if it holds no secret",
+    );
+  });
+
+  for (const [kind, makeStack] of [
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ] as const) {
+    test(`fails when spot meets a cluster without the FARGATE_SPOT capacity provider (${kind} stack)`, () => {
+      // GIVEN an existing cluster without Fargate capacity providers
+      const stack = makeStack();
+      const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new SecureVpc(stack, 'Vpc') });
+      new FargateWebService(stack, 'Web', { image: IMAGE, cluster, spot: true });
+      // THEN synthesis names the service, the cluster and the fix
+      expect(() => Template.fromStack(stack)).toThrow(
+        `${stack.stackName}/Web: spot needs the FARGATE_SPOT capacity provider on the cluster; ${stack.stackName}/Cluster has none. Create the cluster with enableFargateCapacityProviders: true (or call cluster.enableFargateCapacityProviders()), or leave spot off`,
+      );
+    });
+  }
+
+  test('runs Spot on an existing cluster with the Fargate capacity providers, after their association', () => {
+    const stack = agnosticStack();
+    const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new SecureVpc(stack, 'Vpc') });
+    new FargateWebService(stack, 'Web', { image: IMAGE, cluster, spot: true });
+    cluster.enableFargateCapacityProviders(); // after the service: checked at synth
+    const template = Template.fromStack(stack);
+    const service = Object.values(template.findResources('AWS::ECS::Service'))[0];
+    const association = Object.keys(template.findResources('AWS::ECS::ClusterCapacityProviderAssociations'))[0];
+    expect(service.DependsOn).toContain(association);
+  });
+
+  test('fails when the containers of the task reserve more memory than the task has', () => {
+    // GIVEN a sidecar with a memory limit next to 'web', which may use all 512 MiB of the task
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    web.taskDefinition.addContainer('Proxy', {
+      image: PRIVATE_IMAGE,
+      user: '1000',
+      readonlyRootFilesystem: true,
+      memoryReservationMiB: 64,
+    });
+    // THEN synthesis refuses the task, listing each container's share
+    expect(() => Template.fromStack(stack)).toThrow(
+      "Agnostic/Web: the containers reserve 576 MiB ('web' 512 MiB, 'Proxy' 64 MiB), more than the task's memoryLimitMiB 512. On Fargate containers share the task's memory and 'web' may use all of it: give the containers you add no memoryLimitMiB or memoryReservationMiB (they then share it)",
+    );
+  });
+
+  test('accepts added containers that share the task memory without limits of their own', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    web.taskDefinition.addContainer('Proxy', { image: PRIVATE_IMAGE, user: '1000', readonlyRootFilesystem: true });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
   test('fails when the user is root', () => {
     for (const user of ['0', 'root', '0:0', 'root:root']) {
       fails(
@@ -766,6 +910,104 @@ describe('FargateWebService validation', () => {
   });
 });
 
+describe('FargateWebService in subnets without egress', () => {
+  /** Short service names (`ecr.api`, `logs`, ...) of the interface endpoints in the template. */
+  const endpointServices = (template: Template): string[] =>
+    Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }))
+      .map((e) => /\.(ecr\.api|ecr\.dkr|[a-z]+)\\?"[\]}]*"?$/.exec(JSON.stringify(e.Properties.ServiceName))![1])
+      .sort();
+
+  for (const [kind, makeStack] of [
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ] as const) {
+    test(`adds the ECR, Logs and S3 endpoints the tasks pull and log through (${kind} stack)`, () => {
+      // GIVEN a VPC without NAT gateways (isolated subnets only) in the same stack, a private ECR image
+      // and an internal load balancer
+      const stack = makeStack();
+      const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+      // WHEN the service runs in its isolated subnets
+      const { web, template } = build({ vpc, image: PRIVATE_IMAGE, internetFacing: false }, stack);
+      // THEN ecr.api, ecr.dkr and logs interface endpoints exist, next to the S3 gateway endpoint
+      expect(endpointServices(template)).toEqual(['ecr.api', 'ecr.dkr', 'logs']);
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Gateway',
+        ServiceName: Match.anyValue(),
+      });
+      // AND each endpoint accepts HTTPS from the tasks' security group
+      const endpoints = template.findResources('AWS::EC2::VPCEndpoint', {
+        Properties: { VpcEndpointType: 'Interface' },
+      });
+      for (const [id, endpoint] of Object.entries(endpoints)) {
+        const sg = endpoint.Properties.SecurityGroupIds[0]['Fn::GetAtt'][0];
+        template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+          GroupId: { 'Fn::GetAtt': [sg, 'GroupId'] },
+          SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(stack, web.securityGroup), 'GroupId'] },
+          FromPort: 443,
+          ToPort: 443,
+        });
+        // AND the service waits for them: its first tasks pull through them
+        const service = Object.values(template.findResources('AWS::ECS::Service'))[0];
+        expect(service.DependsOn).toContain(id);
+      }
+    });
+  }
+
+  test('adds Secrets Manager and SSM endpoints for secrets, ssmmessages and KMS for ECS Exec', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+    const secret = new secretsmanager.Secret(stack, 'ApiKey');
+    const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Param', {
+      parameterName: '/app/db',
+    });
+    const { template } = build(
+      {
+        vpc,
+        image: PRIVATE_IMAGE,
+        internetFacing: false,
+        readonlyRootFilesystem: false,
+        enableExecuteCommand: true,
+        secrets: { API_KEY: ecs.Secret.fromSecretsManager(secret), DB_URL: ecs.Secret.fromSsmParameter(parameter) },
+      },
+      stack,
+    );
+    expect(endpointServices(template)).toEqual([
+      'ecr.api',
+      'ecr.dkr',
+      'kms',
+      'logs',
+      'secretsmanager',
+      'ssm',
+      'ssmmessages',
+    ]);
+  });
+
+  test('adds no endpoint when the user says the VPC has them, or when the subnets have egress', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+    const { template } = build({ vpc, image: PRIVATE_IMAGE, internetFacing: false, vpcEndpointsProvided: true }, stack);
+    expect(endpointServices(template)).toEqual([]);
+    expect(endpointServices(build().template)).toEqual([]);
+  });
+
+  test('fails when the image comes from a public registry, which no endpoint serves', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+    expect(() => build({ vpc, internetFacing: false, vpcEndpointsProvided: true }, stack)).toThrow(
+      "Agnostic/Web: image 'public.ecr.aws/nginx/nginx-unprivileged:stable-alpine' comes from a public registry, which tasks in subnets without egress (PRIVATE_ISOLATED: Agnostic/Vpc/PrivateSubnet1, Agnostic/Vpc/PrivateSubnet2) cannot reach: VPC endpoints serve AWS APIs and private ECR only. Copy the image to a private ECR repository (or create an ECR pull-through cache rule) and use ecs.ContainerImage.fromEcrRepository, build it with ecs.ContainerImage.fromAsset, or select subnets with egress (NAT)",
+    );
+  });
+
+  test('fails when the isolated VPC belongs to another stack, naming the services it needs', () => {
+    const app = testApp();
+    const vpc = new SecureVpc(new Stack(app, 'Network'), 'Vpc', { natGateways: 0 });
+    const stack = new Stack(app, 'App');
+    expect(() => build({ vpc, image: PRIVATE_IMAGE, internetFacing: false }, stack)).toThrow(
+      'App/Web: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for ecr.api, ecr.dkr, logs; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack',
+    );
+  });
+});
+
 describe('FargateWebService against the Control Tower guard rules', () => {
   const ecsRules = (rules: string[]) => rules.filter((r) => r.startsWith('ecs_'));
 
@@ -775,13 +1017,18 @@ describe('FargateWebService against the Control Tower guard rules', () => {
     expect(ecsRules(failingGuardRules(stack))).toEqual([]);
   });
 
-  test('fails the non-root and read-only rules without hardening, so the check above can fail (the sample exempts the read-only rule)', () => {
-    const stack = new Stack(testApp(), 'Stock');
+  test('passes every ECS rule with the defaults', () => {
+    // GIVEN no hardening props at all
+    const stack = new Stack(testApp(), 'Defaults');
     build({}, stack);
-    expect(ecsRules(failingGuardRules(stack))).toEqual([
-      'ecs_containers_readonly_access_check',
-      'ecs_task_definition_nonroot_user_check',
-    ]);
+    // THEN the non-root (CT.ECS.PR.3) and read-only (CT.ECS.PR.6) rules pass too
+    expect(ecsRules(failingGuardRules(stack))).toEqual([]);
+  });
+
+  test('fails the read-only rule only for the explicit opt-out, so the checks above can fail', () => {
+    const stack = new Stack(testApp(), 'OptOut');
+    build({ readonlyRootFilesystem: false }, stack);
+    expect(ecsRules(failingGuardRules(stack))).toEqual(['ecs_containers_readonly_access_check']);
   });
 
   test('passes the HTTPS redirect and access-logging rules with a certificate and a bucket in the same stack', () => {
@@ -804,36 +1051,66 @@ describe('FargateWebService against the Control Tower guard rules', () => {
 });
 
 describe('FargateWebService under cdk-nag', () => {
-  test('leaves no unacknowledged finding with every option on (ECS Exec, Spot, environment, secrets, HTTPS)', () => {
-    // GIVEN a stack using every option, checked by the AwsSolutions and Serverless packs
+  /** Every option on, with an ECR image (so the execution role gets ecr:GetAuthorizationToken). */
+  const everything = (stack: Stack): FargateWebService => {
+    const secret = new secretsmanager.Secret(stack, 'ApiKey');
+    return new FargateWebService(stack, 'Web', {
+      image: ecs.ContainerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'web'), '1.0'),
+      containerPort: 8080,
+      user: '101',
+      writablePaths: ['/tmp', '/var/lib/amazon/ssm', '/var/log/amazon/ssm'],
+      enableExecuteCommand: true,
+      spot: true,
+      environment: { LOG_LEVEL: 'info' },
+      secrets: { API_KEY: ecs.Secret.fromSecretsManager(secret) },
+      certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT_ARN),
+      targetMemoryUtilizationPercent: 70,
+      targetRequestsPerTarget: 500,
+    });
+  };
+
+  test('acknowledges only its own findings: the wildcards a user adds to either role stay visible', () => {
+    // GIVEN two stacks under the AwsSolutions and Serverless packs: every option on (ECS Exec, Spot,
+    // environment, secrets, HTTPS, an ECR image), and the same with the user's own wildcard grants
     const report = checkCompliance((outdir) => {
       const app = testApp({ outdir });
-      const stack = new Stack(app, 'Everything');
-      const secret = new secretsmanager.Secret(stack, 'ApiKey');
-      build(
-        {
-          ...HARDENED,
-          enableExecuteCommand: true,
-          spot: true,
-          environment: { LOG_LEVEL: 'info' },
-          secrets: { API_KEY: ecs.Secret.fromSecretsManager(secret) },
-          certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT_ARN),
-          targetMemoryUtilizationPercent: 70,
-          targetRequestsPerTarget: 500,
-        },
-        stack,
+      everything(new Stack(app, 'Everything'));
+      const probed = everything(new Stack(app, 'Probed'));
+      // WHEN the user grants s3:GetObject on * to the task role and to the execution role
+      probed.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+      probed.taskDefinition.addToExecutionRolePolicy(
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }),
       );
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
       return app;
     }, []);
-    const stack = report.stacks.find((s) => s.stack === 'Everything')!;
-    // THEN the only open findings belong to the secret (rotation), not the construct
-    expect(stack.nagViolations.filter((v) => v.path.startsWith('Everything/Web/'))).toEqual([]);
-    // AND the construct's own acknowledgements are there, with reasons
-    const ids = stack.acknowledged.filter((a) => a.path.startsWith('Everything/Web/')).map((a) => a.id);
-    expect(ids).toEqual(
-      expect.arrayContaining(['Annotation::AwsSolutions-ECS2', 'Annotation::AwsSolutions-IAM5[Resource::*]']),
-    );
+    const of = (name: string) => report.stacks.find((s) => s.stack === name)!;
+    // THEN the construct leaves no open finding of its own (ECS Exec's log-stream wildcard included)
+    expect(of('Everything').nagViolations.filter((v) => v.path.startsWith('Everything/Web/'))).toEqual([]);
+    // AND each of its acknowledgements sits on the one resource it is about
+    expect(
+      of('Everything')
+        .acknowledged.filter((a) => a.path.startsWith('Everything/Web/'))
+        .map((a) => `${a.path} ${a.id}`)
+        // the shared building blocks (SecureVpc, SecureLoadBalancer) carry their own, tested with them
+        .filter((a) => !a.includes('/LoadBalancer/') && !a.includes('/Vpc/'))
+        .sort(),
+    ).toEqual([
+      'Everything/Web/EcrAuthorizationPolicy Annotation::AwsSolutions-IAM5[Resource::*]',
+      'Everything/Web/ExecPolicy Annotation::AwsSolutions-IAM5[Resource::*]',
+      'Everything/Web/ExecPolicy Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:<WebExecLogGroup25415EF0>:*]',
+      'Everything/Web/TaskDefinition Annotation::AwsSolutions-ECS2',
+    ]);
+    // AND the user's wildcards are reported on the roles' default policies
+    expect(
+      of('Probed')
+        .nagViolations.filter((v) => v.path.startsWith('Probed/Web/'))
+        .map((v) => `${v.rule} ${v.path}`)
+        .sort(),
+    ).toEqual([
+      'AwsSolutions-IAM5[Resource::*] Probed/Web/ExecutionRole/DefaultPolicy/Resource',
+      'AwsSolutions-IAM5[Resource::*] Probed/Web/TaskRole/DefaultPolicy/Resource',
+    ]);
   });
 });
 

@@ -2,11 +2,11 @@
 //  1. API.md is what jsii-docgen generates from the current assembly (.jsii), so the reference never lags the code;
 //  2. jsii-diff finds no breaking change between api-baseline/ (the API of the last release) and the current
 //     assembly. Additions pass; a removal, a narrowed type or a newly required prop fails.
-// `--update-baseline` copies the current assembly to api-baseline/ (an intended breaking change: do it in the
+// `--write-api-md` writes API.md from the current assembly (npm run docgen). `--update-baseline` copies the current assembly to api-baseline/ (an intended breaking change: do it in the
 // same commit as the change and its CHANGELOG entry). `--api-md <file>` and `--baseline <dir>` point the checks
 // elsewhere and `--only docs|diff` runs one check (the tests use them to prove each check fails when it should).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,33 @@ if (args.includes('--update-baseline')) {
   process.exit(0);
 }
 
+/**
+ * Runs jsii-docgen on the current assembly alone. jsii-docgen loads every `.jsii` below its working directory, and
+ * two of ours share the name and version (this package's and api-baseline/'s, plus any test copy), so run in the
+ * repository it silently documented the baseline. Here it sees a clean package: our .jsii and package.json, and
+ * node_modules with the two assemblies ours depends on.
+ */
+function generateApiMd(output) {
+  const work = mkdtempSync(join(tmpdir(), 'docgen-'));
+  try {
+    copyFileSync(assembly, join(work, '.jsii'));
+    copyFileSync(join(root, 'package.json'), join(work, 'package.json'));
+    mkdirSync(join(work, 'node_modules'));
+    for (const dep of ['aws-cdk-lib', 'constructs']) {
+      symlinkSync(join(root, 'node_modules', dep), join(work, 'node_modules', dep));
+    }
+    execFileSync(bin('jsii-docgen'), ['--output', output], { cwd: work, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (args.includes('--write-api-md')) {
+  generateApiMd(apiMd);
+  console.log(`check-api: ${relative(root, apiMd)} written from the current assembly`);
+  process.exit(0);
+}
+
 let failed = false;
 
 /** 1. API.md is what jsii-docgen generates now. */
@@ -43,11 +70,7 @@ function checkDocs() {
   const work = mkdtempSync(join(tmpdir(), 'check-api-'));
   try {
     const generated = join(work, 'API.md');
-    execFileSync(bin('jsii-docgen'), ['--output', generated], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    generateApiMd(generated);
     if (!existsSync(apiMd) || readFileSync(generated, 'utf8') !== readFileSync(apiMd, 'utf8')) {
       console.error(
         `check-api: ${relative(root, apiMd)} is not what jsii-docgen generates from the code; run \`npm run docgen\` and commit API.md`,

@@ -795,7 +795,7 @@ function isEcrAuthorizationStatement(statement: iam.PolicyStatement): boolean {
  * Exec, with the reason that holds for the actions on it. A wildcard this function cannot explain
  * stays an open finding.
  */
-function acknowledgeExecWildcards(policy: iam.Policy, statements: iam.PolicyStatement[]): void {
+function acknowledgeExecWildcards(policy: iam.ManagedPolicy, statements: iam.PolicyStatement[]): void {
   const anywhere = statements.filter((st) => st.resources.includes('*')).flatMap((st) => st.actions);
   if (anywhere.length > 0) {
     const unexplained = anywhere.filter((a) => !a.startsWith('ssmmessages:') && a !== 'logs:DescribeLogGroups');

@@ -16,7 +16,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { notifyingAlarm } from '../common/alarm-topic';
 import { SecureLogGroup } from '../common/log-group';
-import { acknowledge, wildcardResourceFinding } from '../common/nag';
+import { acknowledge, inEveryCompliancePack, wildcardResourceFinding } from '../common/nag';
 import { SecureBucket } from '../common/secure-bucket';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
@@ -450,13 +450,25 @@ export class InventoryLoader extends Construct {
     acknowledge(role.servicePolicy, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        "This policy holds only what Lambda itself needs on *: the ENI actions of AWSLambdaVPCAccessExecutionRole (ec2:CreateNetworkInterface, ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses, ec2:UnassignPrivateIpAddresses), denied to the function's own code by a lambda:SourceFunctionArn condition, and xray:PutTraceSegments and xray:PutTelemetryRecords for active tracing. Describe actions and X-Ray have no resource-level permissions; the other ENI actions are granted on * as AWSLambdaVPCAccessExecutionRole grants them, because the network interfaces Lambda creates have no ARN before they exist.",
+        "This policy holds only what Lambda itself needs on *: the ENI actions of Lambda's AWS managed VPC access policy (ec2:CreateNetworkInterface, ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets, ec2:DeleteNetworkInterface, ec2:AssignPrivateIpAddresses, ec2:UnassignPrivateIpAddresses), denied to the function's own code by a lambda:SourceFunctionArn condition, and xray:PutTraceSegments and xray:PutTelemetryRecords for active tracing. Describe actions and X-Ray have no resource-level permissions; the other ENI actions are granted on * as that AWS managed policy grants them, because the network interfaces Lambda creates have no ARN before they exist.",
     });
-    acknowledge(this.function, {
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'Failed asynchronous invocations go to an on-failure destination (the encrypted SQS queue), which AWS recommends over a DeadLetterConfig because it also carries the error and the original event.',
-    });
+    const dlqReason =
+      'Failed asynchronous invocations go to an on-failure destination (the encrypted SQS queue), which AWS recommends over a DeadLetterConfig because it also carries the error and the original event.';
+    acknowledge(
+      this.function,
+      { id: 'Serverless-LambdaDLQ', reason: dlqReason },
+      ...inEveryCompliancePack('LambdaDLQ', dlqReason, ['NIST.800.53.R5', 'HIPAA.Security']),
+    );
+    if ((this.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions === undefined) {
+      acknowledge(
+        this.function,
+        ...inEveryCompliancePack(
+          'LambdaConcurrency',
+          'No concurrency is reserved by default: Lambda keeps at least 10 executions unreserved per account, so a reservation fails to deploy on new accounts whose quota is 10. Imports of one file are serialized by the ledger lease, and a throttle alarm watches the function; set reservedConcurrency to cap it where the quota allows.',
+          ['NIST.800.53.R5', 'HIPAA.Security'],
+        ),
+      );
+    }
   }
 }
 

@@ -26,10 +26,10 @@ export interface FargateContractOptions {
 
 export function fargateContracts(o: FargateContractOptions): ContractGroup {
   const p = o.prefix;
-  const executionRole = role(`${p}TaskDefinitionExecutionRole`);
-  const taskRole = role(`${p}TaskDefinitionTaskRole`);
+  const executionRole = role(`${p}ExecutionRole`);
+  const taskRole = role(`${p}TaskRole`);
   const contracts: RuntimeContract[] = [
-    ...[`${p}TaskDefinitionExecutionRole`, `${p}TaskDefinitionTaskRole`].map((r) => ({
+    ...[`${p}ExecutionRole`, `${p}TaskRole`].map((r) => ({
       caller: service('ecs-tasks.amazonaws.com'),
       action: 'sts:AssumeRole',
       resource: arn('AWS::IAM::Role', r),

@@ -119,12 +119,12 @@ const CASES: MutationCase[] = [
   },
   {
     kind: 'AWS managed policy (ManagedPolicyArns, real document)',
-    stackName: 'WebFleet',
-    contract: () => declared('WebFleet', 'allowed', 'FleetInstanceRole', 'ssm:UpdateInstanceInformation'),
+    stackName: 'EksCluster',
+    contract: () => declared('EksCluster', 'allowed', 'EksNodeRole', 'eks:DescribeCluster'),
     mutate: (t) => {
-      const role = resourceOf(t, 'AWS::IAM::Role', 'FleetInstanceRole').props;
+      const role = resourceOf(t, 'AWS::IAM::Role', 'EksNodeRole').props;
       role.ManagedPolicyArns = role.ManagedPolicyArns.filter(
-        (a: Json) => !json(a).includes('AmazonSSMManagedInstanceCore'),
+        (a: Json) => !json(a).includes('AmazonEKSWorkerNodePolicy'),
       );
     },
   },

@@ -134,9 +134,11 @@ describe.each([
       ManagedPolicyArns: Match.absent(),
       Policies: Match.absent(),
     });
-    const policies = Object.values(
-      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
-    ).map((p) => p.Properties.PolicyDocument.Statement);
+    const attached = { Properties: { Roles: [{ Ref: roleId }] } };
+    const policies = Object.values({
+      ...template.findResources('AWS::IAM::Policy', attached),
+      ...template.findResources('AWS::IAM::ManagedPolicy', attached),
+    }).map((p) => p.Properties.PolicyDocument.Statement);
     expect(policies).toHaveLength(2);
     expect(policies).toContainEqual([
       { Action: 'cloudformation:SignalResource', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } },

@@ -121,7 +121,8 @@ export const PATTERNS: PatternEntry[] = [
   {
     name: 'Eks',
     construct: 'EksCluster',
-    defaults: (scope) => new EksCluster(scope, 'Eks'),
+    // The least a user must give: an admin (a cluster nobody can administer is refused).
+    defaults: (scope) => new EksCluster(scope, 'Eks', { adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin'] }),
     full: (scope) =>
       new EksCluster(scope, 'Eks', {
         spotInstances: true,

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
  * (an attached policy without statements fails synthesis).
  */
 export class RoutedPolicy {
-  private created?: iam.Policy;
+  private created?: iam.ManagedPolicy;
 
   constructor(
     private readonly scope: Construct,
@@ -15,13 +15,13 @@ export class RoutedPolicy {
   ) {}
 
   /** The policy, once a statement was routed to it. */
-  public get policy(): iam.Policy | undefined {
+  public get policy(): iam.ManagedPolicy | undefined {
     return this.created;
   }
 
   /** Adds `statement`, creating the policy on first use. */
-  public addStatement(statement: iam.PolicyStatement): iam.Policy {
-    this.created ??= new iam.Policy(this.scope, this.id, { roles: [this.role] });
+  public addStatement(statement: iam.PolicyStatement): iam.ManagedPolicy {
+    this.created ??= new iam.ManagedPolicy(this.scope, this.id, { roles: [this.role] });
     this.created.addStatements(statement);
     return this.created;
   }

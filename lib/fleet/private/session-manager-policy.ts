@@ -19,8 +19,8 @@ import { acknowledge } from '../../common/nag';
  * The `*` finding is acknowledged on this policy resource alone: a statement
  * the user adds to the role (its default policy) is still checked.
  */
-export function sessionManagerPolicy(scope: Construct, id: string, role: iam.IRole): iam.Policy {
-  const policy = new iam.Policy(scope, id, {
+export function sessionManagerPolicy(scope: Construct, id: string, role: iam.IRole): iam.ManagedPolicy {
+  const policy = new iam.ManagedPolicy(scope, id, {
     roles: [role],
     statements: [
       new iam.PolicyStatement({

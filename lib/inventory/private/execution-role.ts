@@ -16,17 +16,17 @@ const XRAY_WRITE_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']
 
 /**
  * The import function's execution role. The statements that can only be written on `*` (Lambda's ENI actions
- * and X-Ray writes) live in a policy of their own, `LambdaServicePolicy`, so the acknowledgement of
+ * and X-Ray writes) live in a policy of their own, `LambdaServicePolicy` (a customer managed policy: NIST/HIPAA/PCI IAMNoInlinePolicy), so the acknowledgement of
  * `AwsSolutions-IAM5[Resource::*]` sits on that policy alone and a wildcard the user adds to the role (which
  * lands in the role's default policy) is still reported.
  */
 export class ImportFunctionRole extends iam.Role {
   /** The policy holding the `*`-only statements (ENI actions for Lambda, X-Ray writes). */
-  public readonly servicePolicy: iam.Policy;
+  public readonly servicePolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: iam.RoleProps) {
     super(scope, id, props);
-    this.servicePolicy = new iam.Policy(this, 'LambdaServicePolicy', {
+    this.servicePolicy = new iam.ManagedPolicy(this, 'LambdaServicePolicy', {
       roles: [this],
       statements: [
         new iam.PolicyStatement({

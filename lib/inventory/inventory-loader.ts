@@ -508,7 +508,9 @@ function validateBucketEvents(scope: Construct, bucket: s3.Bucket): string[] {
 
 /** The engine puts items keyed by the schema's key column alone: the table must be keyed by it, as a string. */
 function validateTableKey(scope: Construct, table: dynamodb.Table, keyColumn: string): void {
-  const { partitionKey, sortKey } = table.schema();
+  const { partitionKeys, sortKeys } = table.schemaV2();
+  const partitionKey = partitionKeys.length === 1 ? partitionKeys[0] : undefined;
+  const sortKey = sortKeys[0];
   if (partitionKey?.name !== keyColumn || partitionKey.type !== dynamodb.AttributeType.STRING) {
     throw new Error(
       `${scope.node.path}: the table's partition key must be the schema's key column '${keyColumn}' of type S (string); received '${partitionKey?.name}' of type ${partitionKey?.type}. Pass a table keyed by '${keyColumn}' of type STRING, or a schema whose keyColumn names the table's partition key`,

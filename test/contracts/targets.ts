@@ -11,6 +11,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { createSampleApp } from '../../bin/app';
@@ -114,7 +115,7 @@ export const sampleApp: ContractApp = {
 };
 
 const FLEET = 'fleet variant';
-/** HighlyAvailableFleet with Spot capacity and a customer-managed root-volume key from the same app. */
+/** HighlyAvailableFleet with Spot capacity, HTTPS on a domain and a customer-managed root-volume key from the same app. */
 export const fleetVariant: ContractApp = {
   name: FLEET,
   synth: memo(() => {
@@ -126,6 +127,11 @@ export const fleetVariant: ContractApp = {
       onDemandBaseCapacity: 1,
       onDemandPercentageAboveBaseCapacity: 0,
       additionalInstanceTypes: [new ec2.InstanceType('m7g.medium')],
+      domainName: 'shop.example.com',
+      domainZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
+        hostedZoneId: 'Z0123456789EXAMPLE',
+        zoneName: 'example.com',
+      }),
     });
     return fromAssembly(app);
   }),
@@ -134,7 +140,7 @@ export const fleetVariant: ContractApp = {
       app: FLEET,
       stackName: 'FleetVariant',
       description:
-        'HighlyAvailableFleet with Spot above one on-demand instance, two instance types and a customer-managed root-volume key (environment-specific stack). The fleet has no certificate prop on this branch, so HTTPS is not covered yet.',
+        'HighlyAvailableFleet with Spot above one on-demand instance, two instance types, HTTPS on a domain (DNS-validated certificate, port 80 redirects) and a customer-managed root-volume key (environment-specific stack).',
       groups: [
         fleetContracts({ prefix: 'Fleet', rootVolumeKey: 'RootVolumeKey' }),
         alarmTopicContracts({ alarm: 'FleetLoadBalancerUnhealthyHostsAlarm' }),

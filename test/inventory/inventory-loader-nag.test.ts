@@ -8,17 +8,21 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { InventoryLoader } from '../../lib';
+import { InventoryLoader, InventoryLoaderProps } from '../../lib';
 import { testApp } from '../support/cdk-context';
 import { checkCompliance, StackCompliance } from '../support/compliance';
 
 type Env = { account: string; region: string } | undefined;
 
-function audit(env: Env, addUserFindings?: (loader: InventoryLoader) => void): StackCompliance {
+function audit(
+  env: Env,
+  addUserFindings?: (loader: InventoryLoader) => void,
+  props: InventoryLoaderProps = {},
+): StackCompliance {
   const report = checkCompliance((outdir) => {
     const app = testApp({ outdir });
     const stack = new Stack(app, 'Probe', { env });
-    const loader = new InventoryLoader(stack, 'Loader');
+    const loader = new InventoryLoader(stack, 'Loader', props);
     addUserFindings?.(loader);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     return app;
@@ -49,9 +53,20 @@ describe.each([
       'Annotation::AwsSolutions-IAM5[Resource::<LoaderBucketFAEB01A6.Arn>/reports/*] Probe/Loader/Role/DefaultPolicy',
       'Annotation::AwsSolutions-IAM5[Resource::<LoaderBucketFAEB01A6.Arn>/uploads/*] Probe/Loader/Role/DefaultPolicy',
       'Annotation::AwsSolutions-SQS3 Probe/Loader/DeadLetterQueue',
+      'Annotation::HIPAA.Security-LambdaConcurrency Probe/Loader/Function',
+      'Annotation::HIPAA.Security-LambdaDLQ Probe/Loader/Function',
+      'Annotation::NIST.800.53.R5-LambdaConcurrency Probe/Loader/Function',
+      'Annotation::NIST.800.53.R5-LambdaDLQ Probe/Loader/Function',
       'Annotation::Serverless-LambdaDLQ Probe/Loader/Function',
       'Annotation::Serverless-SQSRedrivePolicy Probe/Loader/DeadLetterQueue',
     ]);
+  });
+
+  test('acknowledge LambdaConcurrency only while no concurrency is reserved', () => {
+    const result = audit(env, undefined, { reservedConcurrency: 2 });
+    const ids = result.acknowledged.filter((a) => a.path.startsWith('Probe/Loader/')).map((a) => a.id);
+    expect(ids).toEqual(expect.arrayContaining(['Annotation::NIST.800.53.R5-LambdaDLQ']));
+    expect(ids.filter((id) => id.includes('LambdaConcurrency'))).toEqual([]);
   });
 
   test('do not hide the findings a user adds next to them', () => {

@@ -21,6 +21,7 @@ import { acknowledge } from '../../common/nag';
  */
 export function sessionManagerPolicy(scope: Construct, id: string, role: iam.IRole): iam.ManagedPolicy {
   const policy = new iam.ManagedPolicy(scope, id, {
+    description: 'Session Manager on the fleet instances: agent registration and session channels only',
     roles: [role],
     statements: [
       new iam.PolicyStatement({

@@ -27,6 +27,7 @@ export class ImportFunctionRole extends iam.Role {
   constructor(scope: Construct, id: string, props: iam.RoleProps) {
     super(scope, id, props);
     this.servicePolicy = new iam.ManagedPolicy(this, 'LambdaServicePolicy', {
+      description: 'What Lambda needs on * to attach the import function to its VPC, and X-Ray trace writes',
       roles: [this],
       statements: [
         new iam.PolicyStatement({

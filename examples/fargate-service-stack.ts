@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { FargateWebService } from '../lib';
 import { SampleStackProps } from './shared-logging-stack';
@@ -23,6 +24,9 @@ export class FargateServiceStack extends Stack {
     this.webService = new FargateWebService(this, 'Web', {
       image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'fargate-image'), { platform: Platform.LINUX_AMD64 }),
       containerPort: 8080,
+      // The sample has no domain to hold a certificate: plain HTTP, chosen explicitly. Give a
+      // certificate, or domainName and domainZone, and the service serves HTTPS instead.
+      protocol: elbv2.ApplicationProtocol.HTTP,
       user: '101',
       writablePaths: ['/tmp'],
       accessLogBucket: props.accessLogBucket,

@@ -464,7 +464,7 @@ export class InventoryLoader extends Construct {
         this.function,
         ...inEveryCompliancePack(
           'LambdaConcurrency',
-          'No concurrency is reserved by default: Lambda keeps at least 10 executions unreserved per account, so a reservation fails to deploy on new accounts whose quota is 10. Imports of one file are serialized by the ledger lease, and a throttle alarm watches the function; set reservedConcurrency to cap it where the quota allows.',
+          'No concurrency is reserved by default: Lambda keeps a minimum pool of unreserved concurrency per account, so on new accounts whose concurrency quota is 10 any reservation fails to deploy. Imports of one file are serialized by the ledger lease, and a throttle alarm watches the function; set reservedConcurrency to cap it where the quota allows.',
           ['NIST.800.53.R5', 'HIPAA.Security'],
         ),
       );

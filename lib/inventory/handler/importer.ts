@@ -28,7 +28,7 @@ import { errorFields, Logger } from './log';
 import { RejectedRowsWriter } from './rejected-rows';
 import { decideStatus, ImportReport, rejectedRowsKeyFor, reportKeyFor, RowError, Tally } from './report';
 import type { RetryPolicy } from './retry';
-import { FileFormatError, ReadAbortedError, RowReader, SourceRow } from './source';
+import { isFileFormatError, isReadAbortedError, RowReader, SourceRow } from './source';
 import { HeaderError, RowValidator } from './validator';
 
 export type FileFormat = 'csv' | 'xlsx';
@@ -119,6 +119,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
   let fileErrorLine = 0; // 1 when the header row is at fault
   let stop: { line: number; reason: string } | undefined;
   let failure: Error | undefined;
+  let sheet: string | undefined;
 
   const reject = (
     line: number,
@@ -220,6 +221,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
         for await (const row of reader) {
           if (isBlank(row)) continue;
           if (!validator) {
+            sheet = row.sheet;
             validator = new RowValidator(row.values, config.schema);
             rejected.setHeader(validator.header);
             continue;
@@ -238,10 +240,11 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
         }
         if (!validator) fileError = 'the file is empty (no header row)';
       } catch (err) {
-        if (err instanceof FileFormatError || err instanceof HeaderError) {
+        // By name, not instanceof: the XLSX reader is a separate bundle with its own copy of the error classes.
+        if (isFileFormatError(err) || err instanceof HeaderError) {
           fileError = err.message;
           if (err instanceof HeaderError) fileErrorLine = 1;
-        } else if (err instanceof ReadAbortedError) {
+        } else if (isReadAbortedError(err)) {
           stop = { line: err.line, reason: err.message };
         } else {
           const message = `reading the object failed: ${errorName(err)}: ${(err as Error).message}`;
@@ -282,6 +285,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
     ...(ref.versionId ? { versionId: ref.versionId } : {}),
     ...(ref.etag ? { etag: ref.etag } : {}),
     ...(format ? { format } : {}),
+    ...(sheet !== undefined ? { sheet } : {}),
     rowsTotal: tally.rowsTotal,
     rowsWritten: tally.rowsWritten,
     rowsRejected: tally.rowsRejected,

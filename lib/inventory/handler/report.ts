@@ -26,6 +26,8 @@ export interface ImportReport {
   readonly versionId?: string;
   readonly etag?: string;
   readonly format?: 'csv' | 'xlsx';
+  /** XLSX: the worksheet read (the first visible one). */
+  readonly sheet?: string;
   readonly rowsTotal: number;
   readonly rowsWritten: number;
   readonly rowsRejected: number;

@@ -10,17 +10,34 @@ export interface SourceRow {
   readonly values: readonly string[];
   /** Set when the row could not be read correctly (invalid bytes, malformed quotes, formula error): reject it. */
   readonly problem?: string;
+  /** XLSX: the name of the worksheet read, on the header row. */
+  readonly sheet?: string;
 }
 
 /** Reads rows from a byte stream. */
 export type RowReader = (body: AsyncIterable<Uint8Array>) => AsyncIterable<SourceRow>;
 
-/** The whole file is unusable (empty, binary, wrong type): the import is FAILED and nothing is written. */
+/**
+ * The whole file is unusable (empty, binary, wrong type): the import is FAILED and nothing is written.
+ *
+ * Recognise it with `isFileFormatError` (its `name`), never `instanceof`: the XLSX reader is a separate bundle
+ * with its own copy of this class.
+ */
 export class FileFormatError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'FileFormatError';
   }
+}
+
+/** True for a FileFormatError from any bundle (compares `name`, see FileFormatError). */
+export function isFileFormatError(err: unknown): err is FileFormatError {
+  return err instanceof Error && err.name === 'FileFormatError';
+}
+
+/** True for a ReadAbortedError from any bundle (compares `name`). */
+export function isReadAbortedError(err: unknown): err is ReadAbortedError {
+  return err instanceof Error && err.name === 'ReadAbortedError' && typeof (err as ReadAbortedError).line === 'number';
 }
 
 /**

@@ -155,6 +155,13 @@ export class RowValidator {
         if (!DECIMAL.test(raw)) return `${attribute} must be a number; received '${preview(raw)}'`;
         const value = Number(raw);
         if (!Number.isFinite(value)) return `${attribute} is out of range; received '${preview(raw)}'`;
+        // DynamoDB numbers: magnitudes from 1E-130 to 9.99…E+125. Below that a double becomes 0 (or DynamoDB
+        // refuses it): never store a silently changed value.
+        const magnitude = Math.abs(value);
+        if ((magnitude === 0 && /[1-9]/.test(raw.replace(/[eE].*$/, ''))) || (magnitude > 0 && magnitude < 1e-130)) {
+          return `${attribute} '${preview(raw)}' is too small for DynamoDB (non-zero magnitudes start at 1E-130)`;
+        }
+        if (magnitude >= 1e126) return `${attribute} '${preview(raw)}' is too large for DynamoDB (at most 9.99E+125)`;
         const plain = raw.replace(/^\+/, '');
         return checkRange(value, attribute, column) ?? { N: /^-?\d+(\.\d+)?$/.test(plain) ? plain : String(value) };
       }

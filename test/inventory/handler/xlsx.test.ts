@@ -1,7 +1,13 @@
 import { Readable } from 'node:stream';
 import * as ExcelJS from 'exceljs';
 import type { ImportReport } from '../../../lib/inventory/handler/report';
-import { cellText, formatDate, isDateFormat, readXlsx } from '../../../lib/inventory/handler/xlsx-reader';
+import {
+  excelNumberText,
+  formatDate,
+  isDateFormat,
+  readXlsx,
+  serialToDate,
+} from '../../../lib/inventory/handler/xlsx-reader';
 import { expectInvariant, importFile, scanItems, useEngineHarness } from './helpers';
 
 const h = useEngineHarness();
@@ -98,17 +104,24 @@ describe('XLSX cell conversion', () => {
     expect(isDateFormat('"day"0')).toBe(false);
   });
 
-  test('formula results with a date format become dates; error values are problems', () => {
-    expect(cellText({ address: 'A1', value: { formula: 'TODAY()', result: 45000 }, numFmt: 'yyyy-mm-dd' })).toEqual({
-      text: '2023-03-15',
-    });
-    expect(cellText({ address: 'B2', value: { error: '#N/A' } })).toEqual({
-      text: '',
-      problem: 'cell B2 holds the error value #N/A',
-    });
-    expect(cellText({ address: 'C3', value: { text: 'link', hyperlink: 'https://example.com' } })).toEqual({
-      text: 'link',
-    });
+  test("serial numbers become dates in the workbook's date system", () => {
+    // 1900 system: 45000 is 2023-03-15; serial 1 is 1900-01-01 (before Excel's phantom 29 February 1900)
+    expect(formatDate(serialToDate(45000, false))).toBe('2023-03-15');
+    expect(formatDate(serialToDate(1, false))).toBe('1900-01-01');
+    expect(formatDate(serialToDate(61, false))).toBe('1900-03-01');
+    expect(formatDate(serialToDate(45000.5, false))).toBe('2023-03-15T12:00:00.000Z');
+    // 1904 system: serial 0 is 1904-01-01
+    expect(formatDate(serialToDate(0, true))).toBe('1904-01-01');
+    expect(formatDate(serialToDate(43830, true))).toBe('2024-01-01');
+  });
+
+  test('cached numbers are rounded to 15 significant digits, as Excel shows them', () => {
+    expect(excelNumberText('10.450000000000001')).toBe('10.45');
+    expect(excelNumberText('0.30000000000000004')).toBe('0.3');
+    expect(excelNumberText('123456789012345678')).toBe('123456789012346000');
+    expect(excelNumberText('1E-400')).toBe('1E-400');
+    expect(excelNumberText('0')).toBe('0');
+    expect(excelNumberText('x')).toBeUndefined();
   });
 
   test('an empty workbook stream is FAILED as empty', async () => {

@@ -1,7 +1,10 @@
 /**
  * Streaming CSV reader: bytes → UTF-8 text → csv-parse → rows with exact line numbers.
  *
- * - A UTF-8 byte order mark is dropped; CRLF, LF and CR line endings are accepted.
+ * - A UTF-8 byte order mark is dropped; CRLF, LF and CR line endings are accepted, mixed in one file (csv-parse
+ *   would otherwise take the first line's ending for the whole file: a CRLF header with LF rows was one row).
+ * - The delimiter is `,` unless the header line has no comma outside quotes but has `;` or tabs (spreadsheet
+ *   exports in locales with a decimal comma, TSV files): then that one. The header row carries it (`delimiter`).
  * - Quoted fields may hold commas, doubled quotes and line breaks. A stray quote inside an unquoted field is
  *   kept as a literal character (csv-parse `relax_quotes`), as spreadsheet programs do.
  * - Line numbers are counted here, not taken from csv-parse: a record starts on the line after the previous
@@ -41,6 +44,23 @@ async function* decodeUtf8(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<st
   if (tail) yield tail;
 }
 
+const CANDIDATE_DELIMITERS = [',', ';', '\t'];
+
+/** The delimiter of a file, from its first line (counted outside double quotes). */
+export function detectDelimiter(head: Uint8Array): string {
+  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, 64 * 1024)).toString('utf8');
+  const counts = new Map(CANDIDATE_DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const char of text) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && (char === '\n' || char === '\r')) break;
+    else if (!quoted && counts.has(char)) counts.set(char, (counts.get(char) ?? 0) + 1);
+  }
+  if ((counts.get(',') ?? 0) > 0) return ',';
+  const [best, count] = [...counts].sort((a, b) => b[1] - a[1])[0];
+  return count > 0 ? best : ',';
+}
+
 /** Reads CSV rows (header first) from a byte stream. */
 export async function* readCsv(body: AsyncIterable<Uint8Array>): AsyncGenerator<SourceRow> {
   const { head, all } = await peek(body);
@@ -51,7 +71,10 @@ export async function* readCsv(body: AsyncIterable<Uint8Array>): AsyncGenerator<
   // csv-parse drops the records it has buffered when its stream errors, so errors are taken as 'skip' events
   // instead (skip_records_with_error) and replayed in order: `records` on the error is how many records came
   // before the bad one.
+  const delimiter = detectDelimiter(head);
   const parser = parse({
+    delimiter,
+    record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     relax_quotes: true,
     max_record_size: MAX_RECORD_BYTES,
@@ -90,13 +113,14 @@ export async function* readCsv(body: AsyncIterable<Uint8Array>): AsyncGenerator<
       const line = nextLine;
       nextLine += 1 + lineBreaks(record);
       const invalid = record.some((value) => value.includes(INVALID_UTF8));
-      yield invalid
+      const row: SourceRow = invalid
         ? {
             line,
             values: record,
             problem: 'the row contains bytes that are not valid UTF-8; save the file as "CSV UTF-8"',
           }
         : { line, values: record };
+      yield consumed === 1 && delimiter !== ',' ? { ...row, delimiter } : row;
     }
     if (skips.length > 0) yield skipped(skips[0]);
   } finally {

@@ -120,6 +120,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
   let stop: { line: number; reason: string } | undefined;
   let failure: Error | undefined;
   let sheet: string | undefined;
+  let delimiter: string | undefined;
 
   const reject = (
     line: number,
@@ -222,6 +223,8 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
           if (isBlank(row)) continue;
           if (!validator) {
             sheet = row.sheet;
+            delimiter = row.delimiter;
+            if (row.problem) throw new HeaderError(headerProblem(row));
             validator = new RowValidator(row.values, config.schema);
             rejected.setHeader(validator.header);
             continue;
@@ -286,6 +289,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
     ...(ref.etag ? { etag: ref.etag } : {}),
     ...(format ? { format } : {}),
     ...(sheet !== undefined ? { sheet } : {}),
+    ...(delimiter !== undefined ? { delimiter } : {}),
     rowsTotal: tally.rowsTotal,
     rowsWritten: tally.rowsWritten,
     rowsRejected: tally.rowsRejected,
@@ -316,6 +320,15 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
     failure = failure ?? (err as Error);
   }
   return failure ? { report, failure } : { report };
+}
+
+/** Why a header row the reader flagged cannot be used (bytes that are not UTF-8, a formula error). */
+function headerProblem(row: SourceRow): string {
+  const column = row.values.findIndex((value) => value.includes('\uFFFD'));
+  if (column >= 0) {
+    return `the header row is not valid UTF-8 (column ${column + 1} reads '${row.values[column]}'); the file is probably in a legacy encoding such as Windows-1252: save it as "CSV UTF-8" and upload it again`;
+  }
+  return `the header row cannot be read: ${row.problem}`;
 }
 
 /** A row holding only the key, for rows superseded after they were written. */

@@ -28,6 +28,8 @@ export interface ImportReport {
   readonly format?: 'csv' | 'xlsx';
   /** XLSX: the worksheet read (the first visible one). */
   readonly sheet?: string;
+  /** CSV: the delimiter detected when it is not a comma (`;` or a tab). */
+  readonly delimiter?: string;
   readonly rowsTotal: number;
   readonly rowsWritten: number;
   readonly rowsRejected: number;

@@ -12,6 +12,8 @@ export interface SourceRow {
   readonly problem?: string;
   /** XLSX: the name of the worksheet read, on the header row. */
   readonly sheet?: string;
+  /** CSV: the delimiter detected, on the first row, when it is not a comma. */
+  readonly delimiter?: string;
 }
 
 /** Reads rows from a byte stream. */

@@ -19,6 +19,38 @@ export type RowResult =
   | { readonly ok: true; readonly key: string; readonly item: Item }
   | { readonly ok: false; readonly key?: string; readonly reason: string };
 
+/**
+ * Characters a person cannot see in a header cell: zero-width characters, the BOM, soft hyphens, and no-break
+ * spaces (inside a name; at its ends `trim()` removes them). A header holding one fails the file, naming it.
+ */
+const INVISIBLE: Record<string, string> = {
+  '\u00A0': 'NO-BREAK SPACE',
+  '\u00AD': 'SOFT HYPHEN',
+  '\u180E': 'MONGOLIAN VOWEL SEPARATOR',
+  '\u2007': 'FIGURE SPACE',
+  '\u200B': 'ZERO WIDTH SPACE',
+  '\u200C': 'ZERO WIDTH NON-JOINER',
+  '\u200D': 'ZERO WIDTH JOINER',
+  '\u200E': 'LEFT-TO-RIGHT MARK',
+  '\u200F': 'RIGHT-TO-LEFT MARK',
+  '\u202F': 'NARROW NO-BREAK SPACE',
+  '\u2060': 'WORD JOINER',
+  '\uFEFF': 'ZERO WIDTH NO-BREAK SPACE (byte order mark)',
+};
+const INVISIBLE_CHAR = new RegExp(`[${Object.keys(INVISIBLE).join('')}]`);
+
+/** Characters that make a spreadsheet read a cell as a formula (see rejected-rows.ts). */
+const FORMULA_TRIGGER = /^'[=+\-@\t\r]/;
+
+/**
+ * A cell's value: trimmed, and without the apostrophe the rejected-rows CSV puts before a formula character,
+ * so a fixed rejected-rows file uploaded again loads the original values (`'=SUM(A1)` is `=SUM(A1)`).
+ */
+export function cellValue(raw: string | undefined): string {
+  const value = (raw ?? '').trim();
+  return value.charCodeAt(0) === 0x27 && FORMULA_TRIGGER.test(value) ? value.slice(1) : value;
+}
+
 /** The header does not fit the schema: the file is rejected whole. */
 export class HeaderError extends Error {
   constructor(message: string) {
@@ -49,12 +81,24 @@ export class RowValidator {
   readonly keyColumn: number;
   /** The header cells, trimmed, for the rejected-rows CSV. */
   readonly header: readonly string[];
+  /** Indexes of blank header cells: a value under one rejects its row (it would otherwise vanish). */
+  private readonly unnamed: readonly number[];
 
   constructor(
     headerValues: readonly string[],
     private readonly schema: InventorySchemaDefinition,
   ) {
     this.header = headerValues.map((h) => h.trim());
+    this.unnamed = this.header.flatMap((name, index) => (name === '' ? [index] : []));
+    this.header.forEach((name, index) => {
+      const match = INVISIBLE_CHAR.exec(name);
+      if (match) {
+        const code = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+        throw new HeaderError(
+          `header cell ${index + 1} ('${name}') contains an invisible character, U+${code} ${INVISIBLE[match[0]]} at position ${match.index + 1}; delete it and upload the file again`,
+        );
+      }
+    });
     const byName = new Map<string, number>();
     const duplicates: string[] = [];
     this.header.forEach((name, index) => {
@@ -92,7 +136,7 @@ export class RowValidator {
 
   /** The trimmed key cell of a row, if any (for error reports of rows that fail for other reasons). */
   keyOf(values: readonly string[]): string | undefined {
-    const key = values[this.keyColumn]?.trim();
+    const key = cellValue(values[this.keyColumn]);
     return key ? key : undefined;
   }
 
@@ -106,10 +150,19 @@ export class RowValidator {
         reason: `the row has ${values.length} values but the header has ${this.header.length} columns`,
       };
     }
+    for (const index of this.unnamed) {
+      if (index < values.length && values[index].trim() !== '') {
+        return {
+          ok: false,
+          key,
+          reason: `column ${index + 1} has no header but this row has a value there ('${preview(values[index].trim())}'); name the column in the header row or delete it`,
+        };
+      }
+    }
     const item: Item = {};
     let size = 0;
     for (const { index, attribute, column } of this.bound) {
-      const raw = (values[index] ?? '').trim();
+      const raw = cellValue(values[index]);
       if (raw === '') {
         if (column.required) return { ok: false, key, reason: `${attribute} is required but empty` };
         continue;

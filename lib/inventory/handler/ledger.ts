@@ -1,7 +1,7 @@
 /**
  * The idempotency ledger: one DynamoDB table (partition key `pk`, string) holding two kinds of record.
  *
- * - `obj#<bucket>/<key>#<versionId or ETag>`: one per object version. Created IN_PROGRESS with a short lease
+ * - `obj#<bucket>/<key>#<versionId, or seq:<sequencer>, or ETag>`: one per upload (see `objectPk`). Created IN_PROGRESS with a short lease
  *   (`leaseUntil`, epoch ms) by a conditional put that succeeds only when no record exists or the previous lease
  *   expired; the running import renews the lease (heartbeat), so a lease outlives its holder by at most one
  *   lease period when the holder crashes; marked COMPLETED with the import's status when done; deleted when the
@@ -37,10 +37,16 @@ export class Ledger {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The object record key, or undefined when the event identifies no version (no version id, no ETag). */
+  /**
+   * The object record key: one per upload, never per content. The version id when the bucket is versioned; else
+   * the event's sequencer (unique per PutObject of a key, and the same in every delivery of one event), so the
+   * same bytes uploaded again (A, B, A; delete and re-upload; "upload it again" after a PARTIAL import) are
+   * imported again while a duplicate delivery is not; the ETag only when the event has neither (not sent by S3).
+   * Undefined when the event identifies no upload at all.
+   */
   static objectPk(ref: ObjectRef): string | undefined {
-    const version = ref.versionId ?? ref.etag;
-    return version ? `obj#${ref.bucket}/${ref.key}#${version}` : undefined;
+    const upload = ref.versionId ?? (ref.sequencer ? `seq:${ref.sequencer.toUpperCase()}` : ref.etag);
+    return upload ? `obj#${ref.bucket}/${ref.key}#${upload}` : undefined;
   }
 
   static keyPk(ref: ObjectRef): string {

@@ -93,7 +93,7 @@ describe('an import killed mid-file', () => {
     const claim = await h.emulators().dynamodb.send(
       new GetItemCommand({
         TableName: ledger,
-        Key: { pk: { S: 'obj#inventory-uploads/uploads/crash.csv#e-crash' } },
+        Key: { pk: { S: 'obj#inventory-uploads/uploads/crash.csv#seq:00C1' } },
       }),
     );
     expect(claim.Item?.state?.S).toBe('IN_PROGRESS');

@@ -29,7 +29,10 @@ describe('idempotency ledger (dynalite)', () => {
     const record = await h
       .emulators()
       .dynamodb.send(
-        new GetItemCommand({ TableName: ledger, Key: { pk: { S: 'obj#inventory-uploads/uploads/once.csv#etag-1' } } }),
+        new GetItemCommand({
+          TableName: ledger,
+          Key: { pk: { S: 'obj#inventory-uploads/uploads/once.csv#seq:00A1' } },
+        }),
       );
     expect(record.Item).toMatchObject({
       state: { S: 'COMPLETED' },

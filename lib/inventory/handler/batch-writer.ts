@@ -12,7 +12,7 @@
  *   so a later row always lands after an earlier one with the same key.
  */
 import { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
-import { FastBatchWriter } from './fast-batch-write';
+import { ATTEMPT_TIMEOUT_MS, FastBatchWriter } from './fast-batch-write';
 import { backoffDelay, DEFAULT_RETRY_POLICY, isRetryable, RetryPolicy, sleep as realSleep } from './retry';
 import type { Item } from './validator';
 
@@ -56,6 +56,12 @@ export interface BatchWriterOptions {
   readonly onFailed: (entry: WriteEntry, reason: string) => void;
   /** Returns true when there is no time left for another retry. @default never */
   readonly outOfTime?: () => boolean;
+  /**
+   * Milliseconds left before writing must stop (the import's hard stop). Each attempt is given at most this long
+   * (and at most ATTEMPT_TIMEOUT_MS), and no backoff sleeps past it, so a stalled DynamoDB cannot keep a write
+   * going past the point where the report must be written. @default unlimited
+   */
+  readonly msLeft?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
 }
@@ -160,13 +166,19 @@ export class BatchWriter {
     const { tableName, keyAttribute } = this.options;
     let remaining = entries;
     let lastProblem = '';
+    const msLeft = (): number => this.options.msLeft?.() ?? Number.POSITIVE_INFINITY;
+    const timeUp = (): boolean => msLeft() <= 0;
     for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
       if (attempt > 1) {
-        if (this.options.outOfTime?.()) {
+        if (this.options.outOfTime?.() || timeUp()) {
           this.fail(remaining, new WriteFailure('time-budget', 'not processed: time budget exhausted'));
           return;
         }
-        await this.sleep(backoffDelay(attempt - 1, this.retry, this.options.random));
+        await this.sleep(Math.min(backoffDelay(attempt - 1, this.retry, this.options.random), msLeft()));
+      }
+      if (timeUp()) {
+        this.fail(remaining, new WriteFailure('time-budget', 'not processed: time budget exhausted'));
+        return;
       }
       if (this.failure?.kind === 'fatal') {
         this.fail(remaining, this.failure);
@@ -175,9 +187,10 @@ export class BatchWriter {
       let unprocessed: WriteRequest[];
       try {
         this.calls++;
-        const response = await this.sender.send({
-          RequestItems: { [tableName]: remaining.map((e) => ({ PutRequest: { Item: e.item } })) },
-        });
+        const response = await this.sender.send(
+          { RequestItems: { [tableName]: remaining.map((e) => ({ PutRequest: { Item: e.item } })) } },
+          Math.min(ATTEMPT_TIMEOUT_MS, msLeft()),
+        );
         unprocessed = response.UnprocessedItems?.[tableName] ?? [];
       } catch (err) {
         const name = (err as Error).name;

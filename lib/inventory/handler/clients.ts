@@ -12,10 +12,24 @@ export interface Clients {
   readonly dynamodb: DynamoDBClient;
 }
 
+/**
+ * Per-attempt limits of every SDK call (the SDK's default is to wait forever): connecting, and a socket with no
+ * bytes for this long. BatchWriteItem calls also get a deadline for the whole attempt (fast-batch-write.ts), and
+ * the import's time budget is checked between attempts (batch-writer.ts).
+ */
+export const CONNECTION_TIMEOUT_MS = 3_000;
+export const DYNAMODB_SOCKET_TIMEOUT_MS = 10_000;
+export const S3_SOCKET_TIMEOUT_MS = 30_000;
+
 /** Builds the clients (once per container; the handler caches them). */
 export function createClients(env: NodeJS.ProcessEnv = process.env): Clients {
   return {
-    s3: new S3Client({ forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true' }),
-    dynamodb: new DynamoDBClient({}),
+    s3: new S3Client({
+      forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
+      requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: S3_SOCKET_TIMEOUT_MS },
+    }),
+    dynamodb: new DynamoDBClient({
+      requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: DYNAMODB_SOCKET_TIMEOUT_MS },
+    }),
   };
 }

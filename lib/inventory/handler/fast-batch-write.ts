@@ -134,7 +134,13 @@ function installCapture(client: DynamoDBClient): void {
 }
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-const REQUEST_TIMEOUT_MS = 30_000;
+/** Longest a single BatchWriteItem attempt may take, whichever path sends it (a stalled endpoint never answers). */
+export const ATTEMPT_TIMEOUT_MS = 10_000;
+
+/** The error a timed-out attempt ends with: shaped like the SDK's, retryable. */
+export function attemptTimeoutError(ms: number): Error {
+  return Object.assign(new Error(`BatchWriteItem got no answer within ${ms} ms`), { name: 'TimeoutError' });
+}
 
 /** Sends BatchWriteItem calls; the first through the SDK, the rest on the lean path. */
 export class FastBatchWriter {
@@ -148,9 +154,25 @@ export class FastBatchWriter {
     if (this.enabled) installCapture(client);
   }
 
-  async send(input: BatchWriteItemCommandInput): Promise<Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>> {
+  /**
+   * Sends one BatchWriteItem attempt. It settles within `timeoutMs` whatever the endpoint does (an endpoint that
+   * accepts the connection and never answers included): then it fails with a retryable `TimeoutError`.
+   */
+  async send(
+    input: BatchWriteItemCommandInput,
+    timeoutMs = ATTEMPT_TIMEOUT_MS,
+  ): Promise<Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>> {
+    const ms = Math.max(1, Math.floor(timeoutMs));
     const endpoint = this.enabled ? captured.get(this.client) : undefined;
-    if (!endpoint) return this.client.send(new BatchWriteItemCommand(input));
+    if (!endpoint) {
+      try {
+        return await this.client.send(new BatchWriteItemCommand(input), { abortSignal: AbortSignal.timeout(ms) });
+      } catch (err) {
+        const name = (err as Error).name;
+        if (name === 'AbortError' || name === 'TimeoutError') throw attemptTimeoutError(ms);
+        throw err;
+      }
+    }
     const config = this.client.config;
     const [credentials, region] = await Promise.all([config.credentials(), config.region()]);
     const body = JSON.stringify(input);
@@ -178,21 +200,27 @@ export class FastBatchWriter {
           method: 'POST',
           agent: endpoint.protocol === 'https:' ? agents.https : agents.http,
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          timeout: REQUEST_TIMEOUT_MS,
         },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () =>
-            resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-          );
-          response.on('error', reject);
+          response.on('end', () => {
+            clearTimeout(timer);
+            resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+          });
+          response.on('error', (err) => {
+            clearTimeout(timer);
+            reject(err);
+          });
         },
       );
-      request.on('timeout', () =>
-        request.destroy(Object.assign(new Error('request timed out'), { name: 'TimeoutError' })),
-      );
-      request.on('error', reject);
+      // A deadline for the whole attempt (connect, send, wait, read), not an idle timeout: an endpoint that
+      // trickles bytes or never answers still ends the attempt on time.
+      const timer = setTimeout(() => request.destroy(attemptTimeoutError(ms)), ms);
+      request.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
       request.end(body);
     });
     if (statusCode !== 200) throw serviceError(statusCode, text);

@@ -173,6 +173,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
         sleep: deps.sleep,
         random: deps.random,
         outOfTime: outOfTimeHard,
+        msLeft: () => deps.remainingMs() - reserveMs / 2,
         onAccepted: (entry) => {
           if (entry.supersededBy !== undefined) {
             reject(

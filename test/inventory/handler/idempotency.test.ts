@@ -6,7 +6,7 @@
  */
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { HandlerResult } from '../../../lib/inventory/handler/index';
+import type { ImportResult } from '../../../lib/inventory/handler/index';
 import { BUCKET, eventBridgeEvent, scanItems, useEngineHarness } from './helpers';
 import { invoke, RUNTIMES } from './support/bundle-runner';
 
@@ -17,12 +17,12 @@ const B = 'sku,name,quantity\nI-1,Version B,2\n';
 describe.each(RUNTIMES)('idempotency keyed on the upload (%s)', (runtime) => {
   let sequence = 0;
   /** Uploads to the unversioned bucket and delivers the EventBridge event S3 sends for it (no version id). */
-  const uploadAndImport = async (key: string, body: string): Promise<HandlerResult> => {
+  const uploadAndImport = async (key: string, body: string): Promise<ImportResult> => {
     const put = await h.emulators().s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     const sequencer = `0066${(++sequence).toString(16).toUpperCase().padStart(12, '0')}`;
     const result = await invoke(runtime, eventBridgeEvent(key, { etag: put.ETag?.replace(/"/g, ''), sequencer }));
     if (result.kind !== 'result') throw new Error(JSON.stringify(result));
-    return result.result;
+    return result.result as ImportResult;
   };
 
   test('A, then B, then A again: the third upload is imported', async () => {

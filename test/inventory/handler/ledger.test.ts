@@ -26,14 +26,12 @@ describe('idempotency ledger (dynalite)', () => {
       reason: 'this object version was already imported (status SUCCEEDED)',
     });
     expect((await scanItems(h.emulators(), table)).size).toBe(0);
-    const record = await h
-      .emulators()
-      .dynamodb.send(
-        new GetItemCommand({
-          TableName: ledger,
-          Key: { pk: { S: 'obj#inventory-uploads/uploads/once.csv#seq:00A1' } },
-        }),
-      );
+    const record = await h.emulators().dynamodb.send(
+      new GetItemCommand({
+        TableName: ledger,
+        Key: { pk: { S: 'obj#inventory-uploads/uploads/once.csv#seq:00A1' } },
+      }),
+    );
     expect(record.Item).toMatchObject({
       state: { S: 'COMPLETED' },
       result: { S: 'SUCCEEDED' },

@@ -19,7 +19,12 @@ export type Outcome =
   | { readonly kind: 'unsettled'; readonly peakRssMiB?: number };
 
 /** Invokes the bundled handler in a fresh process with `remainingMs` of time left. */
-export function invokeBundle(event: unknown, remainingMs = 60_000, env: Record<string, string> = {}): Promise<Outcome> {
+export function invokeBundle(
+  event: unknown,
+  remainingMs = 60_000,
+  env: Record<string, string> = {},
+  killAfterMs?: number,
+): Promise<Outcome> {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run 'npm run build:assets' first`);
   const script = `
     const m = require(${JSON.stringify(BUNDLE)});
@@ -36,8 +41,17 @@ export function invokeBundle(event: unknown, remainingMs = 60_000, env: Record<s
     execFile(
       process.execPath,
       ['-e', script],
-      { env: { ...process.env, LOG_LEVEL: 'SILENT', ...env }, maxBuffer: 64 * 1024 * 1024 },
+      {
+        env: { ...process.env, LOG_LEVEL: 'SILENT', ...env },
+        maxBuffer: 64 * 1024 * 1024,
+        // Lambda ends an invocation at its deadline: a process still running then is 'unsettled'.
+        ...(killAfterMs ? { timeout: killAfterMs, killSignal: 'SIGKILL' as const } : {}),
+      },
       (err, stdout, stderr) => {
+        if (killAfterMs && (err as { killed?: boolean } | null)?.killed) {
+          resolve({ kind: 'unsettled' });
+          return;
+        }
         const last = stdout.trim().split('\n').pop() ?? '';
         try {
           resolve(JSON.parse(last) as Outcome);

@@ -73,7 +73,21 @@ export function sniffBinary(head: Uint8Array): string | undefined {
   for (const { bytes, what } of SIGNATURES) {
     if (head.length >= bytes.length && bytes.every((b, i) => head[i] === b)) return what;
   }
-  if (head.includes(0)) return 'binary data (it contains NUL bytes)';
+  if (head.includes(0)) {
+    // UTF-16 without a byte order mark: ASCII text with a NUL after (LE) or before (BE) every character.
+    const sample = head.subarray(0, Math.min(head.length, 512) & ~1);
+    let even = 0;
+    let odd = 0;
+    for (let i = 0; i < sample.length; i += 2) {
+      if (sample[i] === 0) even++;
+      if (sample[i + 1] === 0) odd++;
+    }
+    const pairs = sample.length / 2;
+    if (pairs >= 4 && (odd >= pairs * 0.9 || even >= pairs * 0.9) && Math.min(odd, even) <= pairs * 0.1) {
+      return 'UTF-16 text without a byte order mark; save it as "CSV UTF-8"';
+    }
+    return 'binary data (it contains NUL bytes)';
+  }
   return undefined;
 }
 

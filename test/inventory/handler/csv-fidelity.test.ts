@@ -90,6 +90,26 @@ describe.each(RUNTIMES)('CSV fidelity (%s)', (runtime) => {
     expect((await scanItems(h.emulators(), table)).size).toBe(0);
   });
 
+  test.each([
+    [
+      'UTF-16LE with a BOM',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('sku,name,quantity\r\nE-1,One,1\r\n', 'utf16le')]),
+      'the file is not CSV text: it looks like UTF-16 text; save it as "CSV UTF-8"',
+    ],
+    [
+      'UTF-16LE without a BOM',
+      Buffer.from('sku,name,quantity\r\nE-1,One,1\r\n', 'utf16le'),
+      'the file is not CSV text: it looks like UTF-16 text without a byte order mark; save it as "CSV UTF-8"',
+    ],
+  ])('%s fails the file naming the encoding', async (_what, bytes, reason) => {
+    // GIVEN "Unicode text" saved by Excel
+    await h.freshTable();
+    // WHEN
+    const result = await run(`uploads/utf16-${runtime}-${_what.length}.csv`, bytes);
+    // THEN
+    expect(result).toMatchObject({ status: 'FAILED', rowsTotal: 0, reason });
+  });
+
   test('an invisible character in a header cell is named', async () => {
     // GIVEN a header whose sku cell carries a zero-width space (pasted from a web page)
     await h.freshTable();

@@ -21,7 +21,7 @@
  */
 import { createInflateRaw } from 'node:zlib';
 import { SaxesParser, SaxesTagPlain } from 'saxes';
-import { FileFormatError, peek, SourceRow } from './source';
+import { FileFormatError, peek, ReadAbortedError, SourceRow } from './source';
 
 /** Largest compressed workbook read (the whole ZIP is held in memory to reach its directory). */
 export const MAX_XLSX_BYTES = 256 * 1024 * 1024;
@@ -410,11 +410,24 @@ export async function* readXlsx(body: AsyncIterable<Uint8Array>): AsyncGenerator
   }
   const zip = Buffer.concat(chunks, size);
   chunks.length = 0;
+  let rows = 0;
+  let lastLine = 0;
   try {
-    yield* readWorksheet(zip);
+    for await (const row of readWorksheet(zip)) {
+      rows++;
+      lastLine = row.line;
+      yield row;
+    }
   } catch (err) {
-    if ((err as Error).name === 'FileFormatError') throw err;
-    throw new FileFormatError(`the workbook could not be read: ${(err as Error).message}`);
+    const problem =
+      (err as Error).name === 'FileFormatError'
+        ? (err as Error)
+        : new FileFormatError(`the workbook could not be read: ${(err as Error).message}`);
+    // Damage after data rows were handed out stops the import there (PARTIAL, stoppedAtLine), as for CSV.
+    if (rows > 1) {
+      throw new ReadAbortedError(lastLine + 1, `${problem.message}; rows from ${lastLine + 1} on were not imported`);
+    }
+    throw problem;
   }
 }
 

@@ -165,6 +165,16 @@ describe.each(RUNTIMES)('XLSX fidelity (%s)', (runtime) => {
       () => xlsx({ sheets: [{ name: 'S', rows: HEADER + row(2, ['T-1', 'Cut', 1]) }] }).subarray(0, 700),
       'the workbook is damaged or incomplete (its ZIP directory is missing; was the upload cut short?); save it again and upload it again',
     ],
+    [
+      'a ZIP that is not a workbook (a .docx renamed)',
+      () => zip([{ name: 'word/document.xml', data: '<w:document/>' }]),
+      'the file is a ZIP archive but not an XLSX workbook (it has no xl/workbook.xml)',
+    ],
+    [
+      'a workbook whose worksheet XML is malformed',
+      () => xlsx({ sheets: [{ name: 'S', rows: HEADER + '<row r="2"><c r="A2"><v>1</c></row>' }] }),
+      'the workbook could not be read: xl/worksheets/sheet1.xml: unexpected close tag.',
+    ],
   ])('%s ends in a FAILED report, not a retry', async (_what, bytes, reason) => {
     // GIVEN
     const table = await h.freshTable();
@@ -190,6 +200,24 @@ describe.each(RUNTIMES)('XLSX fidelity (%s)', (runtime) => {
     expect(outcome.kind).toBe('result');
     expect(report(outcome)).toMatchObject({ status: 'FAILED', rowsWritten: 0 });
     expect(report(outcome).reason).toMatch(/^the workbook could not be read: /);
+  });
+
+  test('a worksheet damaged after thousands of rows stops there: PARTIAL, with where it stopped', async () => {
+    // GIVEN 3,000 good rows, then malformed XML
+    const table = await h.freshTable();
+    const rows = Array.from({ length: 3000 }, (_, i) => row(i + 2, [`W-${i}`, `Row ${i}`, i])).join('');
+    const file = xlsx({ sheets: [{ name: 'S', rows: HEADER + rows + '<row r="3002"><c r="A3002"><v>1</c></row>' }] });
+    // WHEN
+    const result = report(await run(`uploads/damaged-late-${runtime}.xlsx`, file));
+    // THEN the rows before the damage that were handed out are accounted for; the rest is named as not read
+    expect(result).toMatchObject({ status: 'PARTIAL', complete: false });
+    expect(result.rowsWritten).toBeGreaterThan(0);
+    expect(result.rowsTotal).toBe(result.rowsWritten + result.rowsRejected);
+    expect(result.stoppedAtLine).toBe(result.rowsTotal + 2);
+    expect(result.reason).toBe(
+      `the workbook could not be read: xl/worksheets/sheet1.xml: unexpected close tag.; rows from ${result.stoppedAtLine} on were not imported`,
+    );
+    expect((await scanItems(h.emulators(), table)).size).toBe(result.rowsWritten);
   });
 
   test('a zip bomb (one huge shared string) fails with a report within the documented memory limit', async () => {

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FactName, RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { enableNativeEventBridge } from './bucket-notifications';
-import { acknowledge, inEveryCompliancePack } from './nag';
+import { acknowledge, guardRule, inEveryCompliancePack } from './nag';
 
 /**
  * Properties for an AccessLogBucket.
@@ -72,6 +72,16 @@ export class AccessLogBucket extends s3.Bucket {
       { id: 'AwsSolutions-S1', reason: notLogged },
       ...inEveryCompliancePack('S3BucketLoggingEnabled', notLogged),
       ...inEveryCompliancePack('S3DefaultEncryptionKMS', sseS3),
+      ...inEveryCompliancePack(
+        'S3BucketReplicationEnabled',
+        'Cross-Region replication needs a destination bucket in another Region, which a single-Region stack cannot create; the logs are kept here, versioned, with public access blocked and TLS enforced. Replicate them to your log archive account at the organization level if your controls require a second copy.',
+      ),
+      // The same two facts under the Control Tower rules (CT.S3.PR.2, CT.S3.PR.10), for aws-cdk-lib's cfn-guard validation.
+      { id: guardRule('s3_bucket_logging_enabled_check'), reason: notLogged },
+      {
+        id: guardRule('s3_bucket_default_encryption_kms_check'),
+        reason: `${sseS3} S3 server access log delivery likewise supports only SSE-S3 on its destination bucket.`,
+      },
     );
   }
 }

@@ -25,9 +25,9 @@ const MIN_REASON_LENGTH = 20;
  */
 export function acknowledge(scope: IConstruct, ...acknowledgements: Acknowledgement[]): void {
   for (const ack of acknowledgements) {
-    if (!/^([A-Za-z-]+::[A-Za-z0-9-]+|[A-Za-z][A-Za-z0-9.]*-[A-Za-z0-9]+(\[.+\])?)$/.test(ack.id)) {
+    if (!/^([A-Za-z-]+::[A-Za-z0-9_-]+|[A-Za-z][A-Za-z0-9.]*-[A-Za-z0-9]+(\[.+\])?)$/.test(ack.id)) {
       throw new Error(
-        `acknowledge: '${ack.id}' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23', 'AwsSolutions-IAM5[Resource::*]', 'NIST.800.53.R5-S3BucketLoggingEnabled' or 'CloudFormation-Validate::W9009'`,
+        `acknowledge: '${ack.id}' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23', 'AwsSolutions-IAM5[Resource::*]', 'NIST.800.53.R5-S3BucketLoggingEnabled', 'CloudFormation-Validate::W9009' or 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check'`,
       );
     }
     if (ack.reason.trim().length < MIN_REASON_LENGTH) {
@@ -49,6 +49,16 @@ export const COMPLIANCE_PACKS = ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.32
  */
 export function inEveryCompliancePack(rule: string, reason: string, packs = COMPLIANCE_PACKS): Acknowledgement[] {
   return packs.map((pack) => ({ id: `${pack}-${rule}`, reason }));
+}
+
+/**
+ * The id under which aws-cdk-lib's policy validation acknowledges a Control Tower cfn-guard rule
+ * reported by `@cdklabs/cdk-validator-cfnguard` (whose plugin name is the namespace), e.g.
+ * `guardRule('s3_bucket_logging_enabled_check')`. Acknowledge it on the one CfnResource the rule
+ * fails on: aws-cdk-lib matches each violating resource to the closest acknowledgement above it.
+ */
+export function guardRule(rule: string): string {
+  return `cdk-validator-cfnguard::${rule}`;
 }
 
 /** The id cdk-nag uses for an AWS managed policy attached to a role. */

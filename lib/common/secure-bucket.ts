@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AccessLogBucket } from './access-log-bucket';
 import { enableNativeEventBridge } from './bucket-notifications';
+import { acknowledge, inEveryCompliancePack } from './nag';
 import { SecureKey } from './secure-key';
 
 /**
@@ -85,6 +86,14 @@ export class SecureBucket extends s3.Bucket {
       ],
     });
     enableNativeEventBridge(this);
+    // On the bucket resource only: one finding per bucket, nothing a user adds can raise it again here.
+    acknowledge(
+      this.node.defaultChild!,
+      ...inEveryCompliancePack(
+        'S3BucketReplicationEnabled',
+        'Cross-Region replication needs a destination bucket in another Region (and a replication role), which a single-Region stack cannot create. Within the Region the objects are versioned, noncurrent versions are kept for the configured period, and the bucket is retained when the stack is deleted; add a replication rule to a bucket of your own in another Region where your controls require a second copy.',
+      ),
+    );
     enableServerAccessLogs(
       this,
       props.serverAccessLogsBucket ?? AccessLogBucket.of(scope),

@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AccessLogBucket, enableLoadBalancerAccessLogs } from './access-log-bucket';
 import { notifyingAlarm } from './alarm-topic';
-import { acknowledge } from './nag';
+import { acknowledge, guardRule, inEveryCompliancePack } from './nag';
 import { validateCidrs } from './validation';
 
 /** Options for `SecureLoadBalancer.addTargetGroupAlarms`. */
@@ -248,6 +248,14 @@ export class SecureLoadBalancer extends Construct {
         targetProtocol: elbv2.ApplicationProtocol.HTTPS,
         open: false,
       });
+      // On the redirect listener alone: it holds no certificate because it serves nothing.
+      acknowledge(
+        this.redirectListener.node.defaultChild!,
+        ...inEveryCompliancePack(
+          'ELBv2ACMCertificateRequired',
+          'This port-80 listener only answers every request with a redirect to HTTPS on port 443 and forwards nothing to targets; the HTTPS listener on 443 carries the ACM certificate.',
+        ),
+      );
       this.url = `https://${host}`;
     } else {
       this.listener = this.loadBalancer.addListener('Http', {
@@ -255,6 +263,18 @@ export class SecureLoadBalancer extends Construct {
         protocol: elbv2.ApplicationProtocol.HTTP,
         open: false,
       });
+      if (props.protocol === elbv2.ApplicationProtocol.HTTP) {
+        // Acknowledged only when the user chose plain HTTP (protocol: HTTP), on this listener only. Left to the
+        // default, the findings stay open next to the plainHttp warning.
+        const chosen =
+          'Plain HTTP was chosen explicitly (protocol: ApplicationProtocol.HTTP) for this load balancer, which has no certificate and no domain; pass a certificate, or domainName and domainZone, and it serves HTTPS on 443 with port 80 redirecting to it.';
+        acknowledge(
+          this.listener.node.defaultChild!,
+          ...inEveryCompliancePack('ALBHttpToHttpsRedirection', chosen),
+          ...inEveryCompliancePack('ELBv2ACMCertificateRequired', chosen),
+          { id: guardRule('alb_http_to_https_redirection_check'), reason: chosen },
+        );
+      }
       this.url = `http://${host}`;
     }
   }

@@ -120,6 +120,18 @@ export class SecureVpc extends ec2.Vpc {
     });
     flowLog.node.addDependency(this.flowLogPolicy);
 
+    if (!(props.restrictDefaultSecurityGroup ?? false)) {
+      // Inherent to the choice documented on restrictDefaultSecurityGroup; on the VPC resource only, the one
+      // finding per VPC (nothing a user adds can raise this rule on it again).
+      acknowledge(
+        this.node.defaultChild!,
+        ...inEveryCompliancePack(
+          'VPCDefaultSecurityGroupClosed',
+          "The VPC's default security group keeps the rules EC2 gives every new VPC (inbound from members of the same group, all outbound), but nothing this library creates is placed in it: every load balancer, instance, task, function and interface endpoint gets a security group of its own. Removing the rules takes CDK's restrictDefaultSecurityGroup custom resource, a Lambda function with EC2 write permissions running outside any VPC (Control Tower CT.LAMBDA.PR.3). Set restrictDefaultSecurityGroup: true to add it, or enforce Security Hub control EC2.2 account-wide.",
+        ),
+      );
+    }
+
     // The one route that makes a subnet public is inherent: the internet-facing load balancers
     // and the NAT gateways live there. Acknowledged on each route resource, nothing wider.
     for (const subnet of this.publicSubnets) {

@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SecureLogGroup } from '../common/log-group';
-import { acknowledge, managedPolicyFinding } from '../common/nag';
+import { acknowledge, guardRule, managedPolicyFinding } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
@@ -417,10 +417,27 @@ export class EksCluster extends Construct {
     });
     this.allowHttpsFromClusterTo(this.vpcEndpoints);
     // The control plane reads and writes secrets with the key (it holds no KMS permissions otherwise).
-    this.secretsKey
-      .grant(this.cluster.role, 'kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant')
-      .applyBefore(this.cluster.node.findChild('Resource'));
+    // A customer managed policy rather than a grant into the role's inline default policy (NIST/HIPAA/PCI
+    // IAMNoInlinePolicy); the cluster waits for it as it would for the grant.
+    const secretsKeyPolicy = new iam.ManagedPolicy(this, 'ClusterSecretsKeyPolicy', {
+      description: `Lets the EKS control plane of ${this.node.path} encrypt and decrypt Kubernetes secrets with its key`,
+      roles: [this.cluster.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:CreateGrant'],
+          resources: [this.secretsKey.keyArn],
+        }),
+      ],
+    });
+    this.cluster.node.findChild('Resource').node.addDependency(secretsKeyPolicy);
     acknowledgeManagedPolicies(this.cluster.role, this.cluster.role, 'the EKS control plane (service role)');
+    if (props.publicEndpointCidrs !== undefined) {
+      // The user's explicit choice, on the cluster resource only.
+      acknowledge(this.cluster.node.findChild('Resource'), {
+        id: guardRule('eks_endpoint_no_public_access_check'),
+        reason: `publicEndpointCidrs was set: the Kubernetes API endpoint is public, reachable only from ${props.publicEndpointCidrs.join(', ')} (publicAccessCidrs), and the private endpoint stays on. Without the option the endpoint is private only.`,
+      });
+    }
     // cdk-compute-patterns' acknowledge() takes cdk-nag ids only; this is aws-cdk-lib's own template check.
     Validations.of(this.cluster).acknowledge({
       id: 'CloudFormation-Validate::W9009',
@@ -742,6 +759,15 @@ export class EksCluster extends Construct {
         },
       ],
     });
+
+    if (props.allowPodImdsAccess) {
+      // The user's explicit choice, on the launch template resource only.
+      acknowledge(launchTemplate.node.defaultChild!, {
+        id: guardRule('ec2_launch_template_token_hop_limit_check'),
+        reason:
+          'allowPodImdsAccess: true was set: the node launch template sets HttpPutResponseHopLimit 2 so that pods can reach the instance metadata service of their node (and its IAM role). IMDSv2 stays required; without the option the hop limit is 1.',
+      });
+    }
 
     const nodeRole = new iam.Role(this, 'NodeRole', {
       description: `Worker nodes of the EKS cluster ${this.node.path}`,

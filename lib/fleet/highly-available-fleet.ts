@@ -9,7 +9,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic } from '../common/alarm-topic';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
-import { acknowledge } from '../common/nag';
+import { ManagedPolicyRole } from '../common/managed-policy-role';
+import { acknowledge, inEveryCompliancePack } from '../common/nag';
 import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
@@ -313,7 +314,9 @@ export class HighlyAvailableFleet extends Construct {
     }
 
     // Instances: hardened launch template, Session Manager instead of SSH.
-    this.instanceRole = new iam.Role(this, 'InstanceRole', {
+    // A ManagedPolicyRole: what the construct and the user grant lands in a customer managed policy
+    // (InstanceRole/Policy), not an inline one (NIST/HIPAA/PCI IAMNoInlinePolicy).
+    this.instanceRole = new ManagedPolicyRole(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       // With the default user data, CDK adds cloudformation:SignalResource on this stack only (for cfn-signal).
       description: `Instances of ${this.node.path}: Session Manager only`,
@@ -430,6 +433,14 @@ export class HighlyAvailableFleet extends Construct {
       reason:
         'cdk-nag EC26 reads only a top-level LaunchTemplate and throws on a MixedInstancesPolicy; the launch template that policy uses sets Encrypted: true on the root volume (checked by Control Tower CT.EC2.PR.14 and the unit tests).',
     });
+    acknowledge(
+      cfnGroup,
+      ...inEveryCompliancePack(
+        'EC2IMDSv2Enabled',
+        "The rule reads only a top-level LaunchTemplate or LaunchConfiguration of the group and reports a MixedInstancesPolicy as non-compliant; the launch template that policy uses sets MetadataOptions HttpTokens: required (IMDSv2 only) for every instance it launches, which the fleet's unit tests and Control Tower's launch template rules check.",
+        ['NIST.800.53.R5', 'HIPAA.Security'],
+      ),
+    );
 
     // The load balancer: shared secure defaults, only it reaches the instances.
     const secureLoadBalancer = new SecureLoadBalancer(

@@ -423,10 +423,9 @@ export class InventoryLoader extends Construct {
     this.logGroup.grantWrite(role);
 
     // Each acknowledgement sits on the policy resource that holds the finding, never on the role: a wildcard the
-    // user adds to the role lands in the default policy under its own finding id and stays visible.
-    const defaultPolicy = role.node.findChild('DefaultPolicy');
+    // user adds to the role lands in the same customer managed policy under its own finding id and stays visible.
     acknowledge(
-      defaultPolicy,
+      role.policy!,
       {
         id: wildcardResourceFinding(this, uploads),
         reason: 'The function reads any object under the upload prefix and nowhere else: uploads have arbitrary names.',
@@ -478,7 +477,7 @@ export class InventoryLoader extends Construct {
  * a customer managed key in an environment-agnostic stack.)
  */
 function secureTable(scope: Construct, id: string, partitionKey: string, what: string): dynamodb.Table {
-  return new dynamodb.Table(scope, id, {
+  const table = new dynamodb.Table(scope, id, {
     partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
@@ -487,6 +486,16 @@ function secureTable(scope: Construct, id: string, partitionKey: string, what: s
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
+  // On the table resource only: the table's own backups are what the rule asks about.
+  acknowledge(
+    table.node.defaultChild!,
+    ...inEveryCompliancePack(
+      'DynamoDBInBackupPlan',
+      'Point-in-time recovery is on (continuous backups, restorable to any second of the recovery period, 35 days by default), and deletion protection and RETAIN keep the table. An AWS Backup plan adds cross-account or cross-Region copies and longer retention, an organization-level choice: add the table to your plan with BackupResource.fromDynamoDbTable.',
+      ['NIST.800.53.R5', 'HIPAA.Security'],
+    ),
+  );
+  return table;
 }
 
 /**

@@ -145,7 +145,7 @@ describe('acknowledge', () => {
 
   test('fails when the id is not a finding id', () => {
     expect(() => acknowledge(agnosticStack(), { id: 'S1 please', reason: 'x'.repeat(30) })).toThrow(
-      "acknowledge: 'S1 please' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23', 'AwsSolutions-IAM5[Resource::*]', 'NIST.800.53.R5-S3BucketLoggingEnabled' or 'CloudFormation-Validate::W9009'",
+      "acknowledge: 'S1 please' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23', 'AwsSolutions-IAM5[Resource::*]', 'NIST.800.53.R5-S3BucketLoggingEnabled', 'CloudFormation-Validate::W9009' or 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check'",
     );
   });
 });

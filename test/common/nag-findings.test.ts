@@ -151,7 +151,11 @@ describe('AccessLogBucket under the five packs', () => {
     expect(acked.sort()).toEqual(
       [
         'AwsSolutions-S1',
-        ...COMPLIANCE_PACKS.flatMap((p) => [`${p}-S3BucketLoggingEnabled`, `${p}-S3DefaultEncryptionKMS`]),
+        ...COMPLIANCE_PACKS.flatMap((p) => [
+          `${p}-S3BucketLoggingEnabled`,
+          `${p}-S3DefaultEncryptionKMS`,
+          `${p}-S3BucketReplicationEnabled`,
+        ]),
       ]
         .map((id) => `${id} @ ${at}`)
         .sort(),
@@ -173,7 +177,7 @@ describe('acknowledge', () => {
     expect(() =>
       acknowledge(agnosticStack(), { id: 'NIST 800-53', reason: 'a reason long enough to be read' }),
     ).toThrow(
-      "acknowledge: 'NIST 800-53' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23', 'AwsSolutions-IAM5[Resource::*]', 'NIST.800.53.R5-S3BucketLoggingEnabled' or 'CloudFormation-Validate::W9009'",
+      "acknowledge: 'NIST 800-53' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23', 'AwsSolutions-IAM5[Resource::*]', 'NIST.800.53.R5-S3BucketLoggingEnabled', 'CloudFormation-Validate::W9009' or 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check'",
     );
   });
 });

@@ -47,9 +47,24 @@ function dropStatements(document: { Statement: Json[] }, match: (statement: Json
   expect(document.Statement.length).toBeLessThan(before);
 }
 
+/** The customer managed policy (AWS::IAM::ManagedPolicy with Roles) that holds the role's grants. */
+const rolePolicy = (t: CfnTemplate) => resourceOf(t, 'AWS::IAM::ManagedPolicy', 'InventoryLoaderRolePolicy');
+
+/** Moves the role's grants into an identity policy (AWS::IAM::Policy attached to the role); returns its document. */
+function moveToIdentityPolicy(t: CfnTemplate): { Statement: Json[] } {
+  const policy = rolePolicy(t);
+  delete t.Resources![policy.id];
+  const document = policy.props.PolicyDocument;
+  t.Resources!.IdentityPolicy = {
+    Type: 'AWS::IAM::Policy',
+    Properties: { PolicyName: 'Identity', PolicyDocument: document, Roles: policy.props.Roles },
+  };
+  return document;
+}
+
 /** Moves the role's attached policy into its inline Policies; returns the moved document. */
 function moveToInline(t: CfnTemplate): { Statement: Json[] } {
-  const policy = resourceOf(t, 'AWS::IAM::Policy', 'InventoryLoaderRoleDefaultPolicy');
+  const policy = rolePolicy(t);
   delete t.Resources![policy.id];
   const document = policy.props.PolicyDocument;
   resourceOf(t, 'AWS::IAM::Role', 'InventoryLoaderRole').props.Policies = [
@@ -60,7 +75,7 @@ function moveToInline(t: CfnTemplate): { Statement: Json[] } {
 
 /** Turns the role's attached policy into a customer managed policy in ManagedPolicyArns; returns its document. */
 function moveToManaged(t: CfnTemplate): { Statement: Json[] } {
-  const policy = resourceOf(t, 'AWS::IAM::Policy', 'InventoryLoaderRoleDefaultPolicy');
+  const policy = rolePolicy(t);
   delete t.Resources![policy.id];
   const document = policy.props.PolicyDocument;
   t.Resources!.CustomerManaged = { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: document } };
@@ -104,11 +119,8 @@ const CASES: MutationCase[] = [
     kind: 'identity policy (AWS::IAM::Policy attached to the role)',
     stackName: 'InventoryLoader',
     contract: () => declared('InventoryLoader', 'allowed', 'InventoryLoaderRole', 's3:GetObject'),
-    mutate: (t) =>
-      dropStatements(
-        resourceOf(t, 'AWS::IAM::Policy', 'InventoryLoaderRoleDefaultPolicy').props.PolicyDocument,
-        grants('s3:GetObject'),
-      ),
+    control: (t) => void moveToIdentityPolicy(t),
+    mutate: (t) => dropStatements(moveToIdentityPolicy(t), grants('s3:GetObject')),
   },
   {
     kind: 'role inline policy (AWS::IAM::Role Policies)',

@@ -86,7 +86,9 @@ describe('EksCluster defaults (environment-agnostic stack)', () => {
   });
 
   test('lets the control plane use the secrets key before the cluster is created', () => {
-    const policy = template.findResources('AWS::IAM::Policy', {
+    // A customer managed policy, not the role's inline default policy (NIST/HIPAA/PCI IAMNoInlinePolicy).
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    const policy = template.findResources('AWS::IAM::ManagedPolicy', {
       Properties: {
         Roles: [{ Ref: logicalId(stack, cluster.cluster.role as iam.Role) }],
         PolicyDocument: {

@@ -164,15 +164,19 @@ describe('FargateWebService defaults (environment-agnostic stack)', () => {
     const executionRole = (taskDef.Properties.ExecutionRoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
     expect(taskRole).not.toEqual(executionRole);
     expect(taskRole).toBe(logicalId(stack, web.taskRole));
-    const policiesOnTaskRole = template.findResources('AWS::IAM::Policy', {
-      Properties: { Roles: Match.arrayWith([{ Ref: taskRole }]) },
-    });
-    expect(Object.keys(policiesOnTaskRole)).toHaveLength(0);
+    for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+      const policiesOnTaskRole = template.findResources(type, {
+        Properties: { Roles: Match.arrayWith([{ Ref: taskRole }]) },
+      });
+      expect(Object.keys(policiesOnTaskRole)).toHaveLength(0);
+    }
   });
 
   test('gives the execution role only log writing on its own log group', () => {
     const executionRole = logicalId(stack, web.taskDefinition.executionRole!);
-    const policies = template.findResources('AWS::IAM::Policy', {
+    // in the role's customer managed policy, never inline
+    expect(Object.keys(template.findResources('AWS::IAM::Policy'))).toHaveLength(0);
+    const policies = template.findResources('AWS::IAM::ManagedPolicy', {
       Properties: { Roles: [{ Ref: executionRole }] },
     });
     const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
@@ -412,7 +416,7 @@ describe('FargateWebService options', () => {
     const container =
       template.toJSON().Resources[logicalId(stack, web.taskDefinition)].Properties.ContainerDefinitions[0];
     expect(container.Environment).toBeUndefined();
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       Roles: [{ Ref: logicalId(stack, web.taskDefinition.executionRole!) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -1108,8 +1112,8 @@ describe('FargateWebService under cdk-nag', () => {
         .map((v) => `${v.rule} ${v.path}`)
         .sort(),
     ).toEqual([
-      'AwsSolutions-IAM5[Resource::*] Probed/Web/ExecutionRole/DefaultPolicy/Resource',
-      'AwsSolutions-IAM5[Resource::*] Probed/Web/TaskRole/DefaultPolicy/Resource',
+      'AwsSolutions-IAM5[Resource::*] Probed/Web/ExecutionRole/Policy/Resource',
+      'AwsSolutions-IAM5[Resource::*] Probed/Web/TaskRole/Policy/Resource',
     ]);
   });
 });

@@ -1062,7 +1062,7 @@ describe('HighlyAvailableFleet acknowledgements never hide the user own findings
       fleet.instanceRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
       fleet.instanceRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'));
     });
-    expect(open).toContain('AwsSolutions-IAM5[Resource::*] Probe/Fleet/InstanceRole/DefaultPolicy/Resource');
+    expect(open).toContain('AwsSolutions-IAM5[Resource::*] Probe/Fleet/InstanceRole/Policy/Resource');
     expect(open).toContain(
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore] Probe/Fleet/InstanceRole/Resource',
     );

@@ -40,23 +40,35 @@ describe.each([
     const result = audit(env);
     expect(result.nagViolations).toEqual([]);
     const ours = result.acknowledged.filter((a) => a.path.startsWith('Probe/Loader/'));
-    // each on the resource it is about: the policy resource, the queue, the function (never the role or the construct)
+    // each on the resource it is about: the policy resource, the queue, the function, the table, bucket and VPC
+    // resources (never the role or the construct)
     expect(
       ours
         .filter((a) => a.id.startsWith('Annotation::'))
         .map((a) => `${a.id} ${a.path}`)
         .sort(),
     ).toEqual([
-      'Annotation::AwsSolutions-IAM5[Action::kms:GenerateDataKey*] Probe/Loader/Role/DefaultPolicy',
-      'Annotation::AwsSolutions-IAM5[Action::kms:ReEncrypt*] Probe/Loader/Role/DefaultPolicy',
+      'Annotation::AwsSolutions-IAM5[Action::kms:GenerateDataKey*] Probe/Loader/Role/Policy',
+      'Annotation::AwsSolutions-IAM5[Action::kms:ReEncrypt*] Probe/Loader/Role/Policy',
       'Annotation::AwsSolutions-IAM5[Resource::*] Probe/Loader/Role/LambdaServicePolicy',
-      'Annotation::AwsSolutions-IAM5[Resource::<LoaderBucketFAEB01A6.Arn>/reports/*] Probe/Loader/Role/DefaultPolicy',
-      'Annotation::AwsSolutions-IAM5[Resource::<LoaderBucketFAEB01A6.Arn>/uploads/*] Probe/Loader/Role/DefaultPolicy',
+      'Annotation::AwsSolutions-IAM5[Resource::<LoaderBucketFAEB01A6.Arn>/reports/*] Probe/Loader/Role/Policy',
+      'Annotation::AwsSolutions-IAM5[Resource::<LoaderBucketFAEB01A6.Arn>/uploads/*] Probe/Loader/Role/Policy',
       'Annotation::AwsSolutions-SQS3 Probe/Loader/DeadLetterQueue',
+      // the compliance packs' findings inherent to the tables (PITR on), the bucket (single Region) and the VPC
+      'Annotation::HIPAA.Security-DynamoDBInBackupPlan Probe/Loader/LedgerTable/Resource',
+      'Annotation::HIPAA.Security-DynamoDBInBackupPlan Probe/Loader/Table/Resource',
       'Annotation::HIPAA.Security-LambdaConcurrency Probe/Loader/Function',
       'Annotation::HIPAA.Security-LambdaDLQ Probe/Loader/Function',
+      'Annotation::HIPAA.Security-S3BucketReplicationEnabled Probe/Loader/Bucket/Resource',
+      'Annotation::HIPAA.Security-VPCDefaultSecurityGroupClosed Probe/Loader/Vpc/Resource',
+      'Annotation::NIST.800.53.R5-DynamoDBInBackupPlan Probe/Loader/LedgerTable/Resource',
+      'Annotation::NIST.800.53.R5-DynamoDBInBackupPlan Probe/Loader/Table/Resource',
       'Annotation::NIST.800.53.R5-LambdaConcurrency Probe/Loader/Function',
       'Annotation::NIST.800.53.R5-LambdaDLQ Probe/Loader/Function',
+      'Annotation::NIST.800.53.R5-S3BucketReplicationEnabled Probe/Loader/Bucket/Resource',
+      'Annotation::NIST.800.53.R5-VPCDefaultSecurityGroupClosed Probe/Loader/Vpc/Resource',
+      'Annotation::PCI.DSS.321-S3BucketReplicationEnabled Probe/Loader/Bucket/Resource',
+      'Annotation::PCI.DSS.321-VPCDefaultSecurityGroupClosed Probe/Loader/Vpc/Resource',
       'Annotation::Serverless-LambdaDLQ Probe/Loader/Function',
       'Annotation::Serverless-SQSRedrivePolicy Probe/Loader/DeadLetterQueue',
     ]);
@@ -94,9 +106,9 @@ describe.each([
     // THEN each is reported
     expect(findings(result)).toEqual(
       expect.arrayContaining([
-        'AwsSolutions-IAM5[Resource::*] Probe/Loader/Role/DefaultPolicy/Resource',
-        'AwsSolutions-IAM5[Resource::<LoaderBucketFAEB01A6.Arn>/*] Probe/Loader/Role/DefaultPolicy/Resource',
-        'AwsSolutions-IAM5[Action::kms:Decrypt*] Probe/Loader/Role/DefaultPolicy/Resource',
+        'AwsSolutions-IAM5[Resource::*] Probe/Loader/Role/Policy/Resource',
+        'AwsSolutions-IAM5[Resource::<LoaderBucketFAEB01A6.Arn>/*] Probe/Loader/Role/Policy/Resource',
+        'AwsSolutions-IAM5[Action::kms:Decrypt*] Probe/Loader/Role/Policy/Resource',
         'AwsSolutions-SQS3 Probe/Loader/UserQueue/Resource',
         'Serverless-SQSRedrivePolicy Probe/Loader/UserQueue/Resource',
         'Serverless-LambdaDLQ Probe/Loader/UserFunction/Resource',

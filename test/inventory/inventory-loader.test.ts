@@ -215,9 +215,11 @@ describe('InventoryLoader', () => {
       );
     });
 
-    test("keeps the statements that only work on * (ENI actions, X-Ray writes) out of the role's default policy", () => {
-      const defaults = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
-        id.startsWith('LoaderRoleDefaultPolicy'),
+    test("keeps the statements that only work on * (ENI actions, X-Ray writes) out of the role's own policy", () => {
+      // the role's grants are in its customer managed policy (Role/Policy), never inline
+      template.resourceCountIs('AWS::IAM::Policy', 0);
+      const defaults = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).filter(([id]) =>
+        id.startsWith('LoaderRolePolicy'),
       );
       expect(defaults).toHaveLength(1);
       const wildcard = defaults[0][1].Properties.PolicyDocument.Statement.filter(

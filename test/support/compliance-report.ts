@@ -3,7 +3,15 @@ import * as path from 'node:path';
 import { IConstruct } from 'constructs';
 import { createSampleApp } from '../../bin/app';
 import { CDK_CONTEXT } from './cdk-context';
-import { GuardExemption, loadExemptions, measure, Measurement, PACKS, StackMeasure } from './compliance';
+import {
+  GuardExemption,
+  guardAcknowledgementId,
+  loadExemptions,
+  measure,
+  Measurement,
+  PACKS,
+  StackMeasure,
+} from './compliance';
 import { createMatrixApp, KINDS, PATTERNS, stackName, Variant, VARIANTS } from './compliance-matrix';
 import { acknowledgedResources, checkClaims } from './reason-truth';
 
@@ -107,10 +115,14 @@ function rel(p: string): string {
   return p.split('/').slice(1).join('/');
 }
 
-/** cdk-nag acknowledgements (not aws-cdk-lib's CloudFormation-Validate ones) that covered no finding in any pack. */
+/** cdk-nag and cfn-guard acknowledgements (not aws-cdk-lib's CloudFormation-Validate ones) that covered no finding. */
 export function unusedAcknowledgements(s: StackMeasure): StackMeasure['acknowledgements'] {
-  const used = new Set(s.findings.filter((f) => f.acknowledged).map((f) => `${f.id} ${f.acknowledged!.path}`));
-  return s.acknowledgements.filter((a) => !a.id.includes('::') && !used.has(`${a.id} ${a.path}`));
+  const used = new Set([
+    ...s.findings.filter((f) => f.acknowledged).map((f) => `${f.id} ${f.acknowledged!.path}`),
+    ...s.guardAcknowledged.map((g) => `${guardAcknowledgementId(g.rule)} ${g.acknowledged.path}`),
+  ]);
+  const checked = (id: string) => !id.includes('::') || id.startsWith(guardAcknowledgementId(''));
+  return s.acknowledgements.filter((a) => checked(a.id) && !used.has(`${a.id} ${a.path}`));
 }
 
 function renderPattern(m: Measurement, p: (typeof PATTERNS)[number]): string {
@@ -158,7 +170,13 @@ function renderPattern(m: Measurement, p: (typeof PATTERNS)[number]): string {
         text: `\`${f.id}\` on \`${rel(f.path)}\` (acknowledged on \`${rel(f.acknowledged!.path)}\`): ${f.acknowledged!.reason}`,
       })),
   );
-  out.push('### Acknowledged', '', ...(acked.length ? acked : ['- none']), '');
+  const guardAcked = collect((s) =>
+    s.guardAcknowledged.map((g) => ({
+      k: `guard ${g.rule} ${g.resource} ${g.acknowledged.reason}`,
+      text: `cfn-guard \`${g.rule}\` [${g.control}] on ${g.resource} (acknowledged on \`${rel(g.acknowledged.path)}\`): ${g.acknowledged.reason}`,
+    })),
+  );
+  out.push('### Acknowledged', '', ...(acked.length + guardAcked.length ? [...acked, ...guardAcked] : ['- none']), '');
   const unused = collect((s) =>
     unusedAcknowledgements(s).map((a) => ({ k: `${a.id} ${rel(a.path)}`, text: `\`${a.id}\` on \`${rel(a.path)}\`` })),
   );

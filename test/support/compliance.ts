@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, CfnResource, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import {
   AwsSolutionsChecks,
   HIPAASecurityChecks,
@@ -325,7 +325,47 @@ export interface StackMeasure {
   readonly acknowledgements: AcknowledgementRecord[];
   readonly guardFailures: GuardFailure[];
   readonly guardExempted: GuardExemption[];
+  /** Failing rules the construct acknowledges on the resource they fail on (`cdk-validator-cfnguard::<rule>`). */
+  readonly guardAcknowledged: GuardAcknowledged[];
   readonly guardUnexempted: GuardFailure[];
+}
+
+/** A cfn-guard failure on one resource that an acknowledgement covers, as aws-cdk-lib's policy validation honours it. */
+export interface GuardAcknowledged {
+  readonly rule: string;
+  readonly control: string;
+  /** Logical id of the resource. */
+  readonly resource: string;
+  readonly acknowledged: { readonly path: string; readonly reason: string };
+}
+
+/** The acknowledgement id aws-cdk-lib matches against a violation of the cfn-guard validator plugin. */
+export function guardAcknowledgementId(rule: string): string {
+  return `cdk-validator-cfnguard::${rule}`;
+}
+
+/**
+ * Splits cfn-guard failures into those acknowledged on the resource they fail on (or an ancestor,
+ * as aws-cdk-lib's policy validation looks them up) and the rest, resource by resource.
+ */
+export function splitGuardAcknowledged(
+  failures: GuardFailure[],
+  resourceOf: (logicalId: string) => IConstruct | undefined,
+): { acknowledged: GuardAcknowledged[]; open: GuardFailure[] } {
+  const acknowledged: GuardAcknowledged[] = [];
+  const open: GuardFailure[] = [];
+  for (const f of failures) {
+    const rest: string[] = [];
+    for (const r of f.resources) {
+      const c = resourceOf(r);
+      const ack = c && findAcknowledgement(c, guardAcknowledgementId(f.rule));
+      if (ack) acknowledged.push({ rule: f.rule, control: f.control, resource: r, acknowledged: ack });
+      else rest.push(r);
+    }
+    // A failure cfn-guard reports without a resource cannot be acknowledged.
+    if (rest.length > 0 || f.resources.length === 0) open.push({ ...f, resources: rest });
+  }
+  return { acknowledged, open };
 }
 
 /** A synthesized CloudFormation template, as far as the harness reads it. */
@@ -433,7 +473,9 @@ export function measure(builders: ((outdir: string) => App)[], exemptions: Guard
   const apps: App[] = [];
   const registeredPlugins: string[][] = [];
   try {
-    const measures: Omit<StackMeasure, 'guardFailures' | 'guardExempted' | 'guardUnexempted'>[] = [];
+    const measures: Omit<StackMeasure, 'guardFailures' | 'guardExempted' | 'guardAcknowledged' | 'guardUnexempted'>[] =
+      [];
+    const resources = new Map<string, IConstruct>();
     for (const build of builders) {
       const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'compliance-'));
       dirs.push(outdir);
@@ -450,6 +492,12 @@ export function measure(builders: ((outdir: string) => App)[], exemptions: Guard
       const findings = runNag(app);
       lap('cdk-nag', t);
       const acks = readAcknowledgementRecords(app);
+      for (const c of app.node.findAll()) {
+        if (CfnResource.isCfnResource(c)) {
+          const stack = Stack.of(c);
+          resources.set(`${stack.artifactId} ${stack.resolve(c.logicalId)}`, c);
+        }
+      }
       for (const { stack, file } of readStackTemplates(outdir)) {
         measures.push({
           stack,
@@ -466,16 +514,23 @@ export function measure(builders: ((outdir: string) => App)[], exemptions: Guard
     const used = new Set<GuardExemption>();
     const stacks = measures.map((m): StackMeasure => {
       const failures = guard.get(path.resolve(m.templateFile)) ?? [];
+      const split = splitGuardAcknowledged(failures, (id) => resources.get(`${m.stack} ${id}`));
       const exempted: GuardExemption[] = [];
       const unexempted: GuardFailure[] = [];
-      for (const f of failures) {
+      for (const f of split.open) {
         const ex = exemptions.find((e) => e.stack === m.stack && e.rule === f.rule);
         if (ex) {
           exempted.push(ex);
           used.add(ex);
         } else unexempted.push(f);
       }
-      return { ...m, guardFailures: failures, guardExempted: exempted, guardUnexempted: unexempted };
+      return {
+        ...m,
+        guardFailures: failures,
+        guardExempted: exempted,
+        guardAcknowledged: split.acknowledged,
+        guardUnexempted: unexempted,
+      };
     });
     const names = new Set(stacks.map((s) => s.stack));
     const staleExemptions = exemptions.filter((e) => names.has(e.stack) && !used.has(e));

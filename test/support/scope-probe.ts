@@ -73,3 +73,38 @@ export function userWildcardStatement(grantable: iam.IGrantable, ...actions: str
 export function userOpenIngress(securityGroup: ec2.ISecurityGroup, port = 22): void {
   securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), 'user addition (scope probe)');
 }
+
+/** One expectation of `probeScopes`: the finding `expect` reported open on `on`. */
+export interface ScopeExpectation {
+  /** The full finding id the user's addition must raise. */
+  readonly expect: string;
+  /** The construct the finding must be reported on (the resource or one of its ancestors). */
+  readonly on: IConstruct;
+}
+
+/**
+ * Several probes on one stack, synthesized once: makes every addition of `add`, runs the packs the ids
+ * belong to once, and throws (like probeScope) for each expectation that is missing or hidden by an
+ * acknowledgement. For patterns whose synthesis is too slow to probe one acknowledgement at a time.
+ */
+export function probeScopes(stack: Stack, add: () => ScopeExpectation[]): NagFinding[] {
+  const expectations = add();
+  const stage = Stage.of(stack);
+  if (!stage) throw new Error(`probeScopes: ${stack.node.path} is not in an App`);
+  (stage as App).synth();
+  const packs = PACKS.filter((p) => expectations.some((e) => e.expect.startsWith(`${p.name}-`)));
+  const findings = runNag(stack, packs);
+  const problems: string[] = [];
+  for (const e of expectations) {
+    const on = e.on.node.path;
+    const mine = findings.filter((f) => f.id === e.expect && (f.path === on || f.path.startsWith(`${on}/`)));
+    if (mine.length === 0) {
+      problems.push(`the user addition raised no ${e.expect} on ${on}; the probe does not test what it claims`);
+    } else if (mine.every((f) => f.acknowledged)) {
+      const a = mine[0].acknowledged!;
+      problems.push(`the user's ${e.expect} on ${mine[0].path} is hidden by the acknowledgement made on ${a.path}`);
+    }
+  }
+  if (problems.length) throw new Error(`probeScopes:\n${problems.join('\n')}`);
+  return findings;
+}

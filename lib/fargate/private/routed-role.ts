@@ -1,5 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ManagedPolicyRole } from '../../common/managed-policy-role';
 
 /**
  * A policy of its own for some statements of a role, created when the first statement arrives
@@ -32,9 +33,10 @@ export class RoutedPolicy {
  * role's default policy. The construct uses it for permissions aws-cdk-lib grants on its behalf
  * (ECS Exec's channels, ECR's authorization token) whose wildcard resources are inherent: their
  * cdk-nag acknowledgement then sits on that policy alone, and any statement the user adds to the
- * role lands in the default policy, where its findings stay visible.
+ * role lands in the role's own customer managed policy (`<role>/Policy`, see ManagedPolicyRole), where
+ * its findings stay visible.
  */
-export class RoutedRole extends iam.Role {
+export class RoutedRole extends ManagedPolicyRole {
   private readonly routes: { readonly matches: (s: iam.PolicyStatement) => boolean; readonly target: RoutedPolicy }[] =
     [];
 

@@ -1,5 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ManagedPolicyRole } from '../../common/managed-policy-role';
 
 /** What Lambda itself needs to attach a function to a VPC: the actions of AWSLambdaVPCAccessExecutionRole (v3) without logs. */
 export const VPC_ENI_ACTIONS = [
@@ -18,9 +19,9 @@ const XRAY_WRITE_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']
  * The import function's execution role. The statements that can only be written on `*` (Lambda's ENI actions
  * and X-Ray writes) live in a policy of their own, `LambdaServicePolicy` (a customer managed policy: NIST/HIPAA/PCI IAMNoInlinePolicy), so the acknowledgement of
  * `AwsSolutions-IAM5[Resource::*]` sits on that policy alone and a wildcard the user adds to the role (which
- * lands in the role's default policy) is still reported.
+ * lands in the role's own customer managed policy, `Role/Policy`, see ManagedPolicyRole) is still reported.
  */
-export class ImportFunctionRole extends iam.Role {
+export class ImportFunctionRole extends ManagedPolicyRole {
   /** The policy holding the `*`-only statements (ENI actions for Lambda, X-Ray writes). */
   public readonly servicePolicy: iam.ManagedPolicy;
 
@@ -48,7 +49,7 @@ export class ImportFunctionRole extends iam.Role {
     });
   }
 
-  /** Routes the exact X-Ray statement aws-lambda adds for active tracing to the service policy; anything else to the default policy. */
+  /** Routes the exact X-Ray statement aws-lambda adds for active tracing to the service policy; anything else to the role's policy. */
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
     if (this.servicePolicy && isXRayWrite(statement)) {
       this.servicePolicy.addStatements(statement);

@@ -104,6 +104,7 @@ describe('packaging', () => {
       SecureLoadBalancer:
         "new p.SecureLoadBalancer(stack, 'Alb', { vpc }).listener.addAction('Default', { action: elbv2.ListenerAction.fixedResponse(404) });",
       SecureBucket: "new p.SecureBucket(stack, 'Data');",
+      SecureRepository: "new p.SecureRepository(stack, 'Registry');",
       SecureKey: "new p.SecureKey(stack, 'Key');",
       SecureLogGroup: "new p.SecureLogGroup(stack, 'Logs');",
       AccessLogBucket: 'p.AccessLogBucket.of(stack);',

@@ -3,6 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
@@ -13,7 +14,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { EksCluster, FargateWebService, HighlyAvailableFleet, InventoryLoader, SecureKey } from '../../lib';
+import {
+  EksCluster,
+  FargateWebService,
+  HighlyAvailableFleet,
+  InventoryLoader,
+  SecureKey,
+  SecureRepository,
+} from '../../lib';
 import { testApp } from './cdk-context';
 
 /**
@@ -167,6 +175,24 @@ export const PATTERNS: PatternEntry[] = [
       bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn));
     },
   },
+  {
+    name: 'Registry',
+    construct: 'SecureRepository',
+    defaults: (scope) => new SecureRepository(scope, 'Repository'),
+    full: (scope) =>
+      new SecureRepository(scope, 'Repository', {
+        repositoryName: 'shop/web',
+        encryptionKey: new SecureKey(scope, 'ImageKey', { description: 'Container images' }),
+        enhancedScanning: true,
+        untaggedImageExpiry: Duration.days(7),
+        maxTaggedImages: 30,
+        pullAccounts: ['111122223333'],
+        replicationRegions: ['us-west-2'],
+        pullThroughCachePrefix: 'ecr-public',
+      }),
+    stockDescription: 'ecr.Repository with defaults',
+    stock: (scope) => new ecr.Repository(scope, 'Repository'),
+  },
 ];
 
 export const VARIANTS: Variant[] = ['Defaults', 'Full'];
@@ -176,7 +202,7 @@ export function stackName(pattern: string, variant: Variant | 'Stock', kind?: Ki
   return `${pattern}${variant}${kind ?? ''}`;
 }
 
-/** The whole matrix as one app: 16 pattern stacks and 4 stock stacks, synthesized together. */
+/** The whole matrix as one app: the pattern stacks (defaults and full, agnostic and specific) and one stock stack per pattern, synthesized together. */
 export function createMatrixApp(outdir?: string): App {
   const app = testApp({ outdir });
   for (const p of PATTERNS) {

@@ -98,6 +98,8 @@ describe('packaging', () => {
       HighlyAvailableFleet: "new p.HighlyAvailableFleet(stack, 'Fleet');",
       FargateWebService:
         "new p.FargateWebService(stack, 'Web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable') });",
+      Ec2WebService:
+        "new p.Ec2WebService(stack, 'Ec2Web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable') });",
       EksCluster: "new p.EksCluster(stack, 'Eks', { adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin'] });",
       InventoryLoader: "new p.InventoryLoader(stack, 'Inventory', { schema: p.InventorySchema.standard() });",
       SecureVpc: "const vpc = new p.SecureVpc(stack, 'Vpc');",

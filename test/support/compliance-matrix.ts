@@ -15,6 +15,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
+  Ec2WebService,
   EksCluster,
   FargateWebService,
   HighlyAvailableFleet,
@@ -192,6 +193,65 @@ export const PATTERNS: PatternEntry[] = [
       }),
     stockDescription: 'ecr.Repository with defaults',
     stock: (scope) => new ecr.Repository(scope, 'Repository'),
+  },
+  {
+    name: 'Ec2Service',
+    construct: 'Ec2WebService',
+    defaults: (scope) => new Ec2WebService(scope, 'Web', { image: ecs.ContainerImage.fromRegistry(IMAGE) }),
+    full: (scope) =>
+      new Ec2WebService(scope, 'Web', {
+        image: ecs.ContainerImage.fromRegistry(IMAGE),
+        certificate: acm.Certificate.fromCertificateArn(scope, 'Cert', CERT_ARN),
+        allowedIngressCidrs: ['203.0.113.0/24'],
+        instanceType: ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.XLARGE),
+        additionalInstanceTypes: [ec2.InstanceType.of(ec2.InstanceClass.C7G, ec2.InstanceSize.XLARGE)],
+        instanceMinCapacity: 2,
+        instanceMaxCapacity: 8,
+        onDemandBaseCapacity: 2,
+        onDemandPercentageAboveBaseCapacity: 50,
+        placementStrategies: [ecs.PlacementStrategy.spreadAcrossInstances()],
+        placementConstraints: [ecs.PlacementConstraint.memberOf('attribute:ecs.cpu-architecture == arm64')],
+        containerPort: 8080,
+        user: '101',
+        writablePaths: ['/tmp'],
+        environment: { LOG_LEVEL: 'info' },
+        secrets: {
+          API_TOKEN: ecs.Secret.fromSecretsManager(
+            secretsmanager.Secret.fromSecretNameV2(scope, 'ApiToken', 'web/api-token'),
+          ),
+        },
+        cpu: 512,
+        memoryLimitMiB: 1024,
+        minCapacity: 2,
+        maxCapacity: 6,
+        targetMemoryUtilizationPercent: 70,
+        targetRequestsPerTarget: 500,
+        enableExecuteCommand: true,
+        logRetention: logs.RetentionDays.TWO_YEARS,
+        healthCheckPath: '/health',
+      }),
+    stockDescription: 'Cluster + AutoScalingGroup (ECS-optimized AMI) capacity provider + Ec2Service behind an ALB',
+    stock: (scope) => {
+      const vpc = new ec2.Vpc(scope, 'Vpc');
+      const cluster = new ecs.Cluster(scope, 'Cluster', { vpc });
+      const asg = new autoscaling.AutoScalingGroup(scope, 'Asg', {
+        vpc,
+        instanceType: ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MEDIUM),
+        machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
+        minCapacity: 2,
+        maxCapacity: 4,
+      });
+      cluster.addAsgCapacityProvider(new ecs.AsgCapacityProvider(scope, 'CapacityProvider', { autoScalingGroup: asg }));
+      const task = new ecs.Ec2TaskDefinition(scope, 'Task');
+      task.addContainer('web', {
+        image: ecs.ContainerImage.fromRegistry(IMAGE),
+        memoryLimitMiB: 512,
+        portMappings: [{ containerPort: 8080 }],
+      });
+      const service = new ecs.Ec2Service(scope, 'Service', { cluster, taskDefinition: task });
+      const alb = new elbv2.ApplicationLoadBalancer(scope, 'Alb', { vpc, internetFacing: true });
+      alb.addListener('Http', { port: 80 }).addTargets('Web', { port: 80, targets: [service] });
+    },
   },
 ];
 

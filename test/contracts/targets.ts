@@ -21,6 +21,7 @@ import { CfnApp, CfnTemplate, TEST_ACCOUNT, TEST_REGION } from '../support/cfn-r
 import { ContractGroup } from '../support/runtime-contracts';
 import { alarmTopicContracts, logKeyContracts, vpcFlowLogContracts } from './common.contracts';
 import { repositoryContracts } from './ecr.contracts';
+import { ec2ServiceContracts } from './ecs-ec2.contracts';
 import { eksContracts } from './eks.contracts';
 import { fargateContracts } from './fargate.contracts';
 import { fleetContracts } from './fleet.contracts';
@@ -100,6 +101,17 @@ export const sampleApp: ContractApp = {
         vpcFlowLogContracts('InventoryLoaderVpc'),
         alarmTopicContracts({ alarm: 'InventoryLoaderErrorsAlarm' }),
         logKeyContracts({ logGroups: ['InventoryLoaderLogGroup', 'InventoryLoaderVpcFlowLogGroup'] }),
+      ],
+    },
+    {
+      app: SAMPLE,
+      stackName: 'Ec2Service',
+      description: 'Ec2WebService with its defaults (awsvpc tasks on Graviton container instances).',
+      groups: [
+        ec2ServiceContracts({ prefix: 'Web' }),
+        vpcFlowLogContracts('WebVpc'),
+        alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
+        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup'] }),
       ],
     },
     {

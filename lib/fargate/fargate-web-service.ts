@@ -16,6 +16,7 @@ import {
   validateUser,
   writableVolumes,
 } from '../common/ecs-container';
+import { imageTagAdvice } from '../common/ecs-image';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
@@ -430,6 +431,7 @@ export class FargateWebService extends Construct {
           'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repository, granted by ARN in its default policy.',
       });
     }
+    imageTagAdvice(this, props.image);
     const imageName = this.container.imageName;
     const source = imageSource(imageName);
     if (source === ImageSource.DOCKER_HUB) {

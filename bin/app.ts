@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { ContainerRegistryStack } from '../examples/container-registry-stack';
+import { Ec2ServiceStack } from '../examples/ec2-service-stack';
 import { EksClusterStack } from '../examples/eks-cluster-stack';
 import { FargateServiceStack } from '../examples/fargate-service-stack';
 import { InventoryLoaderStack } from '../examples/inventory-loader-stack';
@@ -20,8 +22,10 @@ export function createSampleApp(props: AppProps = {}): App {
   const app = new App(props);
   const deletionProtection = String(app.node.tryGetContext('deletionProtection') ?? 'true') !== 'false';
   const logging = new SharedLoggingStack(app, 'SharedLogging');
+  new ContainerRegistryStack(app, 'ContainerRegistry');
   new EksClusterStack(app, 'EksCluster');
   const shared = { accessLogBucket: logging.accessLogBucket, deletionProtection };
+  new Ec2ServiceStack(app, 'Ec2Service', shared);
   new FargateServiceStack(app, 'FargateService', shared);
   new InventoryLoaderStack(app, 'InventoryLoader', shared);
   new WebFleetStack(app, 'WebFleet', shared);

@@ -20,6 +20,8 @@ export type {
 export { SecureVpc } from './common/secure-vpc';
 export type { SecureVpcProps } from './common/secure-vpc';
 // The patterns' modules export only public API.
+export * from './ecr/secure-repository';
+export * from './ecs-ec2/ec2-web-service';
 export * from './eks/eks-cluster';
 export * from './fargate/fargate-web-service';
 export * from './fleet/highly-available-fleet';

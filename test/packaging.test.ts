@@ -98,12 +98,15 @@ describe('packaging', () => {
       HighlyAvailableFleet: "new p.HighlyAvailableFleet(stack, 'Fleet');",
       FargateWebService:
         "new p.FargateWebService(stack, 'Web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable') });",
+      Ec2WebService:
+        "new p.Ec2WebService(stack, 'Ec2Web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable') });",
       EksCluster: "new p.EksCluster(stack, 'Eks', { adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin'] });",
       InventoryLoader: "new p.InventoryLoader(stack, 'Inventory', { schema: p.InventorySchema.standard() });",
       SecureVpc: "const vpc = new p.SecureVpc(stack, 'Vpc');",
       SecureLoadBalancer:
         "new p.SecureLoadBalancer(stack, 'Alb', { vpc }).listener.addAction('Default', { action: elbv2.ListenerAction.fixedResponse(404) });",
       SecureBucket: "new p.SecureBucket(stack, 'Data');",
+      SecureRepository: "new p.SecureRepository(stack, 'Registry');",
       SecureKey: "new p.SecureKey(stack, 'Key');",
       SecureLogGroup: "new p.SecureLogGroup(stack, 'Logs');",
       AccessLogBucket: 'p.AccessLogBucket.of(stack);',

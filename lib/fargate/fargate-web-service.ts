@@ -8,9 +8,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import {
+  acknowledgeExecWildcards,
+  isEcrAuthorizationStatement,
+  secretLookingVariables,
+  validateEnvironment,
+  validateUser,
+  writableVolumes,
+} from '../common/ecs-container';
+import { imageTagAdvice } from '../common/ecs-image';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
 import { SecureLogGroup } from '../common/log-group';
-import { acknowledge, wildcardResourceFinding } from '../common/nag';
+import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
@@ -21,37 +30,7 @@ import { ImageSource, imageSource } from './private/container-images';
 import { validateFargateTaskSize } from './private/fargate-sizes';
 import { RoutedPolicy, RoutedRole } from './private/routed-role';
 
-/** Environment variable names that only ever carry credentials (Control Tower CT.ECS.PR.12). */
-const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'ECS_ENGINE_AUTH_DATA'];
-
-/** Container users that mean root (the patterns Control Tower CT.ECS.PR.3 rejects). */
-const ROOT_USER = /^(0|root)(:.*)?$/;
-
-/**
- * Words of a variable name that mark a secret. Names are split into words at `_`, `-`, `.` and
- * camelCase humps; `DB_PASSWORD`, `githubToken` and `STRIPE_API_KEY` match, `TOKENIZER` does not.
- */
-const SECRET_WORDS = [
-  'PASSWORD',
-  'PASSWD',
-  'PASSPHRASE',
-  'SECRET',
-  'SECRETS',
-  'TOKEN',
-  'TOKENS',
-  'CREDENTIAL',
-  'CREDENTIALS',
-  'APIKEY',
-  'PRIVATEKEY',
-];
-/** Pairs of adjacent words that mark a secret. */
-const SECRET_WORD_PAIRS = [
-  ['API', 'KEY'],
-  ['PRIVATE', 'KEY'],
-  ['ACCESS', 'KEY'],
-  ['SIGNING', 'KEY'],
-  ['ENCRYPTION', 'KEY'],
-];
+export { looksLikeSecret } from '../common/ecs-container';
 
 /** Name of the application container in the task definition. */
 const CONTAINER_NAME = 'web';
@@ -452,6 +431,7 @@ export class FargateWebService extends Construct {
           'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repository, granted by ARN in its default policy.',
       });
     }
+    imageTagAdvice(this, props.image);
     const imageName = this.container.imageName;
     const source = imageSource(imageName);
     if (source === ImageSource.DOCKER_HUB) {
@@ -726,115 +706,8 @@ function validateProps(props: FargateWebServiceProps, v: ResolvedSizes): void {
     );
   }
   validateIntegerInRange('onDemandBaseCount', props.onDemandBaseCount, 0, 100000);
-  for (const name of Object.keys(props.environment ?? {})) {
-    if (CREDENTIAL_VARIABLES.includes(name.toUpperCase())) {
-      throw new Error(
-        `environment must not carry credentials; received ${name}. Pass it in secrets (ecs.Secret.fromSecretsManager) or, for AWS credentials, grant the task role instead`,
-      );
-    }
-    if (looksLikeSecret(name)) {
-      throw new Error(
-        `environment must not carry secrets; received ${name}, whose name marks a secret (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIALS, ...). Plain environment variables are readable by anyone who can describe the task definition: pass it in secrets (ecs.Secret.fromSecretsManager or ecs.Secret.fromSsmParameter), or rename it if it holds no secret`,
-      );
-    }
-  }
-  if (props.user !== undefined && !Token.isUnresolved(props.user) && ROOT_USER.test(props.user)) {
-    throw new Error(
-      `user must not be root; received '${props.user}'. Give a non-root user such as '101' or '1000:1000', or omit user to keep the image's USER`,
-    );
-  }
-}
-
-/** Volume name and container path for each writable path, validated. */
-function writableVolumes(paths: string[]): [string, string][] {
-  const seen = new Set<string>();
-  const out: [string, string][] = [];
-  for (const p of paths) {
-    if (Token.isUnresolved(p)) {
-      throw new Error('writablePaths must be literal container paths such as /tmp; received an unresolved token');
-    }
-    const path = p.replace(/\/+$/, '');
-    if (!p.startsWith('/') || path === '') {
-      throw new Error(`writablePaths must be absolute container paths below '/', such as '/tmp'; received '${p}'`);
-    }
-    if (seen.has(path)) {
-      throw new Error(`writablePaths must not repeat a path; received '${path}' twice`);
-    }
-    seen.add(path);
-    let name = `writable${path.replace(/[^A-Za-z0-9]+/g, '-')}`.slice(0, 240);
-    if (out.some(([n]) => n === name)) name = `${name}-${out.length}`;
-    out.push([name, path]);
-  }
-  return out;
-}
-
-/** True when a variable name marks a secret (see {@link SECRET_WORDS}). */
-export function looksLikeSecret(name: string): boolean {
-  if (Token.isUnresolved(name)) return false;
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toUpperCase()
-    .split(/[^A-Z0-9]+/)
-    .filter(Boolean);
-  if (words.some((w) => SECRET_WORDS.includes(w) || w.endsWith('PASSWORD'))) return true;
-  return words.some((w, i) => SECRET_WORD_PAIRS.some(([a, b]) => w === a && words[i + 1] === b));
-}
-
-/** The statement aws-cdk-lib adds to the execution role for an ECR image: a registry login, on `*`. */
-function isEcrAuthorizationStatement(statement: iam.PolicyStatement): boolean {
-  return (
-    statement.actions.length === 1 &&
-    statement.actions[0] === 'ecr:GetAuthorizationToken' &&
-    statement.resources.length === 1 &&
-    statement.resources[0] === '*'
-  );
-}
-
-/**
- * Acknowledges, on the ECS Exec policy only, each wildcard resource aws-cdk-lib granted for ECS
- * Exec, with the reason that holds for the actions on it. A wildcard this function cannot explain
- * stays an open finding.
- */
-function acknowledgeExecWildcards(policy: iam.ManagedPolicy, statements: iam.PolicyStatement[]): void {
-  const anywhere = statements.filter((st) => st.resources.includes('*')).flatMap((st) => st.actions);
-  if (anywhere.length > 0) {
-    const unexplained = anywhere.filter((a) => !a.startsWith('ssmmessages:') && a !== 'logs:DescribeLogGroups');
-    if (unexplained.length === 0) {
-      acknowledge(policy, {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: `ECS Exec (opted in) needs ${[...new Set(anywhere)].sort().join(', ')}, which support no resource-level permissions: the ssmmessages channels open only into the tasks that carry this role, and logs:DescribeLogGroups reads names, not log data.`,
-      });
-    }
-  }
-  for (const st of statements) {
-    for (const resource of st.resources) {
-      if (resource === '*' || !resource.endsWith(':*')) continue;
-      if (st.actions.every((a) => a.startsWith('logs:'))) {
-        acknowledge(policy, {
-          id: wildcardResourceFinding(policy, resource),
-          reason: `ECS Exec writes each session to a new log stream, named per session, of the cluster's exec log group; ${st.actions.join(', ')} on that one log group's streams is the narrowest grant that allows it.`,
-        });
-      }
-    }
-  }
-}
-
-/** One error per plain environment variable of any container of `taskDefinition` whose name marks a secret or credential. */
-function secretLookingVariables(taskDefinition: ecs.TaskDefinition): string[] {
-  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
-  const containers = Stack.of(taskDefinition).resolve(cfn.containerDefinitions) as
-    { name?: string; environment?: { name?: string }[] }[] | undefined;
-  const errors: string[] = [];
-  for (const container of containers ?? []) {
-    for (const { name } of container.environment ?? []) {
-      if (name && (looksLikeSecret(name) || CREDENTIAL_VARIABLES.includes(name.toUpperCase()))) {
-        errors.push(
-          `container '${container.name}' must not carry secrets in plain environment variables; received ${name}. Pass it with the container's secrets (ecs.Secret.fromSecretsManager or ecs.Secret.fromSsmParameter), or rename it if it holds no secret`,
-        );
-      }
-    }
-  }
-  return errors;
+  validateEnvironment(props.environment);
+  validateUser(props.user);
 }
 
 /**

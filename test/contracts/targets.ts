@@ -15,11 +15,13 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { createSampleApp } from '../../bin/app';
-import { EksCluster, FargateWebService, HighlyAvailableFleet, InventoryLoader } from '../../lib';
+import { EksCluster, FargateWebService, HighlyAvailableFleet, InventoryLoader, SecureRepository } from '../../lib';
 import { CDK_CONTEXT, testApp } from '../support/cdk-context';
 import { CfnApp, CfnTemplate, TEST_ACCOUNT, TEST_REGION } from '../support/cfn-resolver';
 import { ContractGroup } from '../support/runtime-contracts';
 import { alarmTopicContracts, logKeyContracts, vpcFlowLogContracts } from './common.contracts';
+import { repositoryContracts } from './ecr.contracts';
+import { ec2ServiceContracts } from './ecs-ec2.contracts';
 import { eksContracts } from './eks.contracts';
 import { fargateContracts } from './fargate.contracts';
 import { fleetContracts } from './fleet.contracts';
@@ -100,6 +102,23 @@ export const sampleApp: ContractApp = {
         alarmTopicContracts({ alarm: 'InventoryLoaderErrorsAlarm' }),
         logKeyContracts({ logGroups: ['InventoryLoaderLogGroup', 'InventoryLoaderVpcFlowLogGroup'] }),
       ],
+    },
+    {
+      app: SAMPLE,
+      stackName: 'Ec2Service',
+      description: 'Ec2WebService with its defaults (awsvpc tasks on Graviton container instances).',
+      groups: [
+        ec2ServiceContracts({ prefix: 'Web' }),
+        vpcFlowLogContracts('WebVpc'),
+        alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
+        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup'] }),
+      ],
+    },
+    {
+      app: SAMPLE,
+      stackName: 'ContainerRegistry',
+      description: 'SecureRepository with its defaults.',
+      groups: [repositoryContracts({ prefix: 'Registry' })],
     },
     {
       app: SAMPLE,
@@ -262,5 +281,33 @@ export const inventoryVariant: ContractApp = {
   ],
 };
 
+const REGISTRY = 'registry variant';
+/** SecureRepository shared with another account and fronting a pull-through cache of ECR Public. */
+export const registryVariant: ContractApp = {
+  name: REGISTRY,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'RegistryVariant', { env });
+    new SecureRepository(stack, 'Registry', { pullAccounts: ['777788889999'], pullThroughCachePrefix: 'ecr-public' });
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: REGISTRY,
+      stackName: 'RegistryVariant',
+      description:
+        'SecureRepository with a cross-account pull grant and a pull-through cache of ECR Public (environment-specific stack).',
+      groups: [repositoryContracts({ prefix: 'Registry', pullAccount: '777788889999', cachePrefix: 'ecr-public' })],
+    },
+  ],
+};
+
 /** Every app the contract suite runs. */
-export const CONTRACT_APPS: ContractApp[] = [sampleApp, fleetVariant, fargateVariant, eksVariant, inventoryVariant];
+export const CONTRACT_APPS: ContractApp[] = [
+  sampleApp,
+  fleetVariant,
+  fargateVariant,
+  eksVariant,
+  inventoryVariant,
+  registryVariant,
+];

@@ -634,7 +634,7 @@ describe('FargateWebService warnings', () => {
     for (const name of [
       'public.ecr.aws/nginx/nginx-unprivileged:stable-alpine',
       'ghcr.io/org/app:1',
-      'localhost/app',
+      'localhost/app:1',
     ]) {
       const { stack } = build({ image: ecs.ContainerImage.fromRegistry(name) });
       Annotations.fromStack(stack).hasNoWarning('/Agnostic/Web', Match.anyValue());
@@ -1130,5 +1130,28 @@ describe('FargateWebService next to a HighlyAvailableFleet', () => {
     const sids = policies[0].Properties.PolicyDocument.Statement.map((st: { Sid?: string }) => st.Sid).filter(Boolean);
     expect(new Set(sids).size).toBe(sids.length);
     expect(sids.filter((sid: string) => sid === 'AllowCloudWatchAlarmsToPublish')).toHaveLength(1);
+  });
+});
+
+describe('FargateWebService image tags', () => {
+  test('warns when the image is named by a moving tag such as latest', () => {
+    // GIVEN / WHEN a service on an ECR image tagged latest
+    const stack = agnosticStack();
+    const repository = new ecr.Repository(stack, 'Repo');
+    new FargateWebService(stack, 'Web', { image: ecs.ContainerImage.fromEcrRepository(repository, 'latest') });
+    // THEN the warning explains why a digest or an immutable tag is safer
+    Annotations.fromStack(stack).hasWarning(
+      '/Agnostic/Web',
+      Match.stringLikeRegexp("the image is named by the tag 'latest', which is moved to each new build"),
+    );
+  });
+
+  test('does not warn for an image pinned by digest', () => {
+    const stack = agnosticStack();
+    const repository = new ecr.Repository(stack, 'Repo');
+    new FargateWebService(stack, 'Web', {
+      image: ecs.ContainerImage.fromEcrRepository(repository, `sha256:${'c'.repeat(64)}`),
+    });
+    Annotations.fromStack(stack).hasNoWarning('/Agnostic/Web', Match.stringLikeRegexp('is moved to each new build'));
   });
 });

@@ -3,6 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
@@ -13,7 +14,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { EksCluster, FargateWebService, HighlyAvailableFleet, InventoryLoader, SecureKey } from '../../lib';
+import {
+  Ec2WebService,
+  EksCluster,
+  FargateWebService,
+  HighlyAvailableFleet,
+  InventoryLoader,
+  SecureKey,
+  SecureRepository,
+} from '../../lib';
 import { testApp } from './cdk-context';
 
 /**
@@ -175,6 +184,83 @@ export const PATTERNS: PatternEntry[] = [
       bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn));
     },
   },
+  {
+    name: 'Registry',
+    construct: 'SecureRepository',
+    defaults: (scope) => new SecureRepository(scope, 'Repository'),
+    full: (scope) =>
+      new SecureRepository(scope, 'Repository', {
+        repositoryName: 'shop/web',
+        encryptionKey: new SecureKey(scope, 'ImageKey', { description: 'Container images' }),
+        enhancedScanning: true,
+        untaggedImageExpiry: Duration.days(7),
+        maxTaggedImages: 30,
+        pullAccounts: ['111122223333'],
+        replicationRegions: ['us-west-2'],
+        pullThroughCachePrefix: 'ecr-public',
+      }),
+    stockDescription: 'ecr.Repository with defaults',
+    stock: (scope) => new ecr.Repository(scope, 'Repository'),
+  },
+  {
+    name: 'Ec2Service',
+    construct: 'Ec2WebService',
+    defaults: (scope) => new Ec2WebService(scope, 'Web', { image: ecs.ContainerImage.fromRegistry(IMAGE) }),
+    full: (scope) =>
+      new Ec2WebService(scope, 'Web', {
+        image: ecs.ContainerImage.fromRegistry(IMAGE),
+        certificate: acm.Certificate.fromCertificateArn(scope, 'Cert', CERT_ARN),
+        allowedIngressCidrs: ['203.0.113.0/24'],
+        instanceType: ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.XLARGE),
+        additionalInstanceTypes: [ec2.InstanceType.of(ec2.InstanceClass.C7G, ec2.InstanceSize.XLARGE)],
+        instanceMinCapacity: 2,
+        instanceMaxCapacity: 8,
+        onDemandBaseCapacity: 2,
+        onDemandPercentageAboveBaseCapacity: 50,
+        placementStrategies: [ecs.PlacementStrategy.spreadAcrossInstances()],
+        placementConstraints: [ecs.PlacementConstraint.memberOf('attribute:ecs.cpu-architecture == arm64')],
+        containerPort: 8080,
+        user: '101',
+        writablePaths: ['/tmp'],
+        environment: { LOG_LEVEL: 'info' },
+        secrets: {
+          API_TOKEN: ecs.Secret.fromSecretsManager(
+            secretsmanager.Secret.fromSecretNameV2(scope, 'ApiToken', 'web/api-token'),
+          ),
+        },
+        cpu: 512,
+        memoryLimitMiB: 1024,
+        minCapacity: 2,
+        maxCapacity: 6,
+        targetMemoryUtilizationPercent: 70,
+        targetRequestsPerTarget: 500,
+        enableExecuteCommand: true,
+        logRetention: logs.RetentionDays.TWO_YEARS,
+        healthCheckPath: '/health',
+      }),
+    stockDescription: 'Cluster + AutoScalingGroup (ECS-optimized AMI) capacity provider + Ec2Service behind an ALB',
+    stock: (scope) => {
+      const vpc = new ec2.Vpc(scope, 'Vpc');
+      const cluster = new ecs.Cluster(scope, 'Cluster', { vpc });
+      const asg = new autoscaling.AutoScalingGroup(scope, 'Asg', {
+        vpc,
+        instanceType: ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MEDIUM),
+        machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
+        minCapacity: 2,
+        maxCapacity: 4,
+      });
+      cluster.addAsgCapacityProvider(new ecs.AsgCapacityProvider(scope, 'CapacityProvider', { autoScalingGroup: asg }));
+      const task = new ecs.Ec2TaskDefinition(scope, 'Task');
+      task.addContainer('web', {
+        image: ecs.ContainerImage.fromRegistry(IMAGE),
+        memoryLimitMiB: 512,
+        portMappings: [{ containerPort: 8080 }],
+      });
+      const service = new ecs.Ec2Service(scope, 'Service', { cluster, taskDefinition: task });
+      const alb = new elbv2.ApplicationLoadBalancer(scope, 'Alb', { vpc, internetFacing: true });
+      alb.addListener('Http', { port: 80 }).addTargets('Web', { port: 80, targets: [service] });
+    },
+  },
 ];
 
 export const VARIANTS: Variant[] = ['Defaults', 'Full'];
@@ -184,7 +270,7 @@ export function stackName(pattern: string, variant: Variant | 'Stock', kind?: Ki
   return `${pattern}${variant}${kind ?? ''}`;
 }
 
-/** The whole matrix as one app: 16 pattern stacks and 4 stock stacks, synthesized together. */
+/** The whole matrix as one app: the pattern stacks (defaults and full, agnostic and specific) and one stock stack per pattern, synthesized together. */
 export function createMatrixApp(outdir?: string): App {
   const app = testApp({ outdir });
   for (const p of PATTERNS) {

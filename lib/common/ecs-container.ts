@@ -1,0 +1,162 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { acknowledge, wildcardResourceFinding } from './nag';
+
+/*
+ * Container hardening shared by the ECS services (FargateWebService, Ec2WebService): no credentials
+ * or secret-looking names in plain environment variables, never root, writable paths as task-local
+ * volumes next to a read-only root filesystem.
+ */
+
+/** Environment variable names that only ever carry credentials (Control Tower CT.ECS.PR.12). */
+export const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'ECS_ENGINE_AUTH_DATA'];
+
+/** Container users that mean root (the patterns Control Tower CT.ECS.PR.3 rejects). */
+export const ROOT_USER = /^(0|root)(:.*)?$/;
+
+/**
+ * Words of a variable name that mark a secret. Names are split into words at `_`, `-`, `.` and
+ * camelCase humps; `DB_PASSWORD`, `githubToken` and `STRIPE_API_KEY` match, `TOKENIZER` does not.
+ */
+const SECRET_WORDS = [
+  'PASSWORD',
+  'PASSWD',
+  'PASSPHRASE',
+  'SECRET',
+  'SECRETS',
+  'TOKEN',
+  'TOKENS',
+  'CREDENTIAL',
+  'CREDENTIALS',
+  'APIKEY',
+  'PRIVATEKEY',
+];
+/** Pairs of adjacent words that mark a secret. */
+const SECRET_WORD_PAIRS = [
+  ['API', 'KEY'],
+  ['PRIVATE', 'KEY'],
+  ['ACCESS', 'KEY'],
+  ['SIGNING', 'KEY'],
+  ['ENCRYPTION', 'KEY'],
+];
+
+/** The container user when none is given: non-root, as Control Tower CT.ECS.PR.3 requires the template to say. */
+export const DEFAULT_USER = '1000:1000';
+
+/** Throws for a plain environment variable whose name carries credentials or marks a secret. */
+export function validateEnvironment(environment: { [key: string]: string } | undefined): void {
+  for (const name of Object.keys(environment ?? {})) {
+    if (CREDENTIAL_VARIABLES.includes(name.toUpperCase())) {
+      throw new Error(
+        `environment must not carry credentials; received ${name}. Pass it in secrets (ecs.Secret.fromSecretsManager) or, for AWS credentials, grant the task role instead`,
+      );
+    }
+    if (looksLikeSecret(name)) {
+      throw new Error(
+        `environment must not carry secrets; received ${name}, whose name marks a secret (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIALS, ...). Plain environment variables are readable by anyone who can describe the task definition: pass it in secrets (ecs.Secret.fromSecretsManager or ecs.Secret.fromSsmParameter), or rename it if it holds no secret`,
+      );
+    }
+  }
+}
+
+/** Throws when `user` means root. */
+export function validateUser(user: string | undefined): void {
+  if (user !== undefined && !Token.isUnresolved(user) && ROOT_USER.test(user)) {
+    throw new Error(
+      `user must not be root; received '${user}'. Give a non-root user such as '101' or '1000:1000', or omit user to keep the image's USER`,
+    );
+  }
+}
+
+/** Volume name and container path for each writable path, validated. */
+export function writableVolumes(paths: string[]): [string, string][] {
+  const seen = new Set<string>();
+  const out: [string, string][] = [];
+  for (const p of paths) {
+    if (Token.isUnresolved(p)) {
+      throw new Error('writablePaths must be literal container paths such as /tmp; received an unresolved token');
+    }
+    const path = p.replace(/\/+$/, '');
+    if (!p.startsWith('/') || path === '') {
+      throw new Error(`writablePaths must be absolute container paths below '/', such as '/tmp'; received '${p}'`);
+    }
+    if (seen.has(path)) {
+      throw new Error(`writablePaths must not repeat a path; received '${path}' twice`);
+    }
+    seen.add(path);
+    let name = `writable${path.replace(/[^A-Za-z0-9]+/g, '-')}`.slice(0, 240);
+    if (out.some(([n]) => n === name)) name = `${name}-${out.length}`;
+    out.push([name, path]);
+  }
+  return out;
+}
+
+/** True when a variable name marks a secret (see {@link SECRET_WORDS}). */
+export function looksLikeSecret(name: string): boolean {
+  if (Token.isUnresolved(name)) return false;
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase()
+    .split(/[^A-Z0-9]+/)
+    .filter(Boolean);
+  if (words.some((w) => SECRET_WORDS.includes(w) || w.endsWith('PASSWORD'))) return true;
+  return words.some((w, i) => SECRET_WORD_PAIRS.some(([a, b]) => w === a && words[i + 1] === b));
+}
+
+/** The statement aws-cdk-lib adds to the execution role for an ECR image: a registry login, on `*`. */
+export function isEcrAuthorizationStatement(statement: iam.PolicyStatement): boolean {
+  return (
+    statement.actions.length === 1 &&
+    statement.actions[0] === 'ecr:GetAuthorizationToken' &&
+    statement.resources.length === 1 &&
+    statement.resources[0] === '*'
+  );
+}
+
+/** One error per plain environment variable of any container of `taskDefinition` whose name marks a secret or credential. */
+export function secretLookingVariables(taskDefinition: ecs.TaskDefinition): string[] {
+  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+  const containers = Stack.of(taskDefinition).resolve(cfn.containerDefinitions) as
+    { name?: string; environment?: { name?: string }[] }[] | undefined;
+  const errors: string[] = [];
+  for (const container of containers ?? []) {
+    for (const { name } of container.environment ?? []) {
+      if (name && (looksLikeSecret(name) || CREDENTIAL_VARIABLES.includes(name.toUpperCase()))) {
+        errors.push(
+          `container '${container.name}' must not carry secrets in plain environment variables; received ${name}. Pass it with the container's secrets (ecs.Secret.fromSecretsManager or ecs.Secret.fromSsmParameter), or rename it if it holds no secret`,
+        );
+      }
+    }
+  }
+  return errors;
+}
+
+/**
+ * Acknowledges, on the ECS Exec policy only, each wildcard resource aws-cdk-lib granted for ECS
+ * Exec, with the reason that holds for the actions on it. A wildcard this function cannot explain
+ * stays an open finding.
+ */
+export function acknowledgeExecWildcards(policy: iam.ManagedPolicy, statements: iam.PolicyStatement[]): void {
+  const anywhere = statements.filter((st) => st.resources.includes('*')).flatMap((st) => st.actions);
+  if (anywhere.length > 0) {
+    const unexplained = anywhere.filter((a) => !a.startsWith('ssmmessages:') && a !== 'logs:DescribeLogGroups');
+    if (unexplained.length === 0) {
+      acknowledge(policy, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: `ECS Exec (opted in) needs ${[...new Set(anywhere)].sort().join(', ')}, which support no resource-level permissions: the ssmmessages channels open only into the tasks that carry this role, and logs:DescribeLogGroups reads names, not log data.`,
+      });
+    }
+  }
+  for (const st of statements) {
+    for (const resource of st.resources) {
+      if (resource === '*' || !resource.endsWith(':*')) continue;
+      if (st.actions.every((a) => a.startsWith('logs:'))) {
+        acknowledge(policy, {
+          id: wildcardResourceFinding(policy, resource),
+          reason: `ECS Exec writes each session to a new log stream, named per session, of the cluster's exec log group; ${st.actions.join(', ')} on that one log group's streams is the narrowest grant that allows it.`,
+        });
+      }
+    }
+  }
+}

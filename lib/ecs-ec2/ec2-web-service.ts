@@ -1,0 +1,814 @@
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import {
+  acknowledgeExecWildcards,
+  DEFAULT_USER,
+  isEcrAuthorizationStatement,
+  secretLookingVariables,
+  validateEnvironment,
+  validateUser,
+  writableVolumes,
+} from '../common/ecs-container';
+import { imageTagAdvice } from '../common/ecs-image';
+import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
+import { SecureLogGroup } from '../common/log-group';
+import { acknowledge } from '../common/nag';
+import { SecureKey } from '../common/secure-key';
+import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
+import { SecureVpc } from '../common/secure-vpc';
+import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
+import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
+import { validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
+import { RoutedPolicy, RoutedRole } from '../fargate/private/routed-role';
+import { sessionManagerPolicy } from '../fleet/private/session-manager-policy';
+import { allowAutoScalingNotifications } from '../fleet/private/topic-permissions';
+
+/** Name of the application container in the task definition. */
+const CONTAINER_NAME = 'web';
+
+/** Public SSM parameters of the ECS-optimized Amazon Linux 2023 AMI, per architecture. */
+const ECS_AMI_PARAMETERS: Record<string, string> = {
+  [ec2.InstanceArchitecture.ARM_64]: '/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id',
+  [ec2.InstanceArchitecture.X86_64]: '/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id',
+};
+
+/**
+ * The alarms an Ec2WebService raises. Each notifies the alarm topic; add further actions with
+ * `alarm.addAlarmAction(...)`. The names match FargateWebServiceAlarms.
+ */
+export interface Ec2WebServiceAlarms {
+  /** Fewer tasks running than desired for 5 minutes (Container Insights metrics of the cluster). */
+  readonly runningTasksBelowDesired: cloudwatch.Alarm;
+  /** Average service CPU above the threshold for 5 minutes. */
+  readonly cpuHigh: cloudwatch.Alarm;
+  /** Targets answering with 5xx responses. */
+  readonly target5xx: cloudwatch.Alarm;
+  /** The load balancer answering with 5xx responses of its own (502/503/504). */
+  readonly loadBalancer5xx: cloudwatch.Alarm;
+  /** Any target failing its load balancer health check. */
+  readonly unhealthyHosts: cloudwatch.Alarm;
+}
+
+/**
+ * Properties for an Ec2WebService.
+ */
+export interface Ec2WebServiceProps extends WebLoadBalancerOptions {
+  /**
+   * The container image to run: `ecs.ContainerImage.fromEcrRepository(repository, tagOrDigest)`
+   * (or `SecureRepository.imageForTag` / `imageForDigest`), `fromAsset(...)`, or an ECR Public image
+   * (`fromRegistry('public.ecr.aws/...')`). An image named by a mutable tag such as `latest` (or by
+   * no tag) synthesizes with a warning; pin a digest or an immutable tag.
+   */
+  readonly image: ecs.ContainerImage;
+
+  /**
+   * The VPC to run in.
+   * @default - a new SecureVpc (two or more AZs, flow logs, one NAT gateway)
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The private subnets the container instances (and, in `awsvpc` mode, the tasks) run in.
+   * @default - the VPC's private subnets (with egress when it has them)
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The VPC already has the interface endpoints that instances in subnets without egress need (ECS,
+   * ECS agent, ECS telemetry, ECR api and dkr, CloudWatch Logs, SSM, SSM messages, EC2 messages) and
+   * the S3 gateway endpoint. When false and the subnets have no egress, the construct adds the
+   * missing endpoints to a VPC defined in the same stack, and refuses any other VPC.
+   * @default false
+   */
+  readonly vpcEndpointsProvided?: boolean;
+
+  /**
+   * Container instance type. Graviton (arm64) by default; the AMI and the task's CPU architecture
+   * follow the type's architecture. In `awsvpc` mode every task takes an elastic network interface of
+   * its instance (m7g.large: 2 tasks; see docs/ECS-EC2.md).
+   * @default m7g.large
+   */
+  readonly instanceType?: ec2.InstanceType;
+
+  /**
+   * Further instance types of the same architecture, for capacity and Spot diversity.
+   * @default - c7g.large when instanceType is not given, otherwise none
+   */
+  readonly additionalInstanceTypes?: ec2.InstanceType[];
+
+  /**
+   * Fewest container instances.
+   * @default 2
+   */
+  readonly instanceMinCapacity?: number;
+
+  /**
+   * Most container instances; ECS managed scaling adds instances up to here when tasks do not fit.
+   * @default 6
+   */
+  readonly instanceMaxCapacity?: number;
+
+  /**
+   * On-demand instances always kept (before any Spot).
+   * @default 0
+   */
+  readonly onDemandBaseCapacity?: number;
+
+  /**
+   * Percentage of on-demand instances above `onDemandBaseCapacity`; below 100 the rest is Spot, whose
+   * interruptions ECS handles by draining the instance's tasks (managed draining).
+   * @default 100
+   */
+  readonly onDemandPercentageAboveBaseCapacity?: number;
+
+  /**
+   * Task networking: `AWS_VPC` (each task has its own network interface and security group, reachable
+   * from the load balancer only) or `BRIDGE` (tasks share the instance's interface through dynamic
+   * host ports 32768-65535, which the instances' security group opens to the load balancer).
+   * @default ecs.NetworkMode.AWS_VPC
+   */
+  readonly networkMode?: ecs.NetworkMode;
+
+  /**
+   * How ECS places tasks on instances, in order.
+   * @default - spread across Availability Zones, then binpack on memory
+   */
+  readonly placementStrategies?: ecs.PlacementStrategy[];
+
+  /**
+   * Where ECS may place tasks (e.g. `ecs.PlacementConstraint.memberOf('attribute:ecs.instance-type =~ m7g.*')`).
+   * @default - none
+   */
+  readonly placementConstraints?: ecs.PlacementConstraint[];
+
+  /**
+   * Task CPU units (1024 = 1 vCPU), reserved on the instance.
+   * @default 256
+   */
+  readonly cpu?: number;
+
+  /**
+   * Task memory in MiB: the container's hard limit, reserved on the instance.
+   * @default 512
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * Port the container listens on.
+   * @default 80
+   */
+  readonly containerPort?: number;
+
+  /**
+   * Plain environment variables (configuration only). Credential and secret-looking names are refused.
+   * @default - no environment variables
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Secrets injected as environment variables at task start; only the execution role can read them.
+   * @default - no secrets
+   */
+  readonly secrets?: { [key: string]: ecs.Secret };
+
+  /**
+   * Path of the load balancer health check.
+   * @default '/'
+   */
+  readonly healthCheckPath?: string;
+
+  /**
+   * Container user (`uid`, `uid:gid` or a name). Must not be root.
+   * @default '1000:1000'
+   */
+  readonly user?: string;
+
+  /**
+   * Mount the container's root filesystem read-only (Control Tower CT.ECS.PR.6).
+   * @default true
+   */
+  readonly readonlyRootFilesystem?: boolean;
+
+  /**
+   * Container paths backed by writable, task-local volumes.
+   * @default - none
+   */
+  readonly writablePaths?: string[];
+
+  /**
+   * Tasks started when the service is created.
+   * @default - 2, raised to minCapacity or lowered to maxCapacity when outside that range
+   */
+  readonly desiredCount?: number;
+
+  /**
+   * Fewest tasks auto scaling keeps.
+   * @default 2
+   */
+  readonly minCapacity?: number;
+
+  /**
+   * Most tasks auto scaling starts.
+   * @default 4
+   */
+  readonly maxCapacity?: number;
+
+  /**
+   * Target average CPU utilization (percent) of the service.
+   * @default 50
+   */
+  readonly targetCpuUtilizationPercent?: number;
+
+  /**
+   * Target average memory utilization (percent) of the service.
+   * @default - no memory-based scaling
+   */
+  readonly targetMemoryUtilizationPercent?: number;
+
+  /**
+   * Target number of load balancer requests per task per minute.
+   * @default - no request-count scaling
+   */
+  readonly targetRequestsPerTarget?: number;
+
+  /**
+   * Allow `aws ecs execute-command` into running containers.
+   * @default false
+   */
+  readonly enableExecuteCommand?: boolean;
+
+  /**
+   * How long container logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Average service CPU (percent) above which the CPU alarm fires.
+   * @default 85
+   */
+  readonly cpuAlarmThresholdPercent?: number;
+
+  /**
+   * 5xx responses per minute at which the 5xx alarms fire.
+   * @default 10
+   */
+  readonly target5xxAlarmThreshold?: number;
+
+  /**
+   * The SNS topic every alarm notifies.
+   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only)
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * A containerized web application on ECS with the EC2 launch type, behind the shared secure
+ * Application Load Balancer: a cluster whose Auto Scaling group capacity provider (ECS managed
+ * scaling and managed draining) runs hardened Graviton container instances from the ECS-optimized
+ * Amazon Linux 2023 AMI (IMDSv2 with hop limit 1, encrypted gp3, no public IP, Session Manager),
+ * tasks spread across Availability Zones then binpacked on memory, `awsvpc` networking, the same
+ * container hardening, scaling and alarms as FargateWebService, and a teardown order that deletes
+ * the service before the capacity it runs on.
+ */
+export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IGrantable {
+  /** The VPC the service runs in. */
+  public readonly vpc: ec2.IVpc;
+  /** The cluster. */
+  public readonly cluster: ecs.Cluster;
+  /** The container instances. */
+  public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
+  /** The Auto Scaling group capacity provider the service runs on. */
+  public readonly capacityProvider: ecs.AsgCapacityProvider;
+  /** The hardened launch template of the container instances. */
+  public readonly launchTemplate: ec2.LaunchTemplate;
+  /** The role of the container instances (ECS agent, Session Manager). */
+  public readonly instanceRole: iam.IRole;
+  /** Security group of the container instances. */
+  public readonly instanceSecurityGroup: ec2.SecurityGroup;
+  /** The task definition. */
+  public readonly taskDefinition: ecs.Ec2TaskDefinition;
+  /** The application container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The role the application assumes. */
+  public readonly taskRole: iam.IRole;
+  /** The ECS service. */
+  public readonly service: ecs.Ec2Service;
+  /** Security group of the tasks in `awsvpc` mode; in `BRIDGE` mode, the instances' security group. */
+  public readonly securityGroup: ec2.ISecurityGroup;
+  /** The load balancer. */
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The serving listener. */
+  public readonly listener: elbv2.ApplicationListener;
+  /** The target group of the tasks. */
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The scalable task count. */
+  public readonly scaling: ecs.ScalableTaskCount;
+  /** The log group of the container logs. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The log group of ECS Exec sessions, with `enableExecuteCommand`. */
+  public readonly execLogGroup?: logs.ILogGroup;
+  /** `http(s)://<load balancer DNS name>`. */
+  public readonly url: string;
+  /** The alarms, each notifying `alarmTopic`. */
+  public readonly alarms: Ec2WebServiceAlarms;
+  /** The topic the alarms notify. */
+  public readonly alarmTopic: sns.ITopic;
+  /** The task role: grant it what the application needs. */
+  public readonly grantPrincipal: iam.IPrincipal;
+  /** The tasks' network access (`awsvpc`) or the instances' (`BRIDGE`). */
+  public readonly connections: ec2.Connections;
+
+  constructor(scope: Construct, id: string, props: Ec2WebServiceProps) {
+    super(scope, id);
+    const cpu = props.cpu ?? 256;
+    const memoryLimitMiB = props.memoryLimitMiB ?? 512;
+    const containerPort = props.containerPort ?? 80;
+    const healthCheckPath = props.healthCheckPath ?? '/';
+    const minCapacity = props.minCapacity ?? 2;
+    const maxCapacity = props.maxCapacity ?? 4;
+    const desiredCount = props.desiredCount ?? Math.min(Math.max(2, minCapacity), maxCapacity);
+    const instanceMin = props.instanceMinCapacity ?? 2;
+    const instanceMax = props.instanceMaxCapacity ?? 6;
+    const networkMode = props.networkMode ?? ecs.NetworkMode.AWS_VPC;
+    const readonlyRootFilesystem = props.readonlyRootFilesystem ?? true;
+    const enableExecuteCommand = props.enableExecuteCommand ?? false;
+    const onDemandPercentage = props.onDemandPercentageAboveBaseCapacity ?? 100;
+    const instanceType = props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE);
+    // Two Graviton types by default: Control Tower CT.AUTOSCALING.PR.6 wants a mixed instances policy
+    // with more than one type (a shortage of one type then does not stop scale-out).
+    const additionalTypes =
+      props.additionalInstanceTypes ??
+      (props.instanceType ? [] : [ec2.InstanceType.of(ec2.InstanceClass.C7G, ec2.InstanceSize.LARGE)]);
+    const instanceTypes = [instanceType, ...additionalTypes];
+    this.withPath(() => {
+      validateIntegerInRange('cpu', cpu, 128, 196608);
+      validateIntegerInRange('memoryLimitMiB', memoryLimitMiB, 6, 1048576);
+      validateIntegerInRange('containerPort', containerPort, 1, 65535);
+      if (!Token.isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
+        throw new Error(`healthCheckPath must start with '/', e.g. '/health'; received '${healthCheckPath}'`);
+      }
+      validateIntegerInRange('minCapacity', minCapacity, 1, 5000);
+      validateIntegerInRange('maxCapacity', maxCapacity, 1, 5000);
+      validateOrder('minCapacity', minCapacity, 'maxCapacity', maxCapacity);
+      validateIntegerInRange('desiredCount', props.desiredCount, 0, 5000);
+      validateWithin('desiredCount', desiredCount, 'minCapacity', minCapacity, 'maxCapacity', maxCapacity);
+      validateIntegerInRange('instanceMinCapacity', instanceMin, 1, 1000);
+      validateIntegerInRange('instanceMaxCapacity', instanceMax, 1, 1000);
+      validateOrder('instanceMinCapacity', instanceMin, 'instanceMaxCapacity', instanceMax);
+      validateIntegerInRange('onDemandBaseCapacity', props.onDemandBaseCapacity, 0, 1000);
+      validateIntegerInRange('onDemandPercentageAboveBaseCapacity', onDemandPercentage, 0, 100);
+      validateIntegerInRange('targetCpuUtilizationPercent', props.targetCpuUtilizationPercent, 1, 100);
+      validateIntegerInRange('targetMemoryUtilizationPercent', props.targetMemoryUtilizationPercent, 1, 100);
+      validateIntegerInRange('targetRequestsPerTarget', props.targetRequestsPerTarget, 1, 1_000_000);
+      validateIntegerInRange('cpuAlarmThresholdPercent', props.cpuAlarmThresholdPercent, 1, 100);
+      validateIntegerInRange('target5xxAlarmThreshold', props.target5xxAlarmThreshold, 1, 1_000_000);
+      validateEnvironment(props.environment);
+      validateUser(props.user);
+      if (networkMode !== ecs.NetworkMode.AWS_VPC && networkMode !== ecs.NetworkMode.BRIDGE) {
+        throw new Error(
+          `networkMode must be AWS_VPC (a network interface and security group per task) or BRIDGE (dynamic host ports); received ${networkMode}`,
+        );
+      }
+      const architectures = new Set(instanceTypes.map((t) => t.architecture));
+      if (architectures.size > 1) {
+        throw new Error(
+          `instanceType and additionalInstanceTypes must share one CPU architecture (one AMI and one image serve them all); received ${instanceTypes.map((t) => `${t} (${t.architecture})`).join(', ')}`,
+        );
+      }
+    });
+    if (!Token.isUnresolved(minCapacity) && minCapacity < 2) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:singleTask',
+        `minCapacity is ${minCapacity}: the service can scale to a single task, which does not survive the loss of an Availability Zone or a failed task; use 2 or more in production`,
+      );
+    }
+    if (!Token.isUnresolved(instanceMin) && instanceMin < 2) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:singleInstance',
+        `instanceMinCapacity is ${instanceMin}: the cluster can shrink to one container instance in one Availability Zone; use 2 or more in production`,
+      );
+    }
+    imageTagAdvice(this, props.image);
+
+    // Network.
+    this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
+    const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
+    const selected = validateMultiAz(this.vpc, vpcSubnets, `${this.node.path}: Ec2WebService container instances`);
+    const publicIds = new Set(this.vpc.publicSubnets.map((s) => s.subnetId));
+    const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
+    if (publicSelected.length > 0) {
+      throw new Error(
+        `${this.node.path}: vpcSubnets must select private subnets: container instances and tasks get no public IP address and only the load balancer is public; received public subnets ${publicSelected.map((s) => s.node.path).join(', ')}. Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets`,
+      );
+    }
+
+    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    if (!allowAutoScalingNotifications(this.alarmTopic)) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:notificationTopicKey',
+        `Could not allow EC2 Auto Scaling to use the key of ${this.alarmTopic.node.path}; add the AWSServiceRoleForAutoScaling service-linked role to that key's policy or scaling notifications will not be delivered`,
+      );
+    }
+
+    // Cluster and container instances: the fleet's hardening on the ECS-optimized AL2023 AMI.
+    let executeCommandConfiguration: ecs.ExecuteCommandConfiguration | undefined;
+    if (enableExecuteCommand) {
+      this.execLogGroup = new SecureLogGroup(this, 'ExecLogGroup', { retention: props.logRetention });
+      executeCommandConfiguration = {
+        kmsKey: new SecureKey(this, 'ExecKey', { description: `Encrypts ECS Exec sessions of ${this.node.path}` }),
+        logging: ecs.ExecuteCommandLogging.OVERRIDE,
+        logConfiguration: { cloudWatchLogGroup: this.execLogGroup, cloudWatchEncryptionEnabled: true },
+      };
+    }
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: this.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      executeCommandConfiguration,
+    });
+    const instanceRole = new RoutedRole(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `Container instances of ${this.node.path}: ECS agent and Session Manager`,
+    });
+    this.instanceRole = instanceRole;
+    sessionManagerPolicy(this, 'SessionManagerPolicy', instanceRole);
+    this.instanceSecurityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
+      vpc: this.vpc,
+      description: `Container instances of ${this.node.path}: ${networkMode === ecs.NetworkMode.BRIDGE ? 'dynamic host ports from the load balancer only' : 'no inbound traffic'}`,
+      allowAllOutbound: true,
+    });
+    const architecture = instanceType.architecture;
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      machineImage: ec2.MachineImage.resolveSsmParameterAtLaunch(ECS_AMI_PARAMETERS[architecture], {
+        os: ec2.OperatingSystemType.LINUX,
+      }),
+      instanceType,
+      userData: ec2.UserData.forLinux(),
+      role: instanceRole,
+      securityGroup: this.instanceSecurityGroup,
+      requireImdsv2: true,
+      httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
+      httpEndpoint: true,
+      // 1: the ECS agent on the host gets IMDS tokens, containers behind the docker bridge do not
+      // (they use the task role, never the instance role).
+      httpPutResponseHopLimit: 1,
+      associatePublicIpAddress: false,
+      detailedMonitoring: true,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(30, {
+            encrypted: true,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
+      vpc: this.vpc,
+      vpcSubnets,
+      mixedInstancesPolicy: {
+        launchTemplate: this.launchTemplate,
+        launchTemplateOverrides: instanceTypes.map((t) => ({ instanceType: t })),
+        instancesDistribution: {
+          onDemandAllocationStrategy: autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+          onDemandBaseCapacity: props.onDemandBaseCapacity ?? 0,
+          onDemandPercentageAboveBaseCapacity: onDemandPercentage,
+          spotAllocationStrategy: autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+        },
+      },
+      minCapacity: instanceMin,
+      maxCapacity: instanceMax,
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+      notifications: [
+        {
+          topic: (this.alarmTopic = props.alarmTopic ?? alarmTopic(this)),
+          scalingEvents: autoscaling.ScalingEvents.ALL,
+        },
+      ],
+    });
+    const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+    // Optional next to VPCZoneIdentifier, but it states the zones explicitly (Control Tower CT.AUTOSCALING.PR.1).
+    cfnGroup.availabilityZones = [...new Set(selected.availabilityZones)];
+    acknowledge(cfnGroup, {
+      id: 'AwsSolutions-EC26',
+      reason:
+        'cdk-nag EC26 reads only a top-level LaunchTemplate and throws on a MixedInstancesPolicy; the launch template that policy uses sets Encrypted: true on the root volume (checked by Control Tower CT.EC2.PR.14 and the unit tests).',
+    });
+    acknowledge(
+      cfnGroup,
+      ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
+        id: `${pack}-EC2IMDSv2Enabled`,
+        reason:
+          'The rule looks for metadata options on a launch configuration or a top-level launch template of the group; this group launches through its MixedInstancesPolicy from a launch template whose MetadataOptions set HttpTokens: required (IMDSv2 only) with a hop limit of 1 (checked by the unit tests).',
+      })),
+    );
+    // Deletion never hangs (aws-cdk issues #14732, #18179): with managed termination protection the
+    // instances are protected from scale-in and only the capacity provider lifts that protection, but
+    // CloudFormation deletes the capacity provider before the Auto Scaling group it references, so the
+    // group waits forever for protected instances. Managed draining protects running tasks instead:
+    // ECS drains an instance's tasks before Auto Scaling terminates it (scale-in, Spot, refresh).
+    this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
+      autoScalingGroup: this.autoScalingGroup,
+      enableManagedScaling: true,
+      enableManagedTerminationProtection: false,
+      enableManagedDraining: true,
+      targetCapacityPercent: 100,
+    });
+    // The ECS agent's permissions aws-cdk-lib adds while associating the group go to a policy of their own.
+    const agentPolicy = new RoutedPolicy(this, 'EcsAgentPolicy', instanceRole);
+    const agentStatements: iam.PolicyStatement[] = [];
+    instanceRole.routeWhile(
+      agentPolicy,
+      () => this.cluster.addAsgCapacityProvider(this.capacityProvider),
+      (st) => {
+        agentStatements.push(st);
+        return true;
+      },
+    );
+    if (agentPolicy.policy) {
+      const anywhere = agentStatements.filter((st) => st.resources.includes('*')).flatMap((st) => st.actions);
+      const submit = agentStatements.flatMap((st) => st.actions).filter((a) => a.endsWith('*'));
+      for (const action of submit) {
+        acknowledge(agentPolicy.policy, {
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason: `aws-cdk-lib grants the ECS agent ${action} (SubmitContainerStateChange, SubmitTaskStateChange, SubmitAttachmentStateChanges: state reports) on this cluster's ARN alone.`,
+        });
+      }
+      acknowledge(agentPolicy.policy, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: `The ECS agent on the container instances needs ${[...new Set(anywhere)].sort().join(', ')}, which aws-cdk-lib grants on * (ecs:Poll and ecs:StartTelemetrySession only for this cluster, by an ecs:cluster condition; ecs:DiscoverPollEndpoint and ecr:GetAuthorizationToken support no resource-level permissions); registering and reporting are granted on this cluster alone.`,
+      });
+    }
+
+    // Task definition: the shared container hardening.
+    const taskRole = new RoutedRole(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `Task role of ${this.node.path}: what the application may do in AWS`,
+    });
+    const executionRole = new RoutedRole(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `Execution role of ${this.node.path}: pulls the image, writes its logs, reads its secrets`,
+    });
+    this.taskRole = taskRole;
+    this.grantPrincipal = taskRole;
+    this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
+      networkMode,
+      taskRole,
+      executionRole,
+    });
+    this.logGroup = new SecureLogGroup(this, 'LogGroup', { retention: props.logRetention });
+    const ecrAuthorization = new RoutedPolicy(this, 'EcrAuthorizationPolicy', executionRole);
+    this.container = executionRole.routeWhile(
+      ecrAuthorization,
+      () =>
+        this.taskDefinition.addContainer('Web', {
+          containerName: CONTAINER_NAME,
+          image: props.image,
+          essential: true,
+          cpu,
+          memoryLimitMiB,
+          portMappings: [
+            {
+              containerPort,
+              hostPort: networkMode === ecs.NetworkMode.BRIDGE ? 0 : undefined,
+              protocol: ecs.Protocol.TCP,
+            },
+          ],
+          environment: props.environment,
+          secrets: props.secrets,
+          user: props.user ?? DEFAULT_USER,
+          readonlyRootFilesystem,
+          privileged: false,
+          logging: ecs.LogDrivers.awsLogs({ streamPrefix: CONTAINER_NAME, logGroup: this.logGroup }),
+        }),
+      isEcrAuthorizationStatement,
+    );
+    if (ecrAuthorization.policy) {
+      acknowledge(ecrAuthorization.policy, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repository, granted by ARN in its default policy.',
+      });
+    }
+    for (const [name, containerPath] of writableVolumes(props.writablePaths ?? [])) {
+      this.taskDefinition.addVolume({ name });
+      this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
+    }
+    this.node.addValidation({ validate: () => secretLookingVariables(this.taskDefinition) });
+    // aws-cdk-lib sets AWS_REGION (the Region name) on containers of EC2 task definitions, so the
+    // environment is never empty here.
+    acknowledge(this.taskDefinition, {
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The environment variables are configuration: AWS_REGION (set by aws-cdk-lib) and, if given, the user environment, in which the construct refuses names that carry credentials (AWS keys, ECS_ENGINE_AUTH_DATA, CT.ECS.PR.12) or look like secrets (PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY, CREDENTIALS, ...) and points them to secrets, which ECS injects from Secrets Manager or SSM through the execution role alone.',
+    });
+
+    // Service: spread over AZs, then binpack on memory; safe deployments.
+    this.securityGroup =
+      networkMode === ecs.NetworkMode.AWS_VPC
+        ? new ec2.SecurityGroup(this, 'SecurityGroup', {
+            vpc: this.vpc,
+            description: `Tasks of ${this.node.path}: container port from the load balancer only`,
+            allowAllOutbound: true,
+          })
+        : this.instanceSecurityGroup;
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
+    const endpoints = ensureServiceEndpoints({
+      scope: this,
+      vpc: this.vpc,
+      subnets: selected,
+      services: containerInstanceEndpoints(props.secrets),
+      clients: [this.instanceSecurityGroup, this.securityGroup],
+      gateways: [ec2.GatewayVpcEndpointAwsService.S3],
+      vpcEndpointsProvided: props.vpcEndpointsProvided,
+    });
+    const execPolicy = new RoutedPolicy(this, 'ExecPolicy', taskRole);
+    const execStatements: iam.PolicyStatement[] = [];
+    const createService = () =>
+      new ecs.Ec2Service(this, 'Service', {
+        cluster: this.cluster,
+        taskDefinition: this.taskDefinition,
+        desiredCount,
+        minHealthyPercent: 100,
+        maxHealthyPercent: 200,
+        circuitBreaker: { enable: true, rollback: true },
+        vpcSubnets: networkMode === ecs.NetworkMode.AWS_VPC ? vpcSubnets : undefined,
+        securityGroups: networkMode === ecs.NetworkMode.AWS_VPC ? [this.securityGroup] : undefined,
+        assignPublicIp: networkMode === ecs.NetworkMode.AWS_VPC ? false : undefined,
+        capacityProviderStrategies: [{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }],
+        placementStrategies: props.placementStrategies ?? [
+          ecs.PlacementStrategy.spreadAcross(ecs.BuiltInAttributes.AVAILABILITY_ZONE),
+          ecs.PlacementStrategy.packedByMemory(),
+        ],
+        placementConstraints: props.placementConstraints,
+        enableExecuteCommand,
+        propagateTags: ecs.PropagatedTagSource.SERVICE,
+        healthCheckGracePeriod: Duration.seconds(60),
+      });
+    this.service = enableExecuteCommand
+      ? taskRole.routeWhile(execPolicy, createService, (st) => {
+          execStatements.push(st);
+          return true;
+        })
+      : createService();
+    if (execPolicy.policy) {
+      acknowledgeExecWildcards(execPolicy.policy, execStatements);
+      this.service.node.addDependency(execPolicy.policy);
+    }
+    // Teardown order: the service (and its tasks) goes first, then the capacity provider association,
+    // the capacity provider and the Auto Scaling group, then the cluster. Creation runs the other way.
+    // The capacity provider association is created at synth as a child of the cluster: a dependency
+    // on the cluster covers it.
+    this.service.node.addDependency(this.cluster, this.capacityProvider, this.autoScalingGroup);
+    this.service.node.addDependency(...endpoints);
+    if (ecrAuthorization.policy) this.service.node.addDependency(ecrAuthorization.policy);
+    if (agentPolicy.policy) this.autoScalingGroup.node.addDependency(agentPolicy.policy);
+
+    // Load balancer.
+    const alb = new SecureLoadBalancer(this, 'LoadBalancer', SecureLoadBalancer.propsFrom(this.vpc, props));
+    this.loadBalancer = alb.loadBalancer;
+    this.listener = alb.listener;
+    this.url = alb.url;
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: this.vpc,
+      targetType: networkMode === ecs.NetworkMode.AWS_VPC ? elbv2.TargetType.IP : elbv2.TargetType.INSTANCE,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: containerPort,
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: {
+        path: healthCheckPath,
+        healthyHttpCodes: '200-399',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+      targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort })],
+    });
+    this.listener.addTargetGroups('Service', { targetGroups: [this.targetGroup] });
+    if (networkMode === ecs.NetworkMode.BRIDGE) {
+      // Bridge mode maps the container port to an ephemeral host port (the Linux range ECS uses), on
+      // the instances' security group: only the load balancer reaches it.
+      this.instanceSecurityGroup.addIngressRule(
+        alb.securityGroup,
+        ec2.Port.tcpRange(32768, 65535),
+        'Dynamic host ports of the tasks, from the load balancer only',
+      );
+    }
+
+    // Auto scaling of the tasks; ECS managed scaling follows with instances.
+    this.scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
+    this.scaling.scaleOnCpuUtilization('CpuScaling', {
+      targetUtilizationPercent: props.targetCpuUtilizationPercent ?? 50,
+    });
+    if (props.targetMemoryUtilizationPercent !== undefined) {
+      this.scaling.scaleOnMemoryUtilization('MemoryScaling', {
+        targetUtilizationPercent: props.targetMemoryUtilizationPercent,
+      });
+    }
+    if (props.targetRequestsPerTarget !== undefined) {
+      this.scaling.scaleOnRequestCount('RequestCountScaling', {
+        requestsPerTarget: props.targetRequestsPerTarget,
+        targetGroup: this.targetGroup,
+      });
+    }
+
+    // Alarms.
+    const targetAlarms = alb.addTargetGroupAlarms(this.targetGroup, {
+      target5xxThreshold: props.target5xxAlarmThreshold,
+      topic: this.alarmTopic,
+    });
+    this.alarms = {
+      runningTasksBelowDesired: this.createRunningTasksAlarm(),
+      cpuHigh: notifyingAlarm(this, 'CpuHighAlarm', this.metricCpuUtilization(), {
+        description: `Average CPU of ${this.node.path} is high: auto scaling is at maxCapacity or cannot keep up`,
+        threshold: props.cpuAlarmThresholdPercent ?? 85,
+        evaluationPeriods: 5,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        topic: this.alarmTopic,
+      }),
+      target5xx: targetAlarms.target5xxAlarm,
+      loadBalancer5xx: addLoadBalancer5xxAlarm(alb, 'LoadBalancer5xxAlarm', this.loadBalancer, {
+        threshold: props.target5xxAlarmThreshold,
+        topic: this.alarmTopic,
+      }),
+      unhealthyHosts: targetAlarms.unhealthyHostsAlarm,
+    };
+  }
+
+  /** Average CPU utilization of the service, per minute. */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.metricCpuUtilization({ period: Duration.minutes(1), statistic: 'Average', ...props });
+  }
+
+  /** Average memory utilization of the service, per minute. */
+  public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.metricMemoryUtilization({ period: Duration.minutes(1), statistic: 'Average', ...props });
+  }
+
+  private withPath(validate: () => void): void {
+    try {
+      validate();
+    } catch (e) {
+      if (e instanceof Error && !e.message.startsWith(this.node.path)) e.message = `${this.node.path}: ${e.message}`;
+      throw e;
+    }
+  }
+
+  /** Desired minus running tasks (Container Insights) at or above 1 for 5 consecutive minutes. */
+  private createRunningTasksAlarm(): cloudwatch.Alarm {
+    const dimensionsMap = { ClusterName: this.cluster.clusterName, ServiceName: this.service.serviceName };
+    const metric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'ECS/ContainerInsights',
+        metricName,
+        dimensionsMap,
+        statistic,
+        period: Duration.minutes(1),
+      });
+    const missing = new cloudwatch.MathExpression({
+      expression: 'desired - running',
+      usingMetrics: { desired: metric('DesiredTaskCount', 'Maximum'), running: metric('RunningTaskCount', 'Minimum') },
+      label: 'Tasks missing',
+      period: Duration.minutes(1),
+    });
+    return notifyingAlarm(this, 'RunningTasksAlarm', missing, {
+      description: `Fewer tasks of ${this.node.path} are running than desired`,
+      threshold: 1,
+      evaluationPeriods: 5,
+      topic: this.alarmTopic,
+    });
+  }
+}
+
+/** What container instances in subnets without egress must reach through interface endpoints. */
+function containerInstanceEndpoints(secrets: { [key: string]: ecs.Secret } | undefined): RequiredServiceEndpoint[] {
+  const A = ec2.InterfaceVpcEndpointAwsService;
+  const services: RequiredServiceEndpoint[] = [
+    { service: A.ECS, name: 'Ecs' },
+    { service: A.ECS_AGENT, name: 'EcsAgent' },
+    { service: A.ECS_TELEMETRY, name: 'EcsTelemetry' },
+    { service: A.ECR, name: 'EcrApi' },
+    { service: A.ECR_DOCKER, name: 'EcrDocker' },
+    { service: A.CLOUDWATCH_LOGS, name: 'Logs' },
+    { service: A.SSM, name: 'Ssm' },
+    { service: A.SSM_MESSAGES, name: 'SsmMessages' },
+    { service: A.EC2_MESSAGES, name: 'Ec2Messages' },
+    { service: A.KMS, name: 'Kms' },
+  ];
+  const values = Object.values(secrets ?? {});
+  if (values.some((s) => s.hasField !== undefined))
+    services.push({ service: A.SECRETS_MANAGER, name: 'SecretsManager' });
+  return services;
+}

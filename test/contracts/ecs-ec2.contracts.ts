@@ -1,0 +1,106 @@
+/**
+ * Runtime contracts of Ec2WebService (lib/ecs-ec2): the ECS agent on the
+ * container instances, Session Manager, the task and execution roles.
+ */
+import { arn, ContractGroup, ref, role, RuntimeContract, service } from '../support/runtime-contracts';
+
+export interface Ec2ServiceContractOptions {
+  /** The construct id of the service (logical-id prefix of what it creates). */
+  readonly prefix: string;
+}
+
+export function ec2ServiceContracts(o: Ec2ServiceContractOptions): ContractGroup {
+  const p = o.prefix;
+  const instanceRole = role(`${p}InstanceRole`);
+  const cluster = arn('AWS::ECS::Cluster', `${p}Cluster`);
+  const containerInstance = 'arn:aws:ecs:{region}:{account}:container-instance/{stackName}-cluster/0123456789abcdef';
+  const contracts: RuntimeContract[] = [
+    {
+      caller: service('ec2.amazonaws.com'),
+      action: 'sts:AssumeRole',
+      resource: arn('AWS::IAM::Role', `${p}InstanceRole`),
+      phase: 'deploy',
+      why: 'EC2 assumes the instance role for the instance profile of each container instance.',
+      expect: 'allowed',
+    },
+    ...[`${p}ExecutionRole`, `${p}TaskRole`].map((r) => ({
+      caller: service('ecs-tasks.amazonaws.com'),
+      action: 'sts:AssumeRole',
+      resource: arn('AWS::IAM::Role', r),
+      phase: 'deploy' as const,
+      why: `ECS assumes ${r.slice(p.length)} for every task it starts.`,
+      expect: 'allowed' as const,
+    })),
+    {
+      caller: instanceRole,
+      action: 'ecs:RegisterContainerInstance',
+      resource: cluster,
+      phase: 'deploy',
+      why: 'The ECS agent registers each instance with the cluster named in its user data; without it no task is placed.',
+      expect: 'allowed',
+    },
+    {
+      caller: instanceRole,
+      action: 'ecs:DiscoverPollEndpoint',
+      resource: '*',
+      phase: 'run',
+      why: 'The ECS agent finds the endpoint it polls for work.',
+      expect: 'allowed',
+    },
+    {
+      caller: instanceRole,
+      action: 'ecs:Poll',
+      resource: containerInstance,
+      context: { 'ecs:cluster': cluster },
+      phase: 'run',
+      why: 'The ECS agent long-polls for the tasks to start and stop on its instance.',
+      expect: 'allowed',
+    },
+    {
+      caller: instanceRole,
+      action: 'ecs:SubmitTaskStateChange',
+      resource: cluster,
+      phase: 'run',
+      why: 'The ECS agent reports task state (RUNNING, STOPPED): the service and the circuit breaker depend on it.',
+      expect: 'allowed',
+    },
+    {
+      caller: instanceRole,
+      action: 'ecs:Poll',
+      resource: containerInstance,
+      context: { 'ecs:cluster': 'arn:aws:ecs:{region}:{account}:cluster/someone-elses-cluster' },
+      phase: 'run',
+      why: 'The instance role polls for its own cluster only.',
+      expect: 'denied',
+    },
+    {
+      caller: instanceRole,
+      action: 'ssm:UpdateInstanceInformation',
+      resource: 'arn:aws:ec2:{region}:{account}:instance/i-0123456789abcdef0',
+      phase: 'run',
+      why: 'The SSM agent registers the container instance (Session Manager instead of SSH).',
+      expect: 'allowed',
+    },
+    {
+      caller: role(`${p}ExecutionRole`),
+      action: 'logs:PutLogEvents',
+      resource: [
+        'arn:aws:logs:{region}:{account}:log-group:',
+        ref('AWS::Logs::LogGroup', `${p}LogGroup`),
+        ':log-stream:web/web/0123456789abcdef',
+      ],
+      phase: 'run',
+      why: 'The awslogs driver sends the container output with the execution role.',
+      expect: 'allowed',
+    },
+    {
+      caller: role(`${p}TaskRole`),
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::any-bucket/any-key',
+      phase: 'run',
+      why: 'The application gets nothing in AWS until the user grants it (grantPrincipal).',
+      expect: 'denied',
+    },
+  ];
+  return { pattern: 'Ec2WebService', contracts };
+}

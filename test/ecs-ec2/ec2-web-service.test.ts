@@ -1,0 +1,274 @@
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Ec2WebService, Ec2WebServiceProps, SecureRepository } from '../../lib';
+import { agnosticStack, specificStack } from '../support/cdk-context';
+import { runGuard } from '../support/compliance';
+
+const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine');
+
+function build(props: Partial<Ec2WebServiceProps> = {}, stack: Stack = agnosticStack()) {
+  const web = new Ec2WebService(stack, 'Web', { image: IMAGE, ...props });
+  return { stack, web, template: Template.fromStack(stack) };
+}
+
+function logicalIds(template: Template, type: string): string[] {
+  return Object.keys(template.findResources(type));
+}
+
+describe.each([
+  ['environment-agnostic', () => agnosticStack()],
+  ['environment-specific', () => specificStack()],
+])('Ec2WebService defaults (%s stack)', (_kind, makeStack) => {
+  let stack: Stack;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, template } = build({}, makeStack()));
+  });
+
+  test('runs hardened Graviton container instances from the ECS-optimized AL2023 AMI, resolved at launch', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        ImageId: 'resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id',
+        InstanceType: 'm7g.large',
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1, HttpEndpoint: 'enabled' },
+        NetworkInterfaces: [Match.objectLike({ AssociatePublicIpAddress: false, DeviceIndex: 0 })],
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/xvda',
+            Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 30, DeleteOnTermination: true },
+          },
+        ],
+        Monitoring: { Enabled: true },
+      }),
+    });
+    // AND the instances join the cluster
+    const lt = Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0];
+    expect(JSON.stringify(lt.Properties.LaunchTemplateData.UserData)).toContain('ECS_CLUSTER=');
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MinSize: '2',
+      MaxSize: '6',
+      MixedInstancesPolicy: Match.objectLike({
+        LaunchTemplate: Match.objectLike({ Overrides: [{ InstanceType: 'm7g.large' }, { InstanceType: 'c7g.large' }] }),
+        InstancesDistribution: Match.objectLike({ OnDemandPercentageAboveBaseCapacity: 100 }),
+      }),
+    });
+  });
+
+  test('uses a capacity provider with managed scaling and managed draining, and spreads then binpacks', () => {
+    template.hasResourceProperties('AWS::ECS::CapacityProvider', {
+      AutoScalingGroupProvider: Match.objectLike({
+        ManagedScaling: Match.objectLike({ Status: 'ENABLED', TargetCapacity: 100 }),
+        ManagedDraining: 'ENABLED',
+        ManagedTerminationProtection: 'DISABLED',
+      }),
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: Match.absent(),
+      CapacityProviderStrategy: [
+        { CapacityProvider: { Ref: Match.stringLikeRegexp('^WebCapacityProvider') }, Weight: 1 },
+      ],
+      PlacementStrategies: [
+        { Type: 'spread', Field: 'attribute:ecs.availability-zone' },
+        { Type: 'binpack', Field: 'MEMORY' },
+      ],
+      DeploymentConfiguration: Match.objectLike({
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+      }),
+      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
+    });
+  });
+
+  test('deletes the service before the capacity it runs on: the teardown order is in the template', () => {
+    const [service] = Object.values(template.findResources('AWS::ECS::Service'));
+    const [asg] = logicalIds(template, 'AWS::AutoScaling::AutoScalingGroup');
+    const [provider] = logicalIds(template, 'AWS::ECS::CapacityProvider');
+    const [association] = logicalIds(template, 'AWS::ECS::ClusterCapacityProviderAssociations');
+    // THEN the service depends on the association, the capacity provider and the group (deleted before them)
+    expect(service.DependsOn).toEqual(expect.arrayContaining([association, provider, asg]));
+    // AND no instance is protected from scale-in, so deleting the group never waits on protection that
+    // only the (already deleted) capacity provider could lift (aws-cdk issues #14732, #18179)
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      NewInstancesProtectedFromScaleIn: Match.absent(),
+    });
+    // AND the group depends on the cluster (its user data names it): the cluster goes last
+    const group = template.findResources('AWS::AutoScaling::AutoScalingGroup')[asg];
+    const lt = Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0];
+    expect(JSON.stringify(lt.Properties.LaunchTemplateData.UserData)).toMatch(/"Ref":"WebCluster/);
+    expect(JSON.stringify(group.Properties.MixedInstancesPolicy)).toMatch(/WebLaunchTemplate/);
+  });
+
+  test('runs tasks in awsvpc mode as a non-root user with a read-only root, reachable from the load balancer only', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      NetworkMode: 'awsvpc',
+      RequiresCompatibilities: ['EC2'],
+      ContainerDefinitions: [
+        Match.objectLike({ User: '1000:1000', ReadonlyRootFilesystem: true, Privileged: false, Cpu: 256, Memory: 512 }),
+      ],
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 80,
+      ToPort: 80,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebLoadBalancer'), 'GroupId'] },
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { TargetType: 'ip', Port: 80 });
+  });
+
+  test('raises the FargateWebService alarms, each notifying the alarm topic', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(5);
+    for (const alarm of alarms)
+      expect(alarm.Properties.AlarmActions).toEqual(
+        [{ Ref: Match.anyValue() }].map(() => ({ Ref: 'CdkComputePatternsAlarmsB7C35547' })),
+      );
+  });
+
+  test('passes every Control Tower rule except the plain-HTTP listener the default has no certificate for', () => {
+    const assembly = (stack.node.root as App).synth({ force: true });
+    const file = path.resolve(assembly.directory, stack.templateFile);
+    const failing = (runGuard([file]).get(file) ?? []).map((f) => f.rule).sort();
+    expect(failing.filter((r) => !r.startsWith('s3_bucket_'))).toEqual(['alb_http_to_https_redirection_check']);
+  });
+});
+
+describe('Ec2WebService options', () => {
+  test('bridge mode maps dynamic host ports and opens only them, on the instances, to the load balancer', () => {
+    const { template } = build({ networkMode: ecs.NetworkMode.BRIDGE, containerPort: 8080 });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      NetworkMode: 'bridge',
+      ContainerDefinitions: [
+        Match.objectLike({ PortMappings: [{ ContainerPort: 8080, HostPort: 0, Protocol: 'tcp' }] }),
+      ],
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 32768,
+      ToPort: 65535,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebInstanceSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebLoadBalancer'), 'GroupId'] },
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { TargetType: 'instance' });
+    template.hasResourceProperties('AWS::ECS::Service', { NetworkConfiguration: Match.absent() });
+  });
+
+  test('takes placement strategies and constraints, and a Spot mix above an on-demand base', () => {
+    const { template } = build({
+      placementStrategies: [ecs.PlacementStrategy.randomly()],
+      placementConstraints: [ecs.PlacementConstraint.distinctInstances()],
+      onDemandBaseCapacity: 1,
+      onDemandPercentageAboveBaseCapacity: 25,
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      PlacementStrategies: [{ Type: 'random' }],
+      PlacementConstraints: [{ Type: 'distinctInstance' }],
+    });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      MixedInstancesPolicy: Match.objectLike({
+        InstancesDistribution: Match.objectLike({ OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25 }),
+      }),
+    });
+  });
+
+  test('an x86 instance type gets the x86 ECS-optimized AMI', () => {
+    const { template } = build({ instanceType: new ec2.InstanceType('m7i.large') });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        ImageId: 'resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id',
+      }),
+    });
+  });
+
+  test('an image by digest from a SecureRepository gets no tag warning; latest does', () => {
+    // GIVEN a repository and two services
+    const stack = agnosticStack();
+    const registry = new SecureRepository(stack, 'Registry');
+    new Ec2WebService(stack, 'Pinned', { image: registry.imageForDigest(`sha256:${'b'.repeat(64)}`) });
+    new Ec2WebService(stack, 'Latest', { image: registry.imageForTag('latest') });
+    const annotations = Annotations.fromStack(stack);
+    // THEN only the service on 'latest' is warned, with the reason
+    annotations.hasNoWarning('/Agnostic/Pinned', Match.stringLikeRegexp('tag'));
+    annotations.hasWarning(
+      '/Agnostic/Latest',
+      Match.stringLikeRegexp("the image is named by the tag 'latest', which is moved to each new build"),
+    );
+  });
+
+  test('an untagged public image counts as latest and is warned about', () => {
+    const { stack } = build({ image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged') });
+    Annotations.fromStack(stack).hasWarning('/Agnostic/Web', Match.stringLikeRegexp("tag 'latest'"));
+  });
+
+  test('ECS Exec gets an encrypted, logged session channel on the cluster', () => {
+    const { template } = build({ enableExecuteCommand: true, readonlyRootFilesystem: false });
+    template.hasResourceProperties('AWS::ECS::Cluster', {
+      Configuration: {
+        ExecuteCommandConfiguration: Match.objectLike({
+          KmsKeyId: Match.anyValue(),
+          Logging: 'OVERRIDE',
+          LogConfiguration: Match.objectLike({ CloudWatchEncryptionEnabled: true }),
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::ECS::Service', { EnableExecuteCommand: true });
+  });
+});
+
+describe('Ec2WebService validation', () => {
+  test.each([
+    [
+      'fails when minCapacity is 0',
+      { minCapacity: 0 },
+      'Agnostic/Web: minCapacity must be an integer between 1 and 5000; received 0',
+    ],
+    [
+      'fails when instanceMinCapacity exceeds instanceMaxCapacity',
+      { instanceMinCapacity: 5, instanceMaxCapacity: 3 },
+      'Agnostic/Web: instanceMinCapacity (5) must not be greater than instanceMaxCapacity (3)',
+    ],
+    [
+      'fails when the network mode is host',
+      { networkMode: ecs.NetworkMode.HOST },
+      'Agnostic/Web: networkMode must be AWS_VPC (a network interface and security group per task) or BRIDGE (dynamic host ports); received host',
+    ],
+    [
+      'fails when the instance types mix architectures',
+      { instanceType: new ec2.InstanceType('m7g.large'), additionalInstanceTypes: [new ec2.InstanceType('m7i.large')] },
+      'Agnostic/Web: instanceType and additionalInstanceTypes must share one CPU architecture (one AMI and one image serve them all); received m7g.large (arm64), m7i.large (x86_64)',
+    ],
+    [
+      'fails when the user is root',
+      { user: 'root' },
+      "Agnostic/Web: user must not be root; received 'root'. Give a non-root user such as '101' or '1000:1000', or omit user to keep the image's USER",
+    ],
+    [
+      'fails when an environment variable carries a secret',
+      { environment: { DB_PASSWORD: 'x' } },
+      'Agnostic/Web: environment must not carry secrets; received DB_PASSWORD',
+    ],
+    [
+      'fails when onDemandPercentageAboveBaseCapacity is over 100',
+      { onDemandPercentageAboveBaseCapacity: 120 },
+      'Agnostic/Web: onDemandPercentageAboveBaseCapacity must be an integer between 0 and 100; received 120',
+    ],
+  ])('%s', (_name, props, message) => {
+    expect(() => build(props as Partial<Ec2WebServiceProps>)).toThrow(message);
+  });
+
+  test('fails when the subnets are public (environment-specific stack)', () => {
+    const stack = specificStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+    expect(() => build({ vpc, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }, stack)).toThrow(
+      /^Specific\/Web: vpcSubnets must select private subnets: container instances and tasks get no public IP address/,
+    );
+  });
+
+  test('warns when minCapacity is 1 instead of failing', () => {
+    const { stack } = build({ minCapacity: 1, desiredCount: 1 });
+    Annotations.fromStack(stack).hasWarning('/Agnostic/Web', Match.stringLikeRegexp('minCapacity is 1'));
+  });
+});

@@ -366,7 +366,7 @@ export class EksCluster extends Construct {
 
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
     this.subnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
-    const selected = validateMultiAz(this.vpc, this.subnets, 'EksCluster subnets');
+    const selected = validateMultiAz(this, this.vpc, this.subnets, 'the cluster subnets');
     validatePrivate(this.vpc, selected);
 
     const clusterName = props.clusterName ?? Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });

@@ -394,7 +394,7 @@ export class FargateWebService extends Construct {
       });
     }
     const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
-    const selected = validateMultiAz(this.vpc, vpcSubnets, 'FargateWebService tasks');
+    const selected = validateMultiAz(this, this.vpc, vpcSubnets, 'the tasks');
     const publicIds = new Set(this.vpc.publicSubnets.map((s) => s.subnetId));
     const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
     if (publicSelected.length > 0) {

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -13,7 +13,7 @@ import { acknowledge } from '../common/nag';
 import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
-import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
+import { defaultPrivateSubnets, distinctZones, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
 import { defaultWebServerUserData } from './private/default-user-data';
 import { defaultMachineImage } from './private/machine-image';
@@ -303,7 +303,7 @@ export class HighlyAvailableFleet extends Construct {
 
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
     const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
-    const selected = validateMultiAz(this.vpc, vpcSubnets, `HighlyAvailableFleet ${this.node.path}`);
+    const selected = validateMultiAz(this, this.vpc, vpcSubnets, 'the instances');
     const publicIds = new Set(this.vpc.publicSubnets.map((s) => s.subnetId));
     const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
     if (publicSelected.length > 0) {
@@ -423,7 +423,7 @@ export class HighlyAvailableFleet extends Construct {
     if (waitForSignals) userData.addSignalOnExitCommand(this.autoScalingGroup);
     // Optional next to VPCZoneIdentifier, but it states the zones explicitly (Control Tower CT.AUTOSCALING.PR.1).
     const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
-    cfnGroup.availabilityZones = distinct(this, selected.availabilityZones);
+    cfnGroup.availabilityZones = distinctZones(this, selected.availabilityZones);
     // On the group resource alone: a volume or instance the user adds next to it is still checked.
     acknowledge(cfnGroup, {
       id: 'AwsSolutions-EC26',
@@ -544,18 +544,6 @@ function isNitro(type: ec2.InstanceType): boolean {
   const name = type.toString();
   if (Token.isUnresolved(name)) return true;
   return !XEN_FAMILIES.has(name.split('.')[0]) || NITRO_SIZES_OF_XEN_FAMILIES.has(name);
-}
-
-/** The values without duplicates, comparing tokens by what they resolve to. */
-function distinct(scope: Construct, values: string[]): string[] {
-  const stack = Stack.of(scope);
-  const seen = new Set<string>();
-  return values.filter((v) => {
-    const key = JSON.stringify(stack.resolve(v));
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 function validateCapacity(min: number, max: number, desired: number | undefined): void {

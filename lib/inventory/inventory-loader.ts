@@ -206,7 +206,7 @@ export class InventoryLoader extends Construct {
     const ownVpc = props.vpc ? undefined : new SecureVpc(this, 'Vpc', { maxAzs: 2, natGateways: 0 });
     this.vpc = props.vpc ?? ownVpc!;
     const subnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
-    const selectedSubnets = validateMultiAz(this.vpc, subnets, 'The InventoryLoader function');
+    const selectedSubnets = validateMultiAz(this, this.vpc, subnets, 'the import function');
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,
       description: `Inventory import function of ${this.node.path}: HTTPS out to AWS endpoints only`,

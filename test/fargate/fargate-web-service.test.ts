@@ -897,7 +897,7 @@ describe('FargateWebService validation', () => {
     const vpc = new SecureVpc(stack, 'Vpc');
     fails(
       { vpc, vpcSubnets: { subnets: [vpc.privateSubnets[0]] } },
-      'FargateWebService tasks must span at least two Availability Zones to be highly available; the selected subnets are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+      'Specific/Web: the tasks must span at least two Availability Zones to be highly available; the selected subnets (1) are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
       stack,
     );
   });

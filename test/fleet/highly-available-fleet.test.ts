@@ -742,7 +742,7 @@ describe('HighlyAvailableFleet validation', () => {
     const stack = specificStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1 });
     expect(() => new HighlyAvailableFleet(stack, 'Fleet', { vpc })).toThrow(
-      'HighlyAvailableFleet Specific/Fleet must span at least two Availability Zones to be highly available; the selected subnets are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+      'Specific/Fleet: the instances must span at least two Availability Zones to be highly available; the selected subnets (1) are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
     );
   });
 
@@ -752,7 +752,7 @@ describe('HighlyAvailableFleet validation', () => {
     expect(
       () => new HighlyAvailableFleet(stack, 'Fleet', { vpc, vpcSubnets: { availabilityZones: ['dummy1b'] } }),
     ).toThrow(
-      'HighlyAvailableFleet Specific/Fleet must span at least two Availability Zones to be highly available; the selected subnets are in 1 (dummy1b). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+      'Specific/Fleet: the instances must span at least two Availability Zones to be highly available; the selected subnets (1) are in 1 (dummy1b). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
     );
   });
 

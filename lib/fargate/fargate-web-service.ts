@@ -16,7 +16,13 @@ import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-loa
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
-import { validateExclusive, validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
+import {
+  validateExclusive,
+  validateIntegerInRange,
+  validateOrder,
+  validateWithin,
+  withConstructPath,
+} from '../common/validation';
 import { ImageSource, imageSource } from './private/container-images';
 import { validateFargateTaskSize } from './private/fargate-sizes';
 import { RoutedPolicy, RoutedRole } from './private/routed-role';
@@ -312,7 +318,7 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
  * alarms for missing tasks, target and load balancer 5xx responses, unhealthy
  * targets and high CPU, all notifying an encrypted SNS topic.
  */
-export class FargateWebService extends Construct {
+export class FargateWebService extends Construct implements ec2.IConnectable, iam.IGrantable {
   /** The VPC the service runs in. */
   public readonly vpc: ec2.IVpc;
   /** The cluster the service runs in (created unless given). */
@@ -340,6 +346,13 @@ export class FargateWebService extends Construct {
   public readonly alarms: FargateWebServiceAlarms;
   /** The topic the alarms notify; subscribe your on-call channel to it. */
   public readonly alarmTopic: sns.ITopic;
+  /**
+   * The tasks' network connections (their security group): allow them to reach a database with
+   * `db.connections.allowDefaultPortFrom(service)`.
+   */
+  public readonly connections: ec2.Connections;
+  /** The task role: `bucket.grantRead(service)` lets the application read the bucket. */
+  public readonly grantPrincipal: iam.IPrincipal;
 
   constructor(scope: Construct, id: string, props: FargateWebServiceProps) {
     super(scope, id);
@@ -354,11 +367,14 @@ export class FargateWebService extends Construct {
     const enableExecuteCommand = props.enableExecuteCommand ?? false;
     const readonlyRootFilesystem = props.readonlyRootFilesystem ?? true;
     const user = props.user ?? DEFAULT_USER;
-    validateProps(props, { cpu, memoryLimitMiB, containerPort, healthCheckPath, minCapacity, maxCapacity });
-    validateWithin('desiredCount', desiredCount, 'minCapacity', minCapacity, 'maxCapacity', maxCapacity);
+    // Errors name this service's construct path: a user with three services must know which one is wrong.
+    withConstructPath(this, () => {
+      validateProps(props, { cpu, memoryLimitMiB, containerPort, healthCheckPath, minCapacity, maxCapacity });
+      validateWithin('desiredCount', desiredCount, 'minCapacity', minCapacity, 'maxCapacity', maxCapacity);
+    });
     if (!Token.isUnresolved(minCapacity) && minCapacity < 2) {
       Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:singleTask',
+        'cdk-compute-patterns:singleInstance',
         `minCapacity is ${minCapacity}: the service can scale to a single task, which does not survive the loss of an Availability Zone or a failed task; use 2 or more in production`,
       );
     }
@@ -399,7 +415,7 @@ export class FargateWebService extends Construct {
     const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
     if (publicSelected.length > 0) {
       throw new Error(
-        `vpcSubnets must select private subnets: tasks run without public IP addresses and only the load balancer is public; received public subnets ${publicSelected.map((s) => s.node.path).join(', ')}`,
+        `${this.node.path}: vpcSubnets must select private subnets: tasks run without public IP addresses and only the load balancer is public; received public subnets ${publicSelected.map((s) => s.node.path).join(', ')}`,
       );
     }
 
@@ -425,6 +441,7 @@ export class FargateWebService extends Construct {
       },
     });
     this.taskRole = taskRole;
+    this.grantPrincipal = taskRole;
     this.logGroup = new SecureLogGroup(this, 'LogGroup', { retention: props.logRetention });
     const ecrAuthorization = new RoutedPolicy(this, 'EcrAuthorizationPolicy', executionRole);
     this.container = executionRole.routeWhile(
@@ -460,7 +477,7 @@ export class FargateWebService extends Construct {
         `image '${imageName}' is pulled from Docker Hub, which rate-limits anonymous pulls per source IP address: every task pulls through the VPC's NAT address, so scale-outs and rollbacks can fail to start tasks. Use ECR Public (public.ecr.aws/...), an ECR pull-through cache rule, or your own ECR repository (ecs.ContainerImage.fromAsset / fromEcrRepository)`,
       );
     }
-    for (const [name, containerPath] of writableVolumes(props.writablePaths ?? [])) {
+    for (const [name, containerPath] of withConstructPath(this, () => writableVolumes(props.writablePaths ?? []))) {
       this.taskDefinition.addVolume({ name });
       this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
     }
@@ -483,6 +500,7 @@ export class FargateWebService extends Construct {
       description: `Tasks of ${this.node.path}: container port from the load balancer only`,
       allowAllOutbound: true,
     });
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
     const endpoints = this.ensureEndpoints(props, selected, enableExecuteCommand, imageName, source);
     // ECS Exec's permissions, which aws-cdk-lib adds to the task role while it builds the service,
     // go to a policy of their own: the acknowledgement of their wildcards covers that policy only.
@@ -607,6 +625,46 @@ export class FargateWebService extends Construct {
       }),
       unhealthyHosts: targetAlarms.unhealthyHostsAlarm,
     };
+  }
+
+  /**
+   * Average CPU utilization of the service's tasks, in percent of the task's CPU (what target tracking scales on).
+   * @default - average over 5 minutes
+   */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.metricCpuUtilization(props);
+  }
+
+  /**
+   * Average memory utilization of the service's tasks, in percent of the task's memory.
+   * @default - average over 5 minutes
+   */
+  public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.metricMemoryUtilization(props);
+  }
+
+  /**
+   * Requests the load balancer sent to the service's tasks.
+   * @default - sum over 5 minutes
+   */
+  public metricRequestCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.requestCount(props);
+  }
+
+  /**
+   * Targets failing their load balancer health checks (the `unhealthyHosts` alarm's metric).
+   * @default - maximum over 5 minutes
+   */
+  public metricUnhealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.unhealthyHostCount({ statistic: 'Maximum', ...props });
+  }
+
+  /**
+   * 5xx responses from the tasks (the `target5xx` alarm's metric).
+   * @default - sum over 5 minutes
+   */
+  public metricTarget5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, props);
   }
 
   /**

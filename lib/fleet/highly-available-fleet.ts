@@ -14,7 +14,7 @@ import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-loa
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, distinctZones, validateMultiAz } from '../common/subnets';
-import { validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
+import { validateIntegerInRange, validateOrder, validateWithin, withConstructPath } from '../common/validation';
 import { defaultWebServerUserData } from './private/default-user-data';
 import { defaultMachineImage } from './private/machine-image';
 import { sessionManagerPolicy } from './private/session-manager-policy';
@@ -140,8 +140,9 @@ export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
   readonly vpcEndpointsProvided?: boolean;
 
   /**
-   * The fewest instances the group runs. At least 2, so that the fleet keeps
-   * serving when an instance or an Availability Zone fails.
+   * The fewest instances the group runs. 2 or more keep the fleet serving
+   * when an instance or an Availability Zone fails; 1 synthesizes with the
+   * warning `cdk-compute-patterns:singleInstance` (a test or demo fleet).
    * @default 2
    */
   readonly minCapacity?: number;
@@ -216,7 +217,20 @@ export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
    * and a topic policy, if the topic has one, must let cloudwatch.amazonaws.com publish.
    * @default - the stack's shared alarm topic (KMS-encrypted, TLS only)
    */
-  readonly notificationTopic?: sns.ITopic;
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * The alarms a HighlyAvailableFleet raises. Each notifies the alarm topic;
+ * add further actions with `alarm.addAlarmAction(...)`.
+ */
+export interface HighlyAvailableFleetAlarms {
+  /** At least one instance failed its load balancer health checks for 3 minutes. */
+  readonly unhealthyHosts: cloudwatch.Alarm;
+  /** The instances answered with 5xx responses. */
+  readonly target5xx: cloudwatch.Alarm;
+  /** The load balancer itself answered with 5xx responses (for example no healthy instance). */
+  readonly loadBalancer5xx: cloudwatch.Alarm;
 }
 
 /**
@@ -227,7 +241,7 @@ export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
  * SSH), load balancer health checks, rolling updates, scaling notifications
  * to an encrypted topic, and alarms for unhealthy hosts and 5xx errors.
  */
-export class HighlyAvailableFleet extends Construct {
+export class HighlyAvailableFleet extends Construct implements ec2.IConnectable, iam.IGrantable {
   /** The VPC the fleet runs in. */
   public readonly vpc: ec2.IVpc;
   /** The Auto Scaling group. */
@@ -256,15 +270,16 @@ export class HighlyAvailableFleet extends Construct {
   /** `http(s)://<load balancer DNS name>` as a string token. */
   public readonly url: string;
   /** The topic that receives every scaling event and alarm: subscribe on-call to it. */
-  public readonly notificationTopic: sns.ITopic;
-  /** Alarm: at least one target failed its health checks for 3 minutes. */
-  public readonly unhealthyHostsAlarm: cloudwatch.Alarm;
-  /** Alarm: targets answered with 5xx errors. */
-  public readonly target5xxAlarm: cloudwatch.Alarm;
-  /** Alarm: the load balancer itself answered with 5xx errors (for example no healthy target). */
-  public readonly loadBalancer5xxAlarm: cloudwatch.Alarm;
-  /** Every alarm above, to add actions in one loop. */
-  public readonly alarms: cloudwatch.Alarm[];
+  public readonly alarmTopic: sns.ITopic;
+  /** The fleet's alarms, each notifying `alarmTopic`. */
+  public readonly alarms: HighlyAvailableFleetAlarms;
+  /**
+   * The instances' network connections (their security group): allow them to reach a database with
+   * `db.connections.allowDefaultPortFrom(fleet)`.
+   */
+  public readonly connections: ec2.Connections;
+  /** The instance role: `bucket.grantRead(fleet)` lets the application on the instances read the bucket. */
+  public readonly grantPrincipal: iam.IPrincipal;
 
   constructor(scope: Construct, id: string, props: HighlyAvailableFleetProps = {}) {
     super(scope, id);
@@ -312,12 +327,20 @@ export class HighlyAvailableFleet extends Construct {
       );
     }
 
+    if (!Token.isUnresolved(minCapacity) && minCapacity === 1) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:singleInstance',
+        `minCapacity is 1: the fleet can scale in to a single instance, which does not survive the loss of that instance or its Availability Zone; use 2 or more in production`,
+      );
+    }
+
     // Instances: hardened launch template, Session Manager instead of SSH.
     this.instanceRole = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       // With the default user data, CDK adds cloudformation:SignalResource on this stack only (for cfn-signal).
       description: `Instances of ${this.node.path}: Session Manager only`,
     });
+    this.grantPrincipal = this.instanceRole;
     sessionManagerPolicy(this, 'SessionManagerPolicy', this.instanceRole);
     this.securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
       vpc: this.vpc,
@@ -325,6 +348,7 @@ export class HighlyAvailableFleet extends Construct {
       allowAllOutbound: true,
     });
 
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
     const userData = props.userData ?? defaultWebServerUserData(instancePort);
     const waitForSignals = props.userData === undefined;
     ensureServiceEndpoints({
@@ -369,11 +393,11 @@ export class HighlyAvailableFleet extends Construct {
       ],
     });
 
-    this.notificationTopic = props.notificationTopic ?? alarmTopic(this);
-    if (!allowAutoScalingNotifications(this.notificationTopic)) {
+    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    if (!allowAutoScalingNotifications(this.alarmTopic)) {
       Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:notificationTopicKey',
-        `Could not allow EC2 Auto Scaling to use the key of ${this.notificationTopic.node.path}; add the AWSServiceRoleForAutoScaling service-linked role to that key's policy or scaling notifications will not be delivered`,
+        'cdk-compute-patterns:alarmTopicKey',
+        `Could not allow EC2 Auto Scaling to use the key of ${this.alarmTopic.node.path}; add the AWSServiceRoleForAutoScaling service-linked role to that key's policy or scaling notifications will not be delivered`,
       );
     }
 
@@ -417,7 +441,7 @@ export class HighlyAvailableFleet extends Construct {
         minInstancesInService: minInstancesInService(minCapacity, maxCapacity),
         pauseTime: waitForSignals ? undefined : Duration.minutes(5),
       }),
-      notifications: [{ topic: this.notificationTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
+      notifications: [{ topic: this.alarmTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
       groupMetrics: [autoscaling.GroupMetrics.all()],
     });
     if (waitForSignals) userData.addSignalOnExitCommand(this.autoScalingGroup);
@@ -469,13 +493,52 @@ export class HighlyAvailableFleet extends Construct {
     }
 
     // Alarms, exposed so users can add actions.
-    const targetAlarms = secureLoadBalancer.addTargetGroupAlarms(this.targetGroup, { topic: this.notificationTopic });
-    this.unhealthyHostsAlarm = targetAlarms.unhealthyHostsAlarm;
-    this.target5xxAlarm = targetAlarms.target5xxAlarm;
-    this.loadBalancer5xxAlarm = addLoadBalancer5xxAlarm(secureLoadBalancer, 'LoadBalancer5xxAlarm', this.loadBalancer, {
-      topic: this.notificationTopic,
+    const targetAlarms = secureLoadBalancer.addTargetGroupAlarms(this.targetGroup, { topic: this.alarmTopic });
+    this.alarms = {
+      unhealthyHosts: targetAlarms.unhealthyHostsAlarm,
+      target5xx: targetAlarms.target5xxAlarm,
+      loadBalancer5xx: addLoadBalancer5xxAlarm(secureLoadBalancer, 'LoadBalancer5xxAlarm', this.loadBalancer, {
+        topic: this.alarmTopic,
+      }),
+    };
+  }
+
+  /**
+   * Average CPU utilization of the fleet's instances, in percent (what target tracking scales on).
+   * @default - average over 5 minutes
+   */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      dimensionsMap: { AutoScalingGroupName: this.autoScalingGroup.autoScalingGroupName },
+      statistic: 'Average',
+      ...props,
     });
-    this.alarms = [this.unhealthyHostsAlarm, this.target5xxAlarm, this.loadBalancer5xxAlarm];
+  }
+
+  /**
+   * Requests the load balancer sent to the fleet.
+   * @default - sum over 5 minutes
+   */
+  public metricRequestCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.requestCount(props);
+  }
+
+  /**
+   * Instances failing their load balancer health checks (the `unhealthyHosts` alarm's metric).
+   * @default - maximum over 5 minutes
+   */
+  public metricUnhealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.unhealthyHostCount({ statistic: 'Maximum', ...props });
+  }
+
+  /**
+   * 5xx responses from the instances (the `target5xx` alarm's metric).
+   * @default - sum over 5 minutes
+   */
+  public metricTarget5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, props);
   }
 }
 
@@ -491,16 +554,6 @@ function instanceEndpoints(signals: boolean): RequiredServiceEndpoint[] {
     { service: ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES, name: 'Ec2Messages' },
     ...(signals ? [{ service: ec2.InterfaceVpcEndpointAwsService.CLOUDFORMATION, name: 'CloudFormation' }] : []),
   ];
-}
-
-/** Runs `validate`, prefixing the message of any error it throws with the construct path of `scope`. */
-function withConstructPath<T>(scope: Construct, validate: () => T): T {
-  try {
-    return validate();
-  } catch (e) {
-    if (e instanceof Error && !e.message.includes(scope.node.path)) e.message = `${scope.node.path}: ${e.message}`;
-    throw e;
-  }
 }
 
 /**
@@ -547,11 +600,12 @@ function isNitro(type: ec2.InstanceType): boolean {
 }
 
 function validateCapacity(min: number, max: number, desired: number | undefined): void {
-  if (!Token.isUnresolved(min) && !(Number.isInteger(min) && min >= 2)) {
+  if (!Token.isUnresolved(min) && !(Number.isInteger(min) && min >= 1)) {
     throw new Error(
-      `minCapacity must be an integer of at least 2 for a highly available fleet (an instance in each of two Availability Zones); received ${min}`,
+      `minCapacity must be a positive integer (2 or more for a highly available fleet: an instance in each of two Availability Zones); received ${min}`,
     );
   }
+  validateIntegerInRange('maxCapacity', max, 1, 10000);
   validateOrder('minCapacity', min, 'maxCapacity', max);
   validateWithin('desiredCapacity', desired, 'minCapacity', min, 'maxCapacity', max);
 }

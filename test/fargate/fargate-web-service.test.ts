@@ -601,11 +601,11 @@ describe('FargateWebService options', () => {
 });
 
 describe('FargateWebService warnings', () => {
-  test('warns when minCapacity allows a single task', () => {
+  test('warns (singleInstance, the id every pattern uses) when minCapacity allows a single task', () => {
     const { stack } = build({ minCapacity: 1, desiredCount: 1 });
     Annotations.fromStack(stack).hasWarning(
       '/Agnostic/Web',
-      Match.stringLikeRegexp('minCapacity is 1: the service can scale to a single task'),
+      'minCapacity is 1: the service can scale to a single task, which does not survive the loss of an Availability Zone or a failed task; use 2 or more in production [ack: cdk-compute-patterns:singleInstance]',
     );
   });
 
@@ -1126,5 +1126,64 @@ describe('FargateWebService next to a HighlyAvailableFleet', () => {
     const sids = policies[0].Properties.PolicyDocument.Statement.map((st: { Sid?: string }) => st.Sid).filter(Boolean);
     expect(new Set(sids).size).toBe(sids.length);
     expect(sids.filter((sid: string) => sid === 'AllowCloudWatchAlarmsToPublish')).toHaveLength(1);
+  });
+});
+
+describe('FargateWebService connections, grants and metrics', () => {
+  test('is IConnectable: a database allowing the service opens its port to the tasks security group', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    const dbSg = new ec2.SecurityGroup(stack, 'Db', { vpc: web.vpc });
+    // WHEN
+    dbSg.connections.allowFrom(web, ec2.Port.tcp(5432));
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 5432,
+      GroupId: { 'Fn::GetAtt': [logicalId(stack, dbSg), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(stack, web.securityGroup), 'GroupId'] },
+    });
+  });
+
+  test('is IGrantable: a grant to the service lands on the task role, not the execution role', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    new s3.Bucket(stack, 'Data').grantRead(web);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack, web.taskRole) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['s3:GetObject*']) })]),
+      },
+    });
+    expect(web.grantPrincipal).toBe(web.taskRole);
+  });
+
+  test('metric helpers measure the service and its target group', () => {
+    const { stack, web } = build();
+    const cpu = stack.resolve(web.metricCpuUtilization().toMetricConfig().metricStat);
+    expect(cpu).toMatchObject({ namespace: 'AWS/ECS', metricName: 'CPUUtilization', statistic: 'Average' });
+    expect(cpu.dimensions).toEqual(
+      expect.arrayContaining([
+        { name: 'ServiceName', value: { 'Fn::GetAtt': [logicalId(stack, web.service), 'Name'] } },
+      ]),
+    );
+    expect(web.metricMemoryUtilization().metricName).toBe('MemoryUtilization');
+    expect(web.metricRequestCount().metricName).toBe('RequestCount');
+    expect(web.metricUnhealthyHostCount().statistic).toBe('Maximum');
+    expect(web.metricTarget5xxCount().metricName).toBe('HTTPCode_Target_5XX_Count');
+  });
+
+  test('fails naming the construct path when a stack has several services', () => {
+    const stack = agnosticStack();
+    new FargateWebService(stack, 'Web', { image: IMAGE });
+    expect(() => new FargateWebService(stack, 'Api', { image: IMAGE, minCapacity: 0 })).toThrow(
+      new Error('Agnostic/Api: minCapacity must be an integer between 1 and 5000; received 0'),
+    );
+    expect(() => new FargateWebService(stack, 'Admin', { image: IMAGE, writablePaths: ['tmp'] })).toThrow(
+      new Error(
+        "Agnostic/Admin: writablePaths must be absolute container paths below '/', such as '/tmp'; received 'tmp'",
+      ),
+    );
   });
 });

@@ -90,6 +90,77 @@ export interface FargateWebServiceAlarms {
 }
 
 /**
+ * A further container in the task of a FargateWebService (`addSidecar`), with the service's secure
+ * defaults: non-root, read-only root filesystem, not privileged, logs to the service's encrypted log group.
+ */
+export interface SidecarOptions {
+  /** The container image (the same registries as the service's `image`). */
+  readonly image: ecs.ContainerImage;
+
+  /**
+   * Whether the task stops when this container stops.
+   * @default false
+   */
+  readonly essential?: boolean;
+
+  /**
+   * The command the container runs (Docker CMD).
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+
+  /**
+   * The container's entry point (Docker ENTRYPOINT).
+   * @default - the image's ENTRYPOINT
+   */
+  readonly entryPoint?: string[];
+
+  /**
+   * Plain environment variables; names that mark secrets or credentials are refused (see the service's `environment`).
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Secrets injected at task start, read by the execution role.
+   * @default - none
+   */
+  readonly secrets?: { [key: string]: ecs.Secret };
+
+  /**
+   * Ports the container listens on (reachable from the other containers of the task on localhost;
+   * the load balancer only reaches the application container).
+   * @default - none
+   */
+  readonly containerPorts?: number[];
+
+  /**
+   * Container user; must not be root.
+   * @default '1000:1000'
+   */
+  readonly user?: string;
+
+  /**
+   * Mount the container's root filesystem read-only (Control Tower CT.ECS.PR.6).
+   * @default true
+   */
+  readonly readonlyRootFilesystem?: boolean;
+
+  /**
+   * Memory (MiB) reserved for this container out of the task's; the containers' reservations must fit in
+   * the task's `memoryLimitMiB`.
+   * @default - none: the container shares the task's memory
+   */
+  readonly memoryReservationMiB?: number;
+
+  /**
+   * Container health check run by ECS.
+   * @default - none
+   */
+  readonly healthCheck?: ecs.HealthCheck;
+}
+
+/**
  * Properties for a FargateWebService.
  */
 export interface FargateWebServiceProps extends WebLoadBalancerOptions {
@@ -186,6 +257,43 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
    * @default '/'
    */
   readonly healthCheckPath?: string;
+
+  /**
+   * The command the container runs (Docker CMD), replacing the image's.
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+
+  /**
+   * The container's entry point (Docker ENTRYPOINT), replacing the image's.
+   * @default - the image's ENTRYPOINT
+   */
+  readonly entryPoint?: string[];
+
+  /**
+   * The container health check ECS runs inside the task (Docker HEALTHCHECK), as in
+   * `ecs.ContainerDefinitionOptions.healthCheck`: an unhealthy essential container makes ECS
+   * replace the task. Independent of the load balancer's check (`healthCheckPath`); the command
+   * runs in the image, so the image must have the tool it calls (curl, wget).
+   * @default - none: the image's HEALTHCHECK is ignored by ECS, only the load balancer checks the task
+   */
+  readonly healthCheck?: ecs.HealthCheck;
+
+  /**
+   * The role the application runs as (bring your own). It must trust
+   * `ecs-tasks.amazonaws.com`. With your own role, permissions aws-cdk-lib adds for ECS Exec land in
+   * that role's policies: their cdk-nag findings are yours to review.
+   * @default - a new role with no permissions beyond what the construct's options need
+   */
+  readonly taskRole?: iam.IRole;
+
+  /**
+   * The role ECS uses to start the tasks: pull the image, write logs, read `secrets` (bring your own).
+   * It must trust `ecs-tasks.amazonaws.com`. With your own role, `ecr:GetAuthorizationToken` (which
+   * only supports `*`) lands in that role's policies, and its cdk-nag finding is yours to review.
+   * @default - a new role with only what the image, logs and secrets need
+   */
+  readonly executionRole?: iam.IRole;
 
   /**
    * Container user (`uid`, `uid:gid` or a name). Must not be root. The template
@@ -346,6 +454,12 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
   public readonly alarms: FargateWebServiceAlarms;
   /** The topic the alarms notify; subscribe your on-call channel to it. */
   public readonly alarmTopic: sns.ITopic;
+  /** The role ECS starts the tasks with (pulls images, writes logs, reads secrets). */
+  public readonly executionRole: iam.IRole;
+  /** The containers added with `addSidecar`, in order. */
+  public readonly sidecars: ecs.ContainerDefinition[] = [];
+  private readonly ecrAuthorization: RoutedPolicy;
+  private ecrAuthorizationAcknowledged = false;
   /**
    * The tasks' network connections (their security group): allow them to reach a database with
    * `db.connections.allowDefaultPortFrom(service)`.
@@ -422,14 +536,19 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
     // Task definition: task size, container hardening, logs. Both roles are RoutedRoles so that
     // permissions aws-cdk-lib grants with inherent wildcards get a policy (and acknowledgement) of
     // their own, and what the user grants stays in the default policies, visible to cdk-nag.
-    const taskRole = new RoutedRole(this, 'TaskRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Task role of ${this.node.path}: what the application may do in AWS`,
-    });
-    const executionRole = new RoutedRole(this, 'ExecutionRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Execution role of ${this.node.path}: pulls the image, writes its logs, reads its secrets`,
-    });
+    // Roles you bring are used as they are: nothing is routed out of their policies.
+    const taskRole =
+      props.taskRole ??
+      new RoutedRole(this, 'TaskRole', {
+        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+        description: `Task role of ${this.node.path}: what the application may do in AWS`,
+      });
+    const executionRole =
+      props.executionRole ??
+      new RoutedRole(this, 'ExecutionRole', {
+        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+        description: `Execution role of ${this.node.path}: pulls the image, writes its logs, reads its secrets`,
+      });
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu,
       memoryLimitMiB,
@@ -441,34 +560,26 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       },
     });
     this.taskRole = taskRole;
+    this.executionRole = executionRole;
     this.grantPrincipal = taskRole;
     this.logGroup = new SecureLogGroup(this, 'LogGroup', { retention: props.logRetention });
-    const ecrAuthorization = new RoutedPolicy(this, 'EcrAuthorizationPolicy', executionRole);
-    this.container = executionRole.routeWhile(
-      ecrAuthorization,
-      () =>
-        this.taskDefinition.addContainer('Web', {
-          containerName: CONTAINER_NAME,
-          image: props.image,
-          essential: true,
-          memoryLimitMiB,
-          portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
-          environment: props.environment,
-          secrets: props.secrets,
-          user,
-          readonlyRootFilesystem,
-          privileged: false,
-          logging: ecs.LogDrivers.awsLogs({ streamPrefix: CONTAINER_NAME, logGroup: this.logGroup }),
-        }),
-      isEcrAuthorizationStatement,
-    );
-    if (ecrAuthorization.policy) {
-      acknowledge(ecrAuthorization.policy, {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repository, granted by ARN in its default policy.',
-      });
-    }
+    this.ecrAuthorization = new RoutedPolicy(this, 'EcrAuthorizationPolicy', executionRole);
+    this.container = this.addRoutedContainer('Web', {
+      containerName: CONTAINER_NAME,
+      image: props.image,
+      essential: true,
+      memoryLimitMiB,
+      portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
+      environment: props.environment,
+      secrets: props.secrets,
+      command: props.command,
+      entryPoint: props.entryPoint,
+      healthCheck: props.healthCheck,
+      user,
+      readonlyRootFilesystem,
+      privileged: false,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: CONTAINER_NAME, logGroup: this.logGroup }),
+    });
     const imageName = this.container.imageName;
     const source = imageSource(imageName);
     if (source === ImageSource.DOCKER_HUB) {
@@ -532,12 +643,15 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
         propagateTags: ecs.PropagatedTagSource.SERVICE,
         healthCheckGracePeriod: Duration.seconds(60),
       });
-    this.service = enableExecuteCommand ? taskRole.routeWhile(execPolicy, createService, capture) : createService();
+    this.service =
+      enableExecuteCommand && taskRole instanceof RoutedRole
+        ? taskRole.routeWhile(execPolicy, createService, capture)
+        : createService();
     if (execPolicy.policy) acknowledgeExecWildcards(execPolicy.policy, execStatements);
     // Tasks start as soon as the service exists: the endpoints they pull and log through, and the
     // policies of their own that hold the image pull and ECS Exec permissions, come first.
     this.service.node.addDependency(...endpoints);
-    for (const routed of [ecrAuthorization, execPolicy]) {
+    for (const routed of [this.ecrAuthorization, execPolicy]) {
       if (routed.policy) this.service.node.addDependency(routed.policy);
     }
     if (spot && (!props.cluster || props.cluster instanceof ecs.Cluster)) {
@@ -625,6 +739,74 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       }),
       unhealthyHosts: targetAlarms.unhealthyHostsAlarm,
     };
+  }
+
+  /**
+   * Adds a container (a sidecar: log router, proxy, agent) to the service's task with the service's
+   * secure defaults: non-root user, read-only root filesystem, not privileged, logs to the service's
+   * encrypted log group under the stream prefix `id`. Not essential unless you say so. Its memory
+   * reservation, if any, must fit in the task's memory (checked at synth).
+   */
+  public addSidecar(id: string, options: SidecarOptions): ecs.ContainerDefinition {
+    withConstructPath(this, () => {
+      if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/.test(id) || id === CONTAINER_NAME) {
+        throw new Error(
+          `addSidecar id must be 1 to 255 letters, digits, '-' and '_' and not '${CONTAINER_NAME}' (the application container); received '${id}'`,
+        );
+      }
+      if (options.user !== undefined && !Token.isUnresolved(options.user) && ROOT_USER.test(options.user)) {
+        throw new Error(
+          `addSidecar('${id}') user must not be root; received '${options.user}'. Give a non-root user such as '1000:1000'`,
+        );
+      }
+      for (const port of options.containerPorts ?? [])
+        validateIntegerInRange(`addSidecar('${id}') containerPorts`, port, 1, 65535);
+      validateIntegerInRange(`addSidecar('${id}') memoryReservationMiB`, options.memoryReservationMiB, 6, 120 * 1024);
+    });
+    const container = this.addRoutedContainer(id, {
+      containerName: id,
+      image: options.image,
+      essential: options.essential ?? false,
+      command: options.command,
+      entryPoint: options.entryPoint,
+      environment: options.environment,
+      secrets: options.secrets,
+      portMappings: (options.containerPorts ?? []).map((containerPort) => ({
+        containerPort,
+        protocol: ecs.Protocol.TCP,
+      })),
+      user: options.user ?? DEFAULT_USER,
+      readonlyRootFilesystem: options.readonlyRootFilesystem ?? true,
+      privileged: false,
+      memoryReservationMiB: options.memoryReservationMiB,
+      healthCheck: options.healthCheck,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: id, logGroup: this.logGroup }),
+    });
+    this.sidecars.push(container);
+    return container;
+  }
+
+  /**
+   * Adds a container, sending ecr:GetAuthorizationToken (granted on `*` for a private ECR image) to a policy
+   * of its own on the construct's execution role, acknowledged there alone.
+   */
+  private addRoutedContainer(id: string, options: ecs.ContainerDefinitionOptions): ecs.ContainerDefinition {
+    const role = this.taskDefinition.executionRole;
+    const add = () => this.taskDefinition.addContainer(id, options);
+    const container =
+      role instanceof RoutedRole ? role.routeWhile(this.ecrAuthorization, add, isEcrAuthorizationStatement) : add();
+    const policy = this.ecrAuthorization.policy;
+    if (policy && !this.ecrAuthorizationAcknowledged) {
+      this.ecrAuthorizationAcknowledged = true;
+      acknowledge(policy, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repositories, granted by ARN in its default policy.',
+      });
+      // Tasks start as soon as the service exists: the policy holding the pull permission comes first.
+      if (this.service) this.service.node.addDependency(policy);
+    }
+    return container;
   }
 
   /**

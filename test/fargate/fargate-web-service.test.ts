@@ -5,6 +5,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -1184,6 +1185,134 @@ describe('FargateWebService connections, grants and metrics', () => {
       new Error(
         "Agnostic/Admin: writablePaths must be absolute container paths below '/', such as '/tmp'; received 'tmp'",
       ),
+    );
+  });
+});
+
+describe('FargateWebService container options, own roles and sidecars', () => {
+  /** The task definition's containers, by name. */
+  function containers(template: Template): Record<string, Record<string, unknown>> {
+    const td = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0];
+    const defs = td.Properties.ContainerDefinitions as Record<string, unknown>[];
+    return Object.fromEntries(defs.map((d) => [d.Name as string, d]));
+  }
+
+  test('passes command, entryPoint and the container health check to the application container', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    // WHEN
+    new FargateWebService(stack, 'Web', {
+      image: IMAGE,
+      command: ['serve', '--port', '80'],
+      entryPoint: ['/app/start'],
+      healthCheck: { command: ['CMD-SHELL', 'wget -q -O- http://localhost/health || exit 1'] },
+    });
+    // THEN
+    expect(containers(Template.fromStack(stack)).web).toMatchObject({
+      Command: ['serve', '--port', '80'],
+      EntryPoint: ['/app/start'],
+      HealthCheck: {
+        Command: ['CMD-SHELL', 'wget -q -O- http://localhost/health || exit 1'],
+        Interval: 30,
+        Retries: 3,
+        Timeout: 5,
+      },
+    });
+  });
+
+  test('uses the task and execution roles given, and creates none', () => {
+    const stack = agnosticStack();
+    const assumedBy = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
+    const taskRole = new iam.Role(stack, 'AppRole', { assumedBy });
+    const executionRole = new iam.Role(stack, 'StartRole', { assumedBy });
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE, taskRole, executionRole });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      TaskRoleArn: { 'Fn::GetAtt': [logicalId(stack, taskRole), 'Arn'] },
+      ExecutionRoleArn: { 'Fn::GetAtt': [logicalId(stack, executionRole), 'Arn'] },
+    });
+    const ecsRoles = Object.values(template.findResources('AWS::IAM::Role')).filter((r) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ecs-tasks.amazonaws.com'),
+    );
+    expect(ecsRoles).toHaveLength(2);
+    expect(web.taskRole).toBe(taskRole);
+    expect(web.executionRole).toBe(executionRole);
+    expect(web.grantPrincipal).toBe(taskRole);
+  });
+
+  test('addSidecar keeps the secure defaults: non-root, read-only root, not privileged, not essential, logs to the encrypted log group', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    const sidecar = web.addSidecar('otel', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0'),
+      command: ['--config=/etc/ecs/ecs-default-config.yaml'],
+      containerPorts: [4317],
+    });
+    const otel = containers(Template.fromStack(stack)).otel;
+    expect(otel).toMatchObject({
+      User: '1000:1000',
+      ReadonlyRootFilesystem: true,
+      Privileged: false,
+      Essential: false,
+      Command: ['--config=/etc/ecs/ecs-default-config.yaml'],
+      PortMappings: [{ ContainerPort: 4317, Protocol: 'tcp' }],
+      LogConfiguration: {
+        LogDriver: 'awslogs',
+        Options: {
+          'awslogs-group': { Ref: logicalId(stack, web.logGroup) },
+          'awslogs-stream-prefix': 'otel',
+        },
+      },
+    });
+    expect(web.sidecars).toEqual([sidecar]);
+  });
+
+  test('addSidecar with a private ECR image routes ecr:GetAuthorizationToken to the acknowledged policy of its own', () => {
+    // GIVEN a service with a public image, under AwsSolutions
+    const report = checkCompliance((outdir) => {
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'Sidecar');
+      const web = new FargateWebService(stack, 'Web', { image: IMAGE, protocol: elbv2.ApplicationProtocol.HTTP });
+      // WHEN a sidecar pulls from private ECR
+      const repo = ecr.Repository.fromRepositoryName(stack, 'Repo', 'agent');
+      web.addSidecar('agent', { image: ecs.ContainerImage.fromEcrRepository(repo, '1.0') });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      return app;
+    }, []);
+    // THEN the registry login sits in the EcrAuthorizationPolicy alone, acknowledged there, and nothing is open
+    const stack = report.stacks.find((s) => s.stack === 'Sidecar')!;
+    expect(stack.nagViolations.filter((v) => v.path.startsWith('Sidecar/Web/'))).toEqual([]);
+    expect(stack.acknowledged.filter((a) => a.path === 'Sidecar/Web/EcrAuthorizationPolicy').map((a) => a.id)).toEqual([
+      'Annotation::AwsSolutions-IAM5[Resource::*]',
+    ]);
+  });
+
+  test('fails when a sidecar runs as root', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    expect(() => web.addSidecar('proxy', { image: IMAGE, user: 'root' })).toThrow(
+      new Error(
+        "Agnostic/Web: addSidecar('proxy') user must not be root; received 'root'. Give a non-root user such as '1000:1000'",
+      ),
+    );
+  });
+
+  test('fails when a sidecar takes the application container name', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    expect(() => web.addSidecar('web', { image: IMAGE })).toThrow(
+      new Error(
+        "Agnostic/Web: addSidecar id must be 1 to 255 letters, digits, '-' and '_' and not 'web' (the application container); received 'web'",
+      ),
+    );
+  });
+
+  test('fails at synth when a sidecar reserves more memory than the task has', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE, memoryLimitMiB: 512 });
+    web.addSidecar('agent', { image: IMAGE, memoryReservationMiB: 256 });
+    expect(() => Template.fromStack(stack)).toThrow(
+      "Agnostic/Web: the containers reserve 768 MiB ('web' 512 MiB, 'agent' 256 MiB), more than the task's memoryLimitMiB 512",
     );
   });
 });

@@ -218,6 +218,69 @@ export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
    * @default - the stack's shared alarm topic (KMS-encrypted, TLS only)
    */
   readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Whether CloudFormation waits for the instances to signal (cfn-signal) that they serve, at
+   * creation and in each rolling update batch. The default user data signals whether the page is
+   * served; with your own `userData` and `signals: true` the construct appends a cfn-signal of the
+   * user data's exit code (so its last command decides), and the instance role may signal this stack only.
+   * @default - true with the default user data, false with your own
+   */
+  readonly signals?: boolean;
+
+  /**
+   * Instances replaced at a time by a rolling update (a launch template change).
+   * @default 1
+   */
+  readonly updateBatchSize?: number;
+
+  /**
+   * How long a rolling update waits for the signals of each batch (with `signals`), or pauses
+   * between batches (without).
+   * @default - 15 minutes with signals, 5 minutes without
+   */
+  readonly updatePauseTime?: Duration;
+
+  /**
+   * Scheduled changes of the capacity (business hours, batch windows).
+   * @default - none
+   */
+  readonly scheduledScaling?: FleetScheduledScaling[];
+
+  /**
+   * Step scaling on CPU utilization next to target tracking: bigger steps for bigger breaches
+   * (for example +2 instances above 85%).
+   * @default - target tracking only
+   */
+  readonly cpuStepScaling?: autoscaling.ScalingInterval[];
+}
+
+/** A scheduled change of a HighlyAvailableFleet's capacity. */
+export interface FleetScheduledScaling {
+  /** A unique name for this action (PascalCase, used in the construct id). */
+  readonly name: string;
+  /** When the action runs (cron, in UTC unless `timeZone`). */
+  readonly schedule: autoscaling.Schedule;
+  /**
+   * The time zone of `schedule`, for example 'Europe/Paris'.
+   * @default - UTC
+   */
+  readonly timeZone?: string;
+  /**
+   * The new minimum capacity.
+   * @default - unchanged
+   */
+  readonly minCapacity?: number;
+  /**
+   * The new maximum capacity.
+   * @default - unchanged
+   */
+  readonly maxCapacity?: number;
+  /**
+   * The new desired capacity.
+   * @default - unchanged
+   */
+  readonly desiredCapacity?: number;
 }
 
 /**
@@ -350,7 +413,20 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
 
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
     const userData = props.userData ?? defaultWebServerUserData(instancePort);
-    const waitForSignals = props.userData === undefined;
+    const waitForSignals = props.signals ?? props.userData === undefined;
+    withConstructPath(this, () => {
+      validateIntegerInRange('updateBatchSize', props.updateBatchSize, 1, 1000);
+      for (const action of props.scheduledScaling ?? []) {
+        if (!/^[A-Za-z][A-Za-z0-9]*$/.test(action.name)) {
+          throw new Error(`scheduledScaling names must be PascalCase letters and digits; received '${action.name}'`);
+        }
+        if ([action.minCapacity, action.maxCapacity, action.desiredCapacity].every((v) => v === undefined)) {
+          throw new Error(
+            `scheduledScaling '${action.name}' changes nothing: give minCapacity, maxCapacity and/or desiredCapacity`,
+          );
+        }
+      }
+    });
     ensureServiceEndpoints({
       scope: this,
       vpc: this.vpc,
@@ -435,11 +511,15 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
       minHealthyPercentage: 100,
       maxHealthyPercentage: 200,
       // The default user data signals whether httpd serves; custom user data may not run cfn-signal.
-      signals: waitForSignals ? autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(15) }) : undefined,
+      signals: waitForSignals
+        ? autoscaling.Signals.waitForMinCapacity({ timeout: props.updatePauseTime ?? Duration.minutes(15) })
+        : undefined,
+      // A launch template change replaces the instances batch by batch (the rolling update), each batch
+      // waiting for its signals: CloudFormation rolls back a change whose instances never signal.
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
-        maxBatchSize: 1,
+        maxBatchSize: props.updateBatchSize ?? 1,
         minInstancesInService: minInstancesInService(minCapacity, maxCapacity),
-        pauseTime: waitForSignals ? undefined : Duration.minutes(5),
+        pauseTime: props.updatePauseTime ?? (waitForSignals ? undefined : Duration.minutes(5)),
       }),
       notifications: [{ topic: this.alarmTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
       groupMetrics: [autoscaling.GroupMetrics.all()],
@@ -490,6 +570,22 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
     this.autoScalingGroup.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: targetCpu });
     if (requests !== undefined) {
       this.autoScalingGroup.scaleOnRequestCount('RequestCountScaling', { targetRequestsPerMinute: requests });
+    }
+    if (props.cpuStepScaling) {
+      this.autoScalingGroup.scaleOnMetric('CpuStepScaling', {
+        metric: this.metricCpuUtilization({ period: Duration.minutes(1) }),
+        scalingSteps: props.cpuStepScaling,
+        adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      });
+    }
+    for (const action of props.scheduledScaling ?? []) {
+      this.autoScalingGroup.scaleOnSchedule(action.name, {
+        schedule: action.schedule,
+        timeZone: action.timeZone,
+        minCapacity: action.minCapacity,
+        maxCapacity: action.maxCapacity,
+        desiredCapacity: action.desiredCapacity,
+      });
     }
 
     // Alarms, exposed so users can add actions.

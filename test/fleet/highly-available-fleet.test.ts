@@ -1204,3 +1204,93 @@ describe('HighlyAvailableFleet connections, grants and metrics', () => {
     expect(fleet.metricTarget5xxCount().metricName).toBe('HTTPCode_Target_5XX_Count');
   });
 });
+
+describe('HighlyAvailableFleet signals, rolling updates and scaling options', () => {
+  test('signals: true with own user data appends cfn-signal and waits for it, with the batch size and pause given', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands('systemctl start myapp');
+    // WHEN
+    new HighlyAvailableFleet(stack, 'Fleet', {
+      userData,
+      signals: true,
+      updateBatchSize: 2,
+      updatePauseTime: Duration.minutes(10),
+    });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResource('AWS::AutoScaling::AutoScalingGroup', {
+      CreationPolicy: { ResourceSignal: { Count: 2, Timeout: 'PT10M' } },
+      UpdatePolicy: {
+        AutoScalingRollingUpdate: Match.objectLike({
+          MaxBatchSize: 2,
+          PauseTime: 'PT10M',
+          WaitOnResourceSignals: true,
+        }),
+      },
+    });
+    const text = userDataText(template);
+    expect(text).toContain('systemctl start myapp');
+    expect(text).toContain('/opt/aws/bin/cfn-signal');
+  });
+
+  test('own user data does not wait for signals unless asked, and pauses 5 minutes between batches', () => {
+    const stack = agnosticStack();
+    new HighlyAvailableFleet(stack, 'Fleet', { userData: ec2.UserData.forLinux() });
+    const group = Object.values(Template.fromStack(stack).findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+    expect(group.CreationPolicy).toBeUndefined();
+    expect(group.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, PauseTime: 'PT5M' });
+  });
+
+  test('adds scheduled actions and CPU step scaling next to target tracking', () => {
+    const stack = agnosticStack();
+    new HighlyAvailableFleet(stack, 'Fleet', {
+      scheduledScaling: [
+        {
+          name: 'BusinessHours',
+          schedule: autoscaling.Schedule.cron({ hour: '8', minute: '0', weekDay: 'MON-FRI' }),
+          timeZone: 'Europe/Paris',
+          minCapacity: 4,
+        },
+        { name: 'Night', schedule: autoscaling.Schedule.cron({ hour: '20', minute: '0' }), minCapacity: 2 },
+      ],
+      cpuStepScaling: [
+        { upper: 30, change: -1 },
+        { lower: 85, change: +2 },
+      ],
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 2);
+    template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', {
+      Recurrence: '0 8 * * MON-FRI',
+      TimeZone: 'Europe/Paris',
+      MinSize: 4,
+    });
+    template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', { PolicyType: 'TargetTrackingScaling' });
+    template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+      PolicyType: 'StepScaling',
+      AdjustmentType: 'ChangeInCapacity',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CPUUtilization', Threshold: 85 });
+  });
+
+  test('fails when a scheduled action changes nothing', () => {
+    expect(
+      () =>
+        new HighlyAvailableFleet(agnosticStack(), 'Fleet', {
+          scheduledScaling: [{ name: 'Noop', schedule: autoscaling.Schedule.cron({ hour: '1', minute: '0' }) }],
+        }),
+    ).toThrow(
+      new Error(
+        "Agnostic/Fleet: scheduledScaling 'Noop' changes nothing: give minCapacity, maxCapacity and/or desiredCapacity",
+      ),
+    );
+  });
+
+  test('fails when updateBatchSize is 0', () => {
+    expect(() => new HighlyAvailableFleet(agnosticStack(), 'Fleet', { updateBatchSize: 0 })).toThrow(
+      new Error('Agnostic/Fleet: updateBatchSize must be an integer between 1 and 1000; received 0'),
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 
 /**
  * Props validation helpers shared by every construct. Messages say what was
@@ -54,5 +55,18 @@ export function validateCidrs(name: string, cidrs: string[] | undefined): void {
 export function validateExclusive(aName: string, a: unknown, bName: string, b: unknown, hint: string): void {
   if (a !== undefined && b !== undefined) {
     throw new Error(`give either ${aName} or ${bName}, not both: ${hint}`);
+  }
+}
+
+/**
+ * Runs `validate`, prefixing the message of any error it throws with the construct path of `scope`
+ * (unless the message already names it): a user with three fleets must know which one is wrong.
+ */
+export function withConstructPath<T>(scope: Construct, validate: () => T): T {
+  try {
+    return validate();
+  } catch (e) {
+    if (e instanceof Error && !e.message.includes(scope.node.path)) e.message = `${scope.node.path}: ${e.message}`;
+    throw e;
   }
 }

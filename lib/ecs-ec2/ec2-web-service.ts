@@ -403,7 +403,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     // Network.
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
     const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
-    const selected = validateMultiAz(this.vpc, vpcSubnets, `${this.node.path}: Ec2WebService container instances`);
+    const selected = validateMultiAz(this, this.vpc, vpcSubnets, 'the container instances');
     const publicIds = new Set(this.vpc.publicSubnets.map((s) => s.subnetId));
     const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
     if (publicSelected.length > 0) {

@@ -302,9 +302,15 @@ export interface EksClusterProps {
  * subnets of two or more Availability Zones, optional Fargate profiles, and
  * the vpc-cni, kube-proxy, coredns and eks-pod-identity-agent managed add-ons.
  */
-export class EksCluster extends Construct {
+export class EksCluster extends Construct implements ec2.IConnectable {
   /** The EKS cluster. */
   public readonly cluster: eks.Cluster;
+
+  /**
+   * The cluster security group (control plane, managed nodes and Auto Mode nodes): allow the cluster
+   * to reach a database with `db.connections.allowDefaultPortFrom(cluster)`.
+   */
+  public readonly connections: ec2.Connections;
 
   /** The managed node group; undefined in Auto Mode. */
   public readonly nodegroup?: eks.Nodegroup;
@@ -366,7 +372,7 @@ export class EksCluster extends Construct {
 
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
     this.subnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
-    const selected = validateMultiAz(this.vpc, this.subnets, 'EksCluster subnets');
+    const selected = validateMultiAz(this, this.vpc, this.subnets, 'the cluster subnets');
     validatePrivate(this.vpc, selected);
 
     const clusterName = props.clusterName ?? Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });
@@ -405,6 +411,7 @@ export class EksCluster extends Construct {
           }
         : { defaultCapacity: 0, defaultCapacityType: eks.DefaultCapacityType.NODEGROUP }),
     });
+    this.connections = this.cluster.connections;
     this.cluster.node.findChild('Resource').node.addDependency(this.controlPlaneLogGroup);
     this.vpcEndpoints = ensureServiceEndpoints({
       scope: this,

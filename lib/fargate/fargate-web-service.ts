@@ -11,6 +11,7 @@ import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
 import {
   acknowledgeExecWildcards,
   isEcrAuthorizationStatement,
+  ROOT_USER,
   secretLookingVariables,
   validateEnvironment,
   validateUser,
@@ -25,7 +26,13 @@ import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-loa
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
-import { validateExclusive, validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
+import {
+  validateExclusive,
+  validateIntegerInRange,
+  validateOrder,
+  validateWithin,
+  withConstructPath,
+} from '../common/validation';
 import { ImageSource, imageSource } from './private/container-images';
 import { validateFargateTaskSize } from './private/fargate-sizes';
 import { RoutedPolicy, RoutedRole } from './private/routed-role';
@@ -60,6 +67,77 @@ export interface FargateWebServiceAlarms {
   readonly loadBalancer5xx: cloudwatch.Alarm;
   /** Any target failing its load balancer health check. */
   readonly unhealthyHosts: cloudwatch.Alarm;
+}
+
+/**
+ * A further container in the task of a FargateWebService (`addSidecar`), with the service's secure
+ * defaults: non-root, read-only root filesystem, not privileged, logs to the service's encrypted log group.
+ */
+export interface SidecarOptions {
+  /** The container image (the same registries as the service's `image`). */
+  readonly image: ecs.ContainerImage;
+
+  /**
+   * Whether the task stops when this container stops.
+   * @default false
+   */
+  readonly essential?: boolean;
+
+  /**
+   * The command the container runs (Docker CMD).
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+
+  /**
+   * The container's entry point (Docker ENTRYPOINT).
+   * @default - the image's ENTRYPOINT
+   */
+  readonly entryPoint?: string[];
+
+  /**
+   * Plain environment variables; names that mark secrets or credentials are refused (see the service's `environment`).
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Secrets injected at task start, read by the execution role.
+   * @default - none
+   */
+  readonly secrets?: { [key: string]: ecs.Secret };
+
+  /**
+   * Ports the container listens on (reachable from the other containers of the task on localhost;
+   * the load balancer only reaches the application container).
+   * @default - none
+   */
+  readonly containerPorts?: number[];
+
+  /**
+   * Container user; must not be root.
+   * @default '1000:1000'
+   */
+  readonly user?: string;
+
+  /**
+   * Mount the container's root filesystem read-only (Control Tower CT.ECS.PR.6).
+   * @default true
+   */
+  readonly readonlyRootFilesystem?: boolean;
+
+  /**
+   * Memory (MiB) reserved for this container out of the task's; the containers' reservations must fit in
+   * the task's `memoryLimitMiB`.
+   * @default - none: the container shares the task's memory
+   */
+  readonly memoryReservationMiB?: number;
+
+  /**
+   * Container health check run by ECS.
+   * @default - none
+   */
+  readonly healthCheck?: ecs.HealthCheck;
 }
 
 /**
@@ -159,6 +237,43 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
    * @default '/'
    */
   readonly healthCheckPath?: string;
+
+  /**
+   * The command the container runs (Docker CMD), replacing the image's.
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+
+  /**
+   * The container's entry point (Docker ENTRYPOINT), replacing the image's.
+   * @default - the image's ENTRYPOINT
+   */
+  readonly entryPoint?: string[];
+
+  /**
+   * The container health check ECS runs inside the task (Docker HEALTHCHECK), as in
+   * `ecs.ContainerDefinitionOptions.healthCheck`: an unhealthy essential container makes ECS
+   * replace the task. Independent of the load balancer's check (`healthCheckPath`); the command
+   * runs in the image, so the image must have the tool it calls (curl, wget).
+   * @default - none: the image's HEALTHCHECK is ignored by ECS, only the load balancer checks the task
+   */
+  readonly healthCheck?: ecs.HealthCheck;
+
+  /**
+   * The role the application runs as (bring your own). It must trust
+   * `ecs-tasks.amazonaws.com`. With your own role, permissions aws-cdk-lib adds for ECS Exec land in
+   * that role's policies: their cdk-nag findings are yours to review.
+   * @default - a new role with no permissions beyond what the construct's options need
+   */
+  readonly taskRole?: iam.IRole;
+
+  /**
+   * The role ECS uses to start the tasks: pull the image, write logs, read `secrets` (bring your own).
+   * It must trust `ecs-tasks.amazonaws.com`. With your own role, `ecr:GetAuthorizationToken` (which
+   * only supports `*`) lands in that role's policies, and its cdk-nag finding is yours to review.
+   * @default - a new role with only what the image, logs and secrets need
+   */
+  readonly executionRole?: iam.IRole;
 
   /**
    * Container user (`uid`, `uid:gid` or a name). Must not be root. The template
@@ -291,7 +406,7 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
  * alarms for missing tasks, target and load balancer 5xx responses, unhealthy
  * targets and high CPU, all notifying an encrypted SNS topic.
  */
-export class FargateWebService extends Construct {
+export class FargateWebService extends Construct implements ec2.IConnectable, iam.IGrantable {
   /** The VPC the service runs in. */
   public readonly vpc: ec2.IVpc;
   /** The cluster the service runs in (created unless given). */
@@ -319,6 +434,19 @@ export class FargateWebService extends Construct {
   public readonly alarms: FargateWebServiceAlarms;
   /** The topic the alarms notify; subscribe your on-call channel to it. */
   public readonly alarmTopic: sns.ITopic;
+  /** The role ECS starts the tasks with (pulls images, writes logs, reads secrets). */
+  public readonly executionRole: iam.IRole;
+  /** The containers added with `addSidecar`, in order. */
+  public readonly sidecars: ecs.ContainerDefinition[] = [];
+  private readonly ecrAuthorization: RoutedPolicy;
+  private ecrAuthorizationAcknowledged = false;
+  /**
+   * The tasks' network connections (their security group): allow them to reach a database with
+   * `db.connections.allowDefaultPortFrom(service)`.
+   */
+  public readonly connections: ec2.Connections;
+  /** The task role: `bucket.grantRead(service)` lets the application read the bucket. */
+  public readonly grantPrincipal: iam.IPrincipal;
 
   constructor(scope: Construct, id: string, props: FargateWebServiceProps) {
     super(scope, id);
@@ -333,11 +461,14 @@ export class FargateWebService extends Construct {
     const enableExecuteCommand = props.enableExecuteCommand ?? false;
     const readonlyRootFilesystem = props.readonlyRootFilesystem ?? true;
     const user = props.user ?? DEFAULT_USER;
-    validateProps(props, { cpu, memoryLimitMiB, containerPort, healthCheckPath, minCapacity, maxCapacity });
-    validateWithin('desiredCount', desiredCount, 'minCapacity', minCapacity, 'maxCapacity', maxCapacity);
+    // Errors name this service's construct path: a user with three services must know which one is wrong.
+    withConstructPath(this, () => {
+      validateProps(props, { cpu, memoryLimitMiB, containerPort, healthCheckPath, minCapacity, maxCapacity });
+      validateWithin('desiredCount', desiredCount, 'minCapacity', minCapacity, 'maxCapacity', maxCapacity);
+    });
     if (!Token.isUnresolved(minCapacity) && minCapacity < 2) {
       Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:singleTask',
+        'cdk-compute-patterns:singleInstance',
         `minCapacity is ${minCapacity}: the service can scale to a single task, which does not survive the loss of an Availability Zone or a failed task; use 2 or more in production`,
       );
     }
@@ -373,26 +504,31 @@ export class FargateWebService extends Construct {
       });
     }
     const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
-    const selected = validateMultiAz(this.vpc, vpcSubnets, 'FargateWebService tasks');
+    const selected = validateMultiAz(this, this.vpc, vpcSubnets, 'the tasks');
     const publicIds = new Set(this.vpc.publicSubnets.map((s) => s.subnetId));
     const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
     if (publicSelected.length > 0) {
       throw new Error(
-        `vpcSubnets must select private subnets: tasks run without public IP addresses and only the load balancer is public; received public subnets ${publicSelected.map((s) => s.node.path).join(', ')}`,
+        `${this.node.path}: vpcSubnets must select private subnets: tasks run without public IP addresses and only the load balancer is public; received public subnets ${publicSelected.map((s) => s.node.path).join(', ')}`,
       );
     }
 
     // Task definition: task size, container hardening, logs. Both roles are RoutedRoles so that
     // permissions aws-cdk-lib grants with inherent wildcards get a policy (and acknowledgement) of
     // their own, and what the user grants stays in the default policies, visible to cdk-nag.
-    const taskRole = new RoutedRole(this, 'TaskRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Task role of ${this.node.path}: what the application may do in AWS`,
-    });
-    const executionRole = new RoutedRole(this, 'ExecutionRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Execution role of ${this.node.path}: pulls the image, writes its logs, reads its secrets`,
-    });
+    // Roles you bring are used as they are: nothing is routed out of their policies.
+    const taskRole =
+      props.taskRole ??
+      new RoutedRole(this, 'TaskRole', {
+        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+        description: `Task role of ${this.node.path}: what the application may do in AWS`,
+      });
+    const executionRole =
+      props.executionRole ??
+      new RoutedRole(this, 'ExecutionRole', {
+        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+        description: `Execution role of ${this.node.path}: pulls the image, writes its logs, reads its secrets`,
+      });
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu,
       memoryLimitMiB,
@@ -404,33 +540,26 @@ export class FargateWebService extends Construct {
       },
     });
     this.taskRole = taskRole;
+    this.executionRole = executionRole;
+    this.grantPrincipal = taskRole;
     this.logGroup = new SecureLogGroup(this, 'LogGroup', { retention: props.logRetention });
-    const ecrAuthorization = new RoutedPolicy(this, 'EcrAuthorizationPolicy', executionRole);
-    this.container = executionRole.routeWhile(
-      ecrAuthorization,
-      () =>
-        this.taskDefinition.addContainer('Web', {
-          containerName: CONTAINER_NAME,
-          image: props.image,
-          essential: true,
-          memoryLimitMiB,
-          portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
-          environment: props.environment,
-          secrets: props.secrets,
-          user,
-          readonlyRootFilesystem,
-          privileged: false,
-          logging: ecs.LogDrivers.awsLogs({ streamPrefix: CONTAINER_NAME, logGroup: this.logGroup }),
-        }),
-      isEcrAuthorizationStatement,
-    );
-    if (ecrAuthorization.policy) {
-      acknowledge(ecrAuthorization.policy, {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repository, granted by ARN in its default policy.',
-      });
-    }
+    this.ecrAuthorization = new RoutedPolicy(this, 'EcrAuthorizationPolicy', executionRole);
+    this.container = this.addRoutedContainer('Web', {
+      containerName: CONTAINER_NAME,
+      image: props.image,
+      essential: true,
+      memoryLimitMiB,
+      portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
+      environment: props.environment,
+      secrets: props.secrets,
+      command: props.command,
+      entryPoint: props.entryPoint,
+      healthCheck: props.healthCheck,
+      user,
+      readonlyRootFilesystem,
+      privileged: false,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: CONTAINER_NAME, logGroup: this.logGroup }),
+    });
     imageTagAdvice(this, props.image);
     const imageName = this.container.imageName;
     const source = imageSource(imageName);
@@ -440,7 +569,7 @@ export class FargateWebService extends Construct {
         `image '${imageName}' is pulled from Docker Hub, which rate-limits anonymous pulls per source IP address: every task pulls through the VPC's NAT address, so scale-outs and rollbacks can fail to start tasks. Use ECR Public (public.ecr.aws/...), an ECR pull-through cache rule, or your own ECR repository (ecs.ContainerImage.fromAsset / fromEcrRepository)`,
       );
     }
-    for (const [name, containerPath] of writableVolumes(props.writablePaths ?? [])) {
+    for (const [name, containerPath] of withConstructPath(this, () => writableVolumes(props.writablePaths ?? []))) {
       this.taskDefinition.addVolume({ name });
       this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
     }
@@ -463,6 +592,7 @@ export class FargateWebService extends Construct {
       description: `Tasks of ${this.node.path}: container port from the load balancer only`,
       allowAllOutbound: true,
     });
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
     const endpoints = this.ensureEndpoints(props, selected, enableExecuteCommand, imageName, source);
     // ECS Exec's permissions, which aws-cdk-lib adds to the task role while it builds the service,
     // go to a policy of their own: the acknowledgement of their wildcards covers that policy only.
@@ -494,12 +624,15 @@ export class FargateWebService extends Construct {
         propagateTags: ecs.PropagatedTagSource.SERVICE,
         healthCheckGracePeriod: Duration.seconds(60),
       });
-    this.service = enableExecuteCommand ? taskRole.routeWhile(execPolicy, createService, capture) : createService();
+    this.service =
+      enableExecuteCommand && taskRole instanceof RoutedRole
+        ? taskRole.routeWhile(execPolicy, createService, capture)
+        : createService();
     if (execPolicy.policy) acknowledgeExecWildcards(execPolicy.policy, execStatements);
     // Tasks start as soon as the service exists: the endpoints they pull and log through, and the
     // policies of their own that hold the image pull and ECS Exec permissions, come first.
     this.service.node.addDependency(...endpoints);
-    for (const routed of [ecrAuthorization, execPolicy]) {
+    for (const routed of [this.ecrAuthorization, execPolicy]) {
       if (routed.policy) this.service.node.addDependency(routed.policy);
     }
     if (spot && (!props.cluster || props.cluster instanceof ecs.Cluster)) {
@@ -587,6 +720,114 @@ export class FargateWebService extends Construct {
       }),
       unhealthyHosts: targetAlarms.unhealthyHostsAlarm,
     };
+  }
+
+  /**
+   * Adds a container (a sidecar: log router, proxy, agent) to the service's task with the service's
+   * secure defaults: non-root user, read-only root filesystem, not privileged, logs to the service's
+   * encrypted log group under the stream prefix `id`. Not essential unless you say so. Its memory
+   * reservation, if any, must fit in the task's memory (checked at synth).
+   */
+  public addSidecar(id: string, options: SidecarOptions): ecs.ContainerDefinition {
+    withConstructPath(this, () => {
+      if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/.test(id) || id === CONTAINER_NAME) {
+        throw new Error(
+          `addSidecar id must be 1 to 255 letters, digits, '-' and '_' and not '${CONTAINER_NAME}' (the application container); received '${id}'`,
+        );
+      }
+      if (options.user !== undefined && !Token.isUnresolved(options.user) && ROOT_USER.test(options.user)) {
+        throw new Error(
+          `addSidecar('${id}') user must not be root; received '${options.user}'. Give a non-root user such as '1000:1000'`,
+        );
+      }
+      for (const port of options.containerPorts ?? [])
+        validateIntegerInRange(`addSidecar('${id}') containerPorts`, port, 1, 65535);
+      validateIntegerInRange(`addSidecar('${id}') memoryReservationMiB`, options.memoryReservationMiB, 6, 120 * 1024);
+    });
+    const container = this.addRoutedContainer(id, {
+      containerName: id,
+      image: options.image,
+      essential: options.essential ?? false,
+      command: options.command,
+      entryPoint: options.entryPoint,
+      environment: options.environment,
+      secrets: options.secrets,
+      portMappings: (options.containerPorts ?? []).map((containerPort) => ({
+        containerPort,
+        protocol: ecs.Protocol.TCP,
+      })),
+      user: options.user ?? DEFAULT_USER,
+      readonlyRootFilesystem: options.readonlyRootFilesystem ?? true,
+      privileged: false,
+      memoryReservationMiB: options.memoryReservationMiB,
+      healthCheck: options.healthCheck,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: id, logGroup: this.logGroup }),
+    });
+    this.sidecars.push(container);
+    return container;
+  }
+
+  /**
+   * Adds a container, sending ecr:GetAuthorizationToken (granted on `*` for a private ECR image) to a policy
+   * of its own on the construct's execution role, acknowledged there alone.
+   */
+  private addRoutedContainer(id: string, options: ecs.ContainerDefinitionOptions): ecs.ContainerDefinition {
+    const role = this.taskDefinition.executionRole;
+    const add = () => this.taskDefinition.addContainer(id, options);
+    const container =
+      role instanceof RoutedRole ? role.routeWhile(this.ecrAuthorization, add, isEcrAuthorizationStatement) : add();
+    const policy = this.ecrAuthorization.policy;
+    if (policy && !this.ecrAuthorizationAcknowledged) {
+      this.ecrAuthorizationAcknowledged = true;
+      acknowledge(policy, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repositories, granted by ARN in its default policy.',
+      });
+      // Tasks start as soon as the service exists: the policy holding the pull permission comes first.
+      if (this.service) this.service.node.addDependency(policy);
+    }
+    return container;
+  }
+
+  /**
+   * Average CPU utilization of the service's tasks, in percent of the task's CPU (what target tracking scales on).
+   * @default - average over 5 minutes
+   */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.metricCpuUtilization(props);
+  }
+
+  /**
+   * Average memory utilization of the service's tasks, in percent of the task's memory.
+   * @default - average over 5 minutes
+   */
+  public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.metricMemoryUtilization(props);
+  }
+
+  /**
+   * Requests the load balancer sent to the service's tasks.
+   * @default - sum over 5 minutes
+   */
+  public metricRequestCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.requestCount(props);
+  }
+
+  /**
+   * Targets failing their load balancer health checks (the `unhealthyHosts` alarm's metric).
+   * @default - maximum over 5 minutes
+   */
+  public metricUnhealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.unhealthyHostCount({ statistic: 'Maximum', ...props });
+  }
+
+  /**
+   * 5xx responses from the tasks (the `target5xx` alarm's metric).
+   * @default - sum over 5 minutes
+   */
+  public metricTarget5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, props);
   }
 
   /**

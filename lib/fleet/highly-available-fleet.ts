@@ -1,4 +1,4 @@
-import { Annotations, Duration, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -14,8 +14,8 @@ import { acknowledge, inEveryCompliancePack } from '../common/nag';
 import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
-import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
-import { validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
+import { defaultPrivateSubnets, distinctZones, validateMultiAz } from '../common/subnets';
+import { validateIntegerInRange, validateOrder, validateWithin, withConstructPath } from '../common/validation';
 import { defaultWebServerUserData } from './private/default-user-data';
 import { defaultMachineImage } from './private/machine-image';
 import { sessionManagerPolicy } from './private/session-manager-policy';
@@ -141,8 +141,9 @@ export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
   readonly vpcEndpointsProvided?: boolean;
 
   /**
-   * The fewest instances the group runs. At least 2, so that the fleet keeps
-   * serving when an instance or an Availability Zone fails.
+   * The fewest instances the group runs. 2 or more keep the fleet serving
+   * when an instance or an Availability Zone fails; 1 synthesizes with the
+   * warning `cdk-compute-patterns:singleInstance` (a test or demo fleet).
    * @default 2
    */
   readonly minCapacity?: number;
@@ -217,7 +218,83 @@ export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
    * and a topic policy, if the topic has one, must let cloudwatch.amazonaws.com publish.
    * @default - the stack's shared alarm topic (KMS-encrypted, TLS only)
    */
-  readonly notificationTopic?: sns.ITopic;
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Whether CloudFormation waits for the instances to signal (cfn-signal) that they serve, at
+   * creation and in each rolling update batch. The default user data signals whether the page is
+   * served; with your own `userData` and `signals: true` the construct appends a cfn-signal of the
+   * user data's exit code (so its last command decides), and the instance role may signal this stack only.
+   * @default - true with the default user data, false with your own
+   */
+  readonly signals?: boolean;
+
+  /**
+   * Instances replaced at a time by a rolling update (a launch template change).
+   * @default 1
+   */
+  readonly updateBatchSize?: number;
+
+  /**
+   * How long a rolling update waits for the signals of each batch (with `signals`), or pauses
+   * between batches (without).
+   * @default - 15 minutes with signals, 5 minutes without
+   */
+  readonly updatePauseTime?: Duration;
+
+  /**
+   * Scheduled changes of the capacity (business hours, batch windows).
+   * @default - none
+   */
+  readonly scheduledScaling?: FleetScheduledScaling[];
+
+  /**
+   * Step scaling on CPU utilization next to target tracking: bigger steps for bigger breaches
+   * (for example +2 instances above 85%).
+   * @default - target tracking only
+   */
+  readonly cpuStepScaling?: autoscaling.ScalingInterval[];
+}
+
+/** A scheduled change of a HighlyAvailableFleet's capacity. */
+export interface FleetScheduledScaling {
+  /** A unique name for this action (PascalCase, used in the construct id). */
+  readonly name: string;
+  /** When the action runs (cron, in UTC unless `timeZone`). */
+  readonly schedule: autoscaling.Schedule;
+  /**
+   * The time zone of `schedule`, for example 'Europe/Paris'.
+   * @default - UTC
+   */
+  readonly timeZone?: string;
+  /**
+   * The new minimum capacity.
+   * @default - unchanged
+   */
+  readonly minCapacity?: number;
+  /**
+   * The new maximum capacity.
+   * @default - unchanged
+   */
+  readonly maxCapacity?: number;
+  /**
+   * The new desired capacity.
+   * @default - unchanged
+   */
+  readonly desiredCapacity?: number;
+}
+
+/**
+ * The alarms a HighlyAvailableFleet raises. Each notifies the alarm topic;
+ * add further actions with `alarm.addAlarmAction(...)`.
+ */
+export interface HighlyAvailableFleetAlarms {
+  /** At least one instance failed its load balancer health checks for 3 minutes. */
+  readonly unhealthyHosts: cloudwatch.Alarm;
+  /** The instances answered with 5xx responses. */
+  readonly target5xx: cloudwatch.Alarm;
+  /** The load balancer itself answered with 5xx responses (for example no healthy instance). */
+  readonly loadBalancer5xx: cloudwatch.Alarm;
 }
 
 /**
@@ -228,7 +305,7 @@ export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
  * SSH), load balancer health checks, rolling updates, scaling notifications
  * to an encrypted topic, and alarms for unhealthy hosts and 5xx errors.
  */
-export class HighlyAvailableFleet extends Construct {
+export class HighlyAvailableFleet extends Construct implements ec2.IConnectable, iam.IGrantable {
   /** The VPC the fleet runs in. */
   public readonly vpc: ec2.IVpc;
   /** The Auto Scaling group. */
@@ -257,15 +334,16 @@ export class HighlyAvailableFleet extends Construct {
   /** `http(s)://<load balancer DNS name>` as a string token. */
   public readonly url: string;
   /** The topic that receives every scaling event and alarm: subscribe on-call to it. */
-  public readonly notificationTopic: sns.ITopic;
-  /** Alarm: at least one target failed its health checks for 3 minutes. */
-  public readonly unhealthyHostsAlarm: cloudwatch.Alarm;
-  /** Alarm: targets answered with 5xx errors. */
-  public readonly target5xxAlarm: cloudwatch.Alarm;
-  /** Alarm: the load balancer itself answered with 5xx errors (for example no healthy target). */
-  public readonly loadBalancer5xxAlarm: cloudwatch.Alarm;
-  /** Every alarm above, to add actions in one loop. */
-  public readonly alarms: cloudwatch.Alarm[];
+  public readonly alarmTopic: sns.ITopic;
+  /** The fleet's alarms, each notifying `alarmTopic`. */
+  public readonly alarms: HighlyAvailableFleetAlarms;
+  /**
+   * The instances' network connections (their security group): allow them to reach a database with
+   * `db.connections.allowDefaultPortFrom(fleet)`.
+   */
+  public readonly connections: ec2.Connections;
+  /** The instance role: `bucket.grantRead(fleet)` lets the application on the instances read the bucket. */
+  public readonly grantPrincipal: iam.IPrincipal;
 
   constructor(scope: Construct, id: string, props: HighlyAvailableFleetProps = {}) {
     super(scope, id);
@@ -304,12 +382,19 @@ export class HighlyAvailableFleet extends Construct {
 
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
     const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
-    const selected = validateMultiAz(this.vpc, vpcSubnets, `HighlyAvailableFleet ${this.node.path}`);
+    const selected = validateMultiAz(this, this.vpc, vpcSubnets, 'the instances');
     const publicIds = new Set(this.vpc.publicSubnets.map((s) => s.subnetId));
     const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
     if (publicSelected.length > 0) {
       throw new Error(
         `${this.node.path}: vpcSubnets must select private subnets: the instances get no public IP address and only the load balancer is public; received public subnets ${publicSelected.map((s) => s.node.path).join(', ')}. Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets`,
+      );
+    }
+
+    if (!Token.isUnresolved(minCapacity) && minCapacity === 1) {
+      Annotations.of(this).addWarningV2(
+        'cdk-compute-patterns:singleInstance',
+        `minCapacity is 1: the fleet can scale in to a single instance, which does not survive the loss of that instance or its Availability Zone; use 2 or more in production`,
       );
     }
 
@@ -321,6 +406,7 @@ export class HighlyAvailableFleet extends Construct {
       // With the default user data, CDK adds cloudformation:SignalResource on this stack only (for cfn-signal).
       description: `Instances of ${this.node.path}: Session Manager only`,
     });
+    this.grantPrincipal = this.instanceRole;
     sessionManagerPolicy(this, 'SessionManagerPolicy', this.instanceRole);
     this.securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
       vpc: this.vpc,
@@ -328,8 +414,22 @@ export class HighlyAvailableFleet extends Construct {
       allowAllOutbound: true,
     });
 
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
     const userData = props.userData ?? defaultWebServerUserData(instancePort);
-    const waitForSignals = props.userData === undefined;
+    const waitForSignals = props.signals ?? props.userData === undefined;
+    withConstructPath(this, () => {
+      validateIntegerInRange('updateBatchSize', props.updateBatchSize, 1, 1000);
+      for (const action of props.scheduledScaling ?? []) {
+        if (!/^[A-Za-z][A-Za-z0-9]*$/.test(action.name)) {
+          throw new Error(`scheduledScaling names must be PascalCase letters and digits; received '${action.name}'`);
+        }
+        if ([action.minCapacity, action.maxCapacity, action.desiredCapacity].every((v) => v === undefined)) {
+          throw new Error(
+            `scheduledScaling '${action.name}' changes nothing: give minCapacity, maxCapacity and/or desiredCapacity`,
+          );
+        }
+      }
+    });
     ensureServiceEndpoints({
       scope: this,
       vpc: this.vpc,
@@ -372,11 +472,11 @@ export class HighlyAvailableFleet extends Construct {
       ],
     });
 
-    this.notificationTopic = props.notificationTopic ?? alarmTopic(this);
-    if (!allowAutoScalingNotifications(this.notificationTopic)) {
+    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    if (!allowAutoScalingNotifications(this.alarmTopic)) {
       Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:notificationTopicKey',
-        `Could not allow EC2 Auto Scaling to use the key of ${this.notificationTopic.node.path}; add the AWSServiceRoleForAutoScaling service-linked role to that key's policy or scaling notifications will not be delivered`,
+        'cdk-compute-patterns:alarmTopicKey',
+        `Could not allow EC2 Auto Scaling to use the key of ${this.alarmTopic.node.path}; add the AWSServiceRoleForAutoScaling service-linked role to that key's policy or scaling notifications will not be delivered`,
       );
     }
 
@@ -414,19 +514,23 @@ export class HighlyAvailableFleet extends Construct {
       minHealthyPercentage: 100,
       maxHealthyPercentage: 200,
       // The default user data signals whether httpd serves; custom user data may not run cfn-signal.
-      signals: waitForSignals ? autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(15) }) : undefined,
+      signals: waitForSignals
+        ? autoscaling.Signals.waitForMinCapacity({ timeout: props.updatePauseTime ?? Duration.minutes(15) })
+        : undefined,
+      // A launch template change replaces the instances batch by batch (the rolling update), each batch
+      // waiting for its signals: CloudFormation rolls back a change whose instances never signal.
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
-        maxBatchSize: 1,
+        maxBatchSize: props.updateBatchSize ?? 1,
         minInstancesInService: minInstancesInService(minCapacity, maxCapacity),
-        pauseTime: waitForSignals ? undefined : Duration.minutes(5),
+        pauseTime: props.updatePauseTime ?? (waitForSignals ? undefined : Duration.minutes(5)),
       }),
-      notifications: [{ topic: this.notificationTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
+      notifications: [{ topic: this.alarmTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
       groupMetrics: [autoscaling.GroupMetrics.all()],
     });
     if (waitForSignals) userData.addSignalOnExitCommand(this.autoScalingGroup);
     // Optional next to VPCZoneIdentifier, but it states the zones explicitly (Control Tower CT.AUTOSCALING.PR.1).
     const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
-    cfnGroup.availabilityZones = distinct(this, selected.availabilityZones);
+    cfnGroup.availabilityZones = distinctZones(this, selected.availabilityZones);
     // On the group resource alone: a volume or instance the user adds next to it is still checked.
     acknowledge(cfnGroup, {
       id: 'AwsSolutions-EC26',
@@ -478,15 +582,70 @@ export class HighlyAvailableFleet extends Construct {
     if (requests !== undefined) {
       this.autoScalingGroup.scaleOnRequestCount('RequestCountScaling', { targetRequestsPerMinute: requests });
     }
+    if (props.cpuStepScaling) {
+      this.autoScalingGroup.scaleOnMetric('CpuStepScaling', {
+        metric: this.metricCpuUtilization({ period: Duration.minutes(1) }),
+        scalingSteps: props.cpuStepScaling,
+        adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      });
+    }
+    for (const action of props.scheduledScaling ?? []) {
+      this.autoScalingGroup.scaleOnSchedule(action.name, {
+        schedule: action.schedule,
+        timeZone: action.timeZone,
+        minCapacity: action.minCapacity,
+        maxCapacity: action.maxCapacity,
+        desiredCapacity: action.desiredCapacity,
+      });
+    }
 
     // Alarms, exposed so users can add actions.
-    const targetAlarms = secureLoadBalancer.addTargetGroupAlarms(this.targetGroup, { topic: this.notificationTopic });
-    this.unhealthyHostsAlarm = targetAlarms.unhealthyHostsAlarm;
-    this.target5xxAlarm = targetAlarms.target5xxAlarm;
-    this.loadBalancer5xxAlarm = addLoadBalancer5xxAlarm(secureLoadBalancer, 'LoadBalancer5xxAlarm', this.loadBalancer, {
-      topic: this.notificationTopic,
+    const targetAlarms = secureLoadBalancer.addTargetGroupAlarms(this.targetGroup, { topic: this.alarmTopic });
+    this.alarms = {
+      unhealthyHosts: targetAlarms.unhealthyHostsAlarm,
+      target5xx: targetAlarms.target5xxAlarm,
+      loadBalancer5xx: addLoadBalancer5xxAlarm(secureLoadBalancer, 'LoadBalancer5xxAlarm', this.loadBalancer, {
+        topic: this.alarmTopic,
+      }),
+    };
+  }
+
+  /**
+   * Average CPU utilization of the fleet's instances, in percent (what target tracking scales on).
+   * @default - average over 5 minutes
+   */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      dimensionsMap: { AutoScalingGroupName: this.autoScalingGroup.autoScalingGroupName },
+      statistic: 'Average',
+      ...props,
     });
-    this.alarms = [this.unhealthyHostsAlarm, this.target5xxAlarm, this.loadBalancer5xxAlarm];
+  }
+
+  /**
+   * Requests the load balancer sent to the fleet.
+   * @default - sum over 5 minutes
+   */
+  public metricRequestCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.requestCount(props);
+  }
+
+  /**
+   * Instances failing their load balancer health checks (the `unhealthyHosts` alarm's metric).
+   * @default - maximum over 5 minutes
+   */
+  public metricUnhealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.unhealthyHostCount({ statistic: 'Maximum', ...props });
+  }
+
+  /**
+   * 5xx responses from the instances (the `target5xx` alarm's metric).
+   * @default - sum over 5 minutes
+   */
+  public metricTarget5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, props);
   }
 }
 
@@ -502,16 +661,6 @@ function instanceEndpoints(signals: boolean): RequiredServiceEndpoint[] {
     { service: ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES, name: 'Ec2Messages' },
     ...(signals ? [{ service: ec2.InterfaceVpcEndpointAwsService.CLOUDFORMATION, name: 'CloudFormation' }] : []),
   ];
-}
-
-/** Runs `validate`, prefixing the message of any error it throws with the construct path of `scope`. */
-function withConstructPath<T>(scope: Construct, validate: () => T): T {
-  try {
-    return validate();
-  } catch (e) {
-    if (e instanceof Error && !e.message.includes(scope.node.path)) e.message = `${scope.node.path}: ${e.message}`;
-    throw e;
-  }
 }
 
 /**
@@ -557,24 +706,13 @@ function isNitro(type: ec2.InstanceType): boolean {
   return !XEN_FAMILIES.has(name.split('.')[0]) || NITRO_SIZES_OF_XEN_FAMILIES.has(name);
 }
 
-/** The values without duplicates, comparing tokens by what they resolve to. */
-function distinct(scope: Construct, values: string[]): string[] {
-  const stack = Stack.of(scope);
-  const seen = new Set<string>();
-  return values.filter((v) => {
-    const key = JSON.stringify(stack.resolve(v));
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
 function validateCapacity(min: number, max: number, desired: number | undefined): void {
-  if (!Token.isUnresolved(min) && !(Number.isInteger(min) && min >= 2)) {
+  if (!Token.isUnresolved(min) && !(Number.isInteger(min) && min >= 1)) {
     throw new Error(
-      `minCapacity must be an integer of at least 2 for a highly available fleet (an instance in each of two Availability Zones); received ${min}`,
+      `minCapacity must be a positive integer (2 or more for a highly available fleet: an instance in each of two Availability Zones); received ${min}`,
     );
   }
+  validateIntegerInRange('maxCapacity', max, 1, 10000);
   validateOrder('minCapacity', min, 'maxCapacity', max);
   validateWithin('desiredCapacity', desired, 'minCapacity', min, 'maxCapacity', max);
 }

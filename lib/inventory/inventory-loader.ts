@@ -14,7 +14,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { notifyingAlarm } from '../common/alarm-topic';
+import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge, inEveryCompliancePack, wildcardResourceFinding } from '../common/nag';
 import { SecureBucket } from '../common/secure-bucket';
@@ -134,12 +134,25 @@ export interface InventoryLoaderProps {
 }
 
 /**
+ * The alarms an InventoryLoader raises. Each notifies the alarm topic; add
+ * further actions with `alarm.addAlarmAction(...)`.
+ */
+export interface InventoryLoaderAlarms {
+  /** Fires on the first message in the dead-letter queue: an import was lost after its retries. */
+  readonly deadLetter: cloudwatch.Alarm;
+  /** Fires on any function error. */
+  readonly errors: cloudwatch.Alarm;
+  /** Fires when invocations are throttled (reserved or account concurrency reached). */
+  readonly throttles: cloudwatch.Alarm;
+}
+
+/**
  * An S3 upload of an inventory spreadsheet (CSV or XLSX) triggers a Lambda
  * function that loads every row into DynamoDB and writes a report next to the
  * upload. S3 → EventBridge → Lambda, all native CloudFormation; failures end in
  * an encrypted dead-letter queue with an alarm, never in silence.
  */
-export class InventoryLoader extends Construct {
+export class InventoryLoader extends Construct implements ec2.IConnectable, iam.IGrantable {
   /** The bucket uploads go to and reports are written to (yours, or the SecureBucket created). */
   public readonly bucket: s3.IBucket;
   /** The inventory table the rows are loaded into (yours, or the one created, keyed by the schema's key column). */
@@ -158,12 +171,14 @@ export class InventoryLoader extends Construct {
   public readonly securityGroup: ec2.SecurityGroup;
   /** The EventBridge rule that starts an import. */
   public readonly rule: events.Rule;
-  /** Fires on the first message in the dead-letter queue. */
-  public readonly deadLetterAlarm: cloudwatch.Alarm;
-  /** Fires on any function error. */
-  public readonly errorsAlarm: cloudwatch.Alarm;
-  /** Fires when invocations are throttled. */
-  public readonly throttlesAlarm: cloudwatch.Alarm;
+  /** The loader's alarms, each notifying `alarmTopic`. */
+  public readonly alarms: InventoryLoaderAlarms;
+  /** The topic the alarms notify; subscribe your on-call channel to it. */
+  public readonly alarmTopic: sns.ITopic;
+  /** The import function's network connections (its security group). */
+  public readonly connections: ec2.Connections;
+  /** The import function's role: grant it what a custom import step needs. */
+  public readonly grantPrincipal: iam.IPrincipal;
   /** The key prefix that starts an import. */
   public readonly uploadPrefix: string;
   /** The key prefix reports and rejected-row files are written under. */
@@ -206,7 +221,7 @@ export class InventoryLoader extends Construct {
     const ownVpc = props.vpc ? undefined : new SecureVpc(this, 'Vpc', { maxAzs: 2, natGateways: 0 });
     this.vpc = props.vpc ?? ownVpc!;
     const subnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
-    const selectedSubnets = validateMultiAz(this.vpc, subnets, 'The InventoryLoader function');
+    const selectedSubnets = validateMultiAz(this, this.vpc, subnets, 'the import function');
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,
       description: `Inventory import function of ${this.node.path}: HTTPS out to AWS endpoints only`,
@@ -285,6 +300,8 @@ export class InventoryLoader extends Construct {
       maxEventAge: Duration.hours(6),
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
+    this.connections = this.function.connections;
+    this.grantPrincipal = this.function.grantPrincipal;
     // Lambda checks the ENI permissions when it creates the function: the policy must exist first.
     this.function.node.addDependency(role.servicePolicy);
     this.grantLeastPrivilege(role);
@@ -331,39 +348,52 @@ export class InventoryLoader extends Construct {
       }),
     );
 
-    this.deadLetterAlarm = notifyingAlarm(
+    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    const deadLetter = notifyingAlarm(
       this,
       'DeadLetterAlarm',
-      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
+      this.metricDeadLetterMessages({ period: Duration.minutes(1) }),
       {
         description: `Inventory imports of ${this.node.path} failed and landed in the dead-letter queue`,
         threshold: 1,
-        topic: props.alarmTopic,
+        topic: this.alarmTopic,
       },
     );
-    this.errorsAlarm = notifyingAlarm(
-      this,
-      'ErrorsAlarm',
-      this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      {
-        description: `The inventory import function of ${this.node.path} failed`,
-        threshold: 1,
-        topic: props.alarmTopic,
-      },
-    );
-    this.throttlesAlarm = notifyingAlarm(
-      this,
-      'ThrottlesAlarm',
-      this.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
-      {
-        description: `Inventory imports of ${this.node.path} are throttled (reserved or account concurrency reached)`,
-        threshold: 1,
-        topic: props.alarmTopic,
-      },
-    );
+    const errors = notifyingAlarm(this, 'ErrorsAlarm', this.metricErrors({ period: Duration.minutes(5) }), {
+      description: `The inventory import function of ${this.node.path} failed`,
+      threshold: 1,
+      topic: this.alarmTopic,
+    });
+    const throttles = notifyingAlarm(this, 'ThrottlesAlarm', this.metricThrottles({ period: Duration.minutes(5) }), {
+      description: `Inventory imports of ${this.node.path} are throttled (reserved or account concurrency reached)`,
+      threshold: 1,
+      topic: this.alarmTopic,
+    });
+    this.alarms = { deadLetter, errors, throttles };
+  }
+
+  /**
+   * Import function errors (the `errors` alarm's metric).
+   * @default - sum over 5 minutes
+   */
+  public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricErrors({ statistic: 'Sum', ...props });
+  }
+
+  /**
+   * Throttled import invocations (the `throttles` alarm's metric).
+   * @default - sum over 5 minutes
+   */
+  public metricThrottles(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.function.metricThrottles({ statistic: 'Sum', ...props });
+  }
+
+  /**
+   * Import events in the dead-letter queue (the `deadLetter` alarm's metric).
+   * @default - maximum over 5 minutes
+   */
+  public metricDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', ...props });
   }
 
   /**

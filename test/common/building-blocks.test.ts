@@ -66,9 +66,9 @@ describe('validateMultiAz', () => {
     const vpc = new SecureVpc(stack, 'Vpc');
     const az = vpc.availabilityZones[0];
     expect(() =>
-      validateMultiAz(vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: [az] }, 'X'),
+      validateMultiAz(stack, vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, availabilityZones: [az] }, 'X'),
     ).toThrow(
-      `X must span at least two Availability Zones to be highly available; the selected subnets are in 1 (${az}). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones`,
+      `Specific: X must span at least two Availability Zones to be highly available; the selected subnets (1) are in 1 (${az}). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones`,
     );
   });
 });

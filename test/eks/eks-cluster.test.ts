@@ -1159,7 +1159,7 @@ describe('EksCluster validation', () => {
     // THEN
     expect(() => new EksCluster(stack, 'Eks', { vpc, adminPrincipalArns: [ADMIN] })).toThrow(
       new Error(
-        'EksCluster subnets must span at least two Availability Zones to be highly available; the selected subnets are in 1 (eu-west-1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+        'Specific/Eks: the cluster subnets must span at least two Availability Zones to be highly available; the selected subnets (1) are in 1 (eu-west-1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
       ),
     );
   });

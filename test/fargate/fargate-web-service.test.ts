@@ -5,6 +5,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -605,11 +606,11 @@ describe('FargateWebService options', () => {
 });
 
 describe('FargateWebService warnings', () => {
-  test('warns when minCapacity allows a single task', () => {
+  test('warns (singleInstance, the id every pattern uses) when minCapacity allows a single task', () => {
     const { stack } = build({ minCapacity: 1, desiredCount: 1 });
     Annotations.fromStack(stack).hasWarning(
       '/Agnostic/Web',
-      Match.stringLikeRegexp('minCapacity is 1: the service can scale to a single task'),
+      'minCapacity is 1: the service can scale to a single task, which does not survive the loss of an Availability Zone or a failed task; use 2 or more in production [ack: cdk-compute-patterns:singleInstance]',
     );
   });
 
@@ -901,7 +902,7 @@ describe('FargateWebService validation', () => {
     const vpc = new SecureVpc(stack, 'Vpc');
     fails(
       { vpc, vpcSubnets: { subnets: [vpc.privateSubnets[0]] } },
-      'FargateWebService tasks must span at least two Availability Zones to be highly available; the selected subnets are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+      'Specific/Web: the tasks must span at least two Availability Zones to be highly available; the selected subnets (1) are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
       stack,
     );
   });
@@ -1153,5 +1154,192 @@ describe('FargateWebService image tags', () => {
       image: ecs.ContainerImage.fromEcrRepository(repository, `sha256:${'c'.repeat(64)}`),
     });
     Annotations.fromStack(stack).hasNoWarning('/Agnostic/Web', Match.stringLikeRegexp('is moved to each new build'));
+  });
+});
+
+describe('FargateWebService connections, grants and metrics', () => {
+  test('is IConnectable: a database allowing the service opens its port to the tasks security group', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    const dbSg = new ec2.SecurityGroup(stack, 'Db', { vpc: web.vpc });
+    // WHEN
+    dbSg.connections.allowFrom(web, ec2.Port.tcp(5432));
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 5432,
+      GroupId: { 'Fn::GetAtt': [logicalId(stack, dbSg), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(stack, web.securityGroup), 'GroupId'] },
+    });
+  });
+
+  test('is IGrantable: a grant to the service lands on the task role, not the execution role', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    new s3.Bucket(stack, 'Data').grantRead(web);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack, web.taskRole) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['s3:GetObject*']) })]),
+      },
+    });
+    expect(web.grantPrincipal).toBe(web.taskRole);
+  });
+
+  test('metric helpers measure the service and its target group', () => {
+    const { stack, web } = build();
+    const cpu = stack.resolve(web.metricCpuUtilization().toMetricConfig().metricStat);
+    expect(cpu).toMatchObject({ namespace: 'AWS/ECS', metricName: 'CPUUtilization', statistic: 'Average' });
+    expect(cpu.dimensions).toEqual(
+      expect.arrayContaining([
+        { name: 'ServiceName', value: { 'Fn::GetAtt': [logicalId(stack, web.service), 'Name'] } },
+      ]),
+    );
+    expect(web.metricMemoryUtilization().metricName).toBe('MemoryUtilization');
+    expect(web.metricRequestCount().metricName).toBe('RequestCount');
+    expect(web.metricUnhealthyHostCount().statistic).toBe('Maximum');
+    expect(web.metricTarget5xxCount().metricName).toBe('HTTPCode_Target_5XX_Count');
+  });
+
+  test('fails naming the construct path when a stack has several services', () => {
+    const stack = agnosticStack();
+    new FargateWebService(stack, 'Web', { image: IMAGE });
+    expect(() => new FargateWebService(stack, 'Api', { image: IMAGE, minCapacity: 0 })).toThrow(
+      new Error('Agnostic/Api: minCapacity must be an integer between 1 and 5000; received 0'),
+    );
+    expect(() => new FargateWebService(stack, 'Admin', { image: IMAGE, writablePaths: ['tmp'] })).toThrow(
+      new Error(
+        "Agnostic/Admin: writablePaths must be absolute container paths below '/', such as '/tmp'; received 'tmp'",
+      ),
+    );
+  });
+});
+
+describe('FargateWebService container options, own roles and sidecars', () => {
+  /** The task definition's containers, by name. */
+  function containers(template: Template): Record<string, Record<string, unknown>> {
+    const td = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0];
+    const defs = td.Properties.ContainerDefinitions as Record<string, unknown>[];
+    return Object.fromEntries(defs.map((d) => [d.Name as string, d]));
+  }
+
+  test('passes command, entryPoint and the container health check to the application container', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    // WHEN
+    new FargateWebService(stack, 'Web', {
+      image: IMAGE,
+      command: ['serve', '--port', '80'],
+      entryPoint: ['/app/start'],
+      healthCheck: { command: ['CMD-SHELL', 'wget -q -O- http://localhost/health || exit 1'] },
+    });
+    // THEN
+    expect(containers(Template.fromStack(stack)).web).toMatchObject({
+      Command: ['serve', '--port', '80'],
+      EntryPoint: ['/app/start'],
+      HealthCheck: {
+        Command: ['CMD-SHELL', 'wget -q -O- http://localhost/health || exit 1'],
+        Interval: 30,
+        Retries: 3,
+        Timeout: 5,
+      },
+    });
+  });
+
+  test('uses the task and execution roles given, and creates none', () => {
+    const stack = agnosticStack();
+    const assumedBy = new iam.ServicePrincipal('ecs-tasks.amazonaws.com');
+    const taskRole = new iam.Role(stack, 'AppRole', { assumedBy });
+    const executionRole = new iam.Role(stack, 'StartRole', { assumedBy });
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE, taskRole, executionRole });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      TaskRoleArn: { 'Fn::GetAtt': [logicalId(stack, taskRole), 'Arn'] },
+      ExecutionRoleArn: { 'Fn::GetAtt': [logicalId(stack, executionRole), 'Arn'] },
+    });
+    const ecsRoles = Object.values(template.findResources('AWS::IAM::Role')).filter((r) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ecs-tasks.amazonaws.com'),
+    );
+    expect(ecsRoles).toHaveLength(2);
+    expect(web.taskRole).toBe(taskRole);
+    expect(web.executionRole).toBe(executionRole);
+    expect(web.grantPrincipal).toBe(taskRole);
+  });
+
+  test('addSidecar keeps the secure defaults: non-root, read-only root, not privileged, not essential, logs to the encrypted log group', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    const sidecar = web.addSidecar('otel', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0'),
+      command: ['--config=/etc/ecs/ecs-default-config.yaml'],
+      containerPorts: [4317],
+    });
+    const otel = containers(Template.fromStack(stack)).otel;
+    expect(otel).toMatchObject({
+      User: '1000:1000',
+      ReadonlyRootFilesystem: true,
+      Privileged: false,
+      Essential: false,
+      Command: ['--config=/etc/ecs/ecs-default-config.yaml'],
+      PortMappings: [{ ContainerPort: 4317, Protocol: 'tcp' }],
+      LogConfiguration: {
+        LogDriver: 'awslogs',
+        Options: {
+          'awslogs-group': { Ref: logicalId(stack, web.logGroup) },
+          'awslogs-stream-prefix': 'otel',
+        },
+      },
+    });
+    expect(web.sidecars).toEqual([sidecar]);
+  });
+
+  test('addSidecar with a private ECR image routes ecr:GetAuthorizationToken to the acknowledged policy of its own', () => {
+    // GIVEN a service with a public image, under AwsSolutions
+    const report = checkCompliance((outdir) => {
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'Sidecar');
+      const web = new FargateWebService(stack, 'Web', { image: IMAGE, protocol: elbv2.ApplicationProtocol.HTTP });
+      // WHEN a sidecar pulls from private ECR
+      const repo = ecr.Repository.fromRepositoryName(stack, 'Repo', 'agent');
+      web.addSidecar('agent', { image: ecs.ContainerImage.fromEcrRepository(repo, '1.0') });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      return app;
+    }, []);
+    // THEN the registry login sits in the EcrAuthorizationPolicy alone, acknowledged there, and nothing is open
+    const stack = report.stacks.find((s) => s.stack === 'Sidecar')!;
+    expect(stack.nagViolations.filter((v) => v.path.startsWith('Sidecar/Web/'))).toEqual([]);
+    expect(stack.acknowledged.filter((a) => a.path === 'Sidecar/Web/EcrAuthorizationPolicy').map((a) => a.id)).toEqual([
+      'Annotation::AwsSolutions-IAM5[Resource::*]',
+    ]);
+  });
+
+  test('fails when a sidecar runs as root', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    expect(() => web.addSidecar('proxy', { image: IMAGE, user: 'root' })).toThrow(
+      new Error(
+        "Agnostic/Web: addSidecar('proxy') user must not be root; received 'root'. Give a non-root user such as '1000:1000'",
+      ),
+    );
+  });
+
+  test('fails when a sidecar takes the application container name', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    expect(() => web.addSidecar('web', { image: IMAGE })).toThrow(
+      new Error(
+        "Agnostic/Web: addSidecar id must be 1 to 255 letters, digits, '-' and '_' and not 'web' (the application container); received 'web'",
+      ),
+    );
+  });
+
+  test('fails at synth when a sidecar reserves more memory than the task has', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE, memoryLimitMiB: 512 });
+    web.addSidecar('agent', { image: IMAGE, memoryReservationMiB: 256 });
+    expect(() => Template.fromStack(stack)).toThrow(
+      "Agnostic/Web: the containers reserve 768 MiB ('web' 512 MiB, 'agent' 256 MiB), more than the task's memoryLimitMiB 512",
+    );
   });
 });

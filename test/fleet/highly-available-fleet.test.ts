@@ -5,6 +5,7 @@ import { CfnParameter, Duration, RemovalPolicy, Size, Stack, Validations } from 
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -270,7 +271,7 @@ describe.each([
         ]),
       },
     });
-    expect(fleet.notificationTopic).toBeDefined();
+    expect(fleet.alarmTopic).toBeDefined();
   });
 
   test('lets only the load balancer security group reach the instances, on the instance port', () => {
@@ -350,18 +351,18 @@ describe.each([
   test('alarms on unhealthy hosts, target 5xx and load balancer 5xx, each notifying the topic', () => {
     const topic = only(template, 'AWS::SNS::Topic').id;
     template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
-    for (const [metric, id] of [
-      ['UnHealthyHostCount', fleet.unhealthyHostsAlarm],
-      ['HTTPCode_Target_5XX_Count', fleet.target5xxAlarm],
-      ['HTTPCode_ELB_5XX_Count', fleet.loadBalancer5xxAlarm],
+    for (const [metric, alarm] of [
+      ['UnHealthyHostCount', fleet.alarms.unhealthyHosts],
+      ['HTTPCode_Target_5XX_Count', fleet.alarms.target5xx],
+      ['HTTPCode_ELB_5XX_Count', fleet.alarms.loadBalancer5xx],
     ] as const) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      const id = Stack.of(fleet).getLogicalId(alarm.node.defaultChild as cloudwatch.CfnAlarm);
+      expect(template.findResources('AWS::CloudWatch::Alarm')[id].Properties).toMatchObject({
         MetricName: metric,
         AlarmActions: [{ Ref: topic }],
       });
-      expect(fleet.alarms).toContain(id);
     }
-    expect(fleet.alarms).toHaveLength(3);
+    expect(Object.keys(fleet.alarms).sort()).toEqual(['loadBalancer5xx', 'target5xx', 'unhealthyHosts']);
   });
 
   test('installs a web server whose page shows the instance id and Availability Zone read with IMDSv2, then signals', () => {
@@ -652,20 +653,20 @@ describe('HighlyAvailableFleet options', () => {
   test('notifies the given topic of scaling events and alarms', () => {
     const stack = agnosticStack();
     const topic = new sns.Topic(stack, 'Ops');
-    const { fleet, template } = fleetIn(stack, { notificationTopic: topic });
+    const { fleet, template } = fleetIn(stack, { alarmTopic: topic });
     const topicId = stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
       NotificationConfigurations: [Match.objectLike({ TopicARN: { Ref: topicId } })],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topicId }] });
-    expect(fleet.notificationTopic).toBe(topic);
+    expect(fleet.alarmTopic).toBe(topic);
   });
 
   test('warns when the key of the given topic cannot be opened to EC2 Auto Scaling', () => {
     const stack = agnosticStack();
     const key = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-west-1:123456789012:key/abcd');
-    new HighlyAvailableFleet(stack, 'Fleet', { notificationTopic: new sns.Topic(stack, 'Ops', { masterKey: key }) });
+    new HighlyAvailableFleet(stack, 'Fleet', { alarmTopic: new sns.Topic(stack, 'Ops', { masterKey: key }) });
     Annotations.fromStack(stack).hasWarning(
       '/Agnostic/Fleet',
       Match.stringLikeRegexp('add the AWSServiceRoleForAutoScaling service-linked role to that key'),
@@ -708,15 +709,33 @@ describe('HighlyAvailableFleet options', () => {
 describe('HighlyAvailableFleet validation', () => {
   const build = (props: HighlyAvailableFleetProps) => () => new HighlyAvailableFleet(agnosticStack(), 'Fleet', props);
 
-  test('fails when minCapacity is below 2', () => {
-    expect(build({ minCapacity: 1 })).toThrow(
-      'minCapacity must be an integer of at least 2 for a highly available fleet (an instance in each of two Availability Zones); received 1',
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])('warns (singleInstance), never fails, when minCapacity is 1, in an %s stack', (_kind, makeStack) => {
+    // GIVEN
+    const stack = makeStack();
+    // WHEN
+    new HighlyAvailableFleet(stack, 'Fleet', { minCapacity: 1, maxCapacity: 2 });
+    // THEN
+    Annotations.fromStack(stack).hasWarning(
+      `/${stack.stackName}/Fleet`,
+      'minCapacity is 1: the fleet can scale in to a single instance, which does not survive the loss of that instance or its Availability Zone; use 2 or more in production [ack: cdk-compute-patterns:singleInstance]',
     );
+    Template.fromStack(stack).hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '1' });
   });
 
-  test('fails when minCapacity is not an integer', () => {
-    expect(build({ minCapacity: 2.5 })).toThrow(
-      'minCapacity must be an integer of at least 2 for a highly available fleet (an instance in each of two Availability Zones); received 2.5',
+  test('does not warn about a single instance at the default minCapacity', () => {
+    const stack = agnosticStack();
+    new HighlyAvailableFleet(stack, 'Fleet');
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('singleInstance'));
+  });
+
+  test.each([0, -1, 2.5])('fails when minCapacity is %p', (value) => {
+    expect(build({ minCapacity: value })).toThrow(
+      new Error(
+        `Agnostic/Fleet: minCapacity must be a positive integer (2 or more for a highly available fleet: an instance in each of two Availability Zones); received ${value}`,
+      ),
     );
   });
 
@@ -742,7 +761,7 @@ describe('HighlyAvailableFleet validation', () => {
     const stack = specificStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1 });
     expect(() => new HighlyAvailableFleet(stack, 'Fleet', { vpc })).toThrow(
-      'HighlyAvailableFleet Specific/Fleet must span at least two Availability Zones to be highly available; the selected subnets are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+      'Specific/Fleet: the instances must span at least two Availability Zones to be highly available; the selected subnets (1) are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
     );
   });
 
@@ -752,7 +771,7 @@ describe('HighlyAvailableFleet validation', () => {
     expect(
       () => new HighlyAvailableFleet(stack, 'Fleet', { vpc, vpcSubnets: { availabilityZones: ['dummy1b'] } }),
     ).toThrow(
-      'HighlyAvailableFleet Specific/Fleet must span at least two Availability Zones to be highly available; the selected subnets are in 1 (dummy1b). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+      'Specific/Fleet: the instances must span at least two Availability Zones to be highly available; the selected subnets (1) are in 1 (dummy1b). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
     );
   });
 
@@ -1122,11 +1141,156 @@ describe('HighlyAvailableFleet refuses what cannot be highly available or harden
   test('names the fleet that is wrong when a stack has several', () => {
     const stack = agnosticStack();
     new HighlyAvailableFleet(stack, 'Web');
-    expect(() => new HighlyAvailableFleet(stack, 'Api', { minCapacity: 1 })).toThrow(
-      'Agnostic/Api: minCapacity must be an integer of at least 2 for a highly available fleet (an instance in each of two Availability Zones); received 1',
+    expect(() => new HighlyAvailableFleet(stack, 'Api', { minCapacity: 0 })).toThrow(
+      'Agnostic/Api: minCapacity must be a positive integer (2 or more for a highly available fleet: an instance in each of two Availability Zones); received 0',
     );
     expect(() => new HighlyAvailableFleet(stack, 'Admin', { healthCheckPath: 'health' })).toThrow(
       "Agnostic/Admin: healthCheckPath must start with '/'; received 'health'",
+    );
+  });
+});
+
+describe('HighlyAvailableFleet connections, grants and metrics', () => {
+  test('is IConnectable: a database allowing the fleet opens its port to the instances security group', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    const fleet = new HighlyAvailableFleet(stack, 'Fleet');
+    const dbSg = new ec2.SecurityGroup(stack, 'Db', { vpc: fleet.vpc });
+    // WHEN
+    dbSg.connections.allowFrom(fleet, ec2.Port.tcp(5432));
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 5432,
+      GroupId: { 'Fn::GetAtt': [stack.getLogicalId(dbSg.node.defaultChild as ec2.CfnSecurityGroup), 'GroupId'] },
+      SourceSecurityGroupId: {
+        'Fn::GetAtt': [stack.getLogicalId(fleet.securityGroup.node.defaultChild as ec2.CfnSecurityGroup), 'GroupId'],
+      },
+    });
+  });
+
+  test('is IGrantable: a grant to the fleet lands on the instance role', () => {
+    const stack = agnosticStack();
+    const fleet = new HighlyAvailableFleet(stack, 'Fleet');
+    const bucket = new s3.Bucket(stack, 'Data');
+    bucket.grantRead(fleet);
+    const role = stack.getLogicalId(fleet.instanceRole.node.defaultChild as iam.CfnRole);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: role }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['s3:GetObject*']) })]),
+      },
+    });
+  });
+
+  test('metric helpers name the group and target group the alarms and scaling use', () => {
+    const stack = agnosticStack();
+    const fleet = new HighlyAvailableFleet(stack, 'Fleet');
+    const cpu = stack.resolve(fleet.metricCpuUtilization().toMetricConfig().metricStat);
+    expect(cpu).toMatchObject({
+      namespace: 'AWS/EC2',
+      metricName: 'CPUUtilization',
+      statistic: 'Average',
+    });
+    expect(cpu.dimensions).toEqual([
+      {
+        name: 'AutoScalingGroupName',
+        value: { Ref: stack.getLogicalId(fleet.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup) },
+      },
+    ]);
+    expect(fleet.metricRequestCount().metricName).toBe('RequestCount');
+    expect(fleet.metricUnhealthyHostCount().metricName).toBe('UnHealthyHostCount');
+    expect(fleet.metricUnhealthyHostCount().statistic).toBe('Maximum');
+    expect(fleet.metricTarget5xxCount({ period: Duration.minutes(1) }).period.toMinutes()).toBe(1);
+    expect(fleet.metricTarget5xxCount().metricName).toBe('HTTPCode_Target_5XX_Count');
+  });
+});
+
+describe('HighlyAvailableFleet signals, rolling updates and scaling options', () => {
+  test('signals: true with own user data appends cfn-signal and waits for it, with the batch size and pause given', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands('systemctl start myapp');
+    // WHEN
+    new HighlyAvailableFleet(stack, 'Fleet', {
+      userData,
+      signals: true,
+      updateBatchSize: 2,
+      updatePauseTime: Duration.minutes(10),
+    });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResource('AWS::AutoScaling::AutoScalingGroup', {
+      CreationPolicy: { ResourceSignal: { Count: 2, Timeout: 'PT10M' } },
+      UpdatePolicy: {
+        AutoScalingRollingUpdate: Match.objectLike({
+          MaxBatchSize: 2,
+          PauseTime: 'PT10M',
+          WaitOnResourceSignals: true,
+        }),
+      },
+    });
+    const text = userDataText(template);
+    expect(text).toContain('systemctl start myapp');
+    expect(text).toContain('/opt/aws/bin/cfn-signal');
+  });
+
+  test('own user data does not wait for signals unless asked, and pauses 5 minutes between batches', () => {
+    const stack = agnosticStack();
+    new HighlyAvailableFleet(stack, 'Fleet', { userData: ec2.UserData.forLinux() });
+    const group = Object.values(Template.fromStack(stack).findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+    expect(group.CreationPolicy).toBeUndefined();
+    expect(group.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, PauseTime: 'PT5M' });
+  });
+
+  test('adds scheduled actions and CPU step scaling next to target tracking', () => {
+    const stack = agnosticStack();
+    new HighlyAvailableFleet(stack, 'Fleet', {
+      scheduledScaling: [
+        {
+          name: 'BusinessHours',
+          schedule: autoscaling.Schedule.cron({ hour: '8', minute: '0', weekDay: 'MON-FRI' }),
+          timeZone: 'Europe/Paris',
+          minCapacity: 4,
+        },
+        { name: 'Night', schedule: autoscaling.Schedule.cron({ hour: '20', minute: '0' }), minCapacity: 2 },
+      ],
+      cpuStepScaling: [
+        { upper: 30, change: -1 },
+        { lower: 85, change: +2 },
+      ],
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 2);
+    template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', {
+      Recurrence: '0 8 * * MON-FRI',
+      TimeZone: 'Europe/Paris',
+      MinSize: 4,
+    });
+    template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', { PolicyType: 'TargetTrackingScaling' });
+    template.hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+      PolicyType: 'StepScaling',
+      AdjustmentType: 'ChangeInCapacity',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CPUUtilization', Threshold: 85 });
+  });
+
+  test('fails when a scheduled action changes nothing', () => {
+    expect(
+      () =>
+        new HighlyAvailableFleet(agnosticStack(), 'Fleet', {
+          scheduledScaling: [{ name: 'Noop', schedule: autoscaling.Schedule.cron({ hour: '1', minute: '0' }) }],
+        }),
+    ).toThrow(
+      new Error(
+        "Agnostic/Fleet: scheduledScaling 'Noop' changes nothing: give minCapacity, maxCapacity and/or desiredCapacity",
+      ),
+    );
+  });
+
+  test('fails when updateBatchSize is 0', () => {
+    expect(() => new HighlyAvailableFleet(agnosticStack(), 'Fleet', { updateBatchSize: 0 })).toThrow(
+      new Error('Agnostic/Fleet: updateBatchSize must be an integer between 1 and 1000; received 0'),
     );
   });
 });

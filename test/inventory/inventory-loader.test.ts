@@ -1,9 +1,11 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { InventoryColumnType, InventoryLoader, InventorySchema, SecureBucket } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
@@ -578,5 +580,51 @@ describe('InventoryLoader', () => {
         columns: [{ name: 'id', type: InventoryColumnType.INTEGER, required: true }],
       }),
     ).toThrow("Invalid inventory schema: key column 'id' must have type 'string' and required: true");
+  });
+});
+
+describe('InventoryLoader connections, grants, alarms and metrics', () => {
+  test('is IConnectable through the function security group and IGrantable through the function role', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    const loader = new InventoryLoader(stack, 'Loader');
+    const dbSg = new ec2.SecurityGroup(stack, 'Db', { vpc: loader.vpc });
+    // WHEN
+    dbSg.connections.allowFrom(loader, ec2.Port.tcp(5432));
+    new s3.Bucket(stack, 'Extra').grantRead(loader);
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 5432,
+      SourceSecurityGroupId: {
+        'Fn::GetAtt': [stack.getLogicalId(loader.securityGroup.node.defaultChild as ec2.CfnSecurityGroup), 'GroupId'],
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: stack.getLogicalId(loader.function.role!.node.defaultChild as iam.CfnRole) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['s3:GetObject*']) })]),
+      },
+    });
+  });
+
+  test('exposes its alarms as a named object, each notifying alarmTopic on the metric its helper returns', () => {
+    const stack = agnosticStack();
+    const topic = new sns.Topic(stack, 'Ops');
+    const loader = new InventoryLoader(stack, 'Loader', { alarmTopic: topic });
+    const template = Template.fromStack(stack);
+    const alarms = template.findResources('AWS::CloudWatch::Alarm');
+    const topicRef = { Ref: stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic) };
+    for (const [alarm, metric] of [
+      [loader.alarms.deadLetter, loader.metricDeadLetterMessages()],
+      [loader.alarms.errors, loader.metricErrors()],
+      [loader.alarms.throttles, loader.metricThrottles()],
+    ] as const) {
+      const props = alarms[stack.getLogicalId(alarm.node.defaultChild as CfnAlarm)].Properties;
+      expect(props).toMatchObject({ MetricName: metric.metricName, AlarmActions: [topicRef] });
+    }
+    expect(loader.alarmTopic).toBe(topic);
+    expect(loader.metricErrors().statistic).toBe('Sum');
+    expect(loader.metricDeadLetterMessages().statistic).toBe('Maximum');
   });
 });

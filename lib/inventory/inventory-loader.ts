@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -19,6 +19,7 @@ import { SecureLogGroup } from '../common/log-group';
 import { acknowledge, inEveryCompliancePack, wildcardResourceFinding } from '../common/nag';
 import { SecureBucket } from '../common/secure-bucket';
 import { SecureKey } from '../common/secure-key';
+import { secureTable } from '../common/secure-table';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
@@ -196,8 +197,9 @@ export class InventoryLoader extends Construct {
       this.node.addValidation({ validate: () => validateBucketEvents(this, userBucket) });
     }
     if (props.table instanceof dynamodb.Table) validateTableKey(this, props.table, schema.keyColumn);
-    this.table = props.table ?? secureTable(this, 'Table', schema.keyColumn, 'the inventory table');
-    this.ledgerTable = secureTable(this, 'LedgerTable', 'pk', 'the import ledger');
+    this.table =
+      props.table ?? secureTable(this, 'Table', { partitionKey: schema.keyColumn, what: 'the inventory table' });
+    this.ledgerTable = secureTable(this, 'LedgerTable', { partitionKey: 'pk', what: 'the import ledger' });
     (this.ledgerTable.node.defaultChild as dynamodb.CfnTable).timeToLiveSpecification = {
       attributeName: 'expiresAt',
       enabled: true,
@@ -470,23 +472,6 @@ export class InventoryLoader extends Construct {
       );
     }
   }
-}
-
-/**
- * An on-demand table with point-in-time recovery, a customer managed key,
- * deletion protection and RETAIN. (`Table`, not `TableV2`: TableV2 cannot render
- * a customer managed key in an environment-agnostic stack.)
- */
-function secureTable(scope: Construct, id: string, partitionKey: string, what: string): dynamodb.Table {
-  return new dynamodb.Table(scope, id, {
-    partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
-    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-    encryptionKey: new SecureKey(scope, `${id}Key`, { description: `Encrypts ${what} of ${scope.node.path}` }),
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    deletionProtection: true,
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
 }
 
 /**

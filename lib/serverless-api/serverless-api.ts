@@ -759,7 +759,7 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
         acknowledge(method, {
           id: 'AwsSolutions-COG4',
           reason:
-            'This method uses IAM authorization: API Gateway accepts only SigV4-signed requests from principals allowed execute-api:Invoke on it, instead of a Cognito user pool token.',
+            'This method uses IAM authorization instead of a Cognito user pool token: API Gateway accepts only SigV4-signed requests from principals whose IAM policies allow them to invoke it.',
         });
       } else if (authorization.type === ServerlessApiAuthorizationType.NONE) {
         const reason =

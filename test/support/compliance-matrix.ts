@@ -1,4 +1,5 @@
 import { Duration, Size, Stack, App } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -13,7 +14,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { EksCluster, FargateWebService, HighlyAvailableFleet, InventoryLoader, SecureKey } from '../../lib';
+import {
+  EksCluster,
+  FargateWebService,
+  HighlyAvailableFleet,
+  InventoryLoader,
+  SecureKey,
+  ServerlessApi,
+} from '../../lib';
+import { fullServerlessApiProps } from '../serverless-api/fixtures';
 import { testApp } from './cdk-context';
 
 /**
@@ -165,6 +174,27 @@ export const PATTERNS: PatternEntry[] = [
       bucket.grantRead(fn);
       table.grantWriteData(fn);
       bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn));
+    },
+  },
+  {
+    name: 'ServerlessApi',
+    construct: 'ServerlessApi',
+    defaults: (scope) => new ServerlessApi(scope, 'ServerlessApi'),
+    full: (scope) => new ServerlessApi(scope, 'ServerlessApi', fullServerlessApiProps(Stack.of(scope))),
+    stockDescription:
+      "LambdaRestApi (proxy) + Function (Node.js) + Table, the function granted read and write: the lab's users API by hand",
+    stock: (scope) => {
+      const table = new dynamodb.Table(scope, 'Users', {
+        partitionKey: { name: 'userId', type: dynamodb.AttributeType.STRING },
+      });
+      const fn = new lambda.Function(scope, 'UsersFunction', {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200, body: "[]" });'),
+        environment: { TABLE_NAME: table.tableName },
+      });
+      table.grantReadWriteData(fn);
+      new apigw.LambdaRestApi(scope, 'UsersApi', { handler: fn });
     },
   },
 ];

@@ -69,7 +69,7 @@ export class ServerlessApiAuthorization {
 
   private constructor(
     /** The kind of authorization. */
-    public readonly type: ServerlessApiAuthorizationType,
+    public readonly authorizationType: ServerlessApiAuthorizationType,
     /** The Cognito user pools (COGNITO only). */
     public readonly userPools: cognito.IUserPool[],
     /** The OAuth scopes required (COGNITO only). */
@@ -564,7 +564,7 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
       throw new Error(`${path}: allowedOrigins is empty; omit it for no CORS, or list the origins to allow`);
     }
     const auth = props.authorization;
-    if (auth?.type === ServerlessApiAuthorizationType.NONE) {
+    if (auth?.authorizationType === ServerlessApiAuthorizationType.NONE) {
       Annotations.of(this).addWarningV2(
         'cdk-compute-patterns:noAuthorization',
         `${path}: authorization is ServerlessApiAuthorization.none(), so anyone who can reach the API can read, change and delete every item. Use ServerlessApiAuthorization.iam() (the default) or .cognito(...) unless the data is public on purpose`,
@@ -684,15 +684,15 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
     const updateModel = model('UpdateModel', 'update');
 
     let authorizer: apigw.IAuthorizer | undefined;
-    if (authorization.type === ServerlessApiAuthorizationType.COGNITO) {
+    if (authorization.authorizationType === ServerlessApiAuthorizationType.COGNITO) {
       authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
         cognitoUserPools: authorization.userPools,
       });
     }
     const authorizationType =
-      authorization.type === ServerlessApiAuthorizationType.IAM
+      authorization.authorizationType === ServerlessApiAuthorizationType.IAM
         ? apigw.AuthorizationType.IAM
-        : authorization.type === ServerlessApiAuthorizationType.COGNITO
+        : authorization.authorizationType === ServerlessApiAuthorizationType.COGNITO
           ? apigw.AuthorizationType.COGNITO
           : apigw.AuthorizationType.NONE;
     // API Gateway invokes the live aliases with a role of its own (identity-based), not through Lambda resource
@@ -755,13 +755,13 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
       item.addMethod('DELETE', integration(remove), options({ requestParameters: pathParameter })),
     ];
     for (const method of methods) {
-      if (authorization.type === ServerlessApiAuthorizationType.IAM) {
+      if (authorization.authorizationType === ServerlessApiAuthorizationType.IAM) {
         acknowledge(method, {
           id: 'AwsSolutions-COG4',
           reason:
             'This method uses IAM authorization instead of a Cognito user pool token: API Gateway accepts only SigV4-signed requests from principals whose IAM policies allow them to invoke it.',
         });
-      } else if (authorization.type === ServerlessApiAuthorizationType.NONE) {
+      } else if (authorization.authorizationType === ServerlessApiAuthorizationType.NONE) {
         const reason =
           'The user chose ServerlessApiAuthorization.none() for this API on purpose and the construct warned (cdk-compute-patterns:noAuthorization) at synth.';
         acknowledge(method, { id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });

@@ -6,6 +6,7 @@ import { Ec2ServiceStack } from '../examples/ec2-service-stack';
 import { EksClusterStack } from '../examples/eks-cluster-stack';
 import { FargateServiceStack } from '../examples/fargate-service-stack';
 import { InventoryLoaderStack } from '../examples/inventory-loader-stack';
+import { ServerlessApiStack } from '../examples/serverless-api-stack';
 import { SharedLoggingStack } from '../examples/shared-logging-stack';
 import { WebFleetStack } from '../examples/web-fleet-stack';
 
@@ -29,6 +30,7 @@ export function createSampleApp(props: AppProps = {}): App {
   new FargateServiceStack(app, 'FargateService', shared);
   new InventoryLoaderStack(app, 'InventoryLoader', shared);
   new WebFleetStack(app, 'WebFleet', shared);
+  new ServerlessApiStack(app, 'ServerlessApi');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return app;
 }

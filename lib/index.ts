@@ -27,3 +27,5 @@ export * from './fargate/fargate-web-service';
 export * from './fleet/highly-available-fleet';
 export * from './inventory/inventory-loader';
 export * from './inventory/inventory-schema';
+export * from './serverless-api/collection-schema';
+export * from './serverless-api/serverless-api';

@@ -35,6 +35,7 @@ import {
   startDynaliteProcess,
   startS3rver,
 } from './lib/emulators';
+import { SERVERLESS_API_BUNDLE, startUsersApi } from './lib/serverless-api-demo';
 
 const ROOT = join(__dirname, '..');
 const WORK = join(ROOT, '.bench');
@@ -261,7 +262,105 @@ function mark(ok: boolean): string {
   return ok ? 'met' : '**missed**';
 }
 
+interface ApiBench {
+  requests: number;
+  concurrency: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  bundleBytes: number;
+  coldRequireMs: number;
+  firstRequestMs: number;
+}
+
+/**
+ * ServerlessApi: the bundled handler (one copy per route group) behind the loopback API Gateway stand-in, on
+ * dynalite in its own process. A mix of the lab's calls (60% GET item, 20% GET page of 25, 20% POST) from
+ * `concurrency` clients; requests per second and p50/p99 latency as the client sees them.
+ */
+async function benchServerlessApi(requests: number, concurrency: number): Promise<ApiBench> {
+  const bundleBytes = statSync(SERVERLESS_API_BUNDLE).size;
+  const coldRequire = coldRequireMs(SERVERLESS_API_BUNDLE);
+  const dynalite = await startDynaliteProcess();
+  try {
+    const api = await startUsersApi(dynalite.endpoint, 'BenchUsers');
+    try {
+      const send = (method: string, path: string, body?: unknown) =>
+        fetch(`${api.url}${path}`, {
+          method,
+          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        }).then((r) => r.text().then(() => r.status));
+      const t0 = performance.now();
+      await send('POST', '/users', { userId: 'seed-0', name: 'seed' });
+      const firstRequestMs = Math.round((performance.now() - t0) * 10) / 10;
+      for (let i = 1; i < 200; i++) await send('POST', '/users', { userId: `seed-${i}`, name: `seed ${i}` });
+      const latencies: number[] = [];
+      let next = 0;
+      const start = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < requests) {
+            const i = next++;
+            const kind = i % 5;
+            const began = performance.now();
+            if (kind < 3) await send('GET', `/users/seed-${i % 200}`);
+            else if (kind === 3) await send('GET', '/users?limit=25');
+            else await send('POST', '/users', { userId: `bench-${i}`, name: `bench ${i}` });
+            latencies.push(performance.now() - began);
+          }
+        }),
+      );
+      const elapsed = (performance.now() - start) / 1000;
+      latencies.sort((a, b) => a - b);
+      const pct = (p: number) =>
+        Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 10) / 10;
+      return {
+        requests,
+        concurrency,
+        rps: Math.round(requests / elapsed),
+        p50: pct(0.5),
+        p99: pct(0.99),
+        bundleBytes,
+        coldRequireMs: coldRequire,
+        firstRequestMs,
+      };
+    } finally {
+      await api.stop();
+    }
+  } finally {
+    await dynalite.stop();
+  }
+}
+
+function apiBenchLines(b: ApiBench): string[] {
+  return [
+    '## ServerlessApi handler',
+    '',
+    `The bundled handler (assets/serverless-api-handler/index.js, one copy per route group) behind the loopback API`,
+    `Gateway stand-in (scripts/lib/local-api.ts), on dynalite in its own process: ${b.requests} requests from`,
+    `${b.concurrency} concurrent clients, 60% GET item, 20% GET a page of 25, 20% POST. No API Gateway, IAM or network`,
+    'in the path, so these are the handler and DynamoDB-client costs, not what a deployed API answers in.',
+    '',
+    '| requests/s | p50 (ms) | p99 (ms) | bundle (KiB) | cold `require` (ms, median of 7) | first request (ms) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${b.rps} | ${b.p50} | ${b.p99} | ${(b.bundleBytes / 1024).toFixed(0)} | ${b.coldRequireMs} | ${b.firstRequestMs} |`,
+    '',
+  ];
+}
+
+function argNumber(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  return index < 0 ? fallback : Number(process.argv[index + 1]);
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--api-only')) {
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-assets.mjs')], { stdio: 'inherit' });
+    const b = await benchServerlessApi(argNumber('--api-requests', 2000), argNumber('--api-concurrency', 8));
+    console.log(apiBenchLines(b).join('\n'));
+    return;
+  }
   const sizes = parseSizes();
   const writeDocs = process.argv.includes('--write') || process.argv.indexOf('--sizes') < 0;
   mkdirSync(WORK, { recursive: true });
@@ -314,6 +413,8 @@ async function main(): Promise<void> {
   console.log(`peak RSS ${label(largest.rows)} / ${label(smallest.rows)}: ${rssGrowth}x`);
   if (!writeDocs) return;
 
+  const apiBench = await benchServerlessApi(argNumber('--api-requests', 2000), argNumber('--api-concurrency', 8));
+  console.log(`ServerlessApi: ${apiBench.rps} requests/s, p50 ${apiBench.p50} ms, p99 ${apiBench.p99} ms`);
   const cpu = cpus();
   const lines = [
     '# Benchmarks: inventory import engine',
@@ -388,6 +489,7 @@ async function main(): Promise<void> {
     'buffers. Throughput at 1M rows is lower than at 100k because dynalite slows down as its in-memory store fills',
     '(the engine spends more of the run waiting for it); the baseline was not run at 1M.',
     '',
+    ...apiBenchLines(apiBench),
   ];
   const docPath = join(ROOT, 'docs', 'BENCHMARKS.md');
   const options = (await prettier.resolveConfig(docPath)) ?? {};

@@ -36,6 +36,14 @@ const bundles = [
     outfile: 'inventory-handler/xlsx-reader.js',
     target: 'node22',
   },
+  // ServerlessApi Lambda (lib/serverless-api/handler, see docs/SERVERLESS-API.md): one bundle, deployed as one
+  // function per route group (ROUTE_GROUP). The AWS SDK v3 DynamoDB client is bundled, as for the inventory handler.
+  {
+    name: 'serverless-api-handler',
+    entry: 'lib/serverless-api/handler/index.ts',
+    outfile: 'serverless-api-handler/index.js',
+    target: 'node22',
+  },
 ];
 
 rmSync(join(root, 'assets'), { recursive: true, force: true });

@@ -4,6 +4,9 @@
  * Starts dynalite (DynamoDB) and s3rver (S3) in this process, creates the bucket, the inventory table and the
  * ledger table, uploads examples/data/inventory-sample.csv and .xlsx, delivers the S3 events s3rver emits to the
  * real handler, prints each report and the loaded items, and shuts everything down.
+ *
+ * Then the ServerlessApi: the bundled handler behind a loopback API Gateway stand-in on the same dynalite, and
+ * the Lambda lab's requests against it, each request and response printed.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +15,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { handler, HandlerResult } from '../lib/inventory/handler/index';
 import type { ImportReport } from '../lib/inventory/handler/report';
 import { createBucket, createTable, startEmulators } from './lib/emulators';
+import { runLabRequests, startUsersApi } from './lib/serverless-api-demo';
 
 const BUCKET = 'inventory-demo';
 const TABLE = 'Inventory';
@@ -108,6 +112,15 @@ async function main(): Promise<void> {
     // At-least-once delivery: the same event again is recognised by the idempotency ledger and skipped.
     const replay = (await handler(deliveries[0], context)) as { status: string; reason?: string };
     console.log(`\nthe first upload's event delivered again: ${replay.status} (${replay.reason ?? ''})`);
+
+    // ServerlessApi: the lab's users API on the same dynalite, behind the loopback API Gateway stand-in.
+    const api = await startUsersApi(emulators.dynamodbEndpoint);
+    try {
+      console.log(`\n=== ServerlessApi: the users API (bundled handler, one copy per route group) at ${api.url} ===`);
+      await runLabRequests(api);
+    } finally {
+      await api.stop();
+    }
   } finally {
     await emulators.stop();
   }

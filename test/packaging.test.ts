@@ -102,6 +102,7 @@ describe('packaging', () => {
         "new p.Ec2WebService(stack, 'Ec2Web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable') });",
       EksCluster: "new p.EksCluster(stack, 'Eks', { adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin'] });",
       InventoryLoader: "new p.InventoryLoader(stack, 'Inventory', { schema: p.InventorySchema.standard() });",
+      ServerlessApi: "new p.ServerlessApi(stack, 'Users', { schema: p.CollectionSchema.users() });",
       SecureVpc: "const vpc = new p.SecureVpc(stack, 'Vpc');",
       SecureLoadBalancer:
         "new p.SecureLoadBalancer(stack, 'Alb', { vpc }).listener.addAction('Default', { action: elbv2.ListenerAction.fixedResponse(404) });",

@@ -9,7 +9,7 @@ describe('the sample app', () => {
     const app = createSampleApp({ context: CDK_CONTEXT });
     // WHEN each stack is synthesized
     const stacks = app.node.children.filter((c): c is Stack => c instanceof Stack);
-    expect(stacks.length).toBe(7);
+    expect(stacks.length).toBe(8);
     // THEN no stack carries a warning (a newcomer's first `cdk synth` prints nothing to worry about)
     const warnings = stacks.flatMap((stack) =>
       Annotations.fromStack(stack)

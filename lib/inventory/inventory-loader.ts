@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -19,6 +19,7 @@ import { SecureLogGroup } from '../common/log-group';
 import { acknowledge, inEveryCompliancePack, wildcardResourceFinding } from '../common/nag';
 import { SecureBucket } from '../common/secure-bucket';
 import { SecureKey } from '../common/secure-key';
+import { secureTable } from '../common/secure-table';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
@@ -211,8 +212,9 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
       this.node.addValidation({ validate: () => validateBucketEvents(this, userBucket) });
     }
     if (props.table instanceof dynamodb.Table) validateTableKey(this, props.table, schema.keyColumn);
-    this.table = props.table ?? secureTable(this, 'Table', schema.keyColumn, 'the inventory table');
-    this.ledgerTable = secureTable(this, 'LedgerTable', 'pk', 'the import ledger');
+    this.table =
+      props.table ?? secureTable(this, 'Table', { partitionKey: schema.keyColumn, what: 'the inventory table' });
+    this.ledgerTable = secureTable(this, 'LedgerTable', { partitionKey: 'pk', what: 'the import ledger' });
     (this.ledgerTable.node.defaultChild as dynamodb.CfnTable).timeToLiveSpecification = {
       attributeName: 'expiresAt',
       enabled: true,
@@ -499,33 +501,6 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
       );
     }
   }
-}
-
-/**
- * An on-demand table with point-in-time recovery, a customer managed key,
- * deletion protection and RETAIN. (`Table`, not `TableV2`: TableV2 cannot render
- * a customer managed key in an environment-agnostic stack.)
- */
-function secureTable(scope: Construct, id: string, partitionKey: string, what: string): dynamodb.Table {
-  const table = new dynamodb.Table(scope, id, {
-    partitionKey: { name: partitionKey, type: dynamodb.AttributeType.STRING },
-    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-    encryptionKey: new SecureKey(scope, `${id}Key`, { description: `Encrypts ${what} of ${scope.node.path}` }),
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    deletionProtection: true,
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
-  // On the table resource only: the table's own backups are what the rule asks about.
-  acknowledge(
-    table.node.defaultChild!,
-    ...inEveryCompliancePack(
-      'DynamoDBInBackupPlan',
-      'Point-in-time recovery is on (continuous backups, restorable to any second of the recovery period, 35 days by default), and deletion protection and RETAIN keep the table. An AWS Backup plan adds cross-account or cross-Region copies and longer retention, an organization-level choice: add the table to your plan with BackupResource.fromDynamoDbTable.',
-      ['NIST.800.53.R5', 'HIPAA.Security'],
-    ),
-  );
-  return table;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Duration, Size, Stack, App } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -22,7 +23,9 @@ import {
   InventoryLoader,
   SecureKey,
   SecureRepository,
+  ServerlessApi,
 } from '../../lib';
+import { fullServerlessApiProps } from '../serverless-api/fixtures';
 import { testApp } from './cdk-context';
 
 /**
@@ -259,6 +262,27 @@ export const PATTERNS: PatternEntry[] = [
       const service = new ecs.Ec2Service(scope, 'Service', { cluster, taskDefinition: task });
       const alb = new elbv2.ApplicationLoadBalancer(scope, 'Alb', { vpc, internetFacing: true });
       alb.addListener('Http', { port: 80 }).addTargets('Web', { port: 80, targets: [service] });
+    },
+  },
+  {
+    name: 'ServerlessApi',
+    construct: 'ServerlessApi',
+    defaults: (scope) => new ServerlessApi(scope, 'ServerlessApi'),
+    full: (scope) => new ServerlessApi(scope, 'ServerlessApi', fullServerlessApiProps(Stack.of(scope))),
+    stockDescription:
+      "LambdaRestApi (proxy) + Function (Node.js) + Table, the function granted read and write: the lab's users API by hand",
+    stock: (scope) => {
+      const table = new dynamodb.Table(scope, 'Users', {
+        partitionKey: { name: 'userId', type: dynamodb.AttributeType.STRING },
+      });
+      const fn = new lambda.Function(scope, 'UsersFunction', {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200, body: "[]" });'),
+        environment: { TABLE_NAME: table.tableName },
+      });
+      table.grantReadWriteData(fn);
+      new apigw.LambdaRestApi(scope, 'UsersApi', { handler: fn });
     },
   },
 ];

@@ -152,6 +152,18 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     lambda: true,
     reservedConcurrency: 0,
   },
+  ServerlessApi: {
+    // Isolated subnets only (a DynamoDB gateway endpoint and an X-Ray interface endpoint); three functions, none
+    // with reserved concurrency. CodeDeploy, API Gateway and WAF need no service-linked role.
+    vpcs: 1,
+    internetGateways: 0,
+    natGateways: 0,
+    elasticIps: 0,
+    serviceLinkedRoles: [],
+    canUseSpot: false,
+    lambda: true,
+    reservedConcurrency: 0,
+  },
 };
 
 /** The sum of what the planned patterns need, with the command-line choices applied. */

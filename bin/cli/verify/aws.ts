@@ -4,6 +4,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ExitCode } from './exit-codes';
+import { createSignedFetch, SignedFetch, SigningCredentials } from './signed-http';
 
 /** AWS access is not usable (no credentials, or no region). Printed as one line, never with a stack trace. */
 export class AwsEnvironmentError extends Error {
@@ -93,6 +94,8 @@ export interface AwsClients {
   readonly s3: () => S3Client;
   readonly dynamodb: () => DynamoDBClient;
   readonly eks: () => EKSClient;
+  /** SigV4-signed HTTP for IAM-authorized APIs (ServerlessApi); absent in contexts that never call one. */
+  readonly signedFetch?: () => SignedFetch;
 }
 
 /** Extra client configuration (endpoints for local emulators in tests). */
@@ -114,5 +117,9 @@ export function createAwsClients(region: string, overrides: ClientOverrides = {}
     s3: lazy(() => new S3Client({ region, ...overrides.s3 })),
     dynamodb: lazy(() => new DynamoDBClient({ region, ...overrides.dynamodb })),
     eks: lazy(() => new EKSClient({ region })),
+    signedFetch: lazy(() => {
+      const credentials = new EC2Client({ region }).config.credentials;
+      return createSignedFetch(region, () => credentials() as Promise<SigningCredentials>);
+    }),
   };
 }

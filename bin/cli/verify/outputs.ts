@@ -34,8 +34,16 @@ export const INVENTORY_LOADER_OUTPUTS = {
   functionName: 'FunctionName',
 } as const;
 
+/** Output keys of a ServerlessApi stack. */
+export const SERVERLESS_API_OUTPUTS = {
+  apiUrl: 'ApiUrl',
+  collectionName: 'CollectionName',
+  keyAttribute: 'KeyAttribute',
+  tableName: 'TableName',
+} as const;
+
 /** The patterns `verify` knows how to check. */
-export const PATTERNS = ['WebFleet', 'FargateService', 'EksCluster', 'InventoryLoader'] as const;
+export const PATTERNS = ['WebFleet', 'FargateService', 'EksCluster', 'InventoryLoader', 'ServerlessApi'] as const;
 export type PatternName = (typeof PATTERNS)[number];
 
 /** Output keys required to recognise (and verify) each pattern. */
@@ -44,6 +52,7 @@ export const PATTERN_OUTPUT_KEYS: Readonly<Record<PatternName, readonly string[]
   FargateService: Object.values(FARGATE_SERVICE_OUTPUTS),
   EksCluster: Object.values(EKS_CLUSTER_OUTPUTS),
   InventoryLoader: Object.values(INVENTORY_LOADER_OUTPUTS),
+  ServerlessApi: Object.values(SERVERLESS_API_OUTPUTS),
 };
 
 /** Outputs of one stack, as written by `cdk deploy --outputs-file`. */

@@ -4,8 +4,9 @@
  *
  * - The controller holds a rate in rows per second and paces the worker with it: `acquire(rows)` waits until
  *   that many rows may be sent (a token bucket refilled at the rate, holding at most one second of tokens).
- * - After each chunk the worker reports what happened. A chunk that needed no retries (no throttling error, no
- *   UnprocessedItems) raises the rate by `increase` rows/s (additive increase). A chunk that was throttled
+ * - After each chunk the worker reports what happened. Until the first throttling (slow start, as in TCP) a chunk
+ *   that needed no retries multiplies the rate by `slowStartFactor`, so a worker finds the table's pace in a few
+ *   seconds; after it, such a chunk raises the rate by `increase` rows/s (additive increase). A chunk that was throttled
  *   multiplies the rate by `decrease` (multiplicative decrease), at most once per `cooldownMs`, so one burst of
  *   throttling answers to one chunk is one congestion signal, not many.
  * - The rate never leaves [minRate, maxRate].
@@ -26,6 +27,8 @@ export interface AimdOptions {
   readonly maxRate?: number;
   /** Rows/s added after a chunk without throttling. @default 50 */
   readonly increase?: number;
+  /** Factor the rate grows by per clean chunk before the first throttling (slow start). @default 1.25 */
+  readonly slowStartFactor?: number;
   /** Factor the rate is multiplied by on throttling. @default 0.5 */
   readonly decrease?: number;
   /** Shortest time between two decreases (ms). @default 1000 */
@@ -46,6 +49,9 @@ export class AimdRateController {
   readonly minRate: number;
   readonly maxRate: number;
   private readonly increase: number;
+  private readonly slowStartFactor: number;
+  /** True until the first throttling. */
+  slowStart = true;
   private readonly decrease: number;
   private readonly cooldownMs: number;
   private readonly now: () => number;
@@ -59,6 +65,7 @@ export class AimdRateController {
     this.maxRate = options.maxRate ?? 20_000;
     this.rate = clamp(options.initialRate ?? 400, this.minRate, this.maxRate);
     this.increase = options.increase ?? 50;
+    this.slowStartFactor = options.slowStartFactor ?? 1.25;
     this.decrease = options.decrease ?? 0.5;
     if (!(this.decrease > 0 && this.decrease < 1)) {
       throw new Error(`the AIMD decrease factor must be between 0 and 1 (exclusive); received ${this.decrease}`);
@@ -89,9 +96,10 @@ export class AimdRateController {
     }
   }
 
-  /** A chunk went through without throttling: additive increase. */
+  /** A chunk went through without throttling: slow start, then additive increase. */
   onSuccess(): void {
-    this.rate = clamp(this.rate + this.increase, this.minRate, this.maxRate);
+    const next = this.slowStart ? this.rate * this.slowStartFactor : this.rate + this.increase;
+    this.rate = clamp(next, this.minRate, this.maxRate);
     this.increases++;
   }
 
@@ -100,6 +108,7 @@ export class AimdRateController {
     const now = this.now();
     if (now - this.lastDecreaseAt < this.cooldownMs) return false;
     this.lastDecreaseAt = now;
+    this.slowStart = false;
     this.rate = clamp(this.rate * this.decrease, this.minRate, this.maxRate);
     this.tokens = Math.min(this.tokens, 0);
     this.decreases++;

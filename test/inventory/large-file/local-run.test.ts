@@ -7,12 +7,12 @@
  * N is 20,000 rows here (the shared 2-core machine); `npm run demo -- --large-file` and `npm run bench` run the
  * same path with 2,000,000 rows.
  */
+import { AttributeValue, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AttributeValue, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { InventoryLoader } from '../../../lib';
-import type { ImportReport } from '../../../lib/inventory/handler/report';
 import { handler as sourceWorker, setWorkerOverrides } from '../../../lib/inventory/handler/large-file/worker';
+import type { ImportReport } from '../../../lib/inventory/handler/report';
 import { definitionFromTemplate, runLargeFileLocally, StepHandler } from '../../../scripts/lib/large-file-local';
 import { testApp } from '../../support/cdk-context';
 import { BUCKET, readObject, readReport, upload, useEngineHarness } from '../handler/helpers';

@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../../../lib/inventory/handler/config';
 import { AimdRateController } from '../../../lib/inventory/handler/large-file/aimd';
 import type { LargeFileJob } from '../../../lib/inventory/handler/large-file/job';
@@ -194,7 +194,7 @@ describe('the batch worker against a throttling table', () => {
       expect(result.rate).toBeLessThan(300 * 1.25 ** 3);
       expect(result).toMatchObject({ rowsTotal: rows, rowsWritten: rows, rowsRejected: 0, errors: [] });
       let count = 0;
-      let start;
+      let start: Record<string, AttributeValue> | undefined;
       do {
         const page = await harness
           .emulators()

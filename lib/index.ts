@@ -29,3 +29,4 @@ export * from './inventory/inventory-loader';
 export * from './inventory/inventory-schema';
 export * from './serverless-api/collection-schema';
 export * from './serverless-api/serverless-api';
+export * from './inventory/large-file-options';

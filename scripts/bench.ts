@@ -19,6 +19,12 @@
  * Options: `--sizes 10000,100000` to run other sizes (docs are written only for the default run unless
  * `--write` is given); `--no-baseline`; `--no-tuned`; `--profile` writes CPU profiles of the child processes
  * to .bench/profiles.
+ *
+ * Large-file path (InventoryLoader `largeFiles`): the synthesized state machine run locally
+ * (scripts/lib/large-file-local.ts) on a 2,000,000-row CSV with 1, 2 and 4 parallel batch workers (the map's
+ * MaxConcurrency), rows per second measured on this machine, and the modelled time for 10M and 100M rows into a
+ * table at 4,000 and 40,000 write units per second. `--large-file-only [--large-file-rows N] [--large-file-workers
+ * 1,2]` runs only this part and prints it; `--no-large-file` skips it.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -57,6 +63,138 @@ interface RunResult {
   readonly maxRssMiB: number;
   readonly rowsWritten: number;
   readonly status: string;
+}
+
+interface LargeFileRun {
+  readonly workers: number;
+  readonly rows: number;
+  readonly ms: number;
+  readonly rowsPerSecond: number;
+  readonly batches: number;
+  readonly status: string;
+  readonly itemsInTable: number;
+}
+
+/** One large-file run: the synthesized definition with MaxConcurrency = workers, executed locally. */
+async function runLargeFile(csvPath: string, rows: number, workers: number): Promise<LargeFileRun> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded only for this part */
+  const { App, Size, Stack } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  const { Template } = require('aws-cdk-lib/assertions') as typeof import('aws-cdk-lib/assertions');
+  const { InventoryLoader } = require('../lib') as typeof import('../lib');
+  const { definitionFromTemplate, runLargeFileLocally } =
+    require('./lib/large-file-local') as typeof import('./lib/large-file-local');
+  const { startEmulators } = require('./lib/emulators') as typeof import('./lib/emulators');
+  const { ScanCommand } = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+  const worker = require('../lib/inventory/handler/large-file/worker') as {
+    handler: (event: unknown) => Promise<unknown>;
+    setWorkerOverrides: (o: object) => void;
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const stack = new Stack(new App(), `LargeFileBench${workers}`);
+  new InventoryLoader(stack, 'Inventory', { largeFiles: { threshold: Size.mebibytes(1), maxConcurrency: workers } });
+  const definition = definitionFromTemplate(
+    Template.fromStack(stack).toJSON() as Parameters<typeof definitionFromTemplate>[0],
+  );
+  const emulators = await startEmulators();
+  try {
+    Object.assign(process.env, emulators.env, {
+      TABLE_NAME: TABLE,
+      REPORT_PREFIX: 'reports/',
+      LOG_LEVEL: 'SILENT',
+    });
+    delete process.env.LEDGER_TABLE_NAME;
+    // Clients of this run's emulators (the worker caches its clients per container, as in Lambda).
+    worker.setWorkerOverrides({ clients: { s3: emulators.s3, dynamodb: emulators.dynamodb } });
+    await createBucket(emulators.s3, BUCKET);
+    await createTable(emulators.dynamodb, TABLE, 'sku');
+    const key = `uploads/large-${label(rows)}.csv`;
+    const body = readFileSync(csvPath);
+    await emulators.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    const started = process.hrtime.bigint();
+    const run = await runLargeFileLocally({
+      definition,
+      worker: worker.handler,
+      s3: emulators.s3,
+      input: { object: { bucket: BUCKET, key, size: body.length } },
+      executionName: `bench-${workers}`,
+    });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const report = run.output as { status: string; rowsWritten: number };
+    let itemsInTable = 0;
+    let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+    do {
+      const page = await emulators.dynamodb.send(
+        new ScanCommand({ TableName: TABLE, ExclusiveStartKey: start, Select: 'COUNT' }),
+      );
+      itemsInTable += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return {
+      workers,
+      rows,
+      ms: Math.round(ms),
+      rowsPerSecond: Math.round(report.rowsWritten / (ms / 1000)),
+      batches: run.batches,
+      status: report.status,
+      itemsInTable,
+    };
+  } finally {
+    await emulators.stop();
+  }
+}
+
+/** Hours and minutes for a duration in seconds. */
+function humanDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 90 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/**
+ * The large-file section of docs/BENCHMARKS.md. Modelled time: rows / min(table write units, the workers' rate),
+ * where the workers' rate is the measured per-worker rate times the map's MaxConcurrency (default 10), items of
+ * at most 1 KB (one write unit each), and one more batch round (batch start-up) ignored.
+ */
+async function largeFileSection(rows: number, workerCounts: number[]): Promise<string[]> {
+  const csv = await generateCsv(rows);
+  const runs: LargeFileRun[] = [];
+  for (const workers of workerCounts) {
+    const run = await runLargeFile(csv, rows, workers);
+    console.log(
+      `large file ${label(rows)} with ${workers} worker(s): ${run.rowsPerSecond} rows/s, ${run.ms} ms, ${run.batches} batches, ${run.status}, ${run.itemsInTable} items in the table`,
+    );
+    runs.push(run);
+  }
+  const perWorker = Math.max(...runs.map((r) => r.rowsPerSecond / r.workers));
+  const lines = [
+    '## Large files (Step Functions Distributed Map)',
+    '',
+    `The synthesized large-file state machine run locally (scripts/lib/large-file-local.ts: aws-local-stepfunctions,`,
+    `the real step code, s3rver and dynalite in this process) on a ${label(rows)}-row CSV; "workers" is the map's`,
+    'MaxConcurrency (batches written at once). On this machine every worker shares the two cores with dynalite, so',
+    'the rate does not grow with workers the way it does in AWS, where each batch is its own Lambda invocation.',
+    '',
+    '| workers | rows | time (s) | rows/s | batches | status | items in the table |',
+    '| ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    ...runs.map(
+      (r) =>
+        `| ${r.workers} | ${r.rows} | ${(r.ms / 1000).toFixed(1)} | ${r.rowsPerSecond} | ${r.batches} | ${r.status} | ${r.itemsInTable} |`,
+    ),
+    '',
+    `Modelled time in AWS: rows / min(write units per second, ${Math.round(perWorker)} rows/s per worker (the best`,
+    'measured above) x 10 workers (the default MaxConcurrency)); items of at most 1 KB (one write unit each). The',
+    'AIMD controller keeps the workers at what the table accepts, so the table is the limit whenever it is the',
+    'smaller number.',
+    '',
+    '| rows | 4,000 write units/s | 40,000 write units/s |',
+    '| ---: | ---: | ---: |',
+    ...[10_000_000, 100_000_000].map((n) => {
+      const cell = (units: number) => humanDuration(n / Math.min(units, perWorker * 10));
+      return `| ${n.toLocaleString('en-US')} | ${cell(4_000)} | ${cell(40_000)} |`;
+    }),
+    '',
+  ];
+  return lines;
 }
 
 function label(rows: number): string {
@@ -354,6 +492,15 @@ function argNumber(name: string, fallback: number): number {
   return index < 0 ? fallback : Number(process.argv[index + 1]);
 }
 
+async function largeFileOnly(): Promise<void> {
+  mkdirSync(WORK, { recursive: true });
+  const rowsIndex = process.argv.indexOf('--large-file-rows');
+  const workersIndex = process.argv.indexOf('--large-file-workers');
+  const rows = rowsIndex >= 0 ? Number(process.argv[rowsIndex + 1]) : 2_000_000;
+  const workers = workersIndex >= 0 ? process.argv[workersIndex + 1].split(',').map(Number) : [1, 2, 4];
+  console.log((await largeFileSection(rows, workers)).join('\n'));
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('--api-only')) {
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-assets.mjs')], { stdio: 'inherit' });
@@ -416,6 +563,7 @@ async function main(): Promise<void> {
   const apiBench = await benchServerlessApi(argNumber('--api-requests', 2000), argNumber('--api-concurrency', 8));
   console.log(`ServerlessApi: ${apiBench.rps} requests/s, p50 ${apiBench.p50} ms, p99 ${apiBench.p99} ms`);
   const cpu = cpus();
+  const largeFileLines = process.argv.includes('--no-large-file') ? [] : await largeFileSection(2_000_000, [1, 2, 4]);
   const lines = [
     '# Benchmarks: inventory import engine',
     '',
@@ -467,6 +615,7 @@ async function main(): Promise<void> {
         ]
       : []),
     '',
+    ...largeFileLines,
     '## Bundle',
     '',
     '| file | size (KiB) | cold `require` (ms, median of 7) |',
@@ -497,7 +646,7 @@ async function main(): Promise<void> {
   console.log('wrote docs/BENCHMARKS.md');
 }
 
-main().then(
+(process.argv.includes('--large-file-only') ? largeFileOnly : main)().then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);

@@ -44,6 +44,28 @@ const bundles = [
     outfile: 'serverless-api-handler/index.js',
     target: 'node22',
   },
+  // InventoryLoader large-file mode (lib/inventory/handler/large-file): the router (EventBridge target) and the
+  // state machine's steps, with their own copy of the lazily loaded XLSX reader.
+  {
+    name: 'inventory-large-file',
+    entry: 'lib/inventory/handler/large-file/worker.ts',
+    outfile: 'inventory-large-file/index.js',
+    target: 'node22',
+    external: ['./xlsx-reader'],
+  },
+  {
+    name: 'inventory-large-file-router',
+    entry: 'lib/inventory/handler/large-file/router.ts',
+    outfile: 'inventory-large-file/router.js',
+    target: 'node22',
+    external: ['./xlsx-reader'],
+  },
+  {
+    name: 'inventory-large-file-xlsx',
+    entry: 'lib/inventory/handler/xlsx-reader.ts',
+    outfile: 'inventory-large-file/xlsx-reader.js',
+    target: 'node22',
+  },
 ];
 
 rmSync(join(root, 'assets'), { recursive: true, force: true });

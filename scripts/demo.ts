@@ -7,6 +7,11 @@
  *
  * Then the ServerlessApi: the bundled handler behind a loopback API Gateway stand-in on the same dynalite, and
  * the Lambda lab's requests against it, each request and response printed.
+ *
+ * `npm run demo -- --large-file [rows]` shows the large-file mode instead: it synthesizes an InventoryLoader with
+ * `largeFiles`, uploads a generated CSV (2,000,000 rows by default), lets the router's rule (size >= threshold)
+ * decide, and executes the synthesized state machine with aws-local-stepfunctions (scripts/lib/large-file-local.ts),
+ * its steps running the real code against s3rver and dynalite; then it counts the items in the table.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +21,7 @@ import { handler, HandlerResult } from '../lib/inventory/handler/index';
 import type { ImportReport } from '../lib/inventory/handler/report';
 import { createBucket, createTable, startEmulators } from './lib/emulators';
 import { runLabRequests, startUsersApi } from './lib/serverless-api-demo';
+import { definitionFromTemplate, runLargeFileLocally, StepHandler } from './lib/large-file-local';
 
 const BUCKET = 'inventory-demo';
 const TABLE = 'Inventory';
@@ -126,8 +132,92 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
+async function largeFileDemo(rows: number): Promise<void> {
+  // Loaded here so the plain demo needs neither aws-cdk-lib nor the large-file code.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { App, Size, Stack } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
+  const { Template } = require('aws-cdk-lib/assertions') as typeof import('aws-cdk-lib/assertions');
+  const { InventoryLoader } = require('../lib') as typeof import('../lib');
+  const worker = require('../lib/inventory/handler/large-file/worker') as { handler: StepHandler };
+  const { HeadObjectCommand } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const threshold = Size.mebibytes(1);
+  const stack = new Stack(new App(), 'LargeFileDemo');
+  new InventoryLoader(stack, 'Inventory', { largeFiles: { threshold, maxConcurrency: 4 } });
+  const definition = definitionFromTemplate(
+    Template.fromStack(stack).toJSON() as Parameters<typeof definitionFromTemplate>[0],
+  );
+  console.log(`synthesized the large-file state machine (threshold ${threshold.toMebibytes()} MiB for the demo)`);
+
+  const emulators = await startEmulators();
+  try {
+    Object.assign(process.env, emulators.env, {
+      TABLE_NAME: TABLE,
+      LEDGER_TABLE_NAME: LEDGER,
+      REPORT_PREFIX: 'reports/',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'SILENT',
+    });
+    await createBucket(emulators.s3, BUCKET);
+    await createTable(emulators.dynamodb, TABLE, 'sku');
+    await createTable(emulators.dynamodb, LEDGER, 'pk');
+    const parts: string[] = ['sku,name,quantity,price,category\n'];
+    for (let i = 0; i < rows; i++) {
+      parts.push(
+        `SKU-${String(i).padStart(8, '0')},Item ${i},${i % 1000},${((i % 5000) / 100 + 0.99).toFixed(2)},demo\n`,
+      );
+    }
+    const body = Buffer.from(parts.join(''));
+    parts.length = 0;
+    const key = `uploads/inventory-${rows}.csv`;
+    await emulators.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+    console.log(`uploaded s3://${BUCKET}/${key} (${rows} rows, ${(body.length / 1048576).toFixed(1)} MiB)`);
+
+    // The router's decision: HeadObject, then the threshold.
+    const head = await emulators.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    const size = head.ContentLength ?? 0;
+    if (size < threshold.toBytes())
+      throw new Error(`${size} bytes is below the threshold: the import function would take it`);
+    console.log(`router: ${size} bytes >= ${threshold.toBytes()}: starting the state machine`);
+
+    const started = Date.now();
+    let written = 0;
+    let batches = 0;
+    const run = await runLargeFileLocally({
+      definition,
+      worker: worker.handler,
+      s3: emulators.s3,
+      input: { object: { bucket: BUCKET, key, size } },
+      executionName: `demo-${rows}`,
+      onBatch: (result) => {
+        written += result.rowsWritten;
+        if (++batches % 100 === 0) {
+          const seconds = (Date.now() - started) / 1000;
+          console.log(`  ${batches} batches, ${written} rows written, ${Math.round(written / seconds)} rows/s`);
+        }
+      },
+    });
+    printReport(run.output as ImportReport);
+    let count = 0;
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await emulators.dynamodb.send(
+        new ScanCommand({ TableName: TABLE, ExclusiveStartKey: start, Select: 'COUNT' }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    console.log(`\n${count} items in table ${TABLE} (${count === rows ? 'every row' : `MISSING ${rows - count}`})`);
+    if (count !== rows) process.exitCode = 1;
+  } finally {
+    await emulators.stop();
+  }
+}
+
+const largeFileArg = process.argv.indexOf('--large-file');
+const demo = largeFileArg >= 0 ? () => largeFileDemo(Number(process.argv[largeFileArg + 1] ?? '') || 2_000_000) : main;
+
+demo().then(
+  () => process.exit(process.exitCode ?? 0),
   (err: unknown) => {
     console.error(err);
     process.exit(1);

@@ -13,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
 import { SecureLogGroup } from '../common/log-group';
@@ -25,7 +26,9 @@ import { ensureServiceEndpoints } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange } from '../common/validation';
 import { InventorySchema } from './inventory-schema';
+import { InventoryLargeFileOptions } from './large-file-options';
 import { ImportFunctionRole } from './private/execution-role';
+import { LargeFileEngine } from './private/large-file-engine';
 
 /** Where the prebuilt handler bundle lives (written by `npm run build:assets`). */
 const HANDLER_ASSET = path.join(__dirname, '..', '..', 'assets', 'inventory-handler');
@@ -132,6 +135,14 @@ export interface InventoryLoaderProps {
    * @default - the stack's shared, encrypted alarm topic
    */
   readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Imports files too large for one invocation on a Step Functions Distributed Map: a router function looks at
+   * each upload and starts the large-file state machine at or above the threshold (docs/IMPORT-ENGINE.md,
+   * "Large files"). The report has the same shape either way.
+   * @default - every file is imported by the import function (up to what 15 minutes allow)
+   */
+  readonly largeFiles?: InventoryLargeFileOptions;
 }
 
 /**
@@ -184,6 +195,14 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
   public readonly uploadPrefix: string;
   /** The key prefix reports and rejected-row files are written under. */
   public readonly reportPrefix: string;
+  /** With `largeFiles`: the state machine that imports large files (Distributed Map). */
+  public readonly largeFileStateMachine?: sfn.StateMachine;
+  /** With `largeFiles`: the upload rule's target, which sends each upload to the function or the state machine. */
+  public readonly largeFileRouter?: lambda.Function;
+  /** With `largeFiles`: the function running the state machine's steps (prepare, write a batch, report). */
+  public readonly largeFileWorker?: lambda.Function;
+  /** With `largeFiles`: fires when a large-file execution fails, times out or is aborted. */
+  public readonly largeFileFailedAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: InventoryLoaderProps = {}) {
     super(scope, id);
@@ -308,6 +327,37 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
     this.function.node.addDependency(role.servicePolicy);
     this.grantLeastPrivilege(role);
 
+    const largeFiles = props.largeFiles
+      ? new LargeFileEngine(this, 'LargeFiles', {
+          options: props.largeFiles,
+          bucket: this.bucket,
+          table: this.table,
+          ledgerTable: this.ledgerTable,
+          importFunction: this.function,
+          uploadPrefix: this.uploadPrefix,
+          reportPrefix: this.reportPrefix,
+          environment: {
+            TABLE_NAME: this.table.tableName,
+            LEDGER_TABLE_NAME: this.ledgerTable.tableName,
+            REPORT_PREFIX: this.reportPrefix,
+            ...(props.schema ? { INVENTORY_SCHEMA: schema.toJson() } : {}),
+          },
+          vpc: this.vpc,
+          vpcSubnets: subnets,
+          selectedSubnets,
+          vpcEndpointsProvided: props.vpcEndpointsProvided,
+          securityGroup: this.securityGroup,
+          deadLetterQueue: this.deadLetterQueue,
+          logRetention: props.logRetention,
+          memorySize: props.memorySize ?? 1024,
+          alarmTopic: props.alarmTopic,
+        })
+      : undefined;
+    this.largeFileStateMachine = largeFiles?.stateMachine;
+    this.largeFileRouter = largeFiles?.router;
+    this.largeFileWorker = largeFiles?.worker;
+    this.largeFileFailedAlarm = largeFiles?.failedExecutionsAlarm;
+
     // A fixed rule name gives the dead-letter key's policy the rule's ARN without a reference to the rule
     // (key -> queue -> rule -> key would be a cycle).
     const ruleName = Names.uniqueResourceName(this, { maxLength: 64 - '-Upload'.length }) + '-Upload';
@@ -328,7 +378,7 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
       },
     });
     this.rule.addTarget(
-      new targets.LambdaFunction(this.function, {
+      new targets.LambdaFunction(largeFiles?.router ?? this.function, {
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: 8,
         maxEventAge: Duration.hours(24),

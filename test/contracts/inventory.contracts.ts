@@ -265,3 +265,197 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
     ],
   };
 }
+
+/**
+ * The large-file mode (InventoryLoader `largeFiles`): the router (the upload rule's target) starts the state
+ * machine or invokes the import function; Step Functions invokes the worker for each step, runs the Distributed
+ * Map's child workflows, reads the CSV (item reader) and writes the map's results (result writer); the worker
+ * reads uploads and its work folder, writes reports, items and ledger records.
+ */
+export function largeFileContracts(o: { readonly prefix: string }): ContractGroup {
+  const p = o.prefix;
+  const lf = `${p}LargeFiles`;
+  const routerRole = role(`${lf}RouterRole`);
+  const workerRole = role(`${lf}WorkerRole`);
+  const machineRole = role(`${lf}StateMachineRole`);
+  const router = arn('AWS::Lambda::Function', `${lf}Router`);
+  const worker = arn('AWS::Lambda::Function', `${lf}Worker`);
+  const machine = ref('AWS::StepFunctions::StateMachine', `${lf}StateMachine`);
+  const importFunction = arn('AWS::Lambda::Function', `${p}Function`);
+  const bucket = arn('AWS::S3::Bucket', `${p}Bucket`);
+  const bucketKey = arn('AWS::KMS::Key', `${p}BucketKey`);
+  const table = arn('AWS::DynamoDB::Table', `${p}Table`);
+  const tableKey = arn('AWS::KMS::Key', `${p}TableKey`);
+  const ledger = arn('AWS::DynamoDB::Table', `${p}LedgerTable`);
+  const dlq = arn('AWS::SQS::Queue', `${p}DeadLetterQueue`);
+  const dlqKey = arn('AWS::KMS::Key', `${p}DeadLetterKey`);
+  const rule = arn('AWS::Events::Rule', `${p}UploadRule`);
+  const upload = [bucket, '/uploads/big.csv'];
+  const work = [bucket, '/reports/large-file-work/big-csv-0123/'];
+  const viaS3 = { 'kms:ViaService': 's3.{region}.amazonaws.com' };
+  const viaDynamo = { 'kms:ViaService': 'dynamodb.{region}.amazonaws.com' };
+  const viaSqs = { 'kms:ViaService': 'sqs.{region}.amazonaws.com' };
+  const allowed = (
+    caller: ReturnType<typeof role>,
+    action: string,
+    resource: RuntimeContract['resource'],
+    why: string,
+    context?: RuntimeContract['context'],
+  ): RuntimeContract => ({
+    caller,
+    action,
+    resource,
+    phase: 'run',
+    why,
+    expect: 'allowed',
+    ...(context ? { context } : {}),
+  });
+  const denied = (
+    caller: ReturnType<typeof role>,
+    action: string,
+    resource: RuntimeContract['resource'],
+    why: string,
+  ): RuntimeContract => ({ caller, action, resource, phase: 'run', why, expect: 'denied' });
+
+  return {
+    pattern: 'InventoryLoader (largeFiles)',
+    contracts: [
+      ...[`${lf}RouterRole`, `${lf}WorkerRole`].map((r): RuntimeContract => ({
+        caller: service('lambda.amazonaws.com'),
+        action: 'sts:AssumeRole',
+        resource: arn('AWS::IAM::Role', r),
+        phase: 'deploy',
+        why: 'Lambda assumes the role to run the function.',
+        expect: 'allowed',
+      })),
+      {
+        caller: service('states.amazonaws.com'),
+        action: 'sts:AssumeRole',
+        resource: arn('AWS::IAM::Role', `${lf}StateMachineRole`),
+        phase: 'deploy',
+        why: 'Step Functions assumes the state machine role to run executions.',
+        expect: 'allowed',
+      },
+      {
+        caller: service('events.amazonaws.com'),
+        action: 'lambda:InvokeFunction',
+        resource: router,
+        context: { 'aws:SourceArn': rule, 'aws:SourceAccount': '{account}' },
+        phase: 'run',
+        why: 'The upload rule invokes the router for each new upload.',
+        expect: 'allowed',
+      },
+      allowed(
+        routerRole,
+        's3:GetObject',
+        upload,
+        'The router looks at the upload (HeadObject) to compare its size with the threshold.',
+      ),
+      allowed(routerRole, 's3:GetObjectVersion', upload, 'The router looks at the event’s version of the upload.'),
+      allowed(
+        routerRole,
+        'states:StartExecution',
+        machine,
+        'The router starts the large-file state machine for a file at or above the threshold.',
+      ),
+      allowed(
+        routerRole,
+        'lambda:InvokeFunction',
+        importFunction,
+        'The router hands a smaller file to the import function (asynchronous invocation).',
+      ),
+      allowed(
+        routerRole,
+        'sqs:SendMessage',
+        dlq,
+        'A router invocation that fails after its retries goes to the dead-letter queue (on-failure destination).',
+      ),
+      allowed(routerRole, 'kms:GenerateDataKey', dlqKey, 'Sending to the KMS-encrypted dead-letter queue.', viaSqs),
+      denied(
+        routerRole,
+        'lambda:InvokeFunction',
+        worker,
+        'Least privilege: only Step Functions runs the large-file steps.',
+      ),
+      denied(
+        routerRole,
+        's3:PutObject',
+        [bucket, '/reports/uploads/big.csv.json'],
+        'Least privilege: the router writes nothing.',
+      ),
+      allowed(
+        machineRole,
+        'lambda:InvokeFunction',
+        worker,
+        'Each step (Prepare, WriteBatch, Finish) is a Lambda invoke of the worker.',
+      ),
+      allowed(
+        machineRole,
+        'states:StartExecution',
+        machine,
+        'The Distributed Map starts its child workflows as executions of the same state machine.',
+      ),
+      allowed(machineRole, 's3:GetObject', upload, "The Distributed Map's CSV item reader reads the upload."),
+      allowed(machineRole, 's3:GetObjectVersion', upload, 'The item reader reads the version the router saw.'),
+      allowed(
+        machineRole,
+        's3:GetObject',
+        [...work, 'rows.csv'],
+        'The item reader reads a converted XLSX sheet from the work folder.',
+      ),
+      allowed(machineRole, 'kms:Decrypt', bucketKey, 'Reading SSE-KMS objects.', viaS3),
+      allowed(
+        machineRole,
+        's3:PutObject',
+        [...work, 'map-run/manifest.json'],
+        "The ResultWriter writes the map's results to the work folder.",
+      ),
+      allowed(machineRole, 'kms:GenerateDataKey', bucketKey, 'Writing SSE-KMS result files.', viaS3),
+      denied(
+        machineRole,
+        'lambda:InvokeFunction',
+        importFunction,
+        'Least privilege: the state machine invokes only its worker.',
+      ),
+      denied(
+        machineRole,
+        's3:PutObject',
+        [bucket, '/reports/uploads/big.csv.json'],
+        'Least privilege: only the worker writes reports.',
+      ),
+      denied(
+        machineRole,
+        'states:StartExecution',
+        'arn:aws:states:{region}:{account}:stateMachine:SomeoneElses',
+        'Least privilege: the map starts only its own child workflows.',
+      ),
+      allowed(workerRole, 's3:GetObject', upload, 'Prepare reads the header (and converts an XLSX sheet).'),
+      allowed(
+        workerRole,
+        's3:GetObject',
+        [...work, 'rejected/000000000002.csv'],
+        "Finish reads the batches' rejected rows and the map's result files.",
+      ),
+      allowed(workerRole, 's3:PutObject', [bucket, '/reports/uploads/big.csv.json'], 'Finish writes the report.'),
+      allowed(
+        workerRole,
+        's3:PutObject',
+        [...work, 'rows.csv'],
+        'Prepare writes the converted sheet; batches write their rejected rows.',
+      ),
+      allowed(workerRole, 'kms:Decrypt', bucketKey, 'Reading SSE-KMS objects.', viaS3),
+      allowed(workerRole, 'kms:GenerateDataKey', bucketKey, 'Writing SSE-KMS objects.', viaS3),
+      allowed(workerRole, 'dynamodb:BatchWriteItem', table, 'WriteBatch writes the rows.'),
+      allowed(workerRole, 'kms:GenerateDataKey', tableKey, 'Writing to the KMS-encrypted table.', viaDynamo),
+      ...['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].map((action) =>
+        allowed(workerRole, action, ledger, 'Prepare claims the object version in the ledger; Finish completes it.'),
+      ),
+      denied(
+        workerRole,
+        's3:PutObject',
+        [bucket, '/uploads/other.csv'],
+        'Least privilege: the worker never writes uploads.',
+      ),
+    ],
+  };
+}

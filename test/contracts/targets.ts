@@ -4,7 +4,7 @@
  * of each pattern (environment-specific, in the contracts' test account and
  * region). Each app is synthesized once per test file, on first use.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Size, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -25,7 +25,7 @@ import { ec2ServiceContracts } from './ecs-ec2.contracts';
 import { eksContracts } from './eks.contracts';
 import { fargateContracts } from './fargate.contracts';
 import { fleetContracts } from './fleet.contracts';
-import { inventoryContracts } from './inventory.contracts';
+import { inventoryContracts, largeFileContracts } from './inventory.contracts';
 import { accessLogBucketContracts } from './shared-logging.contracts';
 
 /** One synthesized stack and the contracts that must hold in it. */
@@ -302,6 +302,27 @@ export const registryVariant: ContractApp = {
   ],
 };
 
+const LARGE_FILES = 'inventory large-file variant';
+/** InventoryLoader with largeFiles (environment-specific). */
+export const inventoryLargeFileVariant: ContractApp = {
+  name: LARGE_FILES,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'InventoryLargeFiles', { env: { account: TEST_ACCOUNT, region: TEST_REGION } });
+    new InventoryLoader(stack, 'Loader', { largeFiles: { threshold: Size.mebibytes(100) } });
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: LARGE_FILES,
+      stackName: 'InventoryLargeFiles',
+      description:
+        'InventoryLoader with largeFiles: router, Step Functions Distributed Map and worker (environment-specific stack).',
+      groups: [largeFileContracts({ prefix: 'Loader' })],
+    },
+  ],
+};
+
 /** Every app the contract suite runs. */
 export const CONTRACT_APPS: ContractApp[] = [
   sampleApp,
@@ -310,4 +331,5 @@ export const CONTRACT_APPS: ContractApp[] = [
   eksVariant,
   inventoryVariant,
   registryVariant,
+  inventoryLargeFileVariant,
 ];

@@ -93,6 +93,7 @@ const ARN_FORMATS: Record<string, (s: CfnStack, name: string) => string> = {
   'AWS::IAM::ManagedPolicy': (s, n) => `arn:aws:iam::${s.account}:policy/${n}`,
   'AWS::IAM::InstanceProfile': (s, n) => `arn:aws:iam::${s.account}:instance-profile/${n}`,
   'AWS::SNS::Topic': (s, n) => `arn:aws:sns:${s.region}:${s.account}:${n}`,
+  'AWS::StepFunctions::StateMachine': (s, n) => `arn:aws:states:${s.region}:${s.account}:stateMachine:${n}`,
   'AWS::SQS::Queue': (s, n) => `arn:aws:sqs:${s.region}:${s.account}:${n}`,
   'AWS::DynamoDB::Table': (s, n) => `arn:aws:dynamodb:${s.region}:${s.account}:table/${n}`,
   'AWS::Lambda::Function': (s, n) => `arn:aws:lambda:${s.region}:${s.account}:function:${n}`,
@@ -117,6 +118,7 @@ const ARN_FORMATS: Record<string, (s: CfnStack, name: string) => string> = {
 /** Types whose Ref is the ARN rather than the name. */
 const REF_IS_ARN = new Set([
   'AWS::SNS::Topic',
+  'AWS::StepFunctions::StateMachine',
   'AWS::IAM::ManagedPolicy',
   'AWS::SecretsManager::Secret',
   'AWS::ECS::TaskDefinition',
@@ -131,6 +133,7 @@ const NAME_PROPERTIES: Record<string, string> = {
   'AWS::IAM::Role': 'RoleName',
   'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
   'AWS::SNS::Topic': 'TopicName',
+  'AWS::StepFunctions::StateMachine': 'StateMachineName',
   'AWS::SQS::Queue': 'QueueName',
   'AWS::DynamoDB::Table': 'TableName',
   'AWS::Lambda::Function': 'FunctionName',

@@ -168,6 +168,12 @@ export const PATTERNS: PatternEntry[] = [
         timeout: Duration.minutes(10),
         reservedConcurrency: 2,
         logRetention: logs.RetentionDays.TWO_YEARS,
+        largeFiles: {
+          threshold: Size.mebibytes(50),
+          maxConcurrency: 20,
+          toleratedFailurePercentage: 5,
+          batchSize: 500,
+        },
       }),
     stockDescription:
       'Bucket + Function (Node.js) + Table, the function granted read and write and wired with an S3 event notification',

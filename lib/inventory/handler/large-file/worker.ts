@@ -1,0 +1,599 @@
+/**
+ * The large-file import's Lambda steps, run by the state machine (see docs/IMPORT-ENGINE.md, "Large files"):
+ *
+ * - `prepare`: claims the object version in the ledger, reads and checks the header (a header the schema refuses
+ *   ends the import at once with a FAILED report), and for XLSX converts the sheet to a CSV in the work folder,
+ *   each row with its source row number; returns the job the Distributed Map reads.
+ * - `batch`: one child workflow's batch of rows: the engine's validator and BatchWriter (duplicate keys inside a
+ *   batch resolved as in one invocation: the later row wins), paced by the AIMD write-rate controller.
+ * - `finish`: reads the ResultWriter's manifest and result files, adds up every batch (rows of failed batches
+ *   become rejected rows, "not processed"), joins the batches' rejected rows into the one rejected-rows CSV,
+ *   writes the report (the single-invocation report's shape) and completes the ledger record.
+ *
+ * Bundled into assets/inventory-large-file/index.js (handler `index.handler`).
+ */
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { parse as parseCsvSync } from 'csv-parse/sync';
+import { BatchWriter, WriteEntry, WriteFailure } from '../batch-writer';
+import { Clients, createClients } from '../clients';
+import { EngineConfig, loadConfig } from '../config';
+import { readCsv } from '../csv-reader';
+import { formatOf, loadXlsxReader } from '../importer';
+import { Ledger } from '../ledger';
+import { errorFields, Logger } from '../log';
+import { RejectedRowsWriter } from '../rejected-rows';
+import {
+  decideStatus,
+  ImportReport,
+  MAX_REPORTED_ERRORS,
+  rejectedRowsKeyFor,
+  reportKeyFor,
+  RowError,
+  Tally,
+} from '../report';
+import { DEFAULT_RETRY_POLICY, RetryPolicy, sleep as realSleep } from '../retry';
+import { FileFormatError, ReadAbortedError, SourceRow } from '../source';
+import { HeaderError, RowValidator } from '../validator';
+import { AimdOptions, AimdRateController } from './aimd';
+import {
+  BatchEvent,
+  BatchItem,
+  BatchResult,
+  LargeFileJob,
+  LargeFileObject,
+  MAX_BATCH_ERRORS,
+  WORK_FOLDER,
+} from './job';
+
+/** How long the ledger claim of a large-file import lasts: the state machine's timeout (24 h) plus an hour. */
+export const LARGE_FILE_LEASE_MS = 25 * 60 * 60 * 1000;
+
+/** Largest header row Prepare reads (bytes): the engine's record limit. */
+const HEADER_BYTES = 1024 * 1024;
+
+export interface PrepareEvent {
+  readonly action: 'prepare';
+  readonly object: LargeFileObject;
+  readonly executionName: string;
+}
+export interface BatchActionEvent extends BatchEvent {
+  readonly action: 'batch';
+}
+/** The state machine's state when it reaches Finish (the `state.$: $` of its Payload). */
+export interface FinishState {
+  readonly object: LargeFileObject;
+  readonly executionName?: string;
+  readonly job?: LargeFileJob;
+  /** The Distributed Map's output (its ResultWriter details). */
+  readonly map?: { readonly ResultWriterDetails?: { readonly Bucket: string; readonly Key: string } };
+  /** Set when the map or Prepare failed (a Catch). */
+  readonly error?: { readonly Error?: string; readonly Cause?: string };
+}
+export interface FinishEvent {
+  readonly action: 'finish';
+  readonly state: FinishState;
+}
+export type WorkerEvent = PrepareEvent | BatchActionEvent | FinishEvent;
+
+export interface PrepareResult {
+  readonly action: 'import' | 'skip' | 'reported';
+  readonly object: LargeFileObject;
+  readonly executionName: string;
+  readonly job?: LargeFileJob;
+  readonly reason?: string;
+}
+
+/** Test seams: clients, the AIMD options, the retry policy and the sleep of the batch writer. */
+export interface WorkerOverrides {
+  clients?: Clients;
+  aimd?: AimdOptions;
+  retry?: RetryPolicy;
+  sleep?: (ms: number) => Promise<void>;
+}
+let overrides: WorkerOverrides = {};
+export function setWorkerOverrides(next: WorkerOverrides): void {
+  overrides = next;
+  controller = undefined;
+}
+
+let cachedClients: Clients | undefined;
+/** One write-rate controller per container, kept between batches (AIMD state is the point). */
+let controller: AimdRateController | undefined;
+
+/** Lambda entry point of the large-file steps. */
+export async function handler(event: WorkerEvent): Promise<PrepareResult | BatchResult | ImportReport> {
+  const config = loadConfig();
+  const clients = overrides.clients ?? (cachedClients ??= createClients());
+  const logger = new Logger({ step: event.action });
+  switch (event.action) {
+    case 'prepare':
+      return prepare(event, config, clients, logger);
+    case 'batch':
+      return writeBatch(event, config, clients, logger);
+    case 'finish':
+      return finish(event.state, config, clients, logger);
+    default:
+      throw new Error(`unknown large-file step '${(event as { action?: string }).action}'`);
+  }
+}
+
+function ledgerOf(config: EngineConfig, clients: Clients): Ledger | undefined {
+  return config.ledgerTableName ? new Ledger(clients.dynamodb, config.ledgerTableName) : undefined;
+}
+
+type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };
+
+async function getBody(s3: S3Client, object: LargeFileObject, range?: string): Promise<Body> {
+  const response = await s3.send(
+    new GetObjectCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId, Range: range }),
+  );
+  return response.Body as unknown as Body;
+}
+
+/** Claims the version, checks the header, converts XLSX; see the top of this file. */
+export async function prepare(
+  event: PrepareEvent,
+  config: EngineConfig,
+  clients: Clients,
+  logger: Logger,
+): Promise<PrepareResult> {
+  const { object, executionName } = event;
+  const base = { object, executionName };
+  const format = formatOf(object.key);
+  const ledger = ledgerOf(config, clients);
+  if (ledger) {
+    const claim = await ledger.begin(object, executionName, LARGE_FILE_LEASE_MS);
+    if (claim.proceed !== true) {
+      logger.info('skipping object', { key: object.key, reason: claim.reason });
+      return { ...base, action: 'skip', reason: claim.reason };
+    }
+  }
+  const startedAt = new Date().toISOString();
+  const workPrefix = `${config.reportPrefix}${WORK_FOLDER}${executionName}/`;
+  const failWith = async (reason: string, line = 0): Promise<PrepareResult> => {
+    const report = buildReport(object, config, format, new Tally(), false, startedAt, { reason, line });
+    await putReport(clients.s3, report);
+    await ledger?.complete(object, executionName, report.status, 0);
+    logger.warn('large-file import refused', { key: object.key, reason });
+    return { ...base, action: 'reported', reason };
+  };
+  if (!format) return failWith('unsupported file type: upload a .csv (UTF-8) or .xlsx file');
+  try {
+    if (format === 'csv') {
+      const body = await getBody(clients.s3, object, `bytes=0-${HEADER_BYTES - 1}`);
+      let header: SourceRow | undefined;
+      try {
+        for await (const row of readCsv(body)) {
+          if (row.values.every((v) => v.trim() === '') && row.problem === undefined) continue;
+          header = row;
+          break;
+        }
+      } finally {
+        body.destroy?.();
+      }
+      if (!header) return failWith('the file is empty (no header row)');
+      new RowValidator(header.values, config.schema); // throws HeaderError
+      const job: LargeFileJob = {
+        ...jobBase(object, executionName, startedAt, workPrefix),
+        format,
+        readerKey: object.key,
+        readerVersionId: object.versionId ?? 'null',
+        header: [...header.values],
+        firstDataLine: header.line + 1,
+        lineColumn: false,
+      };
+      return { ...base, action: 'import', job };
+    }
+    return {
+      ...base,
+      action: 'import',
+      job: await convertSheet(object, executionName, startedAt, workPrefix, config, clients),
+    };
+  } catch (err) {
+    if (err instanceof HeaderError) return failWith(err.message, 1);
+    if (err instanceof FileFormatError || err instanceof ReadAbortedError) return failWith(err.message);
+    await ledger?.release(object, executionName);
+    throw err;
+  }
+}
+
+function jobBase(
+  object: LargeFileObject,
+  executionName: string,
+  startedAt: string,
+  workPrefix: string,
+): Pick<LargeFileJob, 'bucket' | 'key' | 'versionId' | 'etag' | 'executionName' | 'workPrefix' | 'startedAt'> {
+  return {
+    bucket: object.bucket,
+    key: object.key,
+    ...(object.versionId ? { versionId: object.versionId } : {}),
+    ...(object.etag ? { etag: object.etag } : {}),
+    executionName,
+    workPrefix,
+    startedAt,
+  };
+}
+
+/**
+ * XLSX: the sheet the engine reads, streamed to `<workPrefix>rows.csv` in the rejected-rows layout (the header,
+ * then `_line` with each row's worksheet row number and `_reason` with a read problem). The validator ignores
+ * those two columns, and the batches take each row's line from `_line`.
+ */
+async function convertSheet(
+  object: LargeFileObject,
+  executionName: string,
+  startedAt: string,
+  workPrefix: string,
+  config: EngineConfig,
+  clients: Clients,
+): Promise<LargeFileJob> {
+  const readerKey = `${workPrefix}rows.csv`;
+  const body = await getBody(clients.s3, object);
+  const writer = new RejectedRowsWriter(clients.s3, object.bucket, readerKey);
+  let header: readonly string[] | undefined;
+  try {
+    for await (const row of loadXlsxReader()(body)) {
+      if (row.problem === undefined && row.values.every((v) => v.trim() === '')) continue;
+      if (!header) {
+        new RowValidator(row.values, config.schema); // throws HeaderError
+        header = row.values;
+        writer.setHeader(header);
+        continue;
+      }
+      writer.add(row.line, row.problem ?? '', row.values);
+      await writer.flushIfFull();
+    }
+    if (!header) throw new FileFormatError('the file is empty (no header row)');
+    await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  } finally {
+    body.destroy?.();
+  }
+  const head = await clients.s3.send(new HeadObjectCommand({ Bucket: object.bucket, Key: readerKey }));
+  return {
+    ...jobBase(object, executionName, startedAt, workPrefix),
+    format: 'xlsx',
+    readerKey,
+    readerVersionId: head.VersionId ?? 'null',
+    header: [...header.map((h) => h.trim()), '_line', '_reason'],
+    firstDataLine: 2,
+    lineColumn: true,
+  };
+}
+
+/** The source line of a map item. */
+function lineOf(job: LargeFileJob, item: BatchItem): number {
+  if (job.lineColumn) {
+    const line = Number(item.row._line);
+    if (Number.isInteger(line) && line > 0) return line;
+  }
+  return job.firstDataLine + item.index;
+}
+
+/** Writes one batch of rows; see the top of this file. Throws (so Step Functions retries the batch) when writes fail. */
+export async function writeBatch(
+  event: BatchEvent,
+  config: EngineConfig,
+  clients: Clients,
+  logger: Logger,
+): Promise<BatchResult> {
+  const { job } = event.BatchInput;
+  const items = event.Items;
+  const validator = new RowValidator(job.lineColumn ? job.header.slice(0, -2) : job.header, config.schema);
+  const width = validator.header.length;
+  const tally = new Tally();
+  const rejectedRows: { line: number; reason: string; values: readonly string[] }[] = [];
+  const reject = (
+    line: number,
+    reason: string,
+    key: string | undefined,
+    values: readonly string[],
+    wasWritten = false,
+  ) => {
+    tally.rejected(key === undefined ? { line, reason } : { line, reason, sku: key }, wasWritten);
+    rejectedRows.push({ line, reason, values });
+  };
+  const aimd = (controller ??= new AimdRateController(overrides.aimd));
+  let throttledInChunk = false;
+  const sleep = overrides.sleep ?? realSleep;
+  const keys = new Map<string, number>();
+  const writer = new BatchWriter({
+    client: clients.dynamodb,
+    tableName: config.tableName,
+    keyAttribute: config.schema.key,
+    concurrency: config.writeConcurrency,
+    retry: overrides.retry ?? DEFAULT_RETRY_POLICY,
+    // The writer sleeps only before a retry (throttling, UnprocessedItems, 5xx): the congestion signal.
+    sleep: (ms) => {
+      throttledInChunk = true;
+      return sleep(ms);
+    },
+    onAccepted: (entry) => {
+      if (entry.supersededBy !== undefined) {
+        reject(
+          entry.line,
+          `duplicate ${config.schema.key}: superseded by line ${entry.supersededBy}`,
+          entry.key,
+          entry.values,
+        );
+      } else {
+        tally.written();
+      }
+    },
+    onFailed: (entry, reason) => {
+      if (keys.get(entry.key) === entry.line) keys.set(entry.key, 0);
+      reject(entry.line, reason, entry.key, entry.values);
+    },
+  });
+
+  const lines = items.map((item) => lineOf(job, item));
+  let throttledChunks = 0;
+  let index = 0;
+  while (index < items.length && !writer.failure) {
+    const chunkSize = Math.max(25, Math.min(500, Math.floor(aimd.rate / 4)));
+    const end = Math.min(items.length, index + chunkSize);
+    await aimd.acquire(end - index);
+    throttledInChunk = false;
+    for (; index < end; index++) {
+      const item = items[index];
+      const line = lines[index];
+      const cells = job.header.map((name) => item.row[name] ?? '');
+      const values = cells.slice(0, width);
+      const problem = job.lineColumn ? cells[width + 1] : '';
+      if (!problem && values.every((v) => v.trim() === '')) continue;
+      tally.read();
+      if (problem) {
+        reject(line, problem, validator.keyOf(values), values);
+        continue;
+      }
+      const result = validator.validate(values);
+      if (!result.ok) {
+        reject(line, result.reason, result.key, values);
+        continue;
+      }
+      const previous = keys.get(result.key);
+      keys.set(result.key, line);
+      if (previous !== undefined && previous !== 0) {
+        const reason = `duplicate ${config.schema.key}: superseded by line ${line}`;
+        const outcome = await writer.supersede(result.key, line);
+        if (outcome.state === 'queued') reject(outcome.entry.line, reason, result.key, outcome.entry.values);
+        else if (outcome.state === 'written') reject(previous, reason, result.key, [], true);
+      }
+      const entry: WriteEntry = { line, key: result.key, item: result.item, values };
+      await writer.add(entry);
+    }
+    await writer.flush();
+    if (throttledInChunk) {
+      throttledChunks++;
+      aimd.onThrottle();
+    } else {
+      aimd.onSuccess();
+    }
+  }
+  if (writer.failure) {
+    // Puts are idempotent: Step Functions retries the whole batch, and a batch that still fails is counted by
+    // the Finish step from its input (its rows rejected as "not processed").
+    logger.error('batch failed', { firstLine: lines[0], ...errorFields(writer.failure) });
+    throw writer.failure;
+  }
+  const firstLine = lines.length > 0 ? Math.min(...lines) : 0;
+  const lastLine = lines.length > 0 ? Math.max(...lines) : 0;
+  let rejectedKey: string | undefined;
+  if (rejectedRows.length > 0) {
+    rejectedKey = `${job.workPrefix}rejected/${String(firstLine).padStart(12, '0')}.csv`;
+    const part = new RejectedRowsWriter(clients.s3, job.bucket, rejectedKey);
+    part.setHeader(validator.header);
+    for (const row of rejectedRows.sort((a, b) => a.line - b.line)) part.add(row.line, row.reason, row.values);
+    await part.close();
+  }
+  const errors = tally.sortedErrors();
+  return {
+    firstLine,
+    lastLine,
+    rowsTotal: tally.rowsTotal,
+    rowsWritten: tally.rowsWritten,
+    rowsRejected: tally.rowsRejected,
+    errors: errors.slice(0, MAX_BATCH_ERRORS),
+    errorsOmitted: Math.max(0, errors.length - MAX_BATCH_ERRORS) + tally.errorsOmitted,
+    ...(rejectedKey ? { rejectedKey } : {}),
+    throttledChunks,
+    rate: Math.round(aimd.rate),
+  };
+}
+
+interface ChildRecord {
+  readonly Input?: string;
+  readonly Output?: string;
+  readonly Error?: string;
+  readonly Cause?: string;
+}
+interface Manifest {
+  readonly ResultFiles?: {
+    readonly SUCCEEDED?: { Key: string }[];
+    readonly FAILED?: { Key: string }[];
+    readonly PENDING?: { Key: string }[];
+  };
+}
+
+async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return JSON.parse((await response.Body?.transformToString('utf-8')) ?? 'null') as T;
+}
+
+async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return (await response.Body?.transformToString('utf-8')) ?? '';
+}
+
+/** Adds up the batches and writes the report; see the top of this file. */
+export async function finish(
+  state: FinishState,
+  config: EngineConfig,
+  clients: Clients,
+  logger: Logger,
+): Promise<ImportReport> {
+  const object = state.object;
+  const job = state.job;
+  const owner = job?.executionName ?? state.executionName ?? '';
+  const startedAt = job?.startedAt ?? new Date().toISOString();
+  const tally = new Tally();
+  const format = formatOf(object.key);
+  const failure = state.error ? `${state.error.Error ?? 'Error'}: ${state.error.Cause ?? ''}`.trim() : undefined;
+  let complete = failure === undefined;
+  let reason: { reason: string; line: number } | undefined = failure
+    ? { reason: `the import stopped: ${failure}`, line: 0 }
+    : undefined;
+  const details = state.map?.ResultWriterDetails;
+  const rejected = new RejectedRowsWriter(
+    clients.s3,
+    object.bucket,
+    rejectedRowsKeyFor(config.reportPrefix, object.key),
+  );
+  const header = job ? (job.lineColumn ? job.header.slice(0, -2) : job.header) : [];
+  if (job) rejected.setHeader(header.map((h) => h.trim()));
+  try {
+    if (job && details) {
+      const manifest = await readJson<Manifest>(clients.s3, details.Bucket, details.Key);
+      const segments: { firstLine: number; write: () => Promise<void> }[] = [];
+      const succeeded = manifest.ResultFiles?.SUCCEEDED ?? [];
+      const unfinished = [...(manifest.ResultFiles?.FAILED ?? []), ...(manifest.ResultFiles?.PENDING ?? [])];
+      for (const file of succeeded) {
+        for (const record of await readJson<ChildRecord[]>(clients.s3, details.Bucket, file.Key)) {
+          const result = JSON.parse(record.Output ?? '{}') as BatchResult;
+          tally.rowsTotal += result.rowsTotal;
+          tally.rowsWritten += result.rowsWritten;
+          tally.rowsRejected += result.rowsRejected;
+          for (const error of result.errors) addError(tally, error);
+          tally.errorsOmitted += result.errorsOmitted;
+          if (result.rejectedKey) {
+            const key = result.rejectedKey;
+            segments.push({
+              firstLine: result.firstLine,
+              write: async () => {
+                const rows = parseCsvSync(await readText(clients.s3, job.bucket, key), {
+                  relax_column_count: true,
+                }) as string[][];
+                for (const cells of rows.slice(1)) {
+                  rejected.add(Number(cells[cells.length - 2]), cells[cells.length - 1], cells.slice(0, -2));
+                  await rejected.flushIfFull();
+                }
+              },
+            });
+          }
+        }
+      }
+      for (const file of unfinished) {
+        for (const record of await readJson<ChildRecord[]>(clients.s3, details.Bucket, file.Key)) {
+          const input = JSON.parse(record.Input ?? '{}') as Partial<BatchEvent>;
+          const why = `not processed: its batch failed (${record.Error ?? 'did not finish'}${record.Cause ? `: ${record.Cause.slice(0, 300)}` : ''})`;
+          const batch = (input.Items ?? []).map((item) => {
+            const line = lineOf(job, item);
+            const values = header.map((name) => item.row[name] ?? '');
+            return { line, values };
+          });
+          const rows = batch.filter((r) => r.values.some((v) => v.trim() !== ''));
+          for (const row of rows) {
+            tally.read();
+            tally.rejected({ line: row.line, reason: why });
+          }
+          complete = complete && rows.length === 0;
+          segments.push({
+            firstLine: rows[0]?.line ?? 0,
+            write: async () => {
+              for (const row of rows) {
+                rejected.add(row.line, why, row.values);
+                await rejected.flushIfFull();
+              }
+            },
+          });
+        }
+      }
+      for (const segment of segments.sort((a, b) => a.firstLine - b.firstLine)) await segment.write();
+      if (unfinished.length > 0 && !reason) {
+        reason = {
+          reason: 'some batches failed after their retries; their rows are rejected as not processed',
+          line: 0,
+        };
+      }
+    } else if (!failure) {
+      reason = { reason: 'the import stopped before its batches reported (no results were written)', line: 0 };
+      complete = false;
+    }
+    await rejected.close();
+  } catch (err) {
+    await rejected.abort();
+    logger.error('could not read the batch results', errorFields(err));
+    throw err;
+  }
+  const fileLevel = !job;
+  const report = buildReport(object, config, format, tally, complete, startedAt, reason, fileLevel);
+  await putReport(clients.s3, report);
+  const ledger = ledgerOf(config, clients);
+  if (ledger && owner) {
+    if (fileLevel && failure) await ledger.release(object, owner);
+    else await ledger.complete(object, owner, report.status, report.rowsWritten);
+  }
+  logger.info('large-file import finished', {
+    key: object.key,
+    status: report.status,
+    rowsTotal: report.rowsTotal,
+    rowsWritten: report.rowsWritten,
+    rowsRejected: report.rowsRejected,
+  });
+  return report;
+}
+
+function addError(tally: Tally, error: RowError): void {
+  if (tally.errors.length < MAX_REPORTED_ERRORS) tally.errors.push(error);
+  else tally.errorsOmitted++;
+}
+
+function buildReport(
+  object: LargeFileObject,
+  config: EngineConfig,
+  format: 'csv' | 'xlsx' | undefined,
+  tally: Tally,
+  complete: boolean,
+  startedAt: string,
+  problem: { reason: string; line: number } | undefined,
+  fileLevel = problem !== undefined && tally.rowsTotal === 0 && !complete,
+): ImportReport {
+  const finishedAt = new Date();
+  const errors = tally.sortedErrors();
+  if (problem && fileLevel) errors.unshift({ line: problem.line, reason: problem.reason });
+  return {
+    status: decideStatus(tally, complete, fileLevel),
+    bucket: object.bucket,
+    key: object.key,
+    ...(object.versionId ? { versionId: object.versionId } : {}),
+    ...(object.etag ? { etag: object.etag } : {}),
+    ...(format ? { format } : {}),
+    rowsTotal: tally.rowsTotal,
+    rowsWritten: tally.rowsWritten,
+    rowsRejected: tally.rowsRejected,
+    complete,
+    ...(problem ? { reason: problem.reason } : {}),
+    errors,
+    errorsOmitted: tally.errorsOmitted,
+    reportKey: reportKeyFor(config.reportPrefix, object.key),
+    rejectedRowsKey: rejectedRowsKeyFor(config.reportPrefix, object.key),
+    startedAt,
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - new Date(startedAt).getTime(),
+  };
+}
+
+async function putReport(s3: S3Client, report: ImportReport): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: report.bucket,
+      Key: report.reportKey,
+      Body: JSON.stringify(report, null, 2),
+      ContentType: 'application/json',
+    }),
+  );
+}
+
+export { WriteFailure };

@@ -1,0 +1,384 @@
+/**
+ * Runs the large-file state machine locally: the SYNTHESIZED Amazon States Language definition, executed by
+ * aws-local-stepfunctions, with every Task state mapped to the real step code (lib/inventory/handler/large-file,
+ * the source or the bundle), S3 on s3rver and DynamoDB on dynalite.
+ *
+ * aws-local-stepfunctions runs Map states over an array in the state; it has no Distributed Map features. This
+ * player plays exactly those parts, and nothing else:
+ * - ItemReader (S3 CSV, header in the first row): one streaming pass over the CSV in s3rver finds where each
+ *   batch starts and ends (byte offsets); the batch's rows are read and turned into items (`index`, `row` by
+ *   header name, as the definition's ItemSelector asks) only when its child workflow runs, so memory stays
+ *   bounded for millions of rows;
+ * - ItemBatcher: batches of MaxItemsPerBatch items, cut earlier at MaxInputBytesPerBatch; BatchInput evaluated
+ *   from the definition's paths;
+ * - ResultWriter: the children's outputs written to s3rver as manifest.json + SUCCEEDED_0.json (the layout
+ *   Step Functions writes), whose details replace the map's output, as in AWS.
+ * ToleratedFailurePercentage is not played: locally a batch that still fails after its Retry fails the map,
+ * and the Catch takes the execution to Finish. The player refuses a definition whose map it does not know.
+ */
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { parse } from 'csv-parse';
+
+// aws-local-stepfunctions 3 calls Promise.withResolvers (Node.js 22+); this repository supports Node.js 20.
+const promises = Promise as unknown as { withResolvers?: () => unknown };
+promises.withResolvers ??= () => {
+  let resolve!: (value: unknown) => void;
+  let reject!: (reason?: unknown) => void;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
+
+/** A Task state's local implementation: the Lambda function's handler (event in, result out). */
+export type StepHandler = (event: unknown) => Promise<unknown>;
+
+export interface LocalRunOptions {
+  /** The synthesized definition (DefinitionString resolved to JSON). */
+  readonly definition: Record<string, unknown>;
+  /** The worker's handler (source: lib/inventory/handler/large-file/worker.ts, or the bundle's). */
+  readonly worker: StepHandler;
+  readonly s3: S3Client;
+  /** The execution's input, as the router starts it: `{ object: { bucket, key, versionId?, size } }`. */
+  readonly input: { readonly object: Record<string, unknown> };
+  readonly executionName: string;
+  /** Called after every batch (progress). */
+  readonly onBatch?: (result: { rowsWritten: number; rowsTotal: number }) => void;
+}
+
+export interface LocalRunResult {
+  readonly output: unknown;
+  readonly batches: number;
+}
+
+interface MapState {
+  ItemReader?: {
+    Resource?: string;
+    ReaderConfig?: { InputType?: string; CSVHeaderLocation?: string };
+    Parameters?: Record<string, string>;
+  };
+  ItemSelector?: Record<string, string>;
+  ItemBatcher?: { MaxItemsPerBatch?: number; MaxInputBytesPerBatch?: number; BatchInput?: Record<string, string> };
+  ResultWriter?: { Resource?: string; Parameters?: Record<string, string> };
+  ItemProcessor?: { ProcessorConfig?: unknown; StartAt: string; States: Record<string, unknown> };
+  ItemsPath?: string;
+  ToleratedFailurePercentage?: number;
+  Label?: string;
+  [key: string]: unknown;
+}
+
+interface LocalRange {
+  readonly start: number;
+  readonly end: number;
+  readonly firstIndex: number;
+  readonly count: number;
+}
+
+/** `$.a.b` against an object (the only JSONPath form the played fields use). */
+function pathValue(state: unknown, path: string): unknown {
+  if (path === '$') return state;
+  if (!path.startsWith('$.')) throw new Error(`the local player evaluates only '$.a.b' paths; received '${path}'`);
+  return path
+    .slice(2)
+    .split('.')
+    .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], state);
+}
+
+/** Evaluates a payload template of `name.$: '$.path'` and literal fields. */
+function evaluate(template: Record<string, string>, state: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(template)) {
+    if (name.endsWith('.$')) out[name.slice(0, -2)] = pathValue(state, value);
+    else out[name] = value;
+  }
+  return out;
+}
+
+async function readBytes(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionId: unknown,
+  range?: string,
+): Promise<Buffer> {
+  const response = await s3.send(
+    new GetObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      VersionId: typeof versionId === 'string' && versionId !== 'null' ? versionId : undefined,
+      Range: range,
+    }),
+  );
+  return Buffer.from(await response.Body!.transformToByteArray());
+}
+
+/** Finds the one Distributed Map of the definition and checks the player knows its reader. */
+function findMap(definition: Record<string, unknown>): [string, MapState] {
+  const states = definition.States as Record<string, MapState>;
+  const maps = Object.entries(states).filter(([, s]) => s.Type === 'Map' && s.ItemReader);
+  if (maps.length !== 1)
+    throw new Error(`the local player expects one Distributed Map with an ItemReader; found ${maps.length}`);
+  const [name, map] = maps[0];
+  const reader = map.ItemReader!;
+  if (
+    !/:states:::s3:getObject$/.test(reader.Resource ?? '') ||
+    reader.ReaderConfig?.InputType !== 'CSV' ||
+    reader.ReaderConfig.CSVHeaderLocation !== 'FIRST_ROW'
+  ) {
+    throw new Error(
+      `the local player plays only the S3 CSV item reader with the header in the first row; ${name} has ${JSON.stringify(reader)}`,
+    );
+  }
+  const selector = JSON.stringify(map.ItemSelector);
+  if (selector !== JSON.stringify({ 'index.$': '$$.Map.Item.Index', 'row.$': '$$.Map.Item.Value' })) {
+    throw new Error(`the local player plays only the ItemSelector { index, row }; ${name} has ${selector}`);
+  }
+  if (!/:states:::s3:putObject$/.test(map.ResultWriter?.Resource ?? '')) {
+    throw new Error(`the local player plays only the S3 ResultWriter; ${name} has ${JSON.stringify(map.ResultWriter)}`);
+  }
+  return [name, map];
+}
+
+/**
+ * One pass over the CSV: the byte range of each batch (the played ItemReader + ItemBatcher). The header row is
+ * the first record; every later record is an item.
+ */
+async function batchRanges(
+  csv: Buffer,
+  maxItems: number,
+  maxBytes: number,
+  overhead: number,
+): Promise<{ header: string[]; ranges: LocalRange[] }> {
+  const parser = parse({ info: true, bom: true, relax_column_count: true, relax_quotes: true });
+  const ranges: LocalRange[] = [];
+  let header: string[] | undefined;
+  let start = 0;
+  let count = 0;
+  let bytes = overhead;
+  let index = 0;
+  let lastEnd = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    parser.on('readable', () => {
+      let entry: { record: string[]; info: { bytes: number } } | null;
+      while ((entry = parser.read() as typeof entry) !== null) {
+        if (!header) {
+          header = entry.record;
+          start = lastEnd = entry.info.bytes;
+          continue;
+        }
+        const row = Object.fromEntries(header.map((h, i) => [h, entry!.record[i] ?? '']));
+        const size = Buffer.byteLength(JSON.stringify({ index, row })) + 1;
+        if (count > 0 && (count >= maxItems || bytes + size > maxBytes)) {
+          ranges.push({ start, end: lastEnd, firstIndex: index - count, count });
+          start = lastEnd;
+          count = 0;
+          bytes = overhead;
+        }
+        count++;
+        bytes += size;
+        index++;
+        lastEnd = entry.info.bytes;
+      }
+    });
+    parser.on('end', () => resolve());
+    parser.on('error', reject);
+  });
+  // Feed in slices so the parser's buffers stay small.
+  for (let offset = 0; offset < csv.length; offset += 1 << 20) parser.write(csv.subarray(offset, offset + (1 << 20)));
+  parser.end();
+  await done;
+  if (count > 0) ranges.push({ start, end: lastEnd, firstIndex: index - count, count });
+  return { header: header ?? [], ranges };
+}
+
+/** The items of one batch (the played ItemReader + ItemSelector), parsed from its byte range. */
+async function itemsOf(
+  header: string[],
+  slice: Buffer,
+  firstIndex: number,
+): Promise<{ index: number; row: Record<string, string> }[]> {
+  const parser = parse({ relax_column_count: true, relax_quotes: true });
+  const items: { index: number; row: Record<string, string> }[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    parser.on('readable', () => {
+      let record: string[] | null;
+      while ((record = parser.read() as string[] | null) !== null) {
+        const r = record;
+        items.push({
+          index: firstIndex + items.length,
+          row: Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])),
+        });
+      }
+    });
+    parser.on('end', () => resolve());
+    parser.on('error', reject);
+  });
+  parser.end(slice);
+  await done;
+  return items;
+}
+
+/** Runs the definition; see the top of this file. */
+export async function runLargeFileLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+  const definition = JSON.parse(JSON.stringify(options.definition)) as Record<string, unknown>;
+  const [mapName, map] = findMap(definition);
+  const reader = map.ItemReader!;
+  const batcher = map.ItemBatcher ?? {};
+  const writer = map.ResultWriter!;
+  const maxItems = batcher.MaxItemsPerBatch ?? Number.MAX_SAFE_INTEGER;
+  const maxBytes = batcher.MaxInputBytesPerBatch ?? 256 * 1024;
+  // What aws-local-stepfunctions runs instead: a Map over the played batches in `$.localBatches`.
+  delete map.ItemReader;
+  delete map.ItemSelector;
+  delete map.ItemBatcher;
+  delete map.ResultWriter;
+  delete map.ToleratedFailurePercentage;
+  delete map.Label;
+  map.ItemsPath = '$.localBatches';
+  if (map.ItemProcessor) delete map.ItemProcessor.ProcessorConfig;
+
+  const csvCache = new Map<string, { csv: Buffer; header: string[] }>();
+  let batches = 0;
+  const call = async (payload: unknown) => ({ Payload: await options.worker(payload), StatusCode: 200 });
+  const taskOf = (input: unknown) => (input as { Payload: Record<string, unknown> }).Payload;
+
+  // Task state names come from the definition: the one before the map (Prepare), the one in it, the one after.
+  const states = definition.States as Record<string, Record<string, unknown>>;
+  const processorStates = map.ItemProcessor!.States as Record<string, Record<string, unknown>>;
+  const [childTask] = Object.entries(processorStates).find(([, s]) => s.Type === 'Task')!;
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type !== 'Task') continue;
+    handlers[name] = async (input: unknown) => {
+      const payload = taskOf(input);
+      if (payload.action === 'finish') {
+        // The played ResultWriter: the map's array output becomes result files in S3.
+        const state = payload.state as Record<string, unknown>;
+        if (Array.isArray(state.map)) {
+          const target = evaluate(writer.Parameters ?? {}, state) as { Bucket: string; Prefix: string };
+          const base = `${target.Prefix}local-map-run/`;
+          const records = (state.map as unknown[]).map((output, i) => ({
+            ExecutionArn: `arn:aws:states:local:000000000000:execution:local/${mapName}:${i}`,
+            Status: 'SUCCEEDED',
+            Output: JSON.stringify(output),
+          }));
+          await options.s3.send(
+            new PutObjectCommand({
+              Bucket: target.Bucket,
+              Key: `${base}SUCCEEDED_0.json`,
+              Body: JSON.stringify(records),
+            }),
+          );
+          const manifest = {
+            DestinationBucket: target.Bucket,
+            MapRunArn: `arn:aws:states:local:000000000000:mapRun:local/${mapName}:local`,
+            ResultFiles: { FAILED: [], PENDING: [], SUCCEEDED: [{ Key: `${base}SUCCEEDED_0.json`, Size: 0 }] },
+          };
+          await options.s3.send(
+            new PutObjectCommand({
+              Bucket: target.Bucket,
+              Key: `${base}manifest.json`,
+              Body: JSON.stringify(manifest),
+            }),
+          );
+          const { localBatches: _omit, ...rest } = state;
+          void _omit;
+          return call({
+            ...payload,
+            state: {
+              ...rest,
+              map: {
+                MapRunArn: manifest.MapRunArn,
+                ResultWriterDetails: { Bucket: target.Bucket, Key: `${base}manifest.json` },
+              },
+            },
+          });
+        }
+        const { localBatches: _omit, ...rest } = state;
+        void _omit;
+        return call({ ...payload, state: rest });
+      }
+      const result = await call(payload);
+      const out = result.Payload as Record<string, unknown>;
+      if (payload.action === 'prepare' && out.action === 'import') {
+        // The played ItemReader + ItemBatcher: batch ranges over the CSV the map reads.
+        const params = evaluate(reader.Parameters ?? {}, out) as { Bucket: string; Key: string; VersionId?: string };
+        const csv = await readBytes(options.s3, params.Bucket, params.Key, params.VersionId);
+        const batchInput = evaluate(batcher.BatchInput ?? {}, out);
+        const overhead = Buffer.byteLength(JSON.stringify({ Items: [], BatchInput: batchInput }));
+        const { header, ranges } = await batchRanges(csv, maxItems, maxBytes, overhead);
+        csvCache.set(params.Key, { csv, header });
+        return {
+          ...result,
+          Payload: {
+            ...out,
+            localBatches: ranges.map((range) => ({
+              Items: [],
+              BatchInput: { ...batchInput, localRange: { ...range, key: params.Key } },
+            })),
+          },
+        };
+      }
+      return result;
+    };
+  }
+  handlers[childTask] = async (input: unknown) => {
+    const payload = taskOf(input);
+    const batchInput = payload.BatchInput as Record<string, unknown> & { localRange: LocalRange & { key: string } };
+    const { localRange, ...realInput } = batchInput;
+    const cached = csvCache.get(localRange.key)!;
+    const items = await itemsOf(
+      cached.header,
+      cached.csv.subarray(localRange.start, localRange.end),
+      localRange.firstIndex,
+    );
+    const result = await call({ ...payload, Items: items, BatchInput: realInput });
+    batches++;
+    options.onBatch?.(result.Payload as { rowsWritten: number; rowsTotal: number });
+    return result;
+  };
+
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
+  const execution = machine.run(options.input as never, {
+    overrides: {
+      taskResourceLocalHandlers: handlers as never,
+      retryIntervalOverrides: Object.fromEntries([...Object.keys(states), childTask].map((n) => [n, 0])),
+    },
+    context: {
+      Execution: {
+        Name: options.executionName,
+        Id: `arn:aws:states:local:000000000000:execution:local:${options.executionName}`,
+      },
+    } as never,
+  });
+  const output = await execution.result;
+  return { output, batches };
+}
+
+/**
+ * The state machine's definition from a synthesized template, with its intrinsics resolved the way
+ * CloudFormation would: `Ref AWS::Partition` → 'aws', any `Fn::GetAtt` of a function's Arn → `functionArn`.
+ */
+export function definitionFromTemplate(
+  template: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> },
+  functionArn = 'arn:aws:lambda:us-east-1:000000000000:function:large-file-worker',
+): Record<string, unknown> {
+  const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`expected one state machine in the template; found ${machines.length}`);
+  const resolve = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    const n = node as Record<string, unknown>;
+    if (n['Fn::Join']) {
+      const [delimiter, parts] = n['Fn::Join'] as [string, unknown[]];
+      return parts.map(resolve).join(delimiter);
+    }
+    if (n.Ref === 'AWS::Partition') return 'aws';
+    if (n.Ref === 'AWS::Region') return 'us-east-1';
+    if (n.Ref === 'AWS::AccountId') return '000000000000';
+    if (n['Fn::GetAtt']) return functionArn;
+    throw new Error(`cannot resolve ${JSON.stringify(node)} in the definition`);
+  };
+  return JSON.parse(resolve(machines[0].Properties!.DefinitionString)) as Record<string, unknown>;
+}

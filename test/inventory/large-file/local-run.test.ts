@@ -1,0 +1,161 @@
+/**
+ * The whole large-file path on this machine: the SYNTHESIZED state machine definition executed by
+ * aws-local-stepfunctions, its Task states running the real step code (source and bundle), S3 on s3rver and
+ * DynamoDB on dynalite. The Distributed Map's item reader, batcher and result writer are played by
+ * scripts/lib/large-file-local.ts (aws-local-stepfunctions has no Distributed Map features).
+ *
+ * N is 20,000 rows here (the shared 2-core machine); `npm run demo -- --large-file` and `npm run bench` run the
+ * same path with 2,000,000 rows.
+ */
+import { AttributeValue, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { Size, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { InventoryLoader } from '../../../lib';
+import { handler as sourceWorker, setWorkerOverrides } from '../../../lib/inventory/handler/large-file/worker';
+import type { ImportReport } from '../../../lib/inventory/handler/report';
+import { definitionFromTemplate, runLargeFileLocally, StepHandler } from '../../../scripts/lib/large-file-local';
+import { testApp } from '../../support/cdk-context';
+import { BUCKET, readObject, readReport, upload, useEngineHarness } from '../handler/helpers';
+
+const harness = useEngineHarness();
+
+function synthesizedDefinition(batchSize = 1000): Record<string, unknown> {
+  const stack = new Stack(testApp(), 'LargeFileLocal');
+  new InventoryLoader(stack, 'Loader', { largeFiles: { threshold: Size.mebibytes(1), batchSize, maxConcurrency: 4 } });
+  return definitionFromTemplate(Template.fromStack(stack).toJSON() as Parameters<typeof definitionFromTemplate>[0]);
+}
+
+function inventoryCsv(rows: number, extra = ''): string {
+  const lines = ['sku,name,quantity,price,category'];
+  for (let i = 0; i < rows; i++)
+    lines.push(`SKU-${String(i).padStart(7, '0')},"Item ${i}, grade A",${i % 1000},${(i % 50) + 0.5},tools`);
+  return lines.join('\n') + '\n' + extra;
+}
+
+async function countItems(table: string): Promise<{ count: number; sample: Record<string, AttributeValue>[] }> {
+  let count = 0;
+  const sample: Record<string, AttributeValue>[] = [];
+  // Scans count every item: nothing is sampled from the 20,000.
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await harness
+      .emulators()
+      .dynamodb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+    count += page.Count ?? 0;
+    if (sample.length < 5) sample.push(...(page.Items ?? []).slice(0, 5));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return { count, sample };
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- the shipped bundle, loaded as Lambda loads it */
+const bundleWorker = (): StepHandler =>
+  (require('../../../assets/inventory-large-file/index.js') as { handler: StepHandler }).handler;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+describe.each([
+  ['source', () => sourceWorker as StepHandler],
+  ['bundle', bundleWorker],
+])('the large-file state machine, run locally (%s)', (_kind, worker) => {
+  afterEach(() => setWorkerOverrides({}));
+
+  test('loads every row of a 20,000-row CSV and reports the single-invocation report shape', async () => {
+    // GIVEN
+    const table = await harness.freshTable();
+    await harness.freshLedger();
+    const key = `uploads/large-${_kind}.csv`;
+    // two invalid rows, and a key twice inside one batch: the later row wins
+    const extra =
+      'SKU-DUP,First,1,1,tools\nSKU-BAD-1,,5,1,tools\nSKU-BAD-2,Bad qty,-3,1,tools\nSKU-DUP,Second,2,1,tools\n';
+    await upload(harness.emulators(), key, inventoryCsv(20_000, extra));
+
+    // WHEN
+    const run = await runLargeFileLocally({
+      definition: synthesizedDefinition(),
+      worker: worker(),
+      s3: harness.emulators().s3,
+      input: { object: { bucket: BUCKET, key, size: 1 } },
+      executionName: `local-${_kind}`,
+    });
+
+    // THEN every row is accounted for: 20,004 read, 20,001 distinct keys written, 3 rejected
+    const report = await readReport(harness.emulators(), key);
+    expect(run.output).toEqual(report);
+    expect(run.batches).toBe(21);
+    expect(report).toMatchObject({
+      status: 'PARTIAL',
+      format: 'csv',
+      rowsTotal: 20_004,
+      rowsWritten: 20_001,
+      rowsRejected: 3,
+      complete: true,
+      reportKey: `reports/${key}.json`,
+      rejectedRowsKey: `reports/${key}.rejected.csv`,
+    });
+    expect(report.rowsWritten + report.rowsRejected).toBe(report.rowsTotal);
+    expect(report.errors.map((e) => [e.line, e.sku])).toEqual([
+      [20_002, 'SKU-DUP'],
+      [20_003, 'SKU-BAD-1'],
+      [20_004, 'SKU-BAD-2'],
+    ]);
+    expect(report.errors[0].reason).toBe('duplicate sku: superseded by line 20005');
+    const { count } = await countItems(table);
+    expect(count).toBe(20_001);
+    const dup = await harness
+      .emulators()
+      .dynamodb.send(new GetItemCommand({ TableName: table, Key: { sku: { S: 'SKU-DUP' } } }));
+    expect(dup.Item?.name).toEqual({ S: 'Second' });
+    const rejected = await readObject(harness.emulators(), `reports/${key}.rejected.csv`);
+    expect(rejected.trim().split(/\r?\n/)).toHaveLength(4);
+    // (the quantity cell goes through the engine's formula-injection guard; its round trip is the engine's)
+    expect(rejected).toContain('SKU-BAD-1,,5,1,tools,20003,name is required but empty');
+    expect(rejected).toContain(',1,tools,20004,quantity must not be negative; received -3');
+  }, 240_000);
+});
+
+describe('the large-file state machine, run locally: what ends without a map', () => {
+  test('fails when the header misses a required column: a FAILED report from Prepare, nothing written', async () => {
+    // GIVEN
+    const table = await harness.freshTable();
+    const key = 'uploads/large-bad-header.csv';
+    await upload(harness.emulators(), key, 'sku,title\nA-1,Hammer\n');
+
+    // WHEN
+    const run = await runLargeFileLocally({
+      definition: synthesizedDefinition(),
+      worker: sourceWorker as StepHandler,
+      s3: harness.emulators().s3,
+      input: { object: { bucket: BUCKET, key, size: 1 } },
+      executionName: 'local-bad-header',
+    });
+
+    // THEN
+    const report: ImportReport = await readReport(harness.emulators(), key);
+    expect(run.batches).toBe(0);
+    expect(report.status).toBe('FAILED');
+    expect(report.errors[0]).toEqual({
+      line: 1,
+      reason: 'the header row is missing required column(s): name, quantity (found: sku, title)',
+    });
+    expect((await countItems(table)).count).toBe(0);
+  }, 60_000);
+
+  test('a second delivery of the same version is skipped by the ledger', async () => {
+    // GIVEN one import done
+    await harness.freshTable();
+    await harness.freshLedger();
+    const key = 'uploads/large-twice.csv';
+    await upload(harness.emulators(), key, inventoryCsv(50));
+    const object = { bucket: BUCKET, key, size: 1, etag: 'etag-1' };
+    const definition = synthesizedDefinition();
+    const first = { definition, worker: sourceWorker as StepHandler, s3: harness.emulators().s3, input: { object } };
+    await runLargeFileLocally({ ...first, executionName: 'first' });
+
+    // WHEN the same version comes again (another execution name: the router's name dedup did not apply)
+    const again = await runLargeFileLocally({ ...first, executionName: 'second' });
+
+    // THEN
+    expect(again.batches).toBe(0);
+    expect(again.output).toMatchObject({ action: 'skip', object });
+  }, 60_000);
+});

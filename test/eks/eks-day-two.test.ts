@@ -8,6 +8,7 @@ import { IConstruct } from 'constructs';
 import { EksCluster, EksClusterProps } from '../../lib';
 import { ALB_CONTROLLER_IAM_POLICY } from '../../lib/eks/private/alb-controller-iam-policy';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
+import { probeScope, userWildcardStatement } from '../support/scope-probe';
 
 const ADMIN = 'arn:aws:iam::123456789012:role/Admin';
 
@@ -519,6 +520,47 @@ describe('EksCluster service accounts with a given role', () => {
       Namespace: 'default',
       ServiceAccount: 'app',
       RoleArn: { 'Fn::GetAtt': [logicalId(role), 'Arn'] },
+    });
+  });
+});
+
+describe('EksCluster day-two acknowledgements hide nothing the user adds', () => {
+  /** A cluster with the Load Balancer Controller and one workload, in an app of its own. */
+  function withWorkloads(): { stack: Stack; eks: EksCluster } {
+    const result = build({ loadBalancerController: true }, new Stack(testApp(), 'Probe'));
+    result.eks.addManifest('Namespace', NGINX_NAMESPACE);
+    return result;
+  }
+
+  test("a wildcard statement the user gives the controller's role is a finding on that role", () => {
+    const { stack, eks: cluster } = withWorkloads();
+    probeScope({
+      stack,
+      add: () => userWildcardStatement(cluster.loadBalancerControllerRole!, 's3:GetObject'),
+      expect: 'AwsSolutions-IAM5[Resource::*]',
+      on: cluster.loadBalancerControllerRole!,
+    });
+  });
+
+  test("a wildcard statement the user gives the kubectl handler's role is a finding on that role", () => {
+    const { stack, eks: cluster } = withWorkloads();
+    const role = cluster.kubectlProvider!.role!;
+    probeScope({
+      stack,
+      add: () => userWildcardStatement(role, 's3:GetObject'),
+      expect: 'AwsSolutions-IAM5[Resource::*]',
+      on: role,
+    });
+  });
+
+  test('a managed policy the user adds to an add-on role is a finding on that role', () => {
+    const { stack, eks: cluster } = withWorkloads();
+    probeScope({
+      stack,
+      add: () =>
+        cluster.ebsCsiRole!.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonS3ReadOnlyAccess')),
+      expect: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonS3ReadOnlyAccess]',
+      on: cluster.ebsCsiRole!,
     });
   });
 });

@@ -1502,6 +1502,10 @@ const MANAGED_POLICY_REASONS: Record<string, string> = {
   AmazonEKS_CNI_Policy:
     'the policy the VPC CNI plugin requires to attach network interfaces and assign pod IP addresses; the role trusts only EKS Pod Identity (pods.eks.amazonaws.com) and is associated with the service account kube-system/aws-node alone, so no node and no other pod holds it',
   AmazonEC2ContainerRegistryPullOnly: 'the narrowest ECR policy AWS offers: pulling images, nothing else',
+  'service-role/AmazonEBSCSIDriverPolicy':
+    'the policy the EBS CSI driver documentation prescribes for creating, attaching, snapshotting and deleting EBS volumes (creation and deletion are conditioned on the tags the driver sets); the role trusts only EKS Pod Identity and is associated with kube-system/ebs-csi-controller-sa alone',
+  CloudWatchAgentServerPolicy:
+    'the policy the CloudWatch agent documentation prescribes for sending metrics and logs; the role trusts only EKS Pod Identity and is associated with amazon-cloudwatch/cloudwatch-agent alone',
   AmazonEC2ContainerRegistryReadOnly: 'read-only ECR access, which aws-eks-v2 gives EKS Auto Mode nodes to pull images',
   AmazonEKSFargatePodExecutionRolePolicy: 'the policy EKS requires for Fargate to pull container images for pods',
   AmazonEKSComputePolicy: 'a policy EKS Auto Mode requires on the cluster role to launch and terminate its nodes',

@@ -93,7 +93,7 @@ const ADDON_NAMES = [
 ];
 
 /** The default StorageClass the EBS CSI driver add-on creates (gp3, encrypted). */
-export const EKS_DEFAULT_STORAGE_CLASS = 'gp3-encrypted';
+const EKS_DEFAULT_STORAGE_CLASS = 'gp3-encrypted';
 
 /** The Kubernetes namespace and service account of the AWS Load Balancer Controller. */
 const LB_CONTROLLER_SA = { namespace: 'kube-system', name: 'aws-load-balancer-controller' };

@@ -483,7 +483,10 @@ describe('EksCluster options', () => {
     template.resourceCountIs('AWS::EKS::Addon', 1);
     expect(cluster.nodegroup).toBeUndefined();
     expect(cluster.nodeLaunchTemplate).toBeUndefined();
-    expect(cluster.addons.map((a) => a.addonName)).toEqual(['amazon-cloudwatch-observability']);
+    const addons = template.findResources('AWS::EKS::Addon');
+    expect(cluster.addons.map((a) => addons[logicalId(stack, a)].Properties.AddonName)).toEqual([
+      'amazon-cloudwatch-observability',
+    ]);
   });
 });
 

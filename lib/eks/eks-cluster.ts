@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
-import { Annotations, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { KubectlV36Layer } from '@aws-cdk/lambda-layer-kubectl-v36';
+import { Annotations, Aws, Duration, Lazy, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
-import { SecureLogGroup } from '../common/log-group';
-import { acknowledge, guardRule, managedPolicyFinding } from '../common/nag';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct, IConstruct } from 'constructs';
+import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { logEncryptionKey, SecureLogGroup } from '../common/log-group';
+import { acknowledge, guardRule, inEveryCompliancePack, managedPolicyFinding, wildcardResourceFinding } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
@@ -19,6 +24,11 @@ import {
   validateOrder,
   validateWithin,
 } from '../common/validation';
+import {
+  ALB_CONTROLLER_APP_VERSION,
+  ALB_CONTROLLER_CHART_VERSION,
+  ALB_CONTROLLER_IAM_POLICY,
+} from './private/alb-controller-iam-policy';
 import {
   validateNamespace,
   validateNamespaceSelector,
@@ -68,6 +78,96 @@ const NODE_VOLUME_GIB = 20;
 
 /** Most nodes one managed node group can hold (EKS service quota). */
 const MAX_NODES = 450;
+
+/**
+ * The managed add-ons the construct can install, by EKS add-on name: the keys `addonVersions` accepts.
+ * Auto Mode runs the first four and block storage itself.
+ */
+const ADDON_NAMES = [
+  'vpc-cni',
+  'kube-proxy',
+  'coredns',
+  'eks-pod-identity-agent',
+  'aws-ebs-csi-driver',
+  'amazon-cloudwatch-observability',
+];
+
+/** The default StorageClass the EBS CSI driver add-on creates (gp3, encrypted). */
+const EKS_DEFAULT_STORAGE_CLASS = 'gp3-encrypted';
+
+/** The Kubernetes namespace and service account of the AWS Load Balancer Controller. */
+const LB_CONTROLLER_SA = { namespace: 'kube-system', name: 'aws-load-balancer-controller' };
+
+/**
+ * The AWS APIs the kubectl provider's functions call from subnets without egress: Lambda (the provider
+ * framework invokes the kubectl handler) and EKS (`aws eks update-kubeconfig` describes the cluster).
+ */
+const KUBECTL_SERVICES: RequiredServiceEndpoint[] = [
+  { service: ec2.InterfaceVpcEndpointAwsService.LAMBDA, name: 'Lambda' },
+  { service: ec2.InterfaceVpcEndpointAwsService.EKS, name: 'Eks' },
+];
+
+/**
+ * The alarms an EksCluster raises. Each notifies the alarm topic; add further
+ * actions with `alarm.addAlarmAction(...)`.
+ */
+export interface EksClusterAlarms {
+  /**
+   * The Kubernetes API server answering with 5xx errors (AWS/EKS
+   * `apiserver_request_total_5XX`, sent free by EKS for Kubernetes 1.28 and later).
+   */
+  readonly apiServerErrors: cloudwatch.Alarm;
+  /**
+   * A node not Ready for 5 minutes (Container Insights `cluster_failed_node_count`,
+   * from the CloudWatch Observability add-on).
+   */
+  readonly nodesNotReady: cloudwatch.Alarm;
+  /**
+   * Containers restarting: more restarts in 5 minutes, summed over every pod of the cluster,
+   * than the threshold (Container Insights `pod_number_of_container_restarts`, a Metrics Insights query).
+   */
+  readonly podRestarts: cloudwatch.Alarm;
+  /**
+   * Fewer nodes in the cluster than the managed node groups' minimum sizes added up, for 10 minutes
+   * (Container Insights `cluster_node_count`): a node group cannot launch or keep its nodes.
+   * Undefined in Auto Mode, which sizes its nodes itself.
+   */
+  readonly nodesBelowMinimum?: cloudwatch.Alarm;
+}
+
+/** Options for `EksCluster.addServiceAccount()`. */
+export interface EksServiceAccountOptions {
+  /** The name of the Kubernetes service account. */
+  readonly name: string;
+
+  /**
+   * The Kubernetes namespace of the service account; it must exist (create it with `addManifest`).
+   * (The .NET binding names it `Namespace`, which is valid C#.)
+   * @default 'default'
+   * @jsii suppress reserved-word
+   */
+  readonly namespace?: string;
+
+  /**
+   * The IAM role the service account's pods get through EKS Pod Identity.
+   * @default - a new role that trusts EKS Pod Identity and has no permissions yet (grant them to `role`)
+   */
+  readonly role?: iam.IRole;
+}
+
+/** A Kubernetes service account created by `EksCluster.addServiceAccount()`, with its IAM role. */
+export interface EksServiceAccount {
+  /** The name of the service account. */
+  readonly serviceAccountName: string;
+  /** The Kubernetes namespace of the service account. */
+  readonly serviceAccountNamespace: string;
+  /** The IAM role its pods get through EKS Pod Identity. */
+  readonly role: iam.IRole;
+  /** The ServiceAccount manifest. */
+  readonly manifest: eks.KubernetesManifest;
+  /** The EKS Pod Identity association of the service account and the role. */
+  readonly podIdentityAssociation: eks.CfnPodIdentityAssociation;
+}
 
 /** What a principal may do in the namespaces of an `EksNamespaceAccess` grant (an EKS access policy). */
 export enum EksAccessLevel {
@@ -291,6 +391,58 @@ export interface EksClusterProps {
    * @default false
    */
   readonly bootstrapClusterCreatorAdminPermissions?: boolean;
+
+  /**
+   * The Lambda layer with kubectl and helm that the kubectl provider runs, created on the first
+   * `addManifest`, `addHelmChart` or `addServiceAccount` call (a cluster without workloads has none).
+   * Use a kubectl within one minor version of `version`.
+   * @default - kubectl 1.36 and helm 3 from @aws-cdk/lambda-layer-kubectl-v36
+   */
+  readonly kubectlLayer?: lambda.ILayerVersion;
+
+  /**
+   * Install the AWS Load Balancer Controller (Helm chart 3.5.0, controller v3.5.0) with its own
+   * Pod Identity role carrying the IAM policy it documents, so a Kubernetes `Service` of type
+   * `LoadBalancer` gets a Network Load Balancer and an `Ingress` an Application Load Balancer.
+   * Creates the kubectl provider. Internet-facing load balancers need public subnets in the VPC.
+   * @default false
+   */
+  readonly loadBalancerController?: boolean;
+
+  /**
+   * Versions of the managed add-ons, by add-on name: `vpc-cni`, `kube-proxy`, `coredns`,
+   * `eks-pod-identity-agent`, `aws-ebs-csi-driver`, `amazon-cloudwatch-observability`
+   * (list them with `aws eks describe-addon-versions --kubernetes-version <version> --addon-name <name>`).
+   * Set after a control-plane upgrade to move each add-on to the version for the new Kubernetes version.
+   * @default - each add-on at the default version EKS picks for the cluster's Kubernetes version when it is created
+   */
+  readonly addonVersions?: { [addonName: string]: string };
+
+  /**
+   * The AMI release version of every managed node group (e.g. `1.37.0-20261115`). The node groups
+   * always run the cluster's Kubernetes `version`; this picks the patch release within it.
+   * @default - the latest AMI release for the Kubernetes version when the node group is created or upgraded
+   */
+  readonly nodeReleaseVersion?: string;
+
+  /**
+   * The SNS topic every alarm notifies. Its policy must let `cloudwatch.amazonaws.com`
+   * publish, and if it is encrypted, its key must let CloudWatch use it.
+   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only), opened to this account's CloudWatch alarms
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * API server 5xx responses in 5 minutes at which `alarms.apiServerErrors` fires.
+   * @default 10
+   */
+  readonly apiServerErrorsAlarmThreshold?: number;
+
+  /**
+   * Container restarts in 5 minutes, over the whole cluster, at which `alarms.podRestarts` fires.
+   * @default 5
+   */
+  readonly podRestartsAlarmThreshold?: number;
 }
 
 /**
@@ -330,7 +482,11 @@ export class EksCluster extends Construct implements ec2.IConnectable {
   /** The interface endpoints the nodes rely on in subnets without egress; empty when the subnets have egress. */
   public readonly vpcEndpoints: ec2.InterfaceVpcEndpoint[];
 
-  /** The managed add-ons the construct installs; empty in Auto Mode, which runs them itself. */
+  /**
+   * The managed add-ons the construct installs: vpc-cni, kube-proxy, coredns, eks-pod-identity-agent,
+   * aws-ebs-csi-driver and amazon-cloudwatch-observability; in Auto Mode, which runs the others
+   * itself, amazon-cloudwatch-observability only.
+   */
   public readonly addons: eks.IAddon[] = [];
 
   /** The role of the managed node group's nodes (kubelet, image pulls); undefined in Auto Mode. */
@@ -348,7 +504,36 @@ export class EksCluster extends Construct implements ec2.IConnectable {
   /** The `aws eks update-kubeconfig` command that points kubectl at this cluster. */
   public readonly updateKubeconfigCommand: string;
 
+  /** The role of the EBS CSI driver add-on (kube-system/ebs-csi-controller-sa, through Pod Identity); undefined in Auto Mode. */
+  public readonly ebsCsiRole?: iam.Role;
+
+  /** The role of the CloudWatch Observability add-on (amazon-cloudwatch/cloudwatch-agent, through Pod Identity). */
+  public readonly cloudWatchObservabilityRole: iam.Role;
+
+  /** The role of the AWS Load Balancer Controller (kube-system/aws-load-balancer-controller); undefined unless `loadBalancerController` is set. */
+  public readonly loadBalancerControllerRole?: iam.Role;
+
+  /** The Helm release of the AWS Load Balancer Controller; undefined unless `loadBalancerController` is set. */
+  public readonly loadBalancerController?: eks.HelmChart;
+
+  /** The alarms, each notifying `alarmTopic`. */
+  public readonly alarms: EksClusterAlarms;
+
+  /** The topic the alarms notify; subscribe your on-call channel to it. */
+  public readonly alarmTopic: sns.ITopic;
+
   private readonly subnets: ec2.SubnetSelection;
+  /** The cluster name as given or derived (a literal unless the user passed a token). */
+  private readonly clusterName: string;
+  private readonly vpcEndpointsProvided?: boolean;
+  private readonly kubectlLayer?: lambda.ILayerVersion;
+  private readonly addonVersions: { [addonName: string]: string };
+  private readonly nodeReleaseVersion?: string;
+  private kubectl?: { provider: eks.KubectlProvider; cluster: eks.ICluster; ready: IConstruct[] };
+  /** What workloads wait for besides the kubectl provider: the nodes and coredns (none in Auto Mode). */
+  private readonly workloadCapacity: IConstruct[] = [];
+  /** The minimum sizes of the managed node groups. */
+  private readonly nodeMinimums: number[] = [];
   private nodeBase?: { launchTemplate: ec2.LaunchTemplate; nodeRole: iam.Role; dependencies: Construct[] };
   private readonly version: eks.KubernetesVersion;
   private readonly autoMode: boolean;
@@ -360,6 +545,10 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     super(scope, id);
     this.autoMode = props.autoMode ?? false;
     this.version = props.version ?? DEFAULT_VERSION;
+    this.vpcEndpointsProvided = props.vpcEndpointsProvided;
+    this.kubectlLayer = props.kubectlLayer;
+    this.addonVersions = validateAddonVersions(this, props.addonVersions ?? {});
+    this.nodeReleaseVersion = props.nodeReleaseVersion;
     validateAutoModeExclusions(props);
     const endpointAccess = endpointAccessFor(props);
     const admins = validateAdmins(props.adminPrincipalArns);
@@ -376,6 +565,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     validatePrivate(this.vpc, selected);
 
     const clusterName = props.clusterName ?? Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });
+    this.clusterName = clusterName;
     if (!Token.isUnresolved(clusterName) && !CLUSTER_NAME.test(clusterName)) {
       throw new Error(
         `${this.node.path}: clusterName must be 1 to 100 letters, digits, '-' and '_', starting with a letter or digit; received '${clusterName}'`,
@@ -470,11 +660,130 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       this.nodeLaunchTemplate = nodes.launchTemplate;
       this.vpcCniRole = nodes.vpcCniRole;
       this.nodeRole = nodes.nodeRole;
+      this.ebsCsiRole = nodes.ebsCsiRole;
     }
+    this.cloudWatchObservabilityRole = this.addCloudWatchObservability();
 
     if (props.fargateNamespaces) this.addFargateProfile('Default', props.fargateNamespaces);
 
     this.updateKubeconfigCommand = `aws eks update-kubeconfig --name ${this.cluster.clusterName} --region ${Stack.of(this).region}`;
+
+    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    this.alarms = this.createAlarms(props);
+
+    if (props.loadBalancerController) {
+      const lb = this.addLoadBalancerController();
+      this.loadBalancerControllerRole = lb.role;
+      this.loadBalancerController = lb.chart;
+    }
+  }
+
+  /** The kubectl provider, once a workload created it; undefined for a cluster without workloads. */
+  public get kubectlProvider(): eks.IKubectlProvider | undefined {
+    return this.kubectl?.provider;
+  }
+
+  /**
+   * Applies Kubernetes manifests (objects as kubectl would read them from YAML) to the cluster,
+   * through the kubectl provider (created on first use, in the cluster's private subnets). The
+   * objects are created after the nodes and coredns, and deleted before them.
+   */
+  public addManifest(id: string, ...manifest: { [key: string]: unknown }[]): eks.KubernetesManifest {
+    const kubectl = this.ensureKubectl();
+    const constructId = this.workloadId('Manifest', id, 'addManifest');
+    const resource = new eks.KubernetesManifest(this, constructId, { cluster: kubectl.cluster, manifest });
+    resource.node.addDependency(...kubectl.ready);
+    return resource;
+  }
+
+  /**
+   * Installs a Helm chart through the kubectl provider (created on first use, in the cluster's
+   * private subnets); after the nodes and coredns, removed before them. A chart from a
+   * repository needs subnets with egress, or an OCI repository behind a VPC endpoint.
+   */
+  public addHelmChart(id: string, options: eks.HelmChartOptions): eks.HelmChart {
+    const kubectl = this.ensureKubectl();
+    const constructId = this.workloadId('Chart', id, 'addHelmChart');
+    const chart = new eks.HelmChart(this, constructId, { cluster: kubectl.cluster, ...options });
+    chart.node.addDependency(...kubectl.ready);
+    return chart;
+  }
+
+  /**
+   * Creates a Kubernetes service account whose pods get an IAM role through EKS Pod Identity
+   * (no OIDC provider): the ServiceAccount through the kubectl provider, the association with
+   * `addPodIdentity()`. Grant the role what the pods need.
+   */
+  public addServiceAccount(id: string, options: EksServiceAccountOptions): EksServiceAccount {
+    const namespace = options.namespace ?? 'default';
+    validateNamespace(`addServiceAccount('${id}') namespace`, namespace);
+    validateServiceAccount(`addServiceAccount('${id}') name`, options.name);
+    const constructId = this.workloadId('ServiceAccount', id, 'addServiceAccount');
+    const role =
+      options.role ??
+      new iam.Role(this, `${constructId}Role`, {
+        description: `Pods of the service account ${namespace}/${options.name} of the EKS cluster ${this.node.path}, through Pod Identity`,
+        assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal('pods.eks.amazonaws.com')),
+      });
+    const podIdentityAssociation = this.addPodIdentity(namespace, options.name, role);
+    const kubectl = this.ensureKubectl();
+    const manifest = new eks.KubernetesManifest(this, constructId, {
+      cluster: kubectl.cluster,
+      manifest: [
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: options.name, namespace, labels: { 'app.kubernetes.io/name': options.name } },
+        },
+      ],
+    });
+    manifest.node.addDependency(...kubectl.ready);
+    return {
+      serviceAccountName: options.name,
+      serviceAccountNamespace: namespace,
+      role,
+      manifest,
+      podIdentityAssociation,
+    };
+  }
+
+  /**
+   * The API server's 5xx responses (AWS/EKS `apiserver_request_total_5XX`, Sum over 5 minutes).
+   */
+  public metricApiServerErrors(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/EKS',
+      metricName: 'apiserver_request_total_5XX',
+      dimensionsMap: { ClusterName: this.cluster.clusterName },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
+  /** Nodes that are not Ready (Container Insights `cluster_failed_node_count`, Maximum over 1 minute). */
+  public metricFailedNodeCount(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.containerInsightsMetric('cluster_failed_node_count', 'Maximum', props);
+  }
+
+  /** Nodes in the cluster (Container Insights `cluster_node_count`, Minimum over 1 minute). */
+  public metricNodeCount(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.containerInsightsMetric('cluster_node_count', 'Minimum', props);
+  }
+
+  private containerInsightsMetric(
+    metricName: string,
+    statistic: string,
+    props: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'ContainerInsights',
+      metricName,
+      dimensionsMap: { ClusterName: this.cluster.clusterName },
+      statistic,
+      period: Duration.minutes(1),
+      ...props,
+    });
   }
 
   /**
@@ -717,6 +1026,203 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     return association;
   }
 
+  /** `${prefix}${id}`, or an error naming the method when a workload of that id exists already. */
+  private workloadId(prefix: string, id: string, method: string): string {
+    const constructId = `${prefix}${id}`;
+    if (this.node.tryFindChild(constructId)) {
+      throw new Error(
+        `${this.node.path}: ${method}('${id}') was called before with the same id; give each call its own id`,
+      );
+    }
+    return constructId;
+  }
+
+  /**
+   * The kubectl provider, created on first use: aws-eks-v2's KubectlProvider (a Lambda handler with
+   * kubectl and helm, and the custom-resource framework function) in the cluster's private subnets,
+   * with a security group of its own that may reach the private API endpoint (HTTPS into the cluster
+   * security group), and a cluster-admin access entry for its role.
+   */
+  private ensureKubectl(): { provider: eks.KubectlProvider; cluster: eks.ICluster; ready: IConstruct[] } {
+    if (this.kubectl) return this.kubectl;
+    const selected = this.vpc.selectSubnets(this.subnets);
+    const securityGroup = new ec2.SecurityGroup(this, 'KubectlSecurityGroup', {
+      vpc: this.vpc,
+      description: `kubectl provider of the EKS cluster ${this.node.path}: no inbound rule, HTTPS out`,
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to the Kubernetes API, AWS APIs and Helm chart repositories',
+    );
+    new ec2.CfnSecurityGroupIngress(this, 'KubectlToApi', {
+      groupId: this.cluster.clusterSecurityGroupId,
+      sourceSecurityGroupId: securityGroup.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      description: 'HTTPS from the kubectl provider to the Kubernetes API (private endpoint)',
+    });
+    const endpoints = ensureServiceEndpoints({
+      scope: this,
+      vpc: this.vpc,
+      subnets: selected,
+      services: KUBECTL_SERVICES,
+      clients: [securityGroup],
+      vpcEndpointsProvided: this.vpcEndpointsProvided,
+    });
+    const provider = new eks.KubectlProvider(this, 'KubectlProvider', {
+      cluster: this.cluster,
+      kubectlLayer: this.kubectlLayer ?? new KubectlV36Layer(this, 'KubectlLayer'),
+      privateSubnets: selected.subnets,
+      securityGroups: [securityGroup],
+    });
+    provider.node.addDependency(...endpoints);
+    hardenKubectlProvider(provider);
+    const access = this.cluster.grantClusterAdmin('KubectlProviderAccess', provider.role!.roleArn);
+    const cluster = eks.Cluster.fromClusterAttributes(this, 'KubectlCluster', {
+      clusterName: this.cluster.clusterName,
+      vpc: this.vpc,
+      kubectlProvider: provider,
+    });
+    this.kubectl = { provider, cluster, ready: [provider, access, ...this.workloadCapacity] };
+    return this.kubectl;
+  }
+
+  /**
+   * The AWS Load Balancer Controller: a Pod Identity role with the controller's documented policy
+   * (a customer managed policy, vendored in private/alb-controller-iam-policy.ts) and its Helm chart.
+   * The region and VPC are given to it, since pods cannot read them from the instance metadata
+   * service (hop limit 1).
+   */
+  private addLoadBalancerController(): { role: iam.Role; chart: eks.HelmChart } {
+    const role = new iam.Role(this, 'LoadBalancerControllerRole', {
+      description: `AWS Load Balancer Controller (kube-system/aws-load-balancer-controller) of the EKS cluster ${this.node.path}, through Pod Identity`,
+      assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal('pods.eks.amazonaws.com')),
+    });
+    const document = JSON.parse(
+      JSON.stringify(ALB_CONTROLLER_IAM_POLICY).replace(/"arn:aws:/g, `"arn:${Aws.PARTITION}:`),
+    ) as unknown;
+    const policy = new iam.ManagedPolicy(this, 'LoadBalancerControllerPolicy', {
+      description: `The IAM policy the AWS Load Balancer Controller ${ALB_CONTROLLER_APP_VERSION} documents (docs/install/iam_policy.json)`,
+      document: iam.PolicyDocument.fromJson(document),
+      roles: [role],
+    });
+    acknowledgeControllerPolicy(policy);
+    const association = this.addPodIdentity(LB_CONTROLLER_SA.namespace, LB_CONTROLLER_SA.name, role);
+    const chart = this.addHelmChart('LoadBalancerController', {
+      chart: 'aws-load-balancer-controller',
+      repository: 'https://aws.github.io/eks-charts',
+      version: ALB_CONTROLLER_CHART_VERSION,
+      release: 'aws-load-balancer-controller',
+      namespace: LB_CONTROLLER_SA.namespace,
+      // Its webhooks must answer before anyone creates a Service or Ingress.
+      wait: true,
+      values: {
+        clusterName: this.cluster.clusterName,
+        region: Stack.of(this).region,
+        vpcId: this.vpc.vpcId,
+        replicaCount: 2,
+        serviceAccount: { create: true, name: LB_CONTROLLER_SA.name },
+      },
+    });
+    chart.node.addDependency(association, policy);
+    return { role, chart };
+  }
+
+  /**
+   * The CloudWatch Observability add-on (Container Insights: node, pod and container metrics and
+   * logs) with its own Pod Identity role (CloudWatchAgentServerPolicy).
+   */
+  private addCloudWatchObservability(): iam.Role {
+    const role = new iam.Role(this, 'CloudWatchObservabilityRole', {
+      description: `The CloudWatch Observability add-on (amazon-cloudwatch/cloudwatch-agent) of the EKS cluster ${this.node.path}, through Pod Identity`,
+      assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal('pods.eks.amazonaws.com')),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy')],
+    });
+    acknowledgeManagedPolicies(
+      role,
+      role,
+      'the CloudWatch Observability add-on (service account amazon-cloudwatch/cloudwatch-agent)',
+    );
+    const addon = this.managedAddon('CloudWatchObservabilityAddon', 'amazon-cloudwatch-observability', {
+      podIdentity: { serviceAccount: 'cloudwatch-agent', role },
+    });
+    addon.node.addDependency(...this.workloadCapacity);
+    if (!this.autoMode) addon.node.addDependency(this.cluster.eksPodIdentityAgent!);
+    return role;
+  }
+
+  /** A managed add-on at the version `addonVersions` names (or EKS's default), with a Pod Identity role. */
+  private managedAddon(
+    id: string,
+    addonName: string,
+    options: {
+      podIdentity?: { serviceAccount: string; role: iam.IRole };
+      configurationValues?: Record<string, unknown>;
+    } = {},
+  ): eks.Addon {
+    const addon = new eks.Addon(this, id, {
+      cluster: this.cluster,
+      addonName,
+      addonVersion: this.addonVersions[addonName],
+      configurationValues: options.configurationValues,
+    });
+    if (options.podIdentity) {
+      (addon.node.defaultChild as eks.CfnAddon).podIdentityAssociations = [
+        { serviceAccount: options.podIdentity.serviceAccount, roleArn: options.podIdentity.role.roleArn },
+      ];
+    }
+    this.addons.push(addon);
+    return addon;
+  }
+
+  /** The alarms of `EksClusterAlarms`, each notifying the alarm topic. */
+  private createAlarms(props: EksClusterProps): EksClusterAlarms {
+    const apiThreshold = props.apiServerErrorsAlarmThreshold ?? 10;
+    const restartThreshold = props.podRestartsAlarmThreshold ?? 5;
+    validateIntegerInRange('apiServerErrorsAlarmThreshold', apiThreshold, 1, Number.MAX_SAFE_INTEGER);
+    validateIntegerInRange('podRestartsAlarmThreshold', restartThreshold, 1, Number.MAX_SAFE_INTEGER);
+    const topic = this.alarmTopic;
+    const restarts = new cloudwatch.MathExpression({
+      // A Metrics Insights query (a SEARCH expression cannot be alarmed on); the name is known before the cluster exists.
+      expression: `SELECT SUM(pod_number_of_container_restarts) FROM SCHEMA(ContainerInsights, ClusterName, Namespace, PodName) WHERE ClusterName = '${this.clusterName}'`,
+      usingMetrics: {},
+      period: Duration.minutes(5),
+      label: 'Container restarts, whole cluster',
+    });
+    const alarms: EksClusterAlarms = {
+      apiServerErrors: notifyingAlarm(this, 'ApiServerErrorsAlarm', this.metricApiServerErrors(), {
+        description: `The Kubernetes API server of ${this.node.path} answers with 5xx errors`,
+        threshold: apiThreshold,
+        topic,
+      }),
+      nodesNotReady: notifyingAlarm(this, 'NodesNotReadyAlarm', this.metricFailedNodeCount(), {
+        description: `A node of ${this.node.path} has not been Ready for 5 minutes`,
+        threshold: 1,
+        evaluationPeriods: 5,
+        topic,
+      }),
+      podRestarts: notifyingAlarm(this, 'PodRestartsAlarm', restarts, {
+        description: `Containers of ${this.node.path} restart (crash loops, OOM kills, failing liveness probes)`,
+        threshold: restartThreshold,
+        topic,
+      }),
+    };
+    if (this.autoMode) return alarms;
+    return {
+      ...alarms,
+      nodesBelowMinimum: notifyingAlarm(this, 'NodesBelowMinimumAlarm', this.metricNodeCount(), {
+        description: `${this.node.path} has fewer nodes than its node groups' minimum sizes together, for 10 minutes`,
+        threshold: Lazy.number({ produce: () => this.nodeMinimums.reduce((a, b) => a + b, 0) }),
+        evaluationPeriods: 10,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        topic,
+      }),
+    };
+  }
+
   /**
    * Nodes and Fargate pods use the cluster security group, which EKS creates with the cluster: HTTPS
    * from it into each endpoint. The rules live here, not under the VPC, because the cluster depends
@@ -747,6 +1253,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     launchTemplate: ec2.LaunchTemplate;
     vpcCniRole: iam.Role;
     nodeRole: iam.Role;
+    ebsCsiRole: iam.Role;
   } {
     const launchTemplate = new ec2.LaunchTemplate(this, 'NodeLaunchTemplate', {
       // No AMI and no user data: EKS supplies the Amazon Linux 2023 AMI and its bootstrap.
@@ -791,13 +1298,14 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     });
     acknowledgeManagedPolicies(vpcCniRole, vpcCniRole, 'the vpc-cni add-on (service account kube-system/aws-node)');
     const podIdentityAgent = this.cluster.eksPodIdentityAgent!;
-    const vpcCni = new eks.Addon(this, 'VpcCniAddon', { cluster: this.cluster, addonName: 'vpc-cni' });
-    (vpcCni.node.defaultChild as eks.CfnAddon).podIdentityAssociations = [
-      { serviceAccount: 'aws-node', roleArn: vpcCniRole.roleArn },
-    ];
+    const agentVersion = this.addonVersions['eks-pod-identity-agent'];
+    if (agentVersion) (podIdentityAgent.node.defaultChild as eks.CfnAddon).addonVersion = agentVersion;
+    const vpcCni = this.managedAddon('VpcCniAddon', 'vpc-cni', {
+      podIdentity: { serviceAccount: 'aws-node', role: vpcCniRole },
+    });
     // The agent hands aws-node its credentials, so it is installed first.
     vpcCni.node.addDependency(podIdentityAgent);
-    const kubeProxy = new eks.Addon(this, 'KubeProxyAddon', { cluster: this.cluster, addonName: 'kube-proxy' });
+    const kubeProxy = this.managedAddon('KubeProxyAddon', 'kube-proxy');
     // Every node group: the same launch template and role, after vpc-cni, kube-proxy and the endpoints.
     this.nodeBase = { launchTemplate, nodeRole, dependencies: [vpcCni, kubeProxy, ...this.vpcEndpoints] };
 
@@ -808,11 +1316,42 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       maxSize: props.nodeMaxSize,
       desiredSize: props.nodeDesiredSize,
     });
-    const coreDns = new eks.Addon(this, 'CoreDnsAddon', { cluster: this.cluster, addonName: 'coredns' });
+    const coreDns = this.managedAddon('CoreDnsAddon', 'coredns');
     coreDns.node.addDependency(nodegroup);
-    this.addons.push(vpcCni, kubeProxy, coreDns, podIdentityAgent);
+    this.addons.push(podIdentityAgent);
+    this.workloadCapacity.push(nodegroup, coreDns);
 
-    return { nodegroup, launchTemplate, vpcCniRole, nodeRole };
+    // The EBS CSI driver, with an encrypted gp3 StorageClass as the cluster default, set through the
+    // add-on's configuration (no manifest, so no kubectl provider). encrypted: "true" without a key
+    // uses the account's EBS default key (aws/ebs unless the account set a customer managed one).
+    const ebsCsiRole = new iam.Role(this, 'EbsCsiRole', {
+      description: `The EBS CSI driver add-on (kube-system/ebs-csi-controller-sa) of the EKS cluster ${this.node.path}, through Pod Identity`,
+      assumedBy: new iam.SessionTagsPrincipal(new iam.ServicePrincipal('pods.eks.amazonaws.com')),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEBSCSIDriverPolicy')],
+    });
+    acknowledgeManagedPolicies(
+      ebsCsiRole,
+      ebsCsiRole,
+      'the EBS CSI driver add-on (service account kube-system/ebs-csi-controller-sa)',
+    );
+    const ebsCsi = this.managedAddon('EbsCsiAddon', 'aws-ebs-csi-driver', {
+      podIdentity: { serviceAccount: 'ebs-csi-controller-sa', role: ebsCsiRole },
+      configurationValues: {
+        storageClasses: [
+          {
+            name: EKS_DEFAULT_STORAGE_CLASS,
+            annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+            volumeBindingMode: 'WaitForFirstConsumer',
+            allowVolumeExpansion: true,
+            reclaimPolicy: 'Delete',
+            parameters: { type: 'gp3', encrypted: 'true' },
+          },
+        ],
+      },
+    });
+    ebsCsi.node.addDependency(podIdentityAgent, nodegroup);
+
+    return { nodegroup, launchTemplate, vpcCniRole, nodeRole, ebsCsiRole };
   }
 
   /**
@@ -857,9 +1396,29 @@ export class EksCluster extends Construct implements ec2.IConnectable {
         version: base.launchTemplate.latestVersionNumber,
       },
     });
+    // Node groups run the control plane's version: changing `version` upgrades them after the control plane.
+    const cfn = nodegroup.node.defaultChild as eks.CfnNodegroup;
+    cfn.version = this.version.version;
+    if (this.nodeReleaseVersion) cfn.releaseVersion = this.nodeReleaseVersion;
     nodegroup.node.addDependency(...base.dependencies);
+    this.nodeMinimums.push(minSize);
     return nodegroup;
   }
+}
+
+/** Throws on an add-on name the construct does not install; returns the map. */
+function validateAddonVersions(
+  scope: IConstruct,
+  versions: { [addonName: string]: string },
+): { [addonName: string]: string } {
+  for (const name of Object.keys(versions)) {
+    if (!ADDON_NAMES.includes(name)) {
+      throw new Error(
+        `${scope.node.path}: addonVersions names '${name}', which is not an add-on this construct installs; expected one of ${ADDON_NAMES.join(', ')}`,
+      );
+    }
+  }
+  return versions;
 }
 
 /** Throws when node group props are combined with Auto Mode. */
@@ -976,6 +1535,10 @@ const MANAGED_POLICY_REASONS: Record<string, string> = {
   AmazonEKS_CNI_Policy:
     'the policy the VPC CNI plugin requires to attach network interfaces and assign pod IP addresses; the role trusts only EKS Pod Identity (pods.eks.amazonaws.com) and is associated with the service account kube-system/aws-node alone, so no node and no other pod holds it',
   AmazonEC2ContainerRegistryPullOnly: 'the narrowest ECR policy AWS offers: pulling images, nothing else',
+  'service-role/AmazonEBSCSIDriverPolicy':
+    'the policy the EBS CSI driver documentation prescribes for creating, attaching, snapshotting and deleting EBS volumes (creation and deletion are conditioned on the tags the driver sets); the role trusts only EKS Pod Identity and is associated with kube-system/ebs-csi-controller-sa alone',
+  CloudWatchAgentServerPolicy:
+    'the policy the CloudWatch agent documentation prescribes for sending metrics and logs; the role trusts only EKS Pod Identity and is associated with amazon-cloudwatch/cloudwatch-agent alone',
   AmazonEC2ContainerRegistryReadOnly: 'read-only ECR access, which aws-eks-v2 gives EKS Auto Mode nodes to pull images',
   AmazonEKSFargatePodExecutionRolePolicy: 'the policy EKS requires for Fargate to pull container images for pods',
   AmazonEKSComputePolicy: 'a policy EKS Auto Mode requires on the cluster role to launch and terminate its nodes',
@@ -1010,4 +1573,122 @@ function flattenArn(arn: unknown): string {
   if (typeof arn === 'string') return arn;
   const join = (arn as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
   return join ? join[1].map((p) => (typeof p === 'string' ? p : '')).join(join[0]) : '';
+}
+
+/**
+ * Compliance settings and acknowledgements of aws-eks-v2's kubectl provider: its two Lambda functions
+ * (the kubectl handler and the custom-resource framework's onEvent function) log to log groups
+ * encrypted with the stack's log key; each remaining finding is acknowledged on the one resource it is
+ * about, with the reason it holds.
+ */
+function hardenKubectlProvider(provider: eks.KubectlProvider): void {
+  const handler = provider.node.findChild('Handler') as lambda.Function;
+  const onEvent = provider.node.findChild('Provider').node.findChild('framework-onEvent') as lambda.Function;
+  const key = logEncryptionKey(provider);
+  for (const fn of [handler, onEvent]) {
+    const logGroup = fn.node.tryFindChild('LogGroup')?.node.defaultChild as logs.CfnLogGroup | undefined;
+    if (logGroup) {
+      logGroup.kmsKeyId = key.keyArn;
+      logGroup.node.addDependency(key);
+    }
+    const cfn = fn.node.defaultChild as lambda.CfnFunction;
+    acknowledge(
+      fn,
+      ...inEveryCompliancePack(
+        'LambdaConcurrency',
+        'No concurrency is reserved: Lambda keeps a minimum pool of unreserved concurrency per account, so on new accounts whose concurrency quota is 10 any reservation fails to deploy. The function runs only when CloudFormation creates, updates or deletes a Kubernetes resource of this stack, one at a time per resource.',
+        ['NIST.800.53.R5', 'HIPAA.Security'],
+      ),
+      { id: 'Serverless-LambdaDLQ', reason: DLQ_REASON },
+      ...inEveryCompliancePack('LambdaDLQ', DLQ_REASON, ['NIST.800.53.R5', 'HIPAA.Security']),
+      {
+        id: 'Serverless-LambdaTracing',
+        reason:
+          'The function runs kubectl and helm against the Kubernetes API during deployments only; its encrypted log group records each command and its result, and the Kubernetes audit log (a control-plane log type this construct turns on) records each API request. Tracing would show one AWS call, eks:DescribeCluster.',
+      },
+    );
+    if (cfn.memorySize === undefined) {
+      // The framework function only relays one CloudFormation event to the kubectl handler: Lambda's 128 MB, stated.
+      cfn.memorySize = 128;
+    }
+    acknowledgeInlinePolicy(fn);
+  }
+  const runtime = (handler.node.defaultChild as lambda.CfnFunction).runtime;
+  const runtimeReason = `The kubectl handler is aws-cdk-lib's Python code, run on the Python runtime aws-cdk-lib chooses for it (${runtime}, a runtime Lambda supports); it moves to a newer one with aws-cdk-lib upgrades, as that code is tested with it.`;
+  acknowledge(
+    handler,
+    { id: 'AwsSolutions-L1', reason: runtimeReason },
+    { id: 'Serverless-LambdaLatestVersion', reason: runtimeReason },
+  );
+  const handlerRole = handler.role as iam.Role;
+  const basic =
+    'AWSLambdaBasicExecutionRole is the AWS-maintained policy Lambda documents for writing function logs (logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents).';
+  const vpcAccess =
+    'AWSLambdaVPCAccessExecutionRole is the AWS-maintained policy Lambda documents for a function in a VPC (creating and deleting its network interfaces); the function runs in the private subnets to reach the private API endpoint.';
+  for (const fn of [handler, onEvent]) {
+    acknowledge(
+      fn.role!,
+      { id: managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole'), reason: basic },
+      { id: managedPolicyFinding('service-role/AWSLambdaVPCAccessExecutionRole'), reason: vpcAccess },
+    );
+  }
+  acknowledge(handlerRole, {
+    id: managedPolicyFinding('AmazonEC2ContainerRegistryReadOnly'),
+    reason:
+      "AmazonEC2ContainerRegistryReadOnly is attached by aws-eks-v2's kubectl provider so helm can pull charts stored as OCI artifacts in this account's ECR repositories; it reads, never writes.",
+  });
+  const arns = Stack.of(handlerRole).resolve(
+    (handlerRole.node.defaultChild as iam.CfnRole).managedPolicyArns ?? [],
+  ) as unknown[];
+  for (const arn of arns) {
+    if (typeof arn === 'object' && arn !== null && 'Fn::If' in arn) {
+      acknowledge(handlerRole, {
+        id: `AwsSolutions-IAM4[Policy::${JSON.stringify(arn)}]`,
+        reason:
+          "AmazonElasticContainerRegistryPublicReadOnly is attached by aws-eks-v2's kubectl provider in the aws partition only (a CloudFormation condition), so helm can pull public charts from ECR Public; it reads, never writes.",
+      });
+    }
+  }
+  const invokeScope = onEvent.role!.node.tryFindChild('DefaultPolicy')?.node.defaultChild;
+  if (invokeScope) {
+    acknowledge(invokeScope, {
+      id: wildcardResourceFinding(onEvent, `${handler.functionArn}:*`),
+      reason:
+        'The custom-resource framework function may invoke the kubectl handler function and its versions and aliases (lambda:InvokeFunction on the handler ARN and <handler ARN>:*), nothing else.',
+    });
+  }
+}
+
+const DLQ_REASON =
+  'The custom-resource framework reports every failure back to CloudFormation, which rolls the deployment back and shows the error in the stack events; a queue of failed events would hold nothing the stack events do not.';
+
+/** Acknowledges IAMNoInlinePolicy on the DefaultPolicy aws-cdk-lib gave the role of `fn`, naming what it holds. */
+function acknowledgeInlinePolicy(fn: lambda.Function): void {
+  const policy = fn.role!.node.tryFindChild('DefaultPolicy')?.node.defaultChild as iam.CfnPolicy | undefined;
+  if (!policy) return;
+  const resolved = Stack.of(fn).resolve(policy.policyDocument) as { Statement: { Action: string | string[] }[] };
+  const actions = [...new Set(resolved.Statement.flatMap((st) => [st.Action].flat()))].sort();
+  acknowledge(
+    policy,
+    ...inEveryCompliancePack(
+      'IAMNoInlinePolicy',
+      `aws-cdk-lib writes this function's own permissions (${actions.join(', ')}) as an inline policy of its role; it belongs to that role alone and cannot be attached anywhere else.`,
+    ),
+  );
+}
+
+/** Acknowledges the wildcard resources of the AWS Load Balancer Controller's documented policy. */
+function acknowledgeControllerPolicy(policy: iam.ManagedPolicy): void {
+  const doc = Stack.of(policy).resolve(policy.document) as { Statement: { Resource: unknown }[] };
+  const resources = new Set<string>();
+  for (const st of doc.Statement) {
+    for (const r of [st.Resource].flat()) resources.add(wildcardResourceFinding(policy, r as string));
+  }
+  for (const id of resources) {
+    acknowledge(policy, {
+      id,
+      reason:
+        "The AWS Load Balancer Controller's documented IAM policy (v3.5.0, vendored unchanged): it creates security groups, load balancers, target groups, listeners and rules whose names and ARNs do not exist before it does, so creation and tagging are scoped by the elbv2.k8s.aws/cluster request tag and changes and deletion by the same resource tag; Describe actions have no resource-level permissions.",
+    });
+  }
 }

@@ -21,6 +21,24 @@ export interface EksContractOptions {
   readonly autoMode?: boolean;
   /** Logical-id prefix of a role associated through EKS Pod Identity. @default - none */
   readonly podRole?: string;
+  /** The cluster has workloads, so the kubectl provider exists. @default false */
+  readonly workloads?: boolean;
+  /** The AWS Load Balancer Controller is installed. @default false */
+  readonly loadBalancerController?: boolean;
+}
+
+const ENI = 'arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0';
+
+/** EKS Pod Identity may give the role's credentials to the service account's pods. */
+function podIdentityTrust(roleId: string, serviceAccount: string): RuntimeContract[] {
+  return ['sts:AssumeRole', 'sts:TagSession'].map((action) => ({
+    caller: service('pods.eks.amazonaws.com'),
+    action,
+    resource: arn('AWS::IAM::Role', roleId),
+    phase: 'run' as const,
+    why: `The Pod Identity agent gets credentials for ${serviceAccount} (${action}).`,
+    expect: 'allowed' as const,
+  }));
 }
 
 export function eksContracts(o: EksContractOptions): ContractGroup {
@@ -177,6 +195,138 @@ export function eksContracts(o: EksContractOptions): ContractGroup {
         resource: '*',
         phase: 'run',
         why: 'Fargate pulls the pod images with the pod execution role.',
+        expect: 'allowed',
+      },
+    );
+  }
+  // CloudWatch Observability (Container Insights), in both modes.
+  const cwRole = `${p}CloudWatchObservabilityRole`;
+  contracts.push(
+    ...podIdentityTrust(cwRole, 'the CloudWatch agent (amazon-cloudwatch/cloudwatch-agent)'),
+    {
+      caller: role(cwRole),
+      action: 'logs:CreateLogStream',
+      resource: 'arn:aws:logs:{region}:{account}:log-group:/aws/containerinsights/cluster/performance:log-stream:node',
+      phase: 'run',
+      why: 'The CloudWatch agent opens a log stream per node for the Container Insights performance events, from which the ContainerInsights metrics the alarms watch are derived (CloudWatchAgentServerPolicy).',
+      expect: 'allowed',
+    },
+    {
+      caller: role(cwRole),
+      action: 'logs:PutLogEvents',
+      resource: 'arn:aws:logs:{region}:{account}:log-group:/aws/containerinsights/cluster/performance:log-stream:node',
+      phase: 'run',
+      why: 'The CloudWatch agent writes the Container Insights performance log events.',
+      expect: 'allowed',
+    },
+  );
+  if (!o.autoMode) {
+    const ebsRole = `${p}EbsCsiRole`;
+    contracts.push(
+      ...podIdentityTrust(ebsRole, 'the EBS CSI controller (kube-system/ebs-csi-controller-sa)'),
+      {
+        caller: role(ebsRole),
+        action: 'ec2:CreateVolume',
+        resource: 'arn:aws:ec2:{region}:{account}:volume/vol-0123456789abcdef0',
+        context: { 'aws:RequestTag/ebs.csi.aws.com/cluster': 'true' },
+        phase: 'run',
+        why: 'The EBS CSI driver creates the encrypted gp3 volume of a PersistentVolumeClaim, tagged as its own (AmazonEBSCSIDriverPolicy).',
+        expect: 'allowed',
+      },
+      {
+        caller: role(nodeRoleId),
+        action: 'ec2:CreateVolume',
+        resource: 'arn:aws:ec2:{region}:{account}:volume/vol-0123456789abcdef0',
+        context: { 'aws:RequestTag/ebs.csi.aws.com/cluster': 'true' },
+        phase: 'run',
+        why: "Volumes are the EBS CSI role's business: the node role (and so any pod on the host network) cannot create them.",
+        expect: 'denied',
+      },
+    );
+  }
+  if (o.workloads) {
+    const handlerRole = `${p}KubectlProviderHandlerServiceRole`;
+    const onEventRole = `${p}KubectlProviderframeworkonEventServiceRole`;
+    contracts.push(
+      {
+        caller: service('lambda.amazonaws.com'),
+        action: 'sts:AssumeRole',
+        resource: arn('AWS::IAM::Role', handlerRole),
+        phase: 'deploy',
+        why: 'Lambda runs the kubectl handler with its role.',
+        expect: 'allowed',
+      },
+      {
+        caller: role(onEventRole),
+        action: 'lambda:InvokeFunction',
+        resource: arn('AWS::Lambda::Function', `${p}KubectlProviderHandler`),
+        phase: 'deploy',
+        why: 'The custom-resource framework function hands each manifest and chart event to the kubectl handler.',
+        expect: 'allowed',
+      },
+      {
+        caller: role(handlerRole),
+        action: 'eks:DescribeCluster',
+        resource: cluster,
+        phase: 'deploy',
+        why: 'The handler writes its kubeconfig (aws eks update-kubeconfig) before running kubectl or helm; its access entry makes it cluster admin inside Kubernetes.',
+        expect: 'allowed',
+      },
+      {
+        caller: role(handlerRole),
+        action: 'eks:DescribeCluster',
+        resource: 'arn:aws:eks:{region}:{account}:cluster/another-cluster',
+        phase: 'deploy',
+        why: 'The handler reaches this cluster only.',
+        expect: 'denied',
+      },
+      {
+        caller: role(handlerRole),
+        action: 'ec2:CreateNetworkInterface',
+        resource: ENI,
+        phase: 'deploy',
+        why: 'The handler runs in the private subnets (to reach the private endpoint): Lambda creates its network interfaces with the role.',
+        expect: 'allowed',
+      },
+      {
+        caller: role(handlerRole),
+        action: 'logs:PutLogEvents',
+        resource: 'arn:aws:logs:{region}:{account}:log-group:/aws/lambda/kubectl-handler:log-stream:2026/12/03/x',
+        phase: 'deploy',
+        why: 'The handler logs each kubectl and helm command.',
+        expect: 'allowed',
+      },
+    );
+  }
+  if (o.loadBalancerController) {
+    const lbRole = `${p}LoadBalancerControllerRole`;
+    const nlb = 'arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/net/k8s-web-nginx/0123456789abcdef';
+    contracts.push(
+      ...podIdentityTrust(lbRole, 'the AWS Load Balancer Controller (kube-system/aws-load-balancer-controller)'),
+      {
+        caller: role(lbRole),
+        action: 'elasticloadbalancing:CreateLoadBalancer',
+        resource: nlb,
+        context: { 'aws:RequestTag/elbv2.k8s.aws/cluster': ref('AWS::EKS::Cluster', `${p}Cluster`) },
+        phase: 'run',
+        why: 'The controller creates the NLB of a LoadBalancer Service, tagged with the cluster name (its documented policy).',
+        expect: 'allowed',
+      },
+      {
+        caller: role(lbRole),
+        action: 'elasticloadbalancing:CreateLoadBalancer',
+        resource: nlb,
+        phase: 'run',
+        why: 'Without the elbv2.k8s.aws/cluster tag the documented policy refuses to create a load balancer.',
+        expect: 'denied',
+      },
+      {
+        caller: role(lbRole),
+        action: 'elasticloadbalancing:DeleteLoadBalancer',
+        resource: nlb,
+        context: { 'aws:ResourceTag/elbv2.k8s.aws/cluster': ref('AWS::EKS::Cluster', `${p}Cluster`) },
+        phase: 'run',
+        why: 'The controller deletes the NLB when the Service goes (it carries the cluster tag).',
         expect: 'allowed',
       },
     );

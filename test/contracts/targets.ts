@@ -123,11 +123,19 @@ export const sampleApp: ContractApp = {
     {
       app: SAMPLE,
       stackName: 'EksCluster',
-      description: 'EksCluster with its defaults (managed node group, Fargate profile).',
+      description:
+        'EksCluster sample: managed node group, Fargate profile, the AWS Load Balancer Controller and the nginx example through the kubectl provider.',
       groups: [
-        eksContracts({ prefix: 'Eks' }),
+        eksContracts({ prefix: 'Eks', workloads: true, loadBalancerController: true }),
         vpcFlowLogContracts('EksVpc'),
-        logKeyContracts({ logGroups: ['EksVpcFlowLogGroup'] }),
+        alarmTopicContracts({ alarm: 'EksApiServerErrorsAlarm' }),
+        logKeyContracts({
+          logGroups: [
+            'EksVpcFlowLogGroup',
+            'EksKubectlProviderHandlerLogGroup',
+            'EksKubectlProviderframeworkonEventLogGroup',
+          ],
+        }),
       ],
     },
   ],

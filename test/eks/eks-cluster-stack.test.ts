@@ -2,6 +2,14 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EksClusterStack } from '../../examples/eks-cluster-stack';
 import { testApp } from '../support/cdk-context';
 
+/** The kubectl provider's handler role has an access entry (cluster admin); the sample's workloads need it. */
+function expectKubectlAccessEntry(stack: EksClusterStack, template: Template): void {
+  const handlerRole = stack.eks.kubectlProvider!.role!;
+  template.hasResourceProperties('AWS::EKS::AccessEntry', {
+    PrincipalArn: { 'Fn::GetAtt': [stack.getLogicalId(handlerRole.node.defaultChild as never), 'Arn'] },
+  });
+}
+
 describe('EksClusterStack sample', () => {
   test('synthesizes the same template as before', () => {
     // GIVEN the sample stack as bin/app.ts builds it
@@ -17,6 +25,7 @@ describe('EksClusterStack sample', () => {
       'AccessInstanceId',
       'AdminRoleArn',
       'ClusterName',
+      'NginxHostnameCommand',
       'StartSessionCommand',
       'UpdateKubeconfigCommand',
     ]);
@@ -31,7 +40,9 @@ describe('EksClusterStack sample', () => {
     const arn = 'arn:aws:iam::123456789012:role/Admin';
     const stack = new EksClusterStack(testApp({ context: { eksAdminPrincipalArn: arn } }), 'EksCluster');
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::EKS::AccessEntry', 1);
+    // (the other access entry is the kubectl provider's, which applies the nginx example)
+    template.resourceCountIs('AWS::EKS::AccessEntry', 2);
+    expectKubectlAccessEntry(stack, template);
     template.hasResourceProperties('AWS::EKS::AccessEntry', { PrincipalArn: arn });
     expect(stack.adminRole).toBeUndefined();
     expect(template.toJSON().Outputs.AdminRoleArn.Value).toEqual(arn);
@@ -56,7 +67,9 @@ describe('EksClusterStack sample', () => {
         ],
       }),
     });
-    template.resourceCountIs('AWS::EKS::AccessEntry', 1);
+    // (the other access entry is the kubectl provider's, which applies the nginx example)
+    template.resourceCountIs('AWS::EKS::AccessEntry', 2);
+    expectKubectlAccessEntry(stack, template);
     template.hasResourceProperties('AWS::EKS::AccessEntry', {
       PrincipalArn: roleArn,
       AccessPolicies: [Match.objectLike({ AccessScope: { Type: 'cluster' } })],
@@ -80,5 +93,41 @@ describe('EksClusterStack sample', () => {
         ],
       },
     });
+  });
+
+  test('deploys the course example: nginx from ECR Public, non-root and read-only, behind an internet-facing NLB', () => {
+    // GIVEN the sample stack
+    const stack = new EksClusterStack(testApp(), 'EksCluster');
+    const template = Template.fromStack(stack);
+    // THEN the Load Balancer Controller is installed
+    template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'aws-load-balancer-controller' });
+    // AND the nginx Deployment and its Service are applied together
+    const manifests = Object.values(template.findResources('Custom::AWSCDK-EKS-KubernetesResource')).map(
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed Kubernetes objects
+      (r) => JSON.parse(r.Properties.Manifest as string) as Record<string, any>[],
+    );
+    const objects = manifests.flat();
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.image).toMatch(/^public\.ecr\.aws\/nginx\/nginx-unprivileged:/);
+    expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.resources.requests).toEqual({ cpu: '100m', memory: '64Mi' });
+    const service = objects.find((o) => o.kind === 'Service')!;
+    expect(service.spec.type).toBe('LoadBalancer');
+    expect(service.spec.ports[0]).toMatchObject({ port: 80, targetPort: container.ports[0].containerPort });
+    expect(service.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme']).toBe('internet-facing');
+    // AND the Service waits for the controller (its webhook creates it; it must be running to delete the NLB)
+    const nginxId = stack.getLogicalId(stack.nginx.node.defaultChild as never);
+    const chartId = stack.getLogicalId(stack.eks.loadBalancerController!.node.defaultChild as never);
+    expect(template.toJSON().Resources[nginxId].DependsOn).toEqual(expect.arrayContaining([chartId]));
+    // AND an output says how to reach it
+    expect(template.toJSON().Outputs.NginxHostnameCommand.Value).toBe(
+      "kubectl get service nginx --namespace web --output jsonpath='{.status.loadBalancer.ingress[0].hostname}'",
+    );
   });
 });

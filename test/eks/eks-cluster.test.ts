@@ -188,8 +188,8 @@ describe('EksCluster defaults (environment-agnostic stack)', () => {
     });
   });
 
-  test('installs the four managed add-ons, vpc-cni and kube-proxy before the nodes and coredns after them', () => {
-    template.resourceCountIs('AWS::EKS::Addon', 4);
+  test('installs the six managed add-ons, vpc-cni and kube-proxy before the nodes and coredns after them', () => {
+    template.resourceCountIs('AWS::EKS::Addon', 6);
     const addons = template.findResources('AWS::EKS::Addon');
     const idOf = (name: string) => Object.keys(addons).find((id) => addons[id].Properties.AddonName === name)!;
     for (const name of ['vpc-cni', 'kube-proxy', 'coredns', 'eks-pod-identity-agent']) {
@@ -204,6 +204,8 @@ describe('EksCluster defaults (environment-agnostic stack)', () => {
       'kube-proxy',
       'coredns',
       'eks-pod-identity-agent',
+      'aws-ebs-csi-driver',
+      'amazon-cloudwatch-observability',
     ]);
   });
 
@@ -277,7 +279,7 @@ describe('EksCluster in an environment-specific stack', () => {
   });
 
   test('installs the same add-ons and deploys no Lambda function', () => {
-    template.resourceCountIs('AWS::EKS::Addon', 4);
+    template.resourceCountIs('AWS::EKS::Addon', 6);
     template.resourceCountIs('AWS::Lambda::Function', 0);
   });
 });
@@ -466,7 +468,7 @@ describe('EksCluster options', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', { Subnets: isolated });
   });
 
-  test('uses EKS Auto Mode instead of a node group and add-ons when autoMode is set', () => {
+  test('uses EKS Auto Mode instead of a node group and the add-ons it runs itself when autoMode is set', () => {
     // GIVEN / WHEN
     const { stack, eks: cluster } = build({ autoMode: true });
     // THEN
@@ -479,10 +481,14 @@ describe('EksCluster options', () => {
     });
     template.resourceCountIs('AWS::EKS::Nodegroup', 0);
     template.resourceCountIs('AWS::EC2::LaunchTemplate', 0);
-    template.resourceCountIs('AWS::EKS::Addon', 0);
+    // Only the CloudWatch Observability add-on (Container Insights), which Auto Mode does not run.
+    template.resourceCountIs('AWS::EKS::Addon', 1);
     expect(cluster.nodegroup).toBeUndefined();
     expect(cluster.nodeLaunchTemplate).toBeUndefined();
-    expect(cluster.addons).toEqual([]);
+    const addons = template.findResources('AWS::EKS::Addon');
+    expect(cluster.addons.map((a) => addons[logicalId(stack, a)].Properties.AddonName)).toEqual([
+      'amazon-cloudwatch-observability',
+    ]);
   });
 });
 
@@ -991,7 +997,10 @@ describe('EksCluster.addPodIdentity', () => {
     const role = new iam.Role(stack, 'AppRole', { assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com') });
     cluster.addPodIdentity('shop', 'orders-api', role);
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::EKS::Addon', 0);
+    template.resourceCountIs('AWS::EKS::Addon', 1);
+    expect(Object.values(template.findResources('AWS::EKS::Addon'))[0].Properties.AddonName).not.toBe(
+      'eks-pod-identity-agent',
+    );
     template.hasResource('AWS::EKS::PodIdentityAssociation', { DependsOn: Match.absent() });
   });
 });

@@ -143,8 +143,9 @@ export const PATTERNS: PatternEntry[] = [
     construct: 'EksCluster',
     // The least a user must give: an admin (a cluster nobody can administer is refused).
     defaults: (scope) => new EksCluster(scope, 'Eks', { adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin'] }),
-    full: (scope) =>
-      new EksCluster(scope, 'Eks', {
+    // Every option on, with workloads: the kubectl provider, the Load Balancer Controller, a second node group.
+    full: (scope) => {
+      const cluster = new EksCluster(scope, 'Eks', {
         spotInstances: true,
         nodeMinSize: 2,
         nodeMaxSize: 6,
@@ -152,7 +153,19 @@ export const PATTERNS: PatternEntry[] = [
         publicEndpointCidrs: ['203.0.113.0/24'],
         adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin'],
         allowPodImdsAccess: true,
-      }),
+        loadBalancerController: true,
+        addonVersions: { coredns: 'v1.13.1-eksbuild.1' },
+        nodeReleaseVersion: '1.37.0-20261115',
+        apiServerErrorsAlarmThreshold: 20,
+        podRestartsAlarmThreshold: 10,
+      });
+      cluster.addNodegroup('Arm', {
+        instanceTypes: [ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE)],
+        labels: { arch: 'arm64' },
+      });
+      cluster.addManifest('Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } });
+      cluster.addServiceAccount('App', { name: 'app', namespace: 'web' });
+    },
     stockDescription: 'aws-eks-v2 Cluster with defaults (its own Vpc, a managed node group)',
     stock: (scope) => new eks.Cluster(scope, 'Eks', { version: eks.KubernetesVersion.V1_37 }),
   },

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { BatchJobsStack } from '../examples/batch-jobs-stack';
 import { EksClusterStack } from '../examples/eks-cluster-stack';
 import { FargateServiceStack } from '../examples/fargate-service-stack';
 import { InventoryLoaderStack } from '../examples/inventory-loader-stack';
@@ -20,6 +21,7 @@ export function createSampleApp(props: AppProps = {}): App {
   const app = new App(props);
   const deletionProtection = String(app.node.tryGetContext('deletionProtection') ?? 'true') !== 'false';
   const logging = new SharedLoggingStack(app, 'SharedLogging');
+  new BatchJobsStack(app, 'BatchJobs');
   new EksClusterStack(app, 'EksCluster');
   const shared = { accessLogBucket: logging.accessLogBucket, deletionProtection };
   new FargateServiceStack(app, 'FargateService', shared);

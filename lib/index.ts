@@ -25,3 +25,5 @@ export * from './fargate/fargate-web-service';
 export * from './fleet/highly-available-fleet';
 export * from './inventory/inventory-loader';
 export * from './inventory/inventory-schema';
+export * from './batch/batch-job-definition';
+export * from './batch/batch-job-queue';

@@ -2,14 +2,8 @@ import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
+import { BATCH_JOBS_OUTPUTS } from '../bin/cli/verify/outputs';
 import { BatchJobDefinition, BatchJobQueue } from '../lib';
-
-/** The output keys `verify` reads from a deployed BatchJobs stack. */
-export const BATCH_JOBS_OUTPUT_KEYS = {
-  jobQueue: 'JobQueueArn',
-  jobDefinition: 'JobDefinitionArn',
-  logGroup: 'JobLogGroupName',
-} as const;
 
 /**
  * Sample: AWS Batch on Fargate Spot first and Fargate On-Demand next, one queue, one job definition
@@ -31,8 +25,8 @@ export class BatchJobsStack extends Stack {
       vcpus: 0.25,
     });
     this.jobs.submitOnSchedule('Nightly', scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' }), this.report);
-    new CfnOutput(this, BATCH_JOBS_OUTPUT_KEYS.jobQueue, { value: this.jobs.jobQueue.jobQueueArn });
-    new CfnOutput(this, BATCH_JOBS_OUTPUT_KEYS.jobDefinition, { value: this.report.jobDefinitionArn });
-    new CfnOutput(this, BATCH_JOBS_OUTPUT_KEYS.logGroup, { value: this.jobs.logGroup.logGroupName });
+    new CfnOutput(this, BATCH_JOBS_OUTPUTS.jobQueueArn, { value: this.jobs.jobQueue.jobQueueArn });
+    new CfnOutput(this, BATCH_JOBS_OUTPUTS.jobDefinitionArn, { value: this.report.jobDefinitionArn });
+    new CfnOutput(this, BATCH_JOBS_OUTPUTS.logGroupName, { value: this.jobs.logGroup.logGroupName });
   }
 }

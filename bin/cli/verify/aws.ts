@@ -1,3 +1,4 @@
+import { BatchClient } from '@aws-sdk/client-batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
@@ -93,6 +94,7 @@ export interface AwsClients {
   readonly s3: () => S3Client;
   readonly dynamodb: () => DynamoDBClient;
   readonly eks: () => EKSClient;
+  readonly batch: () => BatchClient;
 }
 
 /** Extra client configuration (endpoints for local emulators in tests). */
@@ -114,5 +116,6 @@ export function createAwsClients(region: string, overrides: ClientOverrides = {}
     s3: lazy(() => new S3Client({ region, ...overrides.s3 })),
     dynamodb: lazy(() => new DynamoDBClient({ region, ...overrides.dynamodb })),
     eks: lazy(() => new EKSClient({ region })),
+    batch: lazy(() => new BatchClient({ region })),
   };
 }

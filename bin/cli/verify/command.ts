@@ -9,6 +9,7 @@ import {
   defaultCredentialsProvider,
   resolveRegion,
 } from './aws';
+import { verifyBatchJobs } from './checks/batch-jobs';
 import { verifyEksCluster } from './checks/eks-cluster';
 import { verifyFargateService } from './checks/fargate-service';
 import { verifyInventoryLoader } from './checks/inventory-loader';
@@ -48,6 +49,7 @@ Each stack's pattern is recognised from its output keys (see docs/VERIFY.md):
   FargateService   ServiceUrl, ClusterName, ServiceName
   EksCluster       ClusterName, UpdateKubeconfigCommand
   InventoryLoader  BucketName, UploadPrefix, ReportPrefix, TableName, FunctionName
+  BatchJobs        JobQueueArn, JobDefinitionArn, JobLogGroupName
 
 Options:
   -o, --outputs-file <path>         outputs file to read (default: cdk-outputs.json)
@@ -55,7 +57,8 @@ Options:
   -p, --pattern <name>              force the pattern: ${PATTERNS.join(' | ')}
   -r, --region <region>             AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / profile)
       --json                        print one JSON report on stdout instead of text lines
-      --no-write                    skip checks that write (the InventoryLoader smoke import)
+      --no-write                    skip checks that write (the InventoryLoader smoke import,
+                                    the BatchJobs sample job)
       --requests <n>                requests sent to a load balancer to see distinct instances (default: 20)
       --expected-runtime <runtime>  accepted Lambda runtime, repeatable or comma-separated
                                     (default: nodejs22.x,nodejs24.x)
@@ -200,10 +203,16 @@ export const VERIFIERS: Readonly<Record<PatternName, PatternVerifier>> = {
   FargateService: verifyFargateService,
   EksCluster: verifyEksCluster,
   InventoryLoader: verifyInventoryLoader,
+  BatchJobs: verifyBatchJobs,
 };
 
 /** Patterns whose checks call AWS APIs (FargateService only needs HTTP). */
-const NEEDS_AWS: ReadonlySet<PatternName> = new Set<PatternName>(['WebFleet', 'EksCluster', 'InventoryLoader']);
+const NEEDS_AWS: ReadonlySet<PatternName> = new Set<PatternName>([
+  'WebFleet',
+  'EksCluster',
+  'InventoryLoader',
+  'BatchJobs',
+]);
 
 /**
  * `cdk-compute-patterns verify`. Returns the process exit code; never throws for expected problems (usage,

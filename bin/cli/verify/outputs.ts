@@ -34,8 +34,15 @@ export const INVENTORY_LOADER_OUTPUTS = {
   functionName: 'FunctionName',
 } as const;
 
+/** Output keys of a BatchJobs stack. */
+export const BATCH_JOBS_OUTPUTS = {
+  jobQueueArn: 'JobQueueArn',
+  jobDefinitionArn: 'JobDefinitionArn',
+  logGroupName: 'JobLogGroupName',
+} as const;
+
 /** The patterns `verify` knows how to check. */
-export const PATTERNS = ['WebFleet', 'FargateService', 'EksCluster', 'InventoryLoader'] as const;
+export const PATTERNS = ['WebFleet', 'FargateService', 'EksCluster', 'InventoryLoader', 'BatchJobs'] as const;
 export type PatternName = (typeof PATTERNS)[number];
 
 /** Output keys required to recognise (and verify) each pattern. */
@@ -44,6 +51,7 @@ export const PATTERN_OUTPUT_KEYS: Readonly<Record<PatternName, readonly string[]
   FargateService: Object.values(FARGATE_SERVICE_OUTPUTS),
   EksCluster: Object.values(EKS_CLUSTER_OUTPUTS),
   InventoryLoader: Object.values(INVENTORY_LOADER_OUTPUTS),
+  BatchJobs: Object.values(BATCH_JOBS_OUTPUTS),
 };
 
 /** Outputs of one stack, as written by `cdk deploy --outputs-file`. */

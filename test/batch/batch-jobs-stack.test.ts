@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BATCH_JOBS_OUTPUT_KEYS, BatchJobsStack } from '../../examples/batch-jobs-stack';
+import { BATCH_JOBS_OUTPUTS } from '../../bin/cli/verify/outputs';
+import { BatchJobsStack } from '../../examples/batch-jobs-stack';
 import { testApp } from '../support/cdk-context';
 
 function sample() {
@@ -11,7 +12,7 @@ function sample() {
 describe('BatchJobsStack sample', () => {
   test('synthesizes the template in the snapshot', () => {
     const { template } = sample();
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(Object.values(BATCH_JOBS_OUTPUT_KEYS).sort());
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(Object.values(BATCH_JOBS_OUTPUTS).sort());
     expect(template.toJSON()).toMatchSnapshot();
   });
 
@@ -20,7 +21,10 @@ describe('BatchJobsStack sample', () => {
     const envs = Object.values(template.findResources('AWS::Batch::ComputeEnvironment'));
     expect(envs.map((e) => e.Properties.ComputeResources.Type)).toEqual(['FARGATE_SPOT', 'FARGATE']);
     template.hasResourceProperties('AWS::Batch::JobDefinition', {
-      ContainerProperties: Match.objectLike({ Image: 'public.ecr.aws/amazonlinux/amazonlinux:2023', User: '1000:1000' }),
+      ContainerProperties: Match.objectLike({
+        Image: 'public.ecr.aws/amazonlinux/amazonlinux:2023',
+        User: '1000:1000',
+      }),
     });
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 2 * * ? *)' });
   });

@@ -3,6 +3,7 @@ import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ContainerRegistryStack } from '../examples/container-registry-stack';
 import { Ec2ServiceStack } from '../examples/ec2-service-stack';
+import { BatchJobsStack } from '../examples/batch-jobs-stack';
 import { EksClusterStack } from '../examples/eks-cluster-stack';
 import { FargateServiceStack } from '../examples/fargate-service-stack';
 import { InventoryLoaderStack } from '../examples/inventory-loader-stack';
@@ -24,6 +25,7 @@ export function createSampleApp(props: AppProps = {}): App {
   const deletionProtection = String(app.node.tryGetContext('deletionProtection') ?? 'true') !== 'false';
   const logging = new SharedLoggingStack(app, 'SharedLogging');
   new ContainerRegistryStack(app, 'ContainerRegistry');
+  new BatchJobsStack(app, 'BatchJobs');
   new EksClusterStack(app, 'EksCluster');
   const shared = { accessLogBucket: logging.accessLogBucket, deletionProtection };
   new Ec2ServiceStack(app, 'Ec2Service', shared);

@@ -30,3 +30,5 @@ export * from './inventory/inventory-schema';
 export * from './serverless-api/collection-schema';
 export * from './serverless-api/serverless-api';
 export * from './inventory/large-file-options';
+export * from './batch/batch-job-definition';
+export * from './batch/batch-job-queue';

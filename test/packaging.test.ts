@@ -103,6 +103,9 @@ describe('packaging', () => {
       EksCluster: "new p.EksCluster(stack, 'Eks', { adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin'] });",
       InventoryLoader: "new p.InventoryLoader(stack, 'Inventory', { schema: p.InventorySchema.standard() });",
       ServerlessApi: "new p.ServerlessApi(stack, 'Users', { schema: p.CollectionSchema.users() });",
+      BatchJobQueue: "const jobs = new p.BatchJobQueue(stack, 'Jobs');",
+      BatchJobDefinition:
+        "jobs.addJobDefinition('Job', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/amazonlinux/amazonlinux:2023') });",
       SecureVpc: "const vpc = new p.SecureVpc(stack, 'Vpc');",
       SecureLoadBalancer:
         "new p.SecureLoadBalancer(stack, 'Alb', { vpc }).listener.addAction('Default', { action: elbv2.ListenerAction.fixedResponse(404) });",

@@ -8,6 +8,7 @@ import { CLI_USAGE, runCli } from '../../bin/cli/main';
 import { AwsEnvironmentError, createAwsClients } from '../../bin/cli/verify/aws';
 import { parseVerifyArgs, runVerify, VERIFY_USAGE, VerifyDeps } from '../../bin/cli/verify/command';
 import { httpGet } from '../../bin/cli/verify/http';
+import { PATTERNS } from '../../bin/cli/verify/outputs';
 import type { VerifyReport } from '../../bin/cli/verify/result';
 import { EKS, FARGATE, INVENTORY } from './support/fixtures';
 import { fakeClock, LocalServer, recordingProgress, startServer } from './support/helpers';
@@ -159,10 +160,7 @@ describe('parseVerifyArgs', () => {
   });
 
   test.each([
-    [
-      ['--pattern', 'Nope'],
-      "--pattern must be one of WebFleet, FargateService, EksCluster, InventoryLoader; received 'Nope'",
-    ],
+    [['--pattern', 'Nope'], `--pattern must be one of ${PATTERNS.join(', ')}; received 'Nope'`],
     [['--requests', '1'], '--requests must be at least 2 to observe two distinct instances; received 1'],
     [['--requests', '2.5'], "--requests must be a positive integer; received '2.5'"],
     [['--timeout', 'soon'], "--timeout must be a positive number; received 'soon'"],
@@ -194,7 +192,7 @@ describe('runVerify', () => {
     const h = harness();
     await expect(runVerify(['--pattern', 'Nope'], h.deps)).resolves.toBe(2);
     expect(h.err()).toBe(
-      "cdk-compute-patterns verify: --pattern must be one of WebFleet, FargateService, EksCluster, InventoryLoader; received 'Nope'\n" +
+      `cdk-compute-patterns verify: --pattern must be one of ${PATTERNS.join(', ')}; received 'Nope'\n` +
         "Run 'cdk-compute-patterns verify --help' for usage.\n",
     );
   });

@@ -7,6 +7,7 @@ import {
   FARGATE_SERVICE_OUTPUTS,
   INVENTORY_LOADER_OUTPUTS,
   OutputsError,
+  PATTERNS,
   parseOutputsFile,
   readOutputsFile,
   selectStacks,
@@ -141,7 +142,7 @@ describe('selectStacks', () => {
 
   test('fails when no stack in the file is recognised', () => {
     expect(() => selectStacks({ Other: { Foo: 'bar' } }, { path: 'f.json' })).toThrow(
-      'no stack in f.json emits the outputs of a known pattern (WebFleet, FargateService, EksCluster, InventoryLoader); pass --stack and --pattern, or see docs/VERIFY.md',
+      `no stack in f.json emits the outputs of a known pattern (${PATTERNS.join(', ')}); pass --stack and --pattern, or see docs/VERIFY.md`,
     );
   });
 });

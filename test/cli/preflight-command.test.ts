@@ -17,6 +17,7 @@ import { parsePreflightArgs, PREFLIGHT_USAGE, PreflightDeps, runPreflight } from
 import { PATTERN_NEEDS } from '../../bin/cli/preflight/plan';
 import type { PreflightReport } from '../../bin/cli/preflight/result';
 import { AwsEnvironmentError } from '../../bin/cli/verify/aws';
+import { PATTERNS } from '../../bin/cli/verify/outputs';
 import { fakeClock, recordingProgress } from './support/helpers';
 import {
   ACCOUNT,
@@ -77,8 +78,9 @@ function readyAccount(): void {
   iam.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({
     Role: { RoleName: input.RoleName, CreateDate: new Date('2024-01-02T00:00:00Z') },
   }));
-  ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-default' }] });
-  ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [{}] });
+  // No default VPC (deleted, as many organizations do): the five sample VPCs fit the default quota of 5 only then.
+  ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
+  ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
   ec2.on(DescribeAvailabilityZonesCommand).resolves({
     AvailabilityZones: [{ ZoneName: 'eu-west-1a' }, { ZoneName: 'eu-west-1b' }],
@@ -97,7 +99,7 @@ describe('parsePreflightArgs', () => {
   test('defaults: every pattern, the default qualifier, no Spot, the samples’ reservation', () => {
     expect(parsePreflightArgs([])).toEqual({
       help: false,
-      patterns: ['WebFleet', 'FargateService', 'EksCluster', 'InventoryLoader'],
+      patterns: [...PATTERNS],
       region: undefined,
       profile: undefined,
       qualifier: 'hnb659fds',
@@ -140,7 +142,7 @@ describe('parsePreflightArgs', () => {
   test.each([
     [
       ['--pattern', 'lambda'],
-      "--pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory); received 'lambda'",
+      "--pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), BatchJobs (batch); received 'lambda'",
     ],
     [
       ['--qualifier', 'has-dash'],
@@ -188,7 +190,7 @@ describe('runPreflight', () => {
     const h = harness();
     await expect(runPreflight(['--pattern', 'nope'], h.deps)).resolves.toBe(2);
     expect(h.err()).toBe(
-      "cdk-compute-patterns preflight: --pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory); received 'nope'\n" +
+      "cdk-compute-patterns preflight: --pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), BatchJobs (batch); received 'nope'\n" +
         "Run 'cdk-compute-patterns preflight --help' for usage.\n",
     );
   });
@@ -240,7 +242,7 @@ describe('runPreflight', () => {
     // THEN
     expect(code).toBe(0);
     expect(h.out().split('\n')).toEqual([
-      `Preflight of account ${ACCOUNT} in eu-west-1 for WebFleet, FargateService, EksCluster, InventoryLoader (bootstrap qualifier hnb659fds)`,
+      `Preflight of account ${ACCOUNT} in eu-west-1 for ${PATTERNS.join(', ')} (bootstrap qualifier hnb659fds)`,
       'PASS  cdk-bootstrap  CDK bootstrap (qualifier hnb659fds): version 33 (SSM parameter /cdk-bootstrap/hnb659fds/version); needs 6+',
       'PASS  slr-elasticloadbalancing  service-linked role AWSServiceRoleForElasticLoadBalancing: exists since 2024-01-02; used by Application Load Balancers (WebFleet, FargateService)',
       'PASS  slr-autoscaling  service-linked role AWSServiceRoleForAutoScaling: exists since 2024-01-02; used by EC2 Auto Scaling groups (WebFleet, EKS managed node groups)',
@@ -249,13 +251,14 @@ describe('runPreflight', () => {
       'PASS  slr-eks  service-linked role AWSServiceRoleForAmazonEKS: exists since 2024-01-02; used by EKS clusters (EksCluster)',
       'PASS  slr-eks-nodegroup  service-linked role AWSServiceRoleForAmazonEKSNodegroup: exists since 2024-01-02; used by EKS managed node groups (EksCluster)',
       'PASS  slr-eks-fargate  service-linked role AWSServiceRoleForAmazonEKSForFargate: exists since 2024-01-02; used by EKS Fargate profiles (EksCluster)',
+      'PASS  slr-batch  service-linked role AWSServiceRoleForBatch: exists since 2024-01-02; used by AWS Batch compute environments (BatchJobs)',
       'PASS  slr-ec2-spot  service-linked role AWSServiceRoleForEC2Spot: exists since 2024-01-02; used by Spot Instances (WebFleet with onDemandPercentageAboveBaseCapacity < 100, EksCluster with spotInstances)',
-      'PASS  quota-vpcs  VPCs per Region (vpc L-F678F1CE): 1 in use + 4 planned = 5 of 5 (default)',
-      'PASS  quota-internet-gateways  Internet gateways per Region (vpc L-A4707A72): 1 in use + 3 planned = 4 of 5 (default)',
-      'PASS  quota-nat-gateways  NAT gateways per Availability Zone (vpc L-FE5A380F): in use per zone: eu-west-1a 0, eu-west-1b 0; 3 planned; quota 5 per zone (default)',
-      'PASS  quota-elastic-ips  EC2-VPC Elastic IPs (ec2 L-0263D0A3): 0 in use + 3 planned = 3 of 5 (default)',
+      'PASS  quota-vpcs  VPCs per Region (vpc L-F678F1CE): 0 in use + 5 planned = 5 of 5 (default)',
+      'PASS  quota-internet-gateways  Internet gateways per Region (vpc L-A4707A72): 0 in use + 4 planned = 4 of 5 (default)',
+      'PASS  quota-nat-gateways  NAT gateways per Availability Zone (vpc L-FE5A380F): in use per zone: eu-west-1a 0, eu-west-1b 0; 4 planned; quota 5 per zone (default)',
+      'PASS  quota-elastic-ips  EC2-VPC Elastic IPs (ec2 L-0263D0A3): 0 in use + 4 planned = 4 of 5 (default)',
       'PASS  lambda-concurrency  Lambda concurrent executions (lambda L-B99A9384): limit 1000, unreserved 1000, planned reservation 0',
-      `READY: 14 passed, 0 warning(s), 0 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
+      `READY: 15 passed, 0 warning(s), 0 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
       '',
     ]);
     expect(h.err()).toBe('');

@@ -30,6 +30,7 @@ function needsOf(template: Template) {
   if (has('AWS::EKS::Cluster')) roles.add(R.eks.roleName);
   if (has('AWS::EKS::Nodegroup')) roles.add(R.eksNodegroup.roleName);
   if (has('AWS::EKS::FargateProfile')) roles.add(R.eksFargate.roleName);
+  if (has('AWS::Batch::ComputeEnvironment', (p) => p.ServiceRole === undefined)) roles.add(R.batch.roleName);
   return {
     vpcs: count('AWS::EC2::VPC'),
     internetGateways: count('AWS::EC2::InternetGateway'),

@@ -5,6 +5,7 @@
  * region). Each app is synthesized once per test file, on first use.
  */
 import { Size, Stack } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -15,10 +16,19 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { createSampleApp } from '../../bin/app';
-import { EksCluster, FargateWebService, HighlyAvailableFleet, InventoryLoader, SecureRepository } from '../../lib';
+import {
+  BatchCompute,
+  BatchJobQueue,
+  EksCluster,
+  FargateWebService,
+  HighlyAvailableFleet,
+  InventoryLoader,
+  SecureRepository,
+} from '../../lib';
 import { CDK_CONTEXT, testApp } from '../support/cdk-context';
 import { CfnApp, CfnTemplate, TEST_ACCOUNT, TEST_REGION } from '../support/cfn-resolver';
 import { ContractGroup } from '../support/runtime-contracts';
+import { batchContracts } from './batch.contracts';
 import { alarmTopicContracts, logKeyContracts, vpcFlowLogContracts } from './common.contracts';
 import { repositoryContracts } from './ecr.contracts';
 import { ec2ServiceContracts } from './ecs-ec2.contracts';
@@ -119,6 +129,17 @@ export const sampleApp: ContractApp = {
       stackName: 'ContainerRegistry',
       description: 'SecureRepository with its defaults.',
       groups: [repositoryContracts({ prefix: 'Registry' })],
+    },
+    {
+      app: SAMPLE,
+      stackName: 'BatchJobs',
+      description: 'BatchJobQueue on Fargate Spot then Fargate, one job definition, a nightly schedule.',
+      groups: [
+        batchContracts({ prefix: 'Jobs', definition: 'NightlyReport', schedule: 'Nightly' }),
+        vpcFlowLogContracts('JobsVpc'),
+        alarmTopicContracts({ alarm: 'JobsFailedJobsAlarm' }),
+        logKeyContracts({ logGroups: ['JobsLogGroup', 'JobsFailedJobsLogGroup', 'JobsBlockedQueueLogGroup'] }),
+      ],
     },
     {
       app: SAMPLE,
@@ -331,6 +352,46 @@ export const inventoryLargeFileVariant: ContractApp = {
   ],
 };
 
+const BATCH = 'batch variant';
+/** BatchJobQueue on EC2 Spot then On-Demand, with a secret and an upload trigger. */
+export const batchVariant: ContractApp = {
+  name: BATCH,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'BatchVariant', { env });
+    const secretKey = new kms.Key(stack, 'SecretKey', { enableKeyRotation: true });
+    const secret = new secretsmanager.Secret(stack, 'ApiToken', { encryptionKey: secretKey });
+    const jobs = new BatchJobQueue(stack, 'Jobs', { compute: BatchCompute.EC2, spot: true });
+    const convert = jobs.addJobDefinition('Convert', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/amazonlinux/amazonlinux:2023'),
+      command: ['convert', 'Ref::bucket', 'Ref::key'],
+      secrets: { API_TOKEN: batch.Secret.fromSecretsManager(secret) },
+    });
+    const uploads = new s3.Bucket(stack, 'Uploads', { eventBridgeEnabled: true, enforceSSL: true });
+    jobs.submitOnUpload('Incoming', uploads, 'incoming/', convert);
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: BATCH,
+      stackName: 'BatchVariant',
+      description:
+        'BatchJobQueue on EC2 (Spot first, On-Demand next) with a Secrets Manager secret under a customer key and an S3 upload trigger (environment-specific stack).',
+      groups: [
+        batchContracts({
+          prefix: 'Jobs',
+          definition: 'Convert',
+          upload: 'Incoming',
+          secret: { secret: 'ApiToken', key: 'SecretKey' },
+          ec2: true,
+        }),
+        alarmTopicContracts({ alarm: 'JobsQueueBlockedAlarm' }),
+        logKeyContracts({ logGroups: ['JobsLogGroup'] }),
+      ],
+    },
+  ],
+};
+
 /** Every app the contract suite runs. */
 export const CONTRACT_APPS: ContractApp[] = [
   sampleApp,
@@ -340,4 +401,5 @@ export const CONTRACT_APPS: ContractApp[] = [
   inventoryVariant,
   registryVariant,
   inventoryLargeFileVariant,
+  batchVariant,
 ];

@@ -107,6 +107,9 @@ const ARN_FORMATS: Record<string, (s: CfnStack, name: string) => string> = {
   'AWS::SecretsManager::Secret': (s, n) => `arn:aws:secretsmanager:${s.region}:${s.account}:secret:${n}-AbCdEf`,
   'AWS::SSM::Parameter': (s, n) => `arn:aws:ssm:${s.region}:${s.account}:parameter/${n.replace(/^\//, '')}`,
   'AWS::CloudWatch::Alarm': (s, n) => `arn:aws:cloudwatch:${s.region}:${s.account}:alarm:${n}`,
+  'AWS::Batch::JobQueue': (s, n) => `arn:aws:batch:${s.region}:${s.account}:job-queue/${n}`,
+  'AWS::Batch::JobDefinition': (s, n) => `arn:aws:batch:${s.region}:${s.account}:job-definition/${n}:1`,
+  'AWS::Batch::ComputeEnvironment': (s, n) => `arn:aws:batch:${s.region}:${s.account}:compute-environment/${n}`,
   'AWS::AutoScaling::AutoScalingGroup': (s, n) =>
     `arn:aws:autoscaling:${s.region}:${s.account}:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${n}`,
   'AWS::ElasticLoadBalancingV2::LoadBalancer': (s, n) =>
@@ -123,6 +126,9 @@ const REF_IS_ARN = new Set([
   'AWS::SecretsManager::Secret',
   'AWS::ECS::TaskDefinition',
   'AWS::ECS::Service',
+  'AWS::Batch::JobQueue',
+  'AWS::Batch::JobDefinition',
+  'AWS::Batch::ComputeEnvironment',
   'AWS::ElasticLoadBalancingV2::LoadBalancer',
   'AWS::ElasticLoadBalancingV2::TargetGroup',
 ]);
@@ -210,7 +216,7 @@ export class CfnStack {
     const r = this.resource(logicalId);
     const name = this.physicalName(logicalId);
     const format = ARN_FORMATS[r.Type];
-    if (attribute === 'Arn' || attribute === 'TopicArn' || attribute === 'LoadBalancerArn') {
+    if (['Arn', 'TopicArn', 'LoadBalancerArn', 'JobQueueArn', 'ComputeEnvironmentArn'].includes(attribute)) {
       if (!format)
         throw new Error(`${this.stackName}: no ARN format for ${r.Type} (${logicalId}); add it to cfn-resolver.ts`);
       return format(this, name);

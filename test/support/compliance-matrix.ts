@@ -1,6 +1,7 @@
 import { Duration, Size, Stack, App } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -13,9 +14,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
+  BatchCompute,
+  BatchJobQueue,
   Ec2WebService,
   EksCluster,
   FargateWebService,
@@ -55,6 +59,7 @@ export interface PatternEntry {
 
 const CERT_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 const IMAGE = 'public.ecr.aws/nginx/nginx-unprivileged:stable-alpine';
+const BATCH_IMAGE = 'public.ecr.aws/docker/library/busybox:stable';
 
 export const PATTERNS: PatternEntry[] = [
   {
@@ -302,6 +307,53 @@ export const PATTERNS: PatternEntry[] = [
       });
       table.grantReadWriteData(fn);
       new apigw.LambdaRestApi(scope, 'UsersApi', { handler: fn });
+    },
+  },
+  {
+    name: 'Batch',
+    construct: 'BatchJobQueue',
+    defaults: (scope) => {
+      const jobs = new BatchJobQueue(scope, 'Jobs');
+      jobs.addJobDefinition('Job', { image: ecs.ContainerImage.fromRegistry(BATCH_IMAGE) });
+    },
+    full: (scope) => {
+      const jobs = new BatchJobQueue(scope, 'Jobs', {
+        compute: BatchCompute.EC2,
+        spot: true,
+        maxvCpus: 64,
+        priority: 50,
+        runnableTimeout: Duration.hours(1),
+        fairShare: { shares: [{ shareIdentifier: 'nightly', weightFactor: 1 }], shareDecay: Duration.hours(1) },
+        logRetention: logs.RetentionDays.TWO_YEARS,
+      });
+      jobs.addJobQueue('Urgent', { priority: 100 });
+      // The user's own secret and bucket are imported: the matrix measures the construct, not them.
+      const secret = secretsmanager.Secret.fromSecretNameV2(scope, 'ApiSecret', 'batch/api');
+      const job = jobs.addJobDefinition('Job', {
+        image: ecs.ContainerImage.fromRegistry(BATCH_IMAGE),
+        command: ['process', 'Ref::bucket', 'Ref::key'],
+        vcpus: 2,
+        memory: Size.gibibytes(4),
+        environment: { STAGE: 'prod' },
+        secrets: { API_SECRET: batch.Secret.fromSecretsManager(secret) },
+        timeout: Duration.hours(2),
+        retryAttempts: 5,
+      });
+      jobs.submitOnSchedule('Nightly', scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' }), job);
+      jobs.submitOnUpload('Incoming', s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads-bucket'), 'incoming/', job);
+    },
+    stockDescription: 'aws-batch FargateComputeEnvironment + JobQueue + EcsJobDefinition with defaults (its own Vpc)',
+    stock: (scope) => {
+      const vpc = new ec2.Vpc(scope, 'Vpc');
+      const environment = new batch.FargateComputeEnvironment(scope, 'Environment', { vpc });
+      new batch.JobQueue(scope, 'Queue', { computeEnvironments: [{ computeEnvironment: environment, order: 1 }] });
+      new batch.EcsJobDefinition(scope, 'Job', {
+        container: new batch.EcsFargateContainerDefinition(scope, 'Container', {
+          image: ecs.ContainerImage.fromRegistry(BATCH_IMAGE),
+          cpu: 1,
+          memory: Size.gibibytes(2),
+        }),
+      });
     },
   },
 ];

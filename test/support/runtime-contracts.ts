@@ -83,6 +83,7 @@ export const SERVICE_LINKED_ROLES: Record<string, { service: string; policy: str
     policy: 'AWSElasticLoadBalancingServiceRolePolicy',
   },
   AWSServiceRoleForEC2Spot: { service: 'spot.amazonaws.com', policy: 'AWSEC2SpotServiceRolePolicy' },
+  AWSServiceRoleForBatch: { service: 'batch.amazonaws.com', policy: 'BatchServiceRolePolicy' },
   AWSServiceRoleForApplicationAutoScaling_ECSService: {
     service: 'ecs.application-autoscaling.amazonaws.com',
     policy: 'AWSApplicationAutoscalingECSServicePolicy',

@@ -27,6 +27,7 @@ export const PATTERN_ALIASES: Readonly<Record<string, PatternName>> = {
   fargate: 'FargateService',
   eks: 'EksCluster',
   inventory: 'InventoryLoader',
+  batch: 'BatchJobs',
 };
 
 const PATTERN_CHOICES = PATTERNS.map(
@@ -40,7 +41,7 @@ service-linked roles the patterns need, and the quotas the sample stacks use. On
 command that fixes it (see docs/PREFLIGHT.md). Read-only: it creates and changes nothing.
 
 Options:
-  -p, --pattern <name>            what you will deploy, repeatable or comma-separated (default: all four):
+  -p, --pattern <name>            what you will deploy, repeatable or comma-separated (default: all):
                                   ${PATTERN_CHOICES}
   -r, --region <region>           AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / profile)
       --profile <name>            named profile of the shared AWS config (default: AWS_PROFILE, else default)

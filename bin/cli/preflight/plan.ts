@@ -78,6 +78,16 @@ export const SERVICE_LINKED_ROLES = {
     whenMissing: 'auto',
     note: 'Amazon EKS creates it with the first Fargate profile',
   },
+  batch: {
+    key: 'batch',
+    roleName: 'AWSServiceRoleForBatch',
+    serviceName: 'batch.amazonaws.com',
+    usedBy: 'AWS Batch compute environments (BatchJobs)',
+    whenMissing: 'auto',
+    note:
+      'AWS Batch creates it with the first compute environment that names no service role (and creates the ECS ' +
+      "service-linked role it needs for the environment's ECS cluster itself)",
+  },
   ec2Spot: {
     key: 'ec2-spot',
     roleName: 'AWSServiceRoleForEC2Spot',
@@ -138,6 +148,17 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     elasticIps: 1,
     serviceLinkedRoles: [R.eks, R.eksNodegroup, R.eksFargate, R.autoscaling],
     canUseSpot: true,
+    lambda: false,
+    reservedConcurrency: 0,
+  },
+  BatchJobs: {
+    vpcs: 1,
+    internetGateways: 1,
+    natGateways: 1,
+    elasticIps: 1,
+    serviceLinkedRoles: [R.batch],
+    // Fargate Spot is a Batch compute environment type: it needs no EC2 Spot role.
+    canUseSpot: false,
     lambda: false,
     reservedConcurrency: 0,
   },

@@ -1,3 +1,4 @@
+import { BatchClient } from '@aws-sdk/client-batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
@@ -96,6 +97,7 @@ export interface AwsClients {
   readonly eks: () => EKSClient;
   /** SigV4-signed HTTP for IAM-authorized APIs (ServerlessApi); absent in contexts that never call one. */
   readonly signedFetch?: () => SignedFetch;
+  readonly batch: () => BatchClient;
 }
 
 /** Extra client configuration (endpoints for local emulators in tests). */
@@ -121,5 +123,6 @@ export function createAwsClients(region: string, overrides: ClientOverrides = {}
       const credentials = new EC2Client({ region }).config.credentials;
       return createSignedFetch(region, () => credentials() as Promise<SigningCredentials>);
     }),
+    batch: lazy(() => new BatchClient({ region })),
   };
 }

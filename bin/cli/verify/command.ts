@@ -9,6 +9,7 @@ import {
   defaultCredentialsProvider,
   resolveRegion,
 } from './aws';
+import { verifyBatchJobs } from './checks/batch-jobs';
 import { verifyEksCluster } from './checks/eks-cluster';
 import { verifyFargateService } from './checks/fargate-service';
 import { verifyInventoryLoader } from './checks/inventory-loader';
@@ -50,6 +51,7 @@ Each stack's pattern is recognised from its output keys (see docs/VERIFY.md):
   EksCluster       ClusterName, UpdateKubeconfigCommand
   InventoryLoader  BucketName, UploadPrefix, ReportPrefix, TableName, FunctionName
   ServerlessApi    ApiUrl, CollectionName, KeyAttribute, TableName
+  BatchJobs        JobQueueArn, JobDefinitionArn, JobLogGroupName
 
 Options:
   -o, --outputs-file <path>         outputs file to read (default: cdk-outputs.json)
@@ -57,7 +59,8 @@ Options:
   -p, --pattern <name>              force the pattern: ${PATTERNS.join(' | ')}
   -r, --region <region>             AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / profile)
       --json                        print one JSON report on stdout instead of text lines
-      --no-write                    skip checks that write (the InventoryLoader smoke import, the ServerlessApi round trip)
+      --no-write                    skip checks that write (the InventoryLoader smoke import,
+                                    the ServerlessApi round trip, the BatchJobs sample job)
       --requests <n>                requests sent to a load balancer to see distinct instances (default: 20)
       --expected-runtime <runtime>  accepted Lambda runtime, repeatable or comma-separated
                                     (default: nodejs22.x,nodejs24.x)
@@ -203,6 +206,7 @@ export const VERIFIERS: Readonly<Record<PatternName, PatternVerifier>> = {
   EksCluster: verifyEksCluster,
   InventoryLoader: verifyInventoryLoader,
   ServerlessApi: verifyServerlessApi,
+  BatchJobs: verifyBatchJobs,
 };
 
 /** Patterns whose checks call AWS APIs (FargateService only needs HTTP). */
@@ -211,6 +215,7 @@ const NEEDS_AWS: ReadonlySet<PatternName> = new Set<PatternName>([
   'EksCluster',
   'InventoryLoader',
   'ServerlessApi',
+  'BatchJobs',
 ]);
 
 /**

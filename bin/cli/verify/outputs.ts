@@ -42,8 +42,15 @@ export const SERVERLESS_API_OUTPUTS = {
   tableName: 'TableName',
 } as const;
 
+/** Output keys of a BatchJobs stack. */
+export const BATCH_JOBS_OUTPUTS = {
+  jobQueueArn: 'JobQueueArn',
+  jobDefinitionArn: 'JobDefinitionArn',
+  logGroupName: 'JobLogGroupName',
+} as const;
+
 /** The patterns `verify` knows how to check. */
-export const PATTERNS = ['WebFleet', 'FargateService', 'EksCluster', 'InventoryLoader', 'ServerlessApi'] as const;
+export const PATTERNS = ['WebFleet', 'FargateService', 'EksCluster', 'InventoryLoader', 'ServerlessApi', 'BatchJobs'] as const;
 export type PatternName = (typeof PATTERNS)[number];
 
 /** Output keys required to recognise (and verify) each pattern. */
@@ -53,6 +60,7 @@ export const PATTERN_OUTPUT_KEYS: Readonly<Record<PatternName, readonly string[]
   EksCluster: Object.values(EKS_CLUSTER_OUTPUTS),
   InventoryLoader: Object.values(INVENTORY_LOADER_OUTPUTS),
   ServerlessApi: Object.values(SERVERLESS_API_OUTPUTS),
+  BatchJobs: Object.values(BATCH_JOBS_OUTPUTS),
 };
 
 /** Outputs of one stack, as written by `cdk deploy --outputs-file`. */

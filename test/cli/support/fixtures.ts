@@ -9,3 +9,8 @@ export const INVENTORY = {
   TableName: 'inventory-table',
   FunctionName: 'inventory-fn',
 };
+export const BATCH_JOBS = {
+  JobQueueArn: 'arn:aws:batch:us-east-1:123456789012:job-queue/BatchJobs-JobsJobQueue',
+  JobDefinitionArn: 'arn:aws:batch:us-east-1:123456789012:job-definition/BatchJobs-NightlyReport:3',
+  JobLogGroupName: 'BatchJobs-JobsLogGroup',
+};

@@ -4,6 +4,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { EksClusterStack } from '../examples/eks-cluster-stack';
 import { FargateServiceStack } from '../examples/fargate-service-stack';
 import { InventoryLoaderStack } from '../examples/inventory-loader-stack';
+import { LightsailSiteStack } from '../examples/lightsail-site-stack';
 import { SharedLoggingStack } from '../examples/shared-logging-stack';
 import { WebFleetStack } from '../examples/web-fleet-stack';
 
@@ -25,6 +26,7 @@ export function createSampleApp(props: AppProps = {}): App {
   new FargateServiceStack(app, 'FargateService', shared);
   new InventoryLoaderStack(app, 'InventoryLoader', shared);
   new WebFleetStack(app, 'WebFleet', shared);
+  new LightsailSiteStack(app, 'LightsailSite');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return app;
 }

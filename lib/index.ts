@@ -25,3 +25,4 @@ export * from './fargate/fargate-web-service';
 export * from './fleet/highly-available-fleet';
 export * from './inventory/inventory-loader';
 export * from './inventory/inventory-schema';
+export * from './lightsail/lightsail-server';

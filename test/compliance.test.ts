@@ -47,7 +47,7 @@ describe('the sample app', () => {
   test('has zero open AwsSolutions and Serverless findings and no unexempted Control Tower failure', () => {
     const sample = sampleStacks(m);
     expect(sample.map((s) => s.stack).sort()).toEqual(
-      ['EksCluster', 'FargateService', 'InventoryLoader', 'SharedLogging', 'WebFleet'].sort(),
+      ['EksCluster', 'FargateService', 'InventoryLoader', 'LightsailSite', 'SharedLogging', 'WebFleet'].sort(),
     );
     const open = sample.flatMap((s) =>
       s.findings.filter((f) => !f.acknowledged && ['AwsSolutions', 'Serverless'].includes(f.pack)),

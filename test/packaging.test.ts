@@ -100,6 +100,7 @@ describe('packaging', () => {
         "new p.FargateWebService(stack, 'Web', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable') });",
       EksCluster: "new p.EksCluster(stack, 'Eks', { adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin'] });",
       InventoryLoader: "new p.InventoryLoader(stack, 'Inventory', { schema: p.InventorySchema.standard() });",
+      LightsailServer: "new p.LightsailServer(stack, 'Site', { ports: [{ fromPort: 443, cidrs: ['0.0.0.0/0'] }] });",
       SecureVpc: "const vpc = new p.SecureVpc(stack, 'Vpc');",
       SecureLoadBalancer:
         "new p.SecureLoadBalancer(stack, 'Alb', { vpc }).listener.addAction('Default', { action: elbv2.ListenerAction.fixedResponse(404) });",

@@ -8,6 +8,7 @@ import { EksClusterStack } from '../examples/eks-cluster-stack';
 import { FargateServiceStack } from '../examples/fargate-service-stack';
 import { InventoryLoaderStack } from '../examples/inventory-loader-stack';
 import { ServerlessApiStack } from '../examples/serverless-api-stack';
+import { LightsailSiteStack } from '../examples/lightsail-site-stack';
 import { SharedLoggingStack } from '../examples/shared-logging-stack';
 import { WebFleetStack } from '../examples/web-fleet-stack';
 
@@ -33,6 +34,7 @@ export function createSampleApp(props: AppProps = {}): App {
   new InventoryLoaderStack(app, 'InventoryLoader', shared);
   new WebFleetStack(app, 'WebFleet', shared);
   new ServerlessApiStack(app, 'ServerlessApi');
+  new LightsailSiteStack(app, 'LightsailSite');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return app;
 }

@@ -32,3 +32,4 @@ export * from './serverless-api/serverless-api';
 export * from './inventory/large-file-options';
 export * from './batch/batch-job-definition';
 export * from './batch/batch-job-queue';
+export * from './lightsail/lightsail-server';

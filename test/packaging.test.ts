@@ -106,6 +106,7 @@ describe('packaging', () => {
       BatchJobQueue: "const jobs = new p.BatchJobQueue(stack, 'Jobs');",
       BatchJobDefinition:
         "jobs.addJobDefinition('Job', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/amazonlinux/amazonlinux:2023') });",
+      LightsailServer: "new p.LightsailServer(stack, 'Site', { ports: [{ fromPort: 443, cidrs: ['0.0.0.0/0'] }] });",
       SecureVpc: "const vpc = new p.SecureVpc(stack, 'Vpc');",
       SecureLoadBalancer:
         "new p.SecureLoadBalancer(stack, 'Alb', { vpc }).listener.addAction('Default', { action: elbv2.ListenerAction.fixedResponse(404) });",

@@ -17,6 +17,7 @@ describe('the sample app', () => {
         'EksCluster',
         'FargateService',
         'InventoryLoader',
+        'LightsailSite',
         'ServerlessApi',
         'SharedLogging',
         'WebFleet',

@@ -11,6 +11,7 @@ import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lightsail from 'aws-cdk-lib/aws-lightsail';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -25,6 +26,8 @@ import {
   FargateWebService,
   HighlyAvailableFleet,
   InventoryLoader,
+  LightsailProtocol,
+  LightsailServer,
   SecureKey,
   SecureRepository,
   ServerlessApi,
@@ -355,6 +358,33 @@ export const PATTERNS: PatternEntry[] = [
         }),
       });
     },
+  },
+  {
+    name: 'Lightsail',
+    construct: 'LightsailServer',
+    defaults: (scope) => new LightsailServer(scope, 'Server'),
+    full: (scope) =>
+      new LightsailServer(scope, 'Server', {
+        blueprintId: 'ubuntu_24_04',
+        bundleId: 'medium_3_0',
+        ports: [
+          { fromPort: 443, cidrs: ['0.0.0.0/0'] },
+          { fromPort: 51820, protocol: LightsailProtocol.UDP, cidrs: ['203.0.113.0/24'] },
+        ],
+        sshCidrs: ['203.0.113.0/24'],
+        lightsailConnect: true,
+        userData: '#!/bin/bash\necho hello',
+        keyPairName: 'ops',
+        snapshotTimeOfDay: '03:00',
+      }),
+    stockDescription:
+      'CfnInstance with a blueprint and bundle (Lightsail default firewall: SSH and HTTP from anywhere)',
+    stock: (scope) =>
+      new lightsail.CfnInstance(scope, 'Server', {
+        instanceName: 'server',
+        blueprintId: 'amazon_linux_2023',
+        bundleId: 'small_3_0',
+      }),
   },
 ];
 

@@ -44,7 +44,10 @@ function runInherit(script, args) {
     const child = spawn('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], {
       stdio: 'inherit',
     });
-    child.on('close', (code) => resolve(code ?? 1));
+    child.on('close', (code, signal) => {
+      if (code !== 0) console.error(`npm test: \`npm run ${script}\` failed (${signal ?? `exit code ${code}`})`);
+      resolve(code ?? 1);
+    });
   });
 }
 
@@ -54,5 +57,5 @@ if (code === 0) {
   const codes = await Promise.all([lane('compile', 'api:check'), lane('lint', 'typecheck')]);
   code = codes.find((c) => c !== 0) ?? 0;
 }
-if (code === 0) code = await runInherit('jest', jestArgs);
+if (code === 0) code = await runInherit('test:jest', jestArgs);
 process.exit(code);

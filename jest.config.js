@@ -1,13 +1,20 @@
+const os = require('node:os');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
+    // tsconfig.json sets isolatedModules, so ts-jest only transpiles (no type-check per file): `tsc --noEmit`
+    // (npm run typecheck, part of npm test) type-checks the tests.
     '^.+\\.tsx?$': 'ts-jest',
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: ['<rootDir>/test/support/jest-setup.ts'],
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
   testTimeout: 120000,
+  // Jest's default is one worker fewer than the cores, which on a 2-core machine is one worker: every suite ran in
+  // band, one core idle. Most suites are CPU-bound synths that share nothing, so use every core (at least two).
+  maxWorkers: Math.max(2, os.availableParallelism()),
 };

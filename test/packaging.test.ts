@@ -14,6 +14,8 @@ const ROOT = path.join(__dirname, '..');
 describe('packaging', () => {
   let work: string;
   let tarball: string;
+  let reused: boolean;
+  let packLog: string;
 
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-compute-patterns-pack-'));
@@ -30,17 +32,38 @@ describe('packaging', () => {
       fs.copyFileSync(path.join(ROOT, f), path.join(clone, f));
     }
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'), 'dir');
+    // The jsii compile is most of `npm pack`'s time, and `npm test` has just compiled the same tree. When the
+    // repository's .jsii and dist/ are proven compiled from exactly these sources (scripts/compile.mjs: the source
+    // tree's hash and the outputs' hash both match its stamp), the clone gets them with the stamp; its prepack
+    // compile then checks the same proof against the clone's own tree and reuses them, or compiles in full.
+    reused = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'compile.mjs'), '--check']).status === 0;
+    if (reused) {
+      fs.copyFileSync(path.join(ROOT, '.jsii'), path.join(clone, '.jsii'));
+      fs.cpSync(path.join(ROOT, 'dist'), path.join(clone, 'dist'), { recursive: true });
+    }
     // WHEN it is packed with npm's lifecycle scripts (prepack builds dist/, .jsii and assets/)
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+    const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', work], {
       cwd: clone,
       encoding: 'utf8',
       env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    packLog = `${pack.stdout}${pack.stderr}`;
+    if (pack.status !== 0) throw new Error(`npm pack failed (${pack.status}):\n${packLog}`);
+    const out = pack.stdout;
     tarball = path.join(work, JSON.parse(out.slice(out.indexOf('[')))[0].filename);
   }, 600_000);
 
   afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  test("npm pack's own prepack builds the package: the jsii compile runs, or proves current the outputs it reuses", () => {
+    expect(packLog).toMatch(/build-assets: \d+ bundle\(s\) written to assets\//);
+    expect(packLog).toContain(
+      reused
+        ? 'compile: .jsii and dist/ are current (compiled from these exact sources); not compiling again'
+        : 'Errors: 0 | Warnings: 0',
+    );
+  });
 
   test('publishes compiled code, typings and prebuilt bundles, but no sources or tests', () => {
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -151,5 +174,88 @@ app.synth();
     }
     const assets = fs.readdirSync(path.join(app, 'cdk.out')).filter((f) => f.startsWith('asset.'));
     expect(assets.some((a) => fs.existsSync(path.join(app, 'cdk.out', a, 'index.js')))).toBe(true);
+  });
+});
+
+/**
+ * scripts/compile.mjs (npm run compile) skips the jsii compile only when its outputs are proven current. Run here on a
+ * small project tree whose `node_modules/.bin/jsii` is a stand-in that writes .jsii and dist/ and counts its runs, so
+ * each decision is observed without a real compile.
+ */
+describe('npm run compile (scripts/compile.mjs)', () => {
+  let tree: string;
+  const runs = () => Number(fs.readFileSync(path.join(tree, 'node_modules', 'jsii-runs'), 'utf8'));
+  const compile = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(tree, 'scripts', 'compile.mjs'), ...args], { encoding: 'utf8' });
+
+  beforeEach(() => {
+    // GIVEN a project with sources, an installed tree and a jsii that has not run yet
+    tree = fs.mkdtempSync(path.join(os.tmpdir(), 'compile-stamp-'));
+    fs.mkdirSync(path.join(tree, 'scripts'));
+    fs.copyFileSync(path.join(ROOT, 'scripts', 'compile.mjs'), path.join(tree, 'scripts', 'compile.mjs'));
+    fs.mkdirSync(path.join(tree, 'lib'));
+    fs.writeFileSync(path.join(tree, 'lib', 'index.ts'), 'export const a = 1;\n');
+    fs.writeFileSync(path.join(tree, 'README.md'), '# readme\n');
+    fs.mkdirSync(path.join(tree, 'node_modules', '.bin'), { recursive: true });
+    fs.writeFileSync(path.join(tree, 'node_modules', '.package-lock.json'), '{"packages":{}}\n');
+    fs.writeFileSync(path.join(tree, 'node_modules', 'jsii-runs'), '0');
+    const jsii = path.join(tree, 'node_modules', '.bin', 'jsii');
+    fs.writeFileSync(
+      jsii,
+      `#!/usr/bin/env node
+const fs = require('fs'), p = require('path'), t = ${JSON.stringify(tree)};
+fs.writeFileSync(p.join(t, 'node_modules', 'jsii-runs'), String(Number(fs.readFileSync(p.join(t, 'node_modules', 'jsii-runs'), 'utf8')) + 1));
+fs.writeFileSync(p.join(t, '.jsii'), fs.readFileSync(p.join(t, 'lib', 'index.ts')));
+fs.mkdirSync(p.join(t, 'dist'), { recursive: true });
+fs.writeFileSync(p.join(t, 'dist', 'index.js'), 'exports.a = 1;');
+`,
+    );
+    fs.chmodSync(jsii, 0o755);
+  });
+
+  afterEach(() => fs.rmSync(tree, { recursive: true, force: true }));
+
+  test('compiles when there are no outputs, then reuses them while nothing changed', () => {
+    expect(compile('--check').status).toBe(1);
+    expect(compile().status).toBe(0);
+    expect(runs()).toBe(1);
+    expect(compile('--check').status).toBe(0);
+    const again = compile();
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('compile: .jsii and dist/ are current');
+    expect(runs()).toBe(1);
+  });
+
+  test('compiles again when any source file changes, in lib/ or not', () => {
+    compile();
+    fs.writeFileSync(path.join(tree, 'README.md'), '# readme, edited\n');
+    expect(compile('--check').status).toBe(1);
+    compile();
+    expect(runs()).toBe(2);
+    fs.writeFileSync(path.join(tree, 'lib', 'extra.ts'), 'export const b = 2;\n');
+    compile();
+    expect(runs()).toBe(3);
+  });
+
+  test('compiles again when an output was touched or the installed dependencies changed', () => {
+    compile();
+    fs.appendFileSync(path.join(tree, 'dist', 'index.js'), '\n// edited');
+    expect(compile('--check').status).toBe(1);
+    compile();
+    expect(runs()).toBe(2);
+    fs.writeFileSync(path.join(tree, 'node_modules', '.package-lock.json'), '{"packages":{"x":{}}}\n');
+    expect(compile('--check').status).toBe(1);
+    compile();
+    expect(runs()).toBe(3);
+  });
+
+  test('--force compiles even when current, and a failed compile leaves no stamp that could vouch for it', () => {
+    compile();
+    compile('--force');
+    expect(runs()).toBe(2);
+    fs.writeFileSync(path.join(tree, 'node_modules', '.bin', 'jsii'), '#!/bin/sh\nexit 3\n');
+    fs.writeFileSync(path.join(tree, 'lib', 'index.ts'), 'export const a = 2;\n');
+    expect(compile().status).toBe(3);
+    expect(compile('--check').status).toBe(1);
   });
 });

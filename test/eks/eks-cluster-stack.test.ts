@@ -1,6 +1,10 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EksClusterStack } from '../../examples/eks-cluster-stack';
 import { testApp } from '../support/cdk-context';
+import { once } from '../support/shared';
+
+/** The sample stack as bin/app.ts builds it with no context, synthesized once for the tests that only read it. */
+const sample = once(() => new EksClusterStack(testApp(), 'EksCluster'));
 
 /** The kubectl provider's handler role has an access entry (cluster admin); the sample's workloads need it. */
 function expectKubectlAccessEntry(stack: EksClusterStack, template: Template): void {
@@ -13,13 +17,13 @@ function expectKubectlAccessEntry(stack: EksClusterStack, template: Template): v
 describe('EksClusterStack sample', () => {
   test('synthesizes the same template as before', () => {
     // GIVEN the sample stack as bin/app.ts builds it
-    const stack = new EksClusterStack(testApp(), 'EksCluster');
+    const stack = sample();
     // THEN
     expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
   });
 
   test('outputs the cluster name and the update-kubeconfig command', () => {
-    const stack = new EksClusterStack(testApp(), 'EksCluster');
+    const stack = sample();
     const outputs = Template.fromStack(stack).toJSON().Outputs;
     expect(Object.keys(outputs).sort()).toEqual([
       'AccessInstanceId',
@@ -50,7 +54,7 @@ describe('EksClusterStack sample', () => {
 
   test('with no context, makes a role of the account cluster admin', () => {
     // GIVEN the sample with zero context (plain `npx cdk synth`)
-    const stack = new EksClusterStack(testApp(), 'EksCluster');
+    const stack = sample();
     const template = Template.fromStack(stack);
     // THEN the admin role trusts the account and holds the only access entry, cluster-admin
     const roleArn = { 'Fn::GetAtt': [stack.getLogicalId(stack.adminRole!.node.defaultChild as never), 'Arn'] };
@@ -78,7 +82,7 @@ describe('EksClusterStack sample', () => {
   });
 
   test('lets the access instance assume the admin role, and nothing wider', () => {
-    const stack = new EksClusterStack(testApp(), 'EksCluster');
+    const stack = sample();
     const template = Template.fromStack(stack);
     const id = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
     template.hasResourceProperties('AWS::IAM::Policy', {

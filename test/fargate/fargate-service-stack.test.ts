@@ -5,8 +5,10 @@ import { FargateServiceStack } from '../../examples/fargate-service-stack';
 import { SharedLoggingStack } from '../../examples/shared-logging-stack';
 import { testApp } from '../support/cdk-context';
 import { runGuard } from '../support/compliance';
+import { once } from '../support/shared';
 
-function sample() {
+/** Built and synthesized once for this file: every test below only reads it. */
+const sample = once(() => {
   // GIVEN the sample app's wiring: the central log bucket from SharedLogging
   const app = testApp();
   const logging = new SharedLoggingStack(app, 'SharedLogging');
@@ -15,7 +17,7 @@ function sample() {
     deletionProtection: true,
   });
   return { app, stack, template: Template.fromStack(stack) };
-}
+});
 
 describe('FargateServiceStack sample', () => {
   test('synthesizes the template in the snapshot', () => {

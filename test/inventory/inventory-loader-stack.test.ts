@@ -5,13 +5,15 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { InventoryLoaderStack } from '../../examples/inventory-loader-stack';
 import { SharedLoggingStack } from '../../examples/shared-logging-stack';
 import { testApp } from '../support/cdk-context';
+import { once } from '../support/shared';
 
-function sample(): { stack: InventoryLoaderStack; logging: SharedLoggingStack } {
+/** Built once for this file: both tests only read its templates. */
+const sample = once((): { stack: InventoryLoaderStack; logging: SharedLoggingStack } => {
   const app = testApp();
   const logging = new SharedLoggingStack(app, 'SharedLogging');
   const stack = new InventoryLoaderStack(app, 'InventoryLoader', { accessLogBucket: logging.accessLogBucket });
   return { stack, logging };
-}
+});
 
 test('InventoryLoader sample stack matches its snapshot', () => {
   const { stack, logging } = sample();

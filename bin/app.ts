@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { BatchJobsStack } from '../examples/batch-jobs-stack';
 import { ContainerRegistryStack } from '../examples/container-registry-stack';
 import { Ec2ServiceStack } from '../examples/ec2-service-stack';
-import { BatchJobsStack } from '../examples/batch-jobs-stack';
 import { EksClusterStack } from '../examples/eks-cluster-stack';
 import { FargateServiceStack } from '../examples/fargate-service-stack';
 import { InventoryLoaderStack } from '../examples/inventory-loader-stack';
-import { ServerlessApiStack } from '../examples/serverless-api-stack';
 import { LightsailSiteStack } from '../examples/lightsail-site-stack';
+import { ServerlessApiStack } from '../examples/serverless-api-stack';
 import { SharedLoggingStack } from '../examples/shared-logging-stack';
 import { WebFleetStack } from '../examples/web-fleet-stack';
 

@@ -20,8 +20,8 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { handler, HandlerResult } from '../lib/inventory/handler/index';
 import type { ImportReport } from '../lib/inventory/handler/report';
 import { createBucket, createTable, startEmulators } from './lib/emulators';
-import { runLabRequests, startUsersApi } from './lib/serverless-api-demo';
 import { definitionFromTemplate, runLargeFileLocally, StepHandler } from './lib/large-file-local';
+import { runLabRequests, startUsersApi } from './lib/serverless-api-demo';
 
 const BUCKET = 'inventory-demo';
 const TABLE = 'Inventory';

@@ -47,7 +47,18 @@ describe('the sample app', () => {
   test('has zero open AwsSolutions and Serverless findings and no unexempted Control Tower failure', () => {
     const sample = sampleStacks(m);
     expect(sample.map((s) => s.stack).sort()).toEqual(
-      ['BatchJobs', 'ContainerRegistry', 'Ec2Service', 'EksCluster', 'FargateService', 'InventoryLoader', 'LightsailSite', 'ServerlessApi', 'SharedLogging', 'WebFleet'].sort(),
+      [
+        'BatchJobs',
+        'ContainerRegistry',
+        'Ec2Service',
+        'EksCluster',
+        'FargateService',
+        'InventoryLoader',
+        'LightsailSite',
+        'ServerlessApi',
+        'SharedLogging',
+        'WebFleet',
+      ].sort(),
     );
     const open = sample.flatMap((s) =>
       s.findings.filter((f) => !f.acknowledged && ['AwsSolutions', 'Serverless'].includes(f.pack)),

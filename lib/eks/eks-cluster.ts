@@ -12,7 +12,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
 import { logEncryptionKey, SecureLogGroup } from '../common/log-group';
-import { acknowledge, guardRule, inEveryCompliancePack, managedPolicyFinding, wildcardResourceFinding } from '../common/nag';
+import {
+  acknowledge,
+  guardRule,
+  inEveryCompliancePack,
+  managedPolicyFinding,
+  wildcardResourceFinding,
+} from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { LightsailServer, LightsailServerProps, LightsailProtocol } from '../../lib';
 import { LightsailSiteStack } from '../../examples/lightsail-site-stack';
+import { LightsailServer, LightsailServerProps, LightsailProtocol } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 
 const KINDS: [string, () => Stack][] = [

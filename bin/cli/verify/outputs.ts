@@ -50,7 +50,14 @@ export const BATCH_JOBS_OUTPUTS = {
 } as const;
 
 /** The patterns `verify` knows how to check. */
-export const PATTERNS = ['WebFleet', 'FargateService', 'EksCluster', 'InventoryLoader', 'ServerlessApi', 'BatchJobs'] as const;
+export const PATTERNS = [
+  'WebFleet',
+  'FargateService',
+  'EksCluster',
+  'InventoryLoader',
+  'ServerlessApi',
+  'BatchJobs',
+] as const;
 export type PatternName = (typeof PATTERNS)[number];
 
 /** Output keys required to recognise (and verify) each pattern. */

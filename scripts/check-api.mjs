@@ -48,7 +48,10 @@ function generateApiMd(output) {
     copyFileSync(assembly, join(work, '.jsii'));
     copyFileSync(join(root, 'package.json'), join(work, 'package.json'));
     mkdirSync(join(work, 'node_modules'));
-    for (const dep of ['aws-cdk-lib', 'constructs']) {
+    // Every jsii dependency of the assembly (the peer dependencies: aws-cdk-lib, constructs, the kubectl layer).
+    const peers = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).peerDependencies ?? {});
+    for (const dep of peers) {
+      mkdirSync(dirname(join(work, 'node_modules', dep)), { recursive: true });
       symlinkSync(join(root, 'node_modules', dep), join(work, 'node_modules', dep));
     }
     execFileSync(bin('jsii-docgen'), ['--output', output], { cwd: work, env, stdio: ['ignore', 'ignore', 'inherit'] });

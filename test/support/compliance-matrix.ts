@@ -235,7 +235,11 @@ export const PATTERNS: PatternEntry[] = [
   {
     name: 'Ec2Service',
     construct: 'Ec2WebService',
-    defaults: (scope) => new Ec2WebService(scope, 'Web', { image: ecs.ContainerImage.fromRegistry(IMAGE) }),
+    defaults: (scope) =>
+      new Ec2WebService(scope, 'Web', {
+        image: ecs.ContainerImage.fromRegistry(IMAGE),
+        protocol: elbv2.ApplicationProtocol.HTTP,
+      }),
     full: (scope) =>
       new Ec2WebService(scope, 'Web', {
         image: ecs.ContainerImage.fromRegistry(IMAGE),

@@ -87,7 +87,10 @@ export function checkClaims(text: string, scope: CfnTemplate['Resources'], templ
   const flat = [...scopeStrings].join('\n');
   const attached = [...flat.matchAll(/:iam::aws:policy\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)/g)].map((m) => m[1]);
 
-  for (const m of text.matchAll(ACTION)) {
+  // A `[Resource::arn:...]` suffix of the finding id names a resource, not actions: its `execution:Name` or
+  // `log-group:Name` parts are ARN segments, so only the rest of the text is read for action claims.
+  const claimText = text.replace(/\[Resource::[^\]]*\]/g, '[Resource::…]');
+  for (const m of claimText.matchAll(ACTION)) {
     const action = `${m[1]}:${m[2]}`;
     if (m[1] === 'aws') continue; // global condition keys (aws:SourceArn), not actions
     const seen = [...scopeStrings].some(

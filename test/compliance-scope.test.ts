@@ -5,6 +5,8 @@
  * and Serverless acknowledgements are also probed in each pattern's own tests; these cover the NIST 800-53
  * R5 / HIPAA Security / PCI DSS 3.2.1 acknowledgements and the cfn-guard ones.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -182,7 +184,26 @@ describe.each([
   });
 });
 
-test('the patterns probed here are the patterns of the compliance matrix', () => {
-  expect(PATTERNS.map((p) => p.name).sort()).toEqual(['Eks', 'Fargate', 'Fleet', 'Inventory']);
-  // a new pattern of the matrix adds its probe above
+/** Patterns of the matrix whose scope probes live next to their own tests (each file runs probes of its own). */
+const PROBED_ELSEWHERE: Record<string, string> = {
+  Batch: 'test/batch/batch-nag.test.ts',
+  Ec2Service: 'test/ecs-ec2/ec2-web-service-nag.test.ts',
+  Registry: 'test/ecr/secure-repository.test.ts',
+  ServerlessApi: 'test/serverless-api/serverless-api-nag.test.ts',
+};
+
+/** Patterns that acknowledge nothing, so there is nothing to probe (their matrix stacks show no acknowledgement). */
+const NOTHING_ACKNOWLEDGED = ['Lightsail'];
+
+test('every pattern of the compliance matrix has scope probes, here or in its own test file', () => {
+  const probedHere = ['Eks', 'Fargate', 'Fleet', 'Inventory'];
+  expect(PATTERNS.map((p) => p.name).sort()).toEqual(
+    [...probedHere, ...Object.keys(PROBED_ELSEWHERE), ...NOTHING_ACKNOWLEDGED].sort(),
+  );
+  for (const file of Object.values(PROBED_ELSEWHERE)) {
+    const text = fs.readFileSync(path.join(__dirname, '..', file), 'utf8');
+    // a probe adds a user finding next to an acknowledged one and expects it reported
+    expect(/probeScope\(|user adds/.test(text)).toBe(true);
+  }
+  // a new pattern of the matrix adds its probe above, or names its file here
 });

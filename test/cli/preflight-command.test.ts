@@ -78,7 +78,6 @@ function readyAccount(): void {
   iam.on(GetRoleCommand).callsFake((input: { RoleName: string }) => ({
     Role: { RoleName: input.RoleName, CreateDate: new Date('2024-01-02T00:00:00Z') },
   }));
-  // No default VPC (deleted, as many organizations do): the five sample VPCs fit the default quota of 5 only then.
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [] });
   ec2.on(DescribeInternetGatewaysCommand).resolves({ InternetGateways: [] });
   ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
@@ -87,6 +86,8 @@ function readyAccount(): void {
   });
   ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
   serviceQuotas.on(GetServiceQuotaCommand).rejects(noSuchQuota());
+  // Six sample VPCs: more than the default quota of 5, so a ready account has raised it.
+  serviceQuotas.on(GetServiceQuotaCommand, { QuotaCode: 'L-F678F1CE' }).resolves({ Quota: { Value: 10 } });
   serviceQuotas.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
   lambda
     .on(GetAccountSettingsCommand)
@@ -142,7 +143,7 @@ describe('parsePreflightArgs', () => {
   test.each([
     [
       ['--pattern', 'lambda'],
-      "--pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), BatchJobs (batch); received 'lambda'",
+      "--pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), ServerlessApi (api), BatchJobs (batch); received 'lambda'",
     ],
     [
       ['--qualifier', 'has-dash'],
@@ -190,7 +191,7 @@ describe('runPreflight', () => {
     const h = harness();
     await expect(runPreflight(['--pattern', 'nope'], h.deps)).resolves.toBe(2);
     expect(h.err()).toBe(
-      "cdk-compute-patterns preflight: --pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), BatchJobs (batch); received 'nope'\n" +
+      "cdk-compute-patterns preflight: --pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), ServerlessApi (api), BatchJobs (batch); received 'nope'\n" +
         "Run 'cdk-compute-patterns preflight --help' for usage.\n",
     );
   });
@@ -253,7 +254,7 @@ describe('runPreflight', () => {
       'PASS  slr-eks-fargate  service-linked role AWSServiceRoleForAmazonEKSForFargate: exists since 2024-01-02; used by EKS Fargate profiles (EksCluster)',
       'PASS  slr-batch  service-linked role AWSServiceRoleForBatch: exists since 2024-01-02; used by AWS Batch compute environments (BatchJobs)',
       'PASS  slr-ec2-spot  service-linked role AWSServiceRoleForEC2Spot: exists since 2024-01-02; used by Spot Instances (WebFleet with onDemandPercentageAboveBaseCapacity < 100, EksCluster with spotInstances)',
-      'PASS  quota-vpcs  VPCs per Region (vpc L-F678F1CE): 0 in use + 5 planned = 5 of 5 (default)',
+      'PASS  quota-vpcs  VPCs per Region (vpc L-F678F1CE): 0 in use + 6 planned = 6 of 10 (applied)',
       'PASS  quota-internet-gateways  Internet gateways per Region (vpc L-A4707A72): 0 in use + 4 planned = 4 of 5 (default)',
       'PASS  quota-nat-gateways  NAT gateways per Availability Zone (vpc L-FE5A380F): in use per zone: eu-west-1a 0, eu-west-1b 0; 4 planned; quota 5 per zone (default)',
       'PASS  quota-elastic-ips  EC2-VPC Elastic IPs (ec2 L-0263D0A3): 0 in use + 4 planned = 4 of 5 (default)',

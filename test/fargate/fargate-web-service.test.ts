@@ -1178,7 +1178,7 @@ describe('FargateWebService connections, grants and metrics', () => {
     const web = new FargateWebService(stack, 'Web', { image: IMAGE });
     new s3.Bucket(stack, 'Data').grantRead(web);
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       Roles: [{ Ref: logicalId(stack, web.taskRole) }],
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['s3:GetObject*']) })]),

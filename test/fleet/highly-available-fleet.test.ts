@@ -1174,7 +1174,7 @@ describe('HighlyAvailableFleet connections, grants and metrics', () => {
     const bucket = new s3.Bucket(stack, 'Data');
     bucket.grantRead(fleet);
     const role = stack.getLogicalId(fleet.instanceRole.node.defaultChild as iam.CfnRole);
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
       Roles: [{ Ref: role }],
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['s3:GetObject*']) })]),

@@ -600,7 +600,7 @@ describe('InventoryLoader connections, grants, alarms and metrics', () => {
         'Fn::GetAtt': [stack.getLogicalId(loader.securityGroup.node.defaultChild as ec2.CfnSecurityGroup), 'GroupId'],
       },
     });
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       Roles: [{ Ref: stack.getLogicalId(loader.function.role!.node.defaultChild as iam.CfnRole) }],
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['s3:GetObject*']) })]),

@@ -74,7 +74,7 @@ describe('ServerlessApi acknowledgements', () => {
         'AwsSolutions-COG4 Probe/Api/Api/Default/users/{userId}/DELETE',
         'Serverless-LambdaDLQ Probe/Api/WriteFunction',
         'NIST.800.53.R5-APIGWSSLEnabled Probe/Api/Api/DeploymentStage.prod',
-        'NIST.800.53.R5-DynamoDBInBackupPlan Probe/Api/Table',
+        'NIST.800.53.R5-DynamoDBInBackupPlan Probe/Api/Table/Resource',
       ]),
     );
   });
@@ -96,7 +96,7 @@ describe('ServerlessApi acknowledgements', () => {
     // THEN each is reported
     expect(findings(result)).toEqual(
       expect.arrayContaining([
-        'AwsSolutions-IAM5[Resource::*] Probe/Api/ReadRole/DefaultPolicy/Resource',
+        'AwsSolutions-IAM5[Resource::*] Probe/Api/ReadRole/Policy/Resource',
         'Serverless-LambdaDLQ Probe/Api/UserFunction/Resource',
         'AwsSolutions-APIG4 Probe/Api/Api/Default/open/GET/Resource',
         'AwsSolutions-COG4 Probe/Api/Api/Default/open/GET/Resource',

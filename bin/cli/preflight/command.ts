@@ -27,6 +27,7 @@ export const PATTERN_ALIASES: Readonly<Record<string, PatternName>> = {
   fargate: 'FargateService',
   eks: 'EksCluster',
   inventory: 'InventoryLoader',
+  api: 'ServerlessApi',
   batch: 'BatchJobs',
 };
 

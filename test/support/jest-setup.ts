@@ -25,8 +25,7 @@ console.error = (...args: unknown[]): void => {
  */
 const printWarning = console.warn.bind(console);
 console.warn = (...args: unknown[]): void => {
-  const first = args[0];
-  if (typeof first === 'string' && first.includes('aws_autoscaling.StepScalingActionProps#cooldown is deprecated'))
-    return;
+  // jsii prints it as console.warn('[WARNING]', message): read every argument.
+  if (args.map(String).join(' ').includes('aws_autoscaling.StepScalingActionProps#cooldown is deprecated')) return;
   printWarning(...args);
 };

@@ -4,15 +4,14 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ROOT_USER, validateEnvironment } from '../common/ecs-container';
 import { validFargateMemory } from '../common/fargate-sizes';
 import { ManagedPolicyRole } from '../common/managed-policy-role';
 import { RoutedPolicy, RoutedRole } from '../common/routed-role';
+import { withConstructPath } from '../common/validation';
 
 /** The container user when none is given: non-root (Control Tower CT.ECS.PR.3 reads the same field on ECS). */
 const DEFAULT_USER = '1000:1000';
-
-/** Container users that mean root. */
-const ROOT_USER = /^(0|root)(:.*)?$/;
 
 /**
  * Options for a job definition of a {@link BatchJobQueue} (`addJobDefinition`).
@@ -42,7 +41,8 @@ export interface BatchJobDefinitionOptions {
   readonly memory?: Size;
 
   /**
-   * Environment variables: configuration only. Put secrets in `secrets`.
+   * Environment variables: configuration only. Names that carry credentials (AWS keys) or look like secrets
+   * (PASSWORD, SECRET, TOKEN, API_KEY, ...) are refused: put those in `secrets`.
    * @default - none
    */
   readonly environment?: { [key: string]: string };
@@ -123,6 +123,8 @@ export class BatchJobDefinition extends Construct implements iam.IGrantable {
     const retryAttempts = props.retryAttempts ?? 3;
     const user = props.user ?? DEFAULT_USER;
     validateJobDefinition(this, props.fargate, vcpus, memory, retryAttempts, user, props.timeout);
+    // The same rule as the ECS services (lib/common/ecs-container): credentials and secret-looking names go in secrets.
+    withConstructPath(this, () => validateEnvironment(props.environment));
 
     const assumedBy = new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
       conditions: {

@@ -383,6 +383,12 @@ describe.each(KINDS)('BatchJobQueue validation (%s stack)', (_kind, makeStack) =
     );
   });
 
+  test('fails when an environment variable looks like a secret', () => {
+    expect(() => jobsIn().addJobDefinition('Leaky', { image: IMAGE, environment: { DB_PASSWORD: 'x' } })).toThrow(
+      'Jobs/Leaky: environment must not carry secrets; received DB_PASSWORD',
+    );
+  });
+
   test('fails when the user is root', () => {
     expect(() => jobsIn().addJobDefinition('Root', { image: IMAGE, user: '0:0' })).toThrow(
       "Jobs/Root: user '0:0' is root; jobs run as a non-root user. Pass a uid such as '1000:1000', or a user your image creates",

@@ -4,6 +4,7 @@
  * written back to S3 and failed events in an encrypted dead-letter queue.
  */
 import { arn, ContractGroup, getAtt, ref, role, RuntimeContract, service } from '../support/runtime-contracts';
+import { vpcFunctionRoleContracts } from './common.contracts';
 
 export interface InventoryContractOptions {
   /** The construct id of the InventoryLoader (logical-id prefix of what it creates). */
@@ -31,7 +32,6 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
   const rule = arn('AWS::Events::Rule', `${p}UploadRule`);
   const dlq = arn('AWS::SQS::Queue', `${p}DeadLetterQueue`);
   const dlqKey = arn('AWS::KMS::Key', `${p}DeadLetterKey`);
-  const eni = 'arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0';
   const viaS3 = { 'kms:ViaService': 's3.{region}.amazonaws.com' };
   const viaDynamo = { 'kms:ViaService': 'dynamodb.{region}.amazonaws.com' };
   const viaSqs = { 'kms:ViaService': 'sqs.{region}.amazonaws.com' };
@@ -39,29 +39,6 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
   const foreignRule = {
     'aws:SourceArn': 'arn:aws:events:{region}:{otherAccount}:rule/their-rule',
     'aws:SourceAccount': '{otherAccount}',
-  };
-
-  const eniCalls: RuntimeContract[] = [
-    ['ec2:CreateNetworkInterface', eni],
-    ['ec2:DescribeNetworkInterfaces', '*'],
-    ['ec2:DeleteNetworkInterface', eni],
-  ].map(([action, resource]) => ({
-    caller: fnRole,
-    action,
-    resource,
-    phase: 'deploy' as const,
-    why: `Lambda checks at CreateFunction that a VPC function's role allows ${action} (Hyperplane ENIs), and rejects the function otherwise.`,
-    expect: 'allowed' as const,
-  }));
-
-  const fromCode: RuntimeContract = {
-    caller: fnRole,
-    action: 'ec2:CreateNetworkInterface',
-    resource: eni,
-    context: { 'lambda:SourceFunctionArn': fn },
-    phase: 'run',
-    why: "Least privilege: the import code itself (the role's credentials inside the function) must not create network interfaces.",
-    expect: 'denied',
   };
 
   return {
@@ -75,8 +52,7 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
         why: 'Lambda assumes the function role to run the import.',
         expect: 'allowed',
       },
-      ...eniCalls,
-      fromCode,
+      ...vpcFunctionRoleContracts({ role: `${p}Role`, fn, what: 'the import code itself' }),
       {
         caller: service('events.amazonaws.com'),
         action: 'lambda:InvokeFunction',

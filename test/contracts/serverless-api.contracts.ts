@@ -5,6 +5,7 @@
  * the account's CloudWatch role, and AWS WAF delivering its logs.
  */
 import { arn, ContractGroup, ref, role, RuntimeContract, service, Value } from '../support/runtime-contracts';
+import { vpcFunctionRoleContracts } from './common.contracts';
 
 export interface ServerlessApiContractOptions {
   /** The construct id of the ServerlessApi (logical-id prefix of what it creates). */
@@ -55,7 +56,6 @@ export function serverlessApiContracts(o: ServerlessApiContractOptions): Contrac
     ':log-stream:2026/01/01/[live]0123',
   ];
   const viaDynamo = { 'kms:ViaService': 'dynamodb.{region}.amazonaws.com' };
-  const eni = 'arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0';
   const run = (c: Omit<RuntimeContract, 'phase'>): RuntimeContract => ({ phase: 'run', ...c });
 
   const apiGateway: RuntimeContract[] = [
@@ -138,23 +138,10 @@ export function serverlessApiContracts(o: ServerlessApiContractOptions): Contrac
         why: `Lambda assumes the ${g.toLowerCase()} role to run the function.`,
         expect: 'allowed' as const,
       },
-      ...['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface'].map(
-        (action): RuntimeContract => ({
-          caller: fnRole,
-          action,
-          resource: action === 'ec2:DescribeNetworkInterfaces' ? '*' : eni,
-          phase: 'deploy',
-          why: `Lambda checks at CreateFunction that a VPC function's role allows ${action} (Hyperplane ENIs), and rejects the function otherwise.`,
-          expect: 'allowed',
-        }),
-      ),
-      run({
-        caller: fnRole,
-        action: 'ec2:CreateNetworkInterface',
-        resource: eni,
-        context: { 'lambda:SourceFunctionArn': fn(g) },
-        why: `Least privilege: the ${g.toLowerCase()} routes' code (the role's credentials inside the function) must not create network interfaces.`,
-        expect: 'denied',
+      ...vpcFunctionRoleContracts({
+        role: `${p}${g}Role`,
+        fn: fn(g),
+        what: `the ${g.toLowerCase()} routes' code`,
       }),
       ...actions.allowed.map((action) =>
         run({

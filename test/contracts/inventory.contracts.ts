@@ -492,6 +492,39 @@ export function largeFileContracts(o: { readonly prefix: string }): ContractGrou
         'arn:aws:states:{region}:{account}:stateMachine:SomeoneElses',
         'Least privilege: the map starts only its own child workflows.',
       ),
+      {
+        caller: machineRole,
+        action: 'logs:CreateLogDelivery',
+        resource: '*',
+        phase: 'deploy',
+        why: 'Step Functions sets up the execution-log delivery to the state machine log group with the role when the state machine is created (and refuses the state machine otherwise).',
+        expect: 'allowed',
+      },
+      allowed(machineRole, 'xray:PutTraceSegments', '*', 'Tracing is on: Step Functions sends the trace segments.'),
+      ...(['Router', 'Worker'] as const).flatMap((fn) =>
+        ['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) =>
+          allowed(
+            fn === 'Router' ? routerRole : workerRole,
+            action,
+            [
+              'arn:aws:logs:{region}:{account}:log-group:',
+              ref('AWS::Logs::LogGroup', `${lf}${fn}LogGroup`),
+              ':log-stream:2026/01/01/[$LATEST]0123',
+            ],
+            `The ${fn.toLowerCase()} writes its JSON logs to its own log group (${action}).`,
+          ),
+        ),
+      ),
+      denied(
+        routerRole,
+        'logs:PutLogEvents',
+        [
+          'arn:aws:logs:{region}:{account}:log-group:',
+          ref('AWS::Logs::LogGroup', `${lf}WorkerLogGroup`),
+          ':log-stream:x',
+        ],
+        "Least privilege: the router cannot write into the worker's log.",
+      ),
       allowed(workerRole, 's3:GetObject', upload, 'Prepare reads the header (and converts an XLSX sheet).'),
       allowed(
         workerRole,

@@ -371,7 +371,17 @@ export const inventoryLargeFileVariant: ContractApp = {
       stackName: 'InventoryLargeFiles',
       description:
         'InventoryLoader with largeFiles: router, Step Functions Distributed Map and worker (environment-specific stack).',
-      groups: [largeFileContracts({ prefix: 'Loader' })],
+      groups: [
+        largeFileContracts({ prefix: 'Loader' }),
+        alarmTopicContracts({ alarm: 'LoaderLargeFilesFailedExecutionsAlarm' }),
+        logKeyContracts({
+          logGroups: [
+            'LoaderLargeFilesStateMachineLogGroup',
+            'LoaderLargeFilesRouterLogGroup',
+            'LoaderLargeFilesWorkerLogGroup',
+          ],
+        }),
+      ],
     },
   ],
 };

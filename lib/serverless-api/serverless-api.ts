@@ -691,14 +691,17 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
     // API Gateway invokes the live aliases with a role of its own (identity-based), not through Lambda resource
     // policies: a permission for apigateway.amazonaws.com can only be scoped by an execute-api ARN built with
     // Fn::Join, which Control Tower CT.LAMBDA.PR.2 does not accept, and a role keeps the functions' policies empty.
+    // API Gateway is not documented to set aws:SourceArn or aws:SourceAccount when it assumes an integration's
+    // credentials role (AWS documents this trust policy without conditions, and it has been seen to send neither),
+    // so a plain condition on either key would fail every request with a 500. It refuses a credentials role of
+    // another account ("Cross-account pass role is not allowed"), and whoever sets a role on an integration needs
+    // iam:PassRole on it; the IfExists condition also refuses another account's API should API Gateway start
+    // sending the key. The contracts (test/contracts/serverless-api.contracts.ts) check both.
     const stack = Stack.of(this);
     const invokeRole = new iam.Role(this, 'InvokeRole', {
       description: `API Gateway invokes the live aliases of ${this.node.path} with this role`,
       assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': this.api.arnForExecuteApi('*', '/*', '*') },
-        },
+        conditions: { StringEqualsIfExists: { 'aws:SourceAccount': stack.account } },
       }),
     });
     new iam.ManagedPolicy(this, 'InvokePolicy', {

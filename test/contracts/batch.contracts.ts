@@ -103,6 +103,51 @@ export function batchContracts(o: BatchContractOptions): ContractGroup {
       expect: 'allowed',
     },
   ];
+  // EventBridge writes the queues' failed-job and blocked-queue events to their log groups, allowed by the
+  // stack's CloudWatch Logs resource policy (CdkComputePatternsEventsToLogs) for this account's rules only.
+  for (const [rule, logGroup] of [
+    ['FailedJobsRule', 'FailedJobsLogGroup'],
+    ['BlockedQueueRule', 'BlockedQueueLogGroup'],
+  ]) {
+    const stream = [
+      'arn:aws:logs:{region}:{account}:log-group:',
+      ref('AWS::Logs::LogGroup', `${p}${logGroup}`),
+      ':log-stream:0123456789abcdef',
+    ];
+    const own = { 'aws:SourceArn': arn('AWS::Events::Rule', `${p}${rule}`), 'aws:SourceAccount': '{account}' };
+    for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+      contracts.push({
+        caller: service('events.amazonaws.com'),
+        action,
+        resource: stream,
+        context: own,
+        phase: 'run',
+        why: `EventBridge's ${rule} writes the matching Batch events to ${logGroup} (${action}), through the stack's log resource policy.`,
+        expect: 'allowed',
+      });
+    }
+    contracts.push({
+      caller: service('events.amazonaws.com'),
+      action: 'logs:PutLogEvents',
+      resource: stream,
+      context: {
+        'aws:SourceArn': 'arn:aws:events:{region}:{otherAccount}:rule/their-rule',
+        'aws:SourceAccount': '{otherAccount}',
+      },
+      phase: 'run',
+      why: `Confused deputy: another account's rule must not write into ${logGroup}.`,
+      expect: 'denied',
+    });
+  }
+  contracts.push({
+    caller: service('events.amazonaws.com'),
+    action: 'logs:PutLogEvents',
+    resource: 'arn:aws:logs:{region}:{account}:log-group:/aws/lambda/some-function:log-stream:0123',
+    context: { 'aws:SourceArn': 'arn:aws:events:{region}:{account}:rule/any-rule', 'aws:SourceAccount': '{account}' },
+    phase: 'run',
+    why: "Least privilege: the stack's resource policy lets EventBridge write only to the patterns' event log groups (/aws/events/cdk-compute-patterns/), not to any log group of the account.",
+    expect: 'denied',
+  });
   if (o.schedule || o.upload) {
     const submitRole = role(`${p}SubmitRole`);
     const dlq = arn('AWS::SQS::Queue', `${p}DeadLetterQueue`);

@@ -2,7 +2,7 @@
  * Runtime contracts of the shared building blocks in lib/common: the alarm
  * topic and its key, the log-group key, and the VPC flow log.
  */
-import { arn, ContractGroup, ref, role, service } from '../support/runtime-contracts';
+import { arn, ContractGroup, ref, role, RuntimeContract, service, Value } from '../support/runtime-contracts';
 
 const ALARM_KEY = 'CdkComputePatternsAlarmsKey';
 const ALARM_TOPIC = 'CdkComputePatternsAlarms';
@@ -160,4 +160,33 @@ export function vpcFlowLogContracts(vpc: string): ContractGroup {
       },
     ],
   };
+}
+
+/**
+ * The network-interface calls of a VPC Lambda function's role (lib/common/vpc-function-role.ts): Lambda's
+ * checks at CreateFunction, and the same call denied to the function's own code (lambda:SourceFunctionArn).
+ */
+export function vpcFunctionRoleContracts(p: { role: string; fn: Value; what: string }): RuntimeContract[] {
+  const eni = 'arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0';
+  return [
+    ...['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface'].map(
+      (action): RuntimeContract => ({
+        caller: role(p.role),
+        action,
+        resource: action === 'ec2:DescribeNetworkInterfaces' ? '*' : eni,
+        phase: 'deploy',
+        why: `Lambda checks at CreateFunction that a VPC function's role allows ${action} (Hyperplane ENIs), and rejects the function otherwise.`,
+        expect: 'allowed',
+      }),
+    ),
+    {
+      caller: role(p.role),
+      action: 'ec2:CreateNetworkInterface',
+      resource: eni,
+      context: { 'lambda:SourceFunctionArn': p.fn },
+      phase: 'run',
+      why: `Least privilege: ${p.what} (the role's credentials inside the function) must not create network interfaces.`,
+      expect: 'denied',
+    },
+  ];
 }

@@ -3,7 +3,8 @@
  * EventBridge -> Lambda import engine (in a VPC) -> DynamoDB, with a report
  * written back to S3 and failed events in an encrypted dead-letter queue.
  */
-import { arn, ContractGroup, ref, role, RuntimeContract, service } from '../support/runtime-contracts';
+import { arn, ContractGroup, getAtt, ref, role, RuntimeContract, service } from '../support/runtime-contracts';
+import { vpcFunctionRoleContracts } from './common.contracts';
 
 export interface InventoryContractOptions {
   /** The construct id of the InventoryLoader (logical-id prefix of what it creates). */
@@ -31,7 +32,6 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
   const rule = arn('AWS::Events::Rule', `${p}UploadRule`);
   const dlq = arn('AWS::SQS::Queue', `${p}DeadLetterQueue`);
   const dlqKey = arn('AWS::KMS::Key', `${p}DeadLetterKey`);
-  const eni = 'arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0';
   const viaS3 = { 'kms:ViaService': 's3.{region}.amazonaws.com' };
   const viaDynamo = { 'kms:ViaService': 'dynamodb.{region}.amazonaws.com' };
   const viaSqs = { 'kms:ViaService': 'sqs.{region}.amazonaws.com' };
@@ -39,29 +39,6 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
   const foreignRule = {
     'aws:SourceArn': 'arn:aws:events:{region}:{otherAccount}:rule/their-rule',
     'aws:SourceAccount': '{otherAccount}',
-  };
-
-  const eniCalls: RuntimeContract[] = [
-    ['ec2:CreateNetworkInterface', eni],
-    ['ec2:DescribeNetworkInterfaces', '*'],
-    ['ec2:DeleteNetworkInterface', eni],
-  ].map(([action, resource]) => ({
-    caller: fnRole,
-    action,
-    resource,
-    phase: 'deploy' as const,
-    why: `Lambda checks at CreateFunction that a VPC function's role allows ${action} (Hyperplane ENIs), and rejects the function otherwise.`,
-    expect: 'allowed' as const,
-  }));
-
-  const fromCode: RuntimeContract = {
-    caller: fnRole,
-    action: 'ec2:CreateNetworkInterface',
-    resource: eni,
-    context: { 'lambda:SourceFunctionArn': fn },
-    phase: 'run',
-    why: "Least privilege: the import code itself (the role's credentials inside the function) must not create network interfaces.",
-    expect: 'denied',
   };
 
   return {
@@ -75,8 +52,7 @@ export function inventoryContracts(o: InventoryContractOptions): ContractGroup {
         why: 'Lambda assumes the function role to run the import.',
         expect: 'allowed',
       },
-      ...eniCalls,
-      fromCode,
+      ...vpcFunctionRoleContracts({ role: `${p}Role`, fn, what: 'the import code itself' }),
       {
         caller: service('events.amazonaws.com'),
         action: 'lambda:InvokeFunction',
@@ -290,6 +266,12 @@ export function largeFileContracts(o: { readonly prefix: string }): ContractGrou
   const dlq = arn('AWS::SQS::Queue', `${p}DeadLetterQueue`);
   const dlqKey = arn('AWS::KMS::Key', `${p}DeadLetterKey`);
   const rule = arn('AWS::Events::Rule', `${p}UploadRule`);
+  const machineName = getAtt('AWS::StepFunctions::StateMachine', `${lf}StateMachine`, 'Name');
+  const executionOf = (name: string): RuntimeContract['resource'] => [
+    'arn:aws:states:{region}:{account}:execution:',
+    machineName,
+    `:${name}`,
+  ];
   const upload = [bucket, '/uploads/big.csv'];
   const work = [bucket, '/reports/large-file-work/big-csv-0123/'];
   const viaS3 = { 'kms:ViaService': 's3.{region}.amazonaws.com' };
@@ -345,6 +327,30 @@ export function largeFileContracts(o: { readonly prefix: string }): ContractGrou
         why: 'The upload rule invokes the router for each new upload.',
         expect: 'allowed',
       },
+      {
+        caller: service('events.amazonaws.com'),
+        action: 'lambda:InvokeFunction',
+        resource: router,
+        context: {
+          'aws:SourceArn': 'arn:aws:events:{region}:{otherAccount}:rule/their-uploads',
+          'aws:SourceAccount': '{otherAccount}',
+        },
+        phase: 'run',
+        why: "Confused deputy: another account's rule (another account's bucket events) must not invoke the router, so it cannot start the state machine.",
+        expect: 'denied',
+      },
+      {
+        caller: service('events.amazonaws.com'),
+        action: 'lambda:InvokeFunction',
+        resource: router,
+        context: {
+          'aws:SourceArn': 'arn:aws:events:{region}:{account}:rule/other-bucket-uploads',
+          'aws:SourceAccount': '{account}',
+        },
+        phase: 'run',
+        why: "Confused deputy: only the loader's upload rule (which matches the loader's bucket) invokes the router; another rule of the account, for another bucket, must not.",
+        expect: 'denied',
+      },
       allowed(
         routerRole,
         's3:GetObject',
@@ -383,6 +389,18 @@ export function largeFileContracts(o: { readonly prefix: string }): ContractGrou
         [bucket, '/reports/uploads/big.csv.json'],
         'Least privilege: the router writes nothing.',
       ),
+      denied(
+        routerRole,
+        's3:GetObject',
+        'arn:aws:s3:::someone-elses-bucket/uploads/big.csv',
+        "Confused deputy: an event naming another bucket's object gets nothing from the router: it can look only at the loader's uploads.",
+      ),
+      denied(
+        routerRole,
+        'states:StartExecution',
+        'arn:aws:states:{region}:{account}:stateMachine:SomeoneElses',
+        'Least privilege: the router starts only the large-file state machine.',
+      ),
       allowed(
         machineRole,
         'lambda:InvokeFunction',
@@ -394,6 +412,30 @@ export function largeFileContracts(o: { readonly prefix: string }): ContractGrou
         'states:StartExecution',
         machine,
         'The Distributed Map starts its child workflows as executions of the same state machine.',
+      ),
+      allowed(
+        machineRole,
+        'states:DescribeExecution',
+        executionOf('0123-big-csv'),
+        'Step Functions describes the executions of the state machine that runs the Distributed Map (documented least privilege for a Distributed Map).',
+      ),
+      allowed(
+        machineRole,
+        'states:StopExecution',
+        executionOf('0123-big-csv'),
+        "Step Functions stops the map's executions when it fails (the tolerated failure threshold is passed). The EXPRESS child workflows themselves are not reachable by DescribeExecution or StopExecution (not supported for EXPRESS); Step Functions tracks them in the Map Run.",
+      ),
+      denied(
+        machineRole,
+        'states:DescribeExecution',
+        'arn:aws:states:{region}:{account}:execution:SomeoneElses:0123',
+        "Least privilege: the state machine describes only its own executions, not another state machine's.",
+      ),
+      denied(
+        machineRole,
+        'states:StopExecution',
+        'arn:aws:states:{region}:{account}:execution:SomeoneElses:0123',
+        "Least privilege: the state machine stops only its own executions, not another state machine's.",
       ),
       allowed(machineRole, 's3:GetObject', upload, "The Distributed Map's CSV item reader reads the upload."),
       allowed(machineRole, 's3:GetObjectVersion', upload, 'The item reader reads the version the router saw.'),
@@ -411,6 +453,27 @@ export function largeFileContracts(o: { readonly prefix: string }): ContractGrou
         "The ResultWriter writes the map's results to the work folder.",
       ),
       allowed(machineRole, 'kms:GenerateDataKey', bucketKey, 'Writing SSE-KMS result files.', viaS3),
+      ...['s3:ListMultipartUploadParts', 's3:AbortMultipartUpload'].map((action) =>
+        allowed(
+          machineRole,
+          action,
+          [...work, 'map-run/SUCCEEDED_0.json'],
+          `The ResultWriter writes the result files with multipart uploads (${action}).`,
+        ),
+      ),
+      allowed(
+        machineRole,
+        'kms:Encrypt',
+        bucketKey,
+        'The ResultWriter\'s multipart uploads to an SSE-KMS bucket need kms:Encrypt as well as Decrypt and GenerateDataKey (Step Functions "IAM policies for using Distributed Map states").',
+        viaS3,
+      ),
+      denied(
+        machineRole,
+        's3:GetObject',
+        'arn:aws:s3:::someone-elses-bucket/uploads/big.csv',
+        "Confused deputy: an execution started for another bucket's object cannot read it: the item reader reads only the loader's uploads and work folder.",
+      ),
       denied(
         machineRole,
         'lambda:InvokeFunction',
@@ -428,6 +491,39 @@ export function largeFileContracts(o: { readonly prefix: string }): ContractGrou
         'states:StartExecution',
         'arn:aws:states:{region}:{account}:stateMachine:SomeoneElses',
         'Least privilege: the map starts only its own child workflows.',
+      ),
+      {
+        caller: machineRole,
+        action: 'logs:CreateLogDelivery',
+        resource: '*',
+        phase: 'deploy',
+        why: 'Step Functions sets up the execution-log delivery to the state machine log group with the role when the state machine is created (and refuses the state machine otherwise).',
+        expect: 'allowed',
+      },
+      allowed(machineRole, 'xray:PutTraceSegments', '*', 'Tracing is on: Step Functions sends the trace segments.'),
+      ...(['Router', 'Worker'] as const).flatMap((fn) =>
+        ['logs:CreateLogStream', 'logs:PutLogEvents'].map((action) =>
+          allowed(
+            fn === 'Router' ? routerRole : workerRole,
+            action,
+            [
+              'arn:aws:logs:{region}:{account}:log-group:',
+              ref('AWS::Logs::LogGroup', `${lf}${fn}LogGroup`),
+              ':log-stream:2026/01/01/[$LATEST]0123',
+            ],
+            `The ${fn.toLowerCase()} writes its JSON logs to its own log group (${action}).`,
+          ),
+        ),
+      ),
+      denied(
+        routerRole,
+        'logs:PutLogEvents',
+        [
+          'arn:aws:logs:{region}:{account}:log-group:',
+          ref('AWS::Logs::LogGroup', `${lf}WorkerLogGroup`),
+          ':log-stream:x',
+        ],
+        "Least privilege: the router cannot write into the worker's log.",
       ),
       allowed(workerRole, 's3:GetObject', upload, 'Prepare reads the header (and converts an XLSX sheet).'),
       allowed(

@@ -24,6 +24,14 @@ function declared(stackName: string, expect: 'allowed' | 'denied', ...fragments:
   return found[0];
 }
 
+/** The one declared contract of `stackName` for which `match` is true. */
+function declaredWhere(stackName: string, match: (c: RuntimeContract) => boolean): RuntimeContract {
+  const target = sampleApp.targets.find((t) => t.stackName === stackName)!;
+  const found = target.groups.flatMap((g) => g.contracts).filter((c) => !c.knownGap && match(c));
+  if (found.length !== 1) throw new Error(`${found.length} contracts of ${stackName} match`);
+  return found[0];
+}
+
 /** A copy of the app with `stackName`'s template changed by `change`. */
 function mutated(stackName: string, change: (template: CfnTemplate) => void): CfnApp {
   const stacks = [...app.stacks.values()].map((s) => ({
@@ -92,6 +100,26 @@ function addBoundary(t: CfnTemplate, actions: string[]): void {
     },
   };
   resourceOf(t, 'AWS::IAM::Role', 'InventoryLoaderRole').props.PermissionsBoundary = { Ref: 'Boundary' };
+}
+
+/** The stack's CloudWatch Logs resource policy, resolved (its PolicyDocument is a JSON string with intrinsics). */
+function eventsToLogs(t: CfnTemplate): { props: Record<string, Json>; document: { Statement: Json[] } } {
+  const policy = resourceOf(t, 'AWS::Logs::ResourcePolicy', 'CdkComputePatternsEventsToLogs');
+  const document = JSON.parse(String(app.stack('BatchJobs').resolve(policy.props.PolicyDocument)));
+  return { props: policy.props, document };
+}
+
+/** A Lambda permission for API Gateway on `functionName`, as another API of the account would need. */
+function apiGatewayPermission(functionName: Json): Json {
+  return {
+    Type: 'AWS::Lambda::Permission',
+    Properties: {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: functionName,
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: { 'Fn::Sub': 'arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:otherapi/*' },
+    },
+  };
 }
 
 const grants = (action: string) => (s: Json) => s.Effect === 'Allow' && [s.Action].flat().includes(action);
@@ -254,6 +282,72 @@ const CASES: MutationCase[] = [
       const permission = resourceOf(t, 'AWS::Lambda::Permission', 'InventoryLoaderUploadRuleAllowEventRule').props;
       expect(permission.SourceArn).toBeDefined();
       delete permission.SourceArn;
+    },
+  },
+  {
+    kind: 'CloudWatch Logs resource policy (AWS::Logs::ResourcePolicy)',
+    stackName: 'BatchJobs',
+    contract: () => declared('BatchJobs', 'allowed', 'events.amazonaws.com', 'logs:PutLogEvents', 'FailedJobsLogGroup'),
+    mutate: (t) => {
+      delete t.Resources![resourceOf(t, 'AWS::Logs::ResourcePolicy', 'CdkComputePatternsEventsToLogs').id];
+    },
+  },
+  {
+    kind: 'condition key aws:SourceArn (CloudWatch Logs resource policy, confused deputy)',
+    stackName: 'BatchJobs',
+    contract: () => declared('BatchJobs', 'denied', 'events.amazonaws.com', 'logs:PutLogEvents', 'FailedJobsLogGroup'),
+    mutate: (t) => {
+      const { props, document } = eventsToLogs(t);
+      expect(document.Statement[0].Condition).toBeDefined();
+      delete document.Statement[0].Condition;
+      props.PolicyDocument = JSON.stringify(document);
+    },
+  },
+  {
+    kind: 'condition key aws:SourceAccount with IfExists (trust policy, confused deputy)',
+    stackName: 'ServerlessApi',
+    contract: () => declared('ServerlessApi', 'denied', 'apigateway.amazonaws.com', 'sts:AssumeRole'),
+    mutate: (t) => {
+      const statement = resourceOf(t, 'AWS::IAM::Role', 'UsersApiInvokeRole').props.AssumeRolePolicyDocument
+        .Statement[0];
+      expect(json(statement.Condition)).toContain('StringEqualsIfExists');
+      delete statement.Condition;
+    },
+  },
+  {
+    kind: 'Lambda alias resource policy (AWS::Lambda::Permission on a qualified ARN)',
+    stackName: 'ServerlessApi',
+    contract: () =>
+      declaredWhere(
+        'ServerlessApi',
+        (c) =>
+          c.expect === 'denied' &&
+          describeCall(c).includes(
+            'apigateway.amazonaws.com lambda:InvokeFunction on {Ref Lambda::Alias UsersApiReadLiveAlias',
+          ) &&
+          c.why.includes('same account'),
+      ),
+    // a permission on the unqualified function does not apply to the alias
+    control: (t) => {
+      t.Resources!.OtherApiPermission = apiGatewayPermission({
+        Ref: resourceOf(t, 'AWS::Lambda::Function', 'UsersApiReadFunction').id,
+      });
+    },
+    mutate: (t) => {
+      t.Resources!.OtherApiPermission = apiGatewayPermission({
+        Ref: resourceOf(t, 'AWS::Lambda::Alias', 'UsersApiReadLiveAlias').id,
+      });
+    },
+  },
+  {
+    kind: 'least privilege per route group (a denied action granted to the read role)',
+    stackName: 'ServerlessApi',
+    contract: () => declared('ServerlessApi', 'denied', 'UsersApiReadRole', 'dynamodb:PutItem'),
+    mutate: (t) => {
+      const table = resourceOf(t, 'AWS::IAM::ManagedPolicy', 'UsersApiReadPolicy').props.PolicyDocument.Statement.find(
+        (st: Json) => st.Sid === 'Table',
+      );
+      table.Action = [...table.Action, 'dynamodb:PutItem'];
     },
   },
 ];

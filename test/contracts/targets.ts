@@ -24,7 +24,9 @@ import {
   HighlyAvailableFleet,
   InventoryLoader,
   SecureRepository,
+  ServerlessApi,
 } from '../../lib';
+import { fullServerlessApiProps } from '../serverless-api/fixtures';
 import { CDK_CONTEXT, testApp } from '../support/cdk-context';
 import { CfnApp, CfnTemplate, TEST_ACCOUNT, TEST_REGION } from '../support/cfn-resolver';
 import { ContractGroup } from '../support/runtime-contracts';
@@ -36,6 +38,7 @@ import { eksContracts } from './eks.contracts';
 import { fargateContracts } from './fargate.contracts';
 import { fleetContracts } from './fleet.contracts';
 import { inventoryContracts, largeFileContracts } from './inventory.contracts';
+import { serverlessApiContracts } from './serverless-api.contracts';
 import { accessLogBucketContracts } from './shared-logging.contracts';
 
 /** One synthesized stack and the contracts that must hold in it. */
@@ -155,6 +158,27 @@ export const sampleApp: ContractApp = {
             'EksVpcFlowLogGroup',
             'EksKubectlProviderHandlerLogGroup',
             'EksKubectlProviderframeworkonEventLogGroup',
+          ],
+        }),
+      ],
+    },
+    {
+      app: SAMPLE,
+      stackName: 'ServerlessApi',
+      description:
+        "ServerlessApi with its defaults: the lab's users API (IAM authorization, WAF, three route functions in a VPC, canary deployments).",
+      groups: [
+        serverlessApiContracts({ prefix: 'UsersApi' }),
+        vpcFlowLogContracts('UsersApiVpc'),
+        alarmTopicContracts({ alarm: 'UsersApiServerErrorRateAlarm' }),
+        logKeyContracts({
+          logGroups: [
+            'UsersApiReadLogGroup',
+            'UsersApiWriteLogGroup',
+            'UsersApiDeleteLogGroup',
+            'UsersApiAccessLogs',
+            'UsersApiWebAclLogs',
+            'UsersApiVpcFlowLogGroup',
           ],
         }),
       ],
@@ -347,7 +371,17 @@ export const inventoryLargeFileVariant: ContractApp = {
       stackName: 'InventoryLargeFiles',
       description:
         'InventoryLoader with largeFiles: router, Step Functions Distributed Map and worker (environment-specific stack).',
-      groups: [largeFileContracts({ prefix: 'Loader' })],
+      groups: [
+        largeFileContracts({ prefix: 'Loader' }),
+        alarmTopicContracts({ alarm: 'LoaderLargeFilesFailedExecutionsAlarm' }),
+        logKeyContracts({
+          logGroups: [
+            'LoaderLargeFilesStateMachineLogGroup',
+            'LoaderLargeFilesRouterLogGroup',
+            'LoaderLargeFilesWorkerLogGroup',
+          ],
+        }),
+      ],
     },
   ],
 };
@@ -392,6 +426,36 @@ export const batchVariant: ContractApp = {
   ],
 };
 
+const SERVERLESS_API = 'serverless-api variant';
+/** ServerlessApi with every option on (the compliance matrix's `full` props), environment-specific. */
+export const serverlessApiVariant: ContractApp = {
+  name: SERVERLESS_API,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'ServerlessApiVariant', { env });
+    new ServerlessApi(stack, 'Books', fullServerlessApiProps(stack));
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: SERVERLESS_API,
+      stackName: 'ServerlessApiVariant',
+      description:
+        'ServerlessApi with every option on: a books collection, CORS allow-list, API key and usage plan, custom domain, stage `live`, provisioned and reserved concurrency, linear deployments, a table key of its own (environment-specific stack).',
+      groups: [
+        serverlessApiContracts({
+          prefix: 'Books',
+          tableKey: 'TableKey',
+          stageName: 'live',
+          collection: 'books',
+        }),
+        alarmTopicContracts({ alarm: 'BooksLatencyAlarm' }),
+        logKeyContracts({ logGroups: ['BooksAccessLogs', 'BooksWebAclLogs', 'BooksWriteLogGroup'] }),
+      ],
+    },
+  ],
+};
+
 /** Every app the contract suite runs. */
 export const CONTRACT_APPS: ContractApp[] = [
   sampleApp,
@@ -402,4 +466,5 @@ export const CONTRACT_APPS: ContractApp[] = [
   registryVariant,
   inventoryLargeFileVariant,
   batchVariant,
+  serverlessApiVariant,
 ];

@@ -55,6 +55,29 @@ describe.each(KINDS)('ServerlessApi (%s stack)', (_kind, make) => {
     });
   });
 
+  test("API Gateway's invoke role trusts it without requiring source keys it does not send, and refuses another account's", () => {
+    // THEN the integrations' credentials role trusts apigateway.amazonaws.com with an IfExists account condition:
+    // API Gateway sends no aws:SourceArn / aws:SourceAccount when it assumes a credentials role, so a plain
+    // condition would fail every request (test/contracts/serverless-api.contracts.ts evaluates both cases)
+    const roles = t.findResources('AWS::IAM::Role', {
+      Properties: { Description: Match.stringLikeRegexp('^API Gateway invokes the live aliases') },
+    });
+    const [invokeRole] = Object.values(roles);
+    expect(invokeRole.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'apigateway.amazonaws.com' },
+        Condition: { StringEqualsIfExists: { 'aws:SourceAccount': stack.resolve(stack.account) } },
+      },
+    ]);
+    // AND every method's integration uses it
+    const roleId = Object.keys(roles)[0];
+    for (const m of Object.values(t.findResources('AWS::ApiGateway::Method'))) {
+      expect(m.Properties.Integration.Credentials).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    }
+  });
+
   test('request models come from the schema: create needs userId and name, no other attribute', () => {
     t.hasResourceProperties('AWS::ApiGateway::Model', {
       ContentType: 'application/json',

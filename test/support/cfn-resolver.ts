@@ -99,6 +99,7 @@ const ARN_FORMATS: Record<string, (s: CfnStack, name: string) => string> = {
   'AWS::Lambda::Function': (s, n) => `arn:aws:lambda:${s.region}:${s.account}:function:${n}`,
   'AWS::Logs::LogGroup': (s, n) => `arn:aws:logs:${s.region}:${s.account}:log-group:${n}:*`,
   'AWS::Events::Rule': (s, n) => `arn:aws:events:${s.region}:${s.account}:rule/${n}`,
+  'AWS::WAFv2::WebACL': (s, n) => `arn:aws:wafv2:${s.region}:${s.account}:regional/webacl/${n}/0123abcd`,
   'AWS::ECR::Repository': (s, n) => `arn:aws:ecr:${s.region}:${s.account}:repository/${n}`,
   'AWS::EKS::Cluster': (s, n) => `arn:aws:eks:${s.region}:${s.account}:cluster/${n}`,
   'AWS::ECS::Cluster': (s, n) => `arn:aws:ecs:${s.region}:${s.account}:cluster/${n}`,
@@ -207,8 +208,16 @@ export class CfnStack {
     const name = this.physicalName(logicalId);
     if (REF_IS_ARN.has(r.Type)) return ARN_FORMATS[r.Type](this, name);
     if (r.Type === 'AWS::SQS::Queue') return `https://sqs.${this.region}.amazonaws.com/${this.account}/${name}`;
+    if (r.Type === 'AWS::Lambda::Alias') return this.aliasArn(r);
     if (r.Type.startsWith('AWS::EC2::')) return `${r.Type.split('::')[2].toLowerCase()}-${logicalId.toLowerCase()}`;
     return name;
+  }
+
+  /** A Lambda alias's ARN (what its `Ref` returns): the function's ARN qualified with the alias name. */
+  private aliasArn(alias: CfnResource): string {
+    const fn = String(this.resolve(alias.Properties!.FunctionName));
+    const fnArn = fn.startsWith('arn:') ? fn : ARN_FORMATS['AWS::Lambda::Function'](this, fn);
+    return `${fnArn}:${String(this.resolve(alias.Properties!.Name))}`;
   }
 
   /** What `Fn::GetAtt: [logicalId, attribute]` returns. */
@@ -216,6 +225,7 @@ export class CfnStack {
     const r = this.resource(logicalId);
     const name = this.physicalName(logicalId);
     const format = ARN_FORMATS[r.Type];
+    if (r.Type === 'AWS::Lambda::Alias' && (attribute === 'Arn' || attribute === 'AliasArn')) return this.aliasArn(r);
     if (['Arn', 'TopicArn', 'LoadBalancerArn', 'JobQueueArn', 'ComputeEnvironmentArn'].includes(attribute)) {
       if (!format)
         throw new Error(`${this.stackName}: no ARN format for ${r.Type} (${logicalId}); add it to cfn-resolver.ts`);

@@ -289,7 +289,12 @@ export function resourcePolicyFor(
     return role && { policy: stack.resolve(role[1].Properties!.AssumeRolePolicyDocument), source: role[0] };
   }
   if (resourceArn.startsWith('arn:aws:lambda:')) {
-    const fn = byArn('AWS::Lambda::Function');
+    // A qualified ARN (function:name:alias) has the alias's own resource policy: the permissions added on the
+    // alias, not those of the unqualified function.
+    const fn =
+      resourceArn.split(':').length > 7
+        ? resources.find(([id, r]) => r.Type === 'AWS::Lambda::Alias' && stack.ref(id) === resourceArn)
+        : byArn('AWS::Lambda::Function');
     if (!fn) return undefined;
     const permissions = resources.filter(
       ([, r]) =>
@@ -302,6 +307,22 @@ export function resourcePolicyFor(
         Statement: permissions.map(([id, r]) => lambdaPermissionStatement(stack, id, r.Properties!, resourceArn)),
       },
       source: permissions.map(([id]) => id).join(', '),
+    };
+  }
+  if (resourceArn.startsWith('arn:aws:logs:')) {
+    // CloudWatch Logs resource policies belong to the account and Region, not to a log group: every one of the
+    // stack's AWS::Logs::ResourcePolicy applies, each statement scoped by its own Resource.
+    const policies = resources.filter(([, r]) => r.Type === 'AWS::Logs::ResourcePolicy');
+    if (policies.length === 0) return undefined;
+    return {
+      policy: {
+        Version: '2012-10-17',
+        Statement: policies.flatMap(([, r]) => {
+          const document = stack.resolve(r.Properties!.PolicyDocument);
+          return [(typeof document === 'string' ? JSON.parse(document) : document).Statement].flat();
+        }),
+      },
+      source: policies.map(([id]) => id).join(', '),
     };
   }
   return undefined;

@@ -418,7 +418,9 @@ export class LargeFileEngine extends Construct {
           actions: ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
           resources: [work],
         }),
-        ...keyStatements(['kms:Decrypt', 'kms:GenerateDataKey'], [props.bucket.encryptionKey]),
+        // SSE-KMS: the item reader decrypts; the result writer's multipart uploads also need kms:Encrypt (Step
+        // Functions, "IAM policies for using Distributed Map states").
+        ...keyStatements(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], [props.bucket.encryptionKey]),
       ],
     });
     acknowledge(

@@ -88,7 +88,7 @@ export const sampleApp: ContractApp = {
         fleetContracts({ prefix: 'Fleet' }),
         vpcFlowLogContracts('FleetVpc'),
         alarmTopicContracts({ alarm: 'FleetLoadBalancerUnhealthyHostsAlarm' }),
-        logKeyContracts({ logGroups: ['FleetVpcFlowLogGroup'] }),
+        logKeyContracts({ logGroups: ['FleetVpcFlowLogGroup', 'FleetLoadBalancerWebAclLogs'] }),
       ],
     },
     {
@@ -99,7 +99,7 @@ export const sampleApp: ContractApp = {
         fargateContracts({ prefix: 'Web' }),
         vpcFlowLogContracts('WebVpc'),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
-        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup'] }),
+        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs'] }),
       ],
     },
     {
@@ -121,7 +121,7 @@ export const sampleApp: ContractApp = {
         ec2ServiceContracts({ prefix: 'Web' }),
         vpcFlowLogContracts('WebVpc'),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
-        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup'] }),
+        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs'] }),
       ],
     },
     {

@@ -18,10 +18,13 @@ function newBalancer(stack: Stack, props: Omit<SecureLoadBalancerProps, 'vpc'> =
   return lb;
 }
 
-/** A load balancer of the user's next to ours, with no web ACL: ALBWAFEnabled must stay open on it. */
-function userLoadBalancer(stack: Stack, internetFacing: boolean): elbv2.ApplicationLoadBalancer {
-  const vpc = stack.node.findChild('Vpc') as ec2.Vpc;
-  return new elbv2.ApplicationLoadBalancer(stack, 'UserLb', { vpc, internetFacing });
+/** Scope probe: a load balancer of the user's next to ours, with no web ACL, is still reported ALBWAFEnabled. */
+function expectUserLoadBalancerReported(stack: Stack, internetFacing: boolean): void {
+  probeScopes(stack, () => {
+    const vpc = stack.node.findChild('Vpc') as ec2.Vpc;
+    const user = new elbv2.ApplicationLoadBalancer(stack, 'UserLb', { vpc, internetFacing });
+    return WAF_PACKS.map((p) => ({ expect: `${p.name}-ALBWAFEnabled`, on: user.node.defaultChild! }));
+  });
 }
 
 /** A template value as text: Fn::Join concatenated, Ref written `{Name}`. */
@@ -104,10 +107,7 @@ describe.each([
   test('fails ALBWAFEnabled on a load balancer of the user’s next to it (the association is the one resource)', () => {
     const stack = makeStack();
     newBalancer(stack);
-    probeScopes(stack, () => {
-      const user = userLoadBalancer(stack, true);
-      return WAF_PACKS.map((p) => ({ expect: `${p.name}-ALBWAFEnabled`, on: user.node.defaultChild! }));
-    });
+    expectUserLoadBalancerReported(stack, true);
   });
 
   test('keeps its request logs as long as logRetention says', () => {
@@ -124,10 +124,7 @@ describe.each([
     const stack = makeStack();
     const lb = newBalancer(stack, { webAcl: false });
     // THEN the finding is acknowledged on the load balancer resource, while a user's load balancer stays reported
-    probeScopes(stack, () => {
-      const user = userLoadBalancer(stack, true);
-      return WAF_PACKS.map((p) => ({ expect: `${p.name}-ALBWAFEnabled`, on: user.node.defaultChild! }));
-    });
+    expectUserLoadBalancerReported(stack, true);
     // AND no web ACL, a warning naming the load balancer
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::WAFv2::WebACL', 0);
@@ -155,10 +152,7 @@ describe.each([
     const stack = makeStack();
     const lb = newBalancer(stack, { internetFacing: false });
     // THEN the finding is acknowledged on that load balancer with the internal reason; a user's internal one stays open
-    probeScopes(stack, () => {
-      const user = userLoadBalancer(stack, false);
-      return WAF_PACKS.map((p) => ({ expect: `${p.name}-ALBWAFEnabled`, on: user.node.defaultChild! }));
-    });
+    expectUserLoadBalancerReported(stack, false);
     // AND no web ACL and no warning
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::WAFv2::WebACL', 0);

@@ -68,8 +68,9 @@ describe('the sample app', () => {
     expect(m.staleExemptions).toEqual([]);
   });
 
-  test('the exemption file stays within budget', () => {
+  test('the exemption file stays within budget and holds no CT.ECS.PR.6 (read-only root filesystem) exemption', () => {
     expect(loadExemptions().length).toBeLessThanOrEqual(EXEMPTION_BUDGET);
+    expect(loadExemptions().filter((e) => e.control === 'CT.ECS.PR.6' || e.rule.includes('readonly'))).toEqual([]);
   });
 });
 
@@ -102,6 +103,41 @@ describe('the pattern matrix under five packs', () => {
         `${fixed.length} finding(s) in ${OPEN_FINDINGS_FILE} are no longer open; delete them (${REGENERATE} does):\n${fixed.join('\n')}`,
       );
     }
+  });
+});
+
+describe('key policies (issue 12, section 4)', () => {
+  test('grant to an AWS service principal only on a condition that pins this account (aws:SourceAccount / aws:SourceArn)', () => {
+    const problems = keyPolicyProblems(m.stacks);
+    // The keys were found and read: the matrix and the sample app hold dozens.
+    expect(problems.checked).toBeGreaterThan(20);
+    expect(problems.unconditioned).toEqual([]);
+  });
+
+  test('the check fails on a key policy that admits a service principal without such a condition', () => {
+    const template = {
+      Resources: {
+        Key: {
+          Type: 'AWS::KMS::Key',
+          Properties: {
+            KeyPolicy: {
+              Statement: [
+                { Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'kms:Decrypt', Resource: '*' },
+                {
+                  Effect: 'Allow',
+                  Principal: { Service: 'events.amazonaws.com' },
+                  Action: 'kms:Decrypt',
+                  Resource: '*',
+                  Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    };
+    const problems = keyPolicyProblems([{ stack: 'Probe', template } as never]);
+    expect(problems.unconditioned).toEqual(['Probe Key: sns.amazonaws.com kms:Decrypt']);
   });
 });
 
@@ -199,3 +235,36 @@ describe('the harness itself', () => {
     );
   });
 });
+
+/**
+ * Key-policy statements that allow an AWS service principal without a condition pinning the calling
+ * resource to this account: aws:SourceAccount or aws:SourceArn, or (CloudWatch Logs, which documents it
+ * instead) an encryption-context ARN condition naming the log groups of this account.
+ */
+function keyPolicyProblems(stacks: { stack: string; template: { Resources?: Record<string, unknown> } }[]): {
+  checked: number;
+  unconditioned: string[];
+} {
+  const PINNING = /^(aws:SourceAccount|aws:SourceArn|kms:EncryptionContext:aws:logs:arn)$/i;
+  let checked = 0;
+  const unconditioned: string[] = [];
+  for (const s of stacks) {
+    for (const [id, r] of Object.entries(s.template.Resources ?? {})) {
+      const res = r as { Type: string; Properties?: { KeyPolicy?: { Statement?: unknown[] } } };
+      if (res.Type !== 'AWS::KMS::Key') continue;
+      checked++;
+      for (const st of (res.Properties?.KeyPolicy?.Statement ?? []) as Record<string, unknown>[]) {
+        const principal = st.Principal as { Service?: unknown } | undefined;
+        if (st.Effect !== 'Allow' || !principal || typeof principal !== 'object' || !principal.Service) continue;
+        const keys = Object.values((st.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap((c) =>
+          Object.keys(c),
+        );
+        if (keys.some((k) => PINNING.test(k))) continue;
+        const services = [principal.Service].flat().map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
+        const actions = [st.Action].flat().join(',');
+        unconditioned.push(`${s.stack} ${id}: ${services.join(',')} ${actions}`);
+      }
+    }
+  }
+  return { checked, unconditioned };
+}

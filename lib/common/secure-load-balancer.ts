@@ -3,15 +3,21 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { AccessLogBucket, enableLoadBalancerAccessLogs } from './access-log-bucket';
 import { notifyingAlarm } from './alarm-topic';
 import { acknowledge, guardRule, inEveryCompliancePack } from './nag';
 import { validateCidrs } from './validation';
+import { addWebAcl, warnNoWebAcl } from './web-acl';
+
+/** The compliance packs that hold the ALBWAFEnabled rule (HIPAA Security does not). */
+const WAF_PACKS = ['NIST.800.53.R5', 'PCI.DSS.321'];
 
 /** Options for `SecureLoadBalancer.addTargetGroupAlarms`. */
 export interface TargetGroupAlarmOptions {
@@ -105,6 +111,15 @@ export interface WebLoadBalancerOptions {
    * @default true
    */
   readonly deletionProtection?: boolean;
+
+  /**
+   * Attach an AWS WAF web ACL with the AWS managed rule groups (common rule set, known bad inputs, Amazon IP
+   * reputation list), logging every request to an encrypted `aws-waf-logs-*` log group. Turning it off on an
+   * internet-facing load balancer gives the synth warning `cdk-compute-patterns:noWebAcl`. An internal load
+   * balancer gets one only when this is `true`.
+   * @default - true when internet-facing, false when internal
+   */
+  readonly webAcl?: boolean;
 }
 
 /**
@@ -119,14 +134,21 @@ export interface SecureLoadBalancerProps extends WebLoadBalancerOptions {
    * @default - the construct path of the load balancer, with '/' replaced by '-'
    */
   readonly accessLogPrefix?: string;
+
+  /**
+   * How long the request logs of the web ACL (see `webAcl`) are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
  * The Application Load Balancer every web pattern shares: access logs to the
  * log bucket, invalid header fields dropped, defensive desync mitigation,
  * deletion protection, TLS 1.2+ when a certificate is given (with an
- * HTTP → HTTPS redirect), and a security group that admits only the allowed
- * CIDR blocks on the listener ports.
+ * HTTP → HTTPS redirect), a security group that admits only the allowed
+ * CIDR blocks on the listener ports, and (internet-facing by default) an AWS
+ * WAF web ACL with the AWS managed rule groups, logging to an encrypted log group.
  */
 export class SecureLoadBalancer extends Construct {
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
@@ -141,6 +163,8 @@ export class SecureLoadBalancer extends Construct {
   public readonly certificate?: acm.ICertificate;
   /** The alias record for `domainName`, when a domain is given. */
   public readonly dnsRecord?: route53.ARecord;
+  /** The AWS WAF web ACL in front of the load balancer (internet-facing by default; see `webAcl`). */
+  public readonly webAcl?: wafv2.CfnWebACL;
 
   /** The props of a SecureLoadBalancer for a pattern's `WebLoadBalancerOptions`. */
   public static propsFrom(vpc: ec2.IVpc, options: WebLoadBalancerOptions): SecureLoadBalancerProps {
@@ -155,6 +179,7 @@ export class SecureLoadBalancer extends Construct {
       sslPolicy: options.sslPolicy,
       accessLogBucket: options.accessLogBucket,
       deletionProtection: options.deletionProtection,
+      webAcl: options.webAcl,
     };
   }
 
@@ -218,6 +243,7 @@ export class SecureLoadBalancer extends Construct {
       props.accessLogBucket ?? AccessLogBucket.of(this),
       props.accessLogPrefix ?? this.node.path.replace(/\//g, '-'),
     );
+    this.webAcl = this.protectWithWebAcl(props, internetFacing);
 
     this.certificate = props.certificate;
     if (props.domainName && props.domainZone) {
@@ -277,6 +303,41 @@ export class SecureLoadBalancer extends Construct {
       }
       this.url = `http://${host}`;
     }
+  }
+
+  /**
+   * The web ACL (internet-facing by default, internal only with `webAcl: true`). Without one, the compliance
+   * packs' ALBWAFEnabled finding is acknowledged on this load balancer alone, with the reason that holds.
+   */
+  private protectWithWebAcl(props: SecureLoadBalancerProps, internetFacing: boolean): wafv2.CfnWebACL | undefined {
+    const lb = this.loadBalancer.node.defaultChild!;
+    if (props.webAcl ?? internetFacing) {
+      return addWebAcl(this, this.loadBalancer.loadBalancerArn, {
+        protects: this.node.path,
+        logRetention: props.logRetention,
+      }).webAcl;
+    }
+    if (internetFacing) {
+      warnNoWebAcl(this, 'internet-facing load balancer');
+      acknowledge(
+        lb,
+        ...inEveryCompliancePack(
+          'ALBWAFEnabled',
+          'The user turned the web ACL off (webAcl: false) on this internet-facing load balancer and the construct warned at synth (cdk-compute-patterns:noWebAcl); another WAF or none protects it by their choice.',
+          WAF_PACKS,
+        ),
+      );
+    } else {
+      acknowledge(
+        lb,
+        ...inEveryCompliancePack(
+          'ALBWAFEnabled',
+          `This load balancer is internal (Scheme: internal, private subnets): it has no internet route and admits only ${props.allowedIngressCidrs ? 'the allowed CIDR blocks' : "its VPC's CIDR block"} on its listener ports, so it carries no web ACL unless the user sets webAcl: true.`,
+          WAF_PACKS,
+        ),
+      );
+    }
+    return undefined;
   }
 
   /**

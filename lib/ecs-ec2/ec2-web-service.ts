@@ -7,6 +7,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
 import {
@@ -247,7 +248,7 @@ export interface Ec2WebServiceProps extends WebLoadBalancerOptions {
   readonly enableExecuteCommand?: boolean;
 
   /**
-   * How long container logs are kept.
+   * How long container logs (and the web ACL's request logs) are kept.
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
@@ -319,6 +320,8 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
   public readonly execLogGroup?: logs.ILogGroup;
   /** `http(s)://<load balancer DNS name>`. */
   public readonly url: string;
+  /** The AWS WAF web ACL in front of the load balancer (unless `webAcl: false`, or internal without `webAcl: true`). */
+  public readonly webAcl?: wafv2.CfnWebACL;
   /** The alarms, each notifying `alarmTopic`. */
   public readonly alarms: Ec2WebServiceAlarms;
   /** The topic the alarms notify. */
@@ -676,7 +679,11 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     if (agentPolicy.policy) this.autoScalingGroup.node.addDependency(agentPolicy.policy);
 
     // Load balancer.
-    const alb = new SecureLoadBalancer(this, 'LoadBalancer', SecureLoadBalancer.propsFrom(this.vpc, props));
+    const alb = new SecureLoadBalancer(this, 'LoadBalancer', {
+      ...SecureLoadBalancer.propsFrom(this.vpc, props),
+      logRetention: props.logRetention,
+    });
+    this.webAcl = alb.webAcl;
     this.loadBalancer = alb.loadBalancer;
     this.listener = alb.listener;
     this.url = alb.url;

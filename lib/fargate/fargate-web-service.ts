@@ -6,6 +6,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
 import {
@@ -367,7 +368,7 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
   readonly enableExecuteCommand?: boolean;
 
   /**
-   * How long container logs are kept.
+   * How long container logs (and the web ACL's request logs) are kept.
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
@@ -431,6 +432,8 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
   public readonly execLogGroup?: logs.ILogGroup;
   /** `http(s)://<load balancer DNS name>`. */
   public readonly url: string;
+  /** The AWS WAF web ACL in front of the load balancer (unless `webAcl: false`, or internal without `webAcl: true`). */
+  public readonly webAcl?: wafv2.CfnWebACL;
   public readonly alarms: FargateWebServiceAlarms;
   /** The topic the alarms notify; subscribe your on-call channel to it. */
   public readonly alarmTopic: sns.ITopic;
@@ -654,7 +657,11 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
     }
 
     // Load balancer: the shared secure ALB, forwarding to the tasks.
-    const alb = new SecureLoadBalancer(this, 'LoadBalancer', SecureLoadBalancer.propsFrom(this.vpc, props));
+    const alb = new SecureLoadBalancer(this, 'LoadBalancer', {
+      ...SecureLoadBalancer.propsFrom(this.vpc, props),
+      logRetention: props.logRetention,
+    });
+    this.webAcl = alb.webAcl;
     this.loadBalancer = alb.loadBalancer;
     this.listener = alb.listener;
     this.url = alb.url;

@@ -6,6 +6,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { alarmTopic } from '../common/alarm-topic';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
@@ -333,6 +334,8 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
   /** `http(s)://<load balancer DNS name>` as a string token. */
   public readonly url: string;
+  /** The AWS WAF web ACL in front of the load balancer (unless `webAcl: false`, or internal without `webAcl: true`). */
+  public readonly webAcl?: wafv2.CfnWebACL;
   /** The topic that receives every scaling event and alarm: subscribe on-call to it. */
   public readonly alarmTopic: sns.ITopic;
   /** The fleet's alarms, each notifying `alarmTopic`. */
@@ -557,6 +560,7 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
     this.listener = secureLoadBalancer.listener;
     this.redirectListener = secureLoadBalancer.redirectListener;
     this.url = secureLoadBalancer.url;
+    this.webAcl = secureLoadBalancer.webAcl;
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: this.vpc,

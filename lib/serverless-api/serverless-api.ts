@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -24,6 +24,7 @@ import { ensureServiceEndpoints } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange, validateOrder } from '../common/validation';
 import { VpcFunctionRole } from '../common/vpc-function-role';
+import { addWebAcl, warnNoWebAcl } from '../common/web-acl';
 import { CollectionSchema } from './collection-schema';
 import { CollectionDefinition, jsonSchemaOf } from './handler/schema';
 
@@ -448,12 +449,12 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
     }
 
     if (props.webAcl ?? true) {
-      this.webAcl = this.addWebAcl(props.logRetention);
+      this.webAcl = addWebAcl(this, this.api.deploymentStage.stageArn, {
+        protects: this.node.path,
+        logRetention: props.logRetention,
+      }).webAcl;
     } else {
-      Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:noWebAcl',
-        `${this.node.path}: webAcl is false, so the public API has no AWS WAF web ACL (no AWS managed rule groups against common exploits, bad inputs and known bad IP addresses). Remove webAcl: false unless another WAF protects this stage`,
-      );
+      warnNoWebAcl(this, 'public API');
       const reason =
         'The user turned the web ACL off (webAcl: false) and the construct warned at synth; another WAF or none protects this stage by their choice.';
       acknowledge(
@@ -772,56 +773,6 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
         acknowledge(preflight, { id: 'AwsSolutions-APIG4', reason }, { id: 'AwsSolutions-COG4', reason });
       }
     }
-  }
-
-  private addWebAcl(retention: logs.RetentionDays | undefined): wafv2.CfnWebACL {
-    const managed = [
-      'AWSManagedRulesCommonRuleSet',
-      'AWSManagedRulesKnownBadInputsRuleSet',
-      'AWSManagedRulesAmazonIpReputationList',
-    ];
-    const metricPrefix = Names.uniqueId(this).slice(-40);
-    const acl = new wafv2.CfnWebACL(this, 'WebAcl', {
-      scope: 'REGIONAL',
-      description: `AWS managed rule groups in front of ${this.node.path}`,
-      defaultAction: { allow: {} },
-      visibilityConfig: {
-        cloudWatchMetricsEnabled: true,
-        sampledRequestsEnabled: true,
-        metricName: `${metricPrefix}WebAcl`,
-      },
-      rules: managed.map((name, priority) => ({
-        name,
-        priority,
-        overrideAction: { none: {} },
-        statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
-        visibilityConfig: {
-          cloudWatchMetricsEnabled: true,
-          sampledRequestsEnabled: true,
-          metricName: `${metricPrefix}${name}`,
-        },
-      })),
-    });
-    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
-      resourceArn: this.api.deploymentStage.stageArn,
-      webAclArn: acl.attrArn,
-    });
-    // WAF logs to CloudWatch Logs only into a log group whose name starts with aws-waf-logs-.
-    const logGroupName = `aws-waf-logs-${Names.uniqueResourceName(this, { maxLength: 400 })}`;
-    const wafLogs = new SecureLogGroup(this, 'WebAclLogs', { retention, logGroupName });
-    const logging = new wafv2.CfnLoggingConfiguration(this, 'WebAclLogging', {
-      resourceArn: acl.attrArn,
-      logDestinationConfigs: [
-        Stack.of(this).formatArn({
-          service: 'logs',
-          resource: 'log-group',
-          resourceName: logGroupName,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ],
-    });
-    logging.node.addDependency(wafLogs);
-    return acl;
   }
 
   /** The account-level role API Gateway writes execution logs with (one per account and region). */

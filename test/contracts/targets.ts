@@ -91,7 +91,7 @@ export const sampleApp: ContractApp = {
         fleetContracts({ prefix: 'Fleet' }),
         vpcFlowLogContracts('FleetVpc'),
         alarmTopicContracts({ alarm: 'FleetLoadBalancerUnhealthyHostsAlarm' }),
-        logKeyContracts({ logGroups: ['FleetVpcFlowLogGroup'] }),
+        logKeyContracts({ logGroups: ['FleetVpcFlowLogGroup', 'FleetLoadBalancerWebAclLogs'] }),
       ],
     },
     {
@@ -102,7 +102,7 @@ export const sampleApp: ContractApp = {
         fargateContracts({ prefix: 'Web' }),
         vpcFlowLogContracts('WebVpc'),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
-        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup'] }),
+        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs'] }),
       ],
     },
     {
@@ -124,7 +124,7 @@ export const sampleApp: ContractApp = {
         ec2ServiceContracts({ prefix: 'Web' }),
         vpcFlowLogContracts('WebVpc'),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
-        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup'] }),
+        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs'] }),
       ],
     },
     {

@@ -2,9 +2,9 @@ import * as path from 'node:path';
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { FargateWebService } from '../lib';
+import { sampleDomain } from './sample-domain';
 import { SampleStackProps } from './shared-logging-stack';
 
 /**
@@ -14,7 +14,8 @@ import { SampleStackProps } from './shared-logging-stack';
  * examples/fargate-image/Dockerfile, nginx-unprivileged from ECR Public with
  * /tmp declared a VOLUME so that uid 101 can write its pid and temp files
  * there, and pushed to the account's CDK asset repository in ECR: `cdk deploy`
- * needs Docker, tasks pull from private ECR (no Docker Hub rate limits).
+ * needs Docker, tasks pull from private ECR (no Docker Hub rate limits). The
+ * service serves HTTPS when the context names a domain (see sample-domain.ts).
  */
 export class FargateServiceStack extends Stack {
   public readonly webService: FargateWebService;
@@ -24,9 +25,9 @@ export class FargateServiceStack extends Stack {
     this.webService = new FargateWebService(this, 'Web', {
       image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'fargate-image'), { platform: Platform.LINUX_AMD64 }),
       containerPort: 8080,
-      // The sample has no domain to hold a certificate: plain HTTP, chosen explicitly. Give a
-      // certificate, or domainName and domainZone, and the service serves HTTPS instead.
-      protocol: elbv2.ApplicationProtocol.HTTP,
+      // HTTPS on your domain with `-c fargateServiceDomainName=... -c hostedZoneId=... -c zoneName=...`
+      // (a DNS-validated certificate, port 80 redirecting); plain HTTP, chosen explicitly, without.
+      ...sampleDomain(this, 'fargateServiceDomainName'),
       user: '101',
       writablePaths: ['/tmp'],
       accessLogBucket: props.accessLogBucket,

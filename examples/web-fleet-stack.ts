@@ -1,14 +1,14 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { WEB_FLEET_OUTPUTS } from '../bin/cli/verify/outputs';
 import { HighlyAvailableFleet } from '../lib';
+import { sampleDomain } from './sample-domain';
 import { SampleStackProps } from './shared-logging-stack';
 
 /**
  * Sample: a HighlyAvailableFleet with its defaults (a new VPC, two Graviton
- * web servers in two Availability Zones behind an internet-facing ALB on plain
- * HTTP), sending access logs to the central log bucket. The outputs are what
+ * web servers in two Availability Zones behind an internet-facing ALB, on plain
+ * HTTP unless the context names a domain), sending access logs to the central log bucket. The outputs are what
  * `cdk-compute-patterns verify` reads.
  */
 export class WebFleetStack extends Stack {
@@ -17,9 +17,9 @@ export class WebFleetStack extends Stack {
   constructor(scope: Construct, id: string, props: SampleStackProps) {
     super(scope, id, props);
     this.fleet = new HighlyAvailableFleet(this, 'Fleet', {
-      // The sample has no domain to hold a certificate: plain HTTP, chosen explicitly. Give a
-      // certificate, or domainName and domainZone, and the fleet serves HTTPS instead.
-      protocol: elbv2.ApplicationProtocol.HTTP,
+      // HTTPS on your domain with `-c webFleetDomainName=... -c hostedZoneId=... -c zoneName=...`
+      // (a DNS-validated certificate, port 80 redirecting); plain HTTP, chosen explicitly, without.
+      ...sampleDomain(this, 'webFleetDomainName'),
       accessLogBucket: props.accessLogBucket,
       deletionProtection: props.deletionProtection,
     });

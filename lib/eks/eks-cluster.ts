@@ -29,6 +29,7 @@ import {
   validateIntegerInRange,
   validateOrder,
   validateWithin,
+  withConstructPath,
 } from '../common/validation';
 import {
   ALB_CONTROLLER_APP_VERSION,
@@ -216,22 +217,25 @@ export interface EksNodegroupOptions {
   readonly spotInstances?: boolean;
 
   /**
-   * The fewest nodes the group scales in to.
+   * The fewest nodes the group scales in to. 2 or more keep workloads running when a node or an
+   * Availability Zone fails; 1 synthesizes with the warning `cdk-compute-patterns:singleInstance`.
+   * 0 (a group a cluster autoscaler scales from zero, for example GPU nodes) is allowed here only,
+   * with the same warning; the cluster's default node group (`EksClusterProps.minCapacity`) needs nodes.
    * @default 2
    */
-  readonly minSize?: number;
+  readonly minCapacity?: number;
 
   /**
    * The most nodes the group scales out to.
-   * @default - 4, or minSize when that is larger
+   * @default - 4, or minCapacity when that is larger
    */
-  readonly maxSize?: number;
+  readonly maxCapacity?: number;
 
   /**
    * How many nodes the group starts with.
-   * @default - minSize
+   * @default - minCapacity
    */
-  readonly desiredSize?: number;
+  readonly desiredCapacity?: number;
 
   /**
    * Kubernetes labels of the nodes.
@@ -310,22 +314,24 @@ export interface EksClusterProps {
   readonly nodeInstanceTypes?: ec2.InstanceType[];
 
   /**
-   * The fewest nodes the managed node group scales in to.
+   * The fewest nodes the managed node group scales in to (a positive integer). 2 or more keep
+   * workloads running when a node or an Availability Zone fails; 1 synthesizes with the warning
+   * `cdk-compute-patterns:singleInstance` (a test or demo cluster).
    * @default 2
    */
-  readonly nodeMinSize?: number;
+  readonly minCapacity?: number;
 
   /**
    * The most nodes the managed node group scales out to.
-   * @default - 4, or nodeMinSize when that is larger
+   * @default - 4, or minCapacity when that is larger
    */
-  readonly nodeMaxSize?: number;
+  readonly maxCapacity?: number;
 
   /**
    * How many nodes the managed node group starts with.
-   * @default - nodeMinSize
+   * @default - minCapacity
    */
-  readonly nodeDesiredSize?: number;
+  readonly desiredCapacity?: number;
 
   /**
    * Run the managed node group on Spot capacity. Spot nodes can be reclaimed
@@ -1315,12 +1321,12 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     // Every node group: the same launch template and role, after vpc-cni, kube-proxy and the endpoints.
     this.nodeBase = { launchTemplate, nodeRole, dependencies: [vpcCni, kubeProxy, ...this.vpcEndpoints] };
 
-    const nodegroup = this.createNodegroup('Nodegroup', 'node', {
+    const nodegroup = this.createNodegroup('Nodegroup', '', {
       instanceTypes: props.nodeInstanceTypes,
       spotInstances: props.spotInstances,
-      minSize: props.nodeMinSize,
-      maxSize: props.nodeMaxSize,
-      desiredSize: props.nodeDesiredSize,
+      minCapacity: props.minCapacity,
+      maxCapacity: props.maxCapacity,
+      desiredCapacity: props.desiredCapacity,
     });
     const coreDns = this.managedAddon('CoreDnsAddon', 'coredns');
     coreDns.node.addDependency(nodegroup);
@@ -1362,25 +1368,41 @@ export class EksCluster extends Construct implements ec2.IConnectable {
 
   /**
    * A managed node group on the shared hardened launch template and node role. `prefix` names the options
-   * in messages: `node` gives `nodeMinSize` (the props), `addNodegroup('Gpu') ` gives `addNodegroup('Gpu') minSize`.
+   * in messages: `''` gives `minCapacity` (the props), `addNodegroup('Gpu') ` gives `addNodegroup('Gpu') minCapacity`.
+   * The props' default group needs a node (`minCapacity` 1 or more); an added group may scale from zero.
    */
   private createNodegroup(constructId: string, prefix: string, options: EksNodegroupOptions): eks.Nodegroup {
     const base = this.nodeBase!;
-    const name = (opt: string) =>
-      prefix === 'node' ? `node${opt[0].toUpperCase()}${opt.slice(1)}` : `${prefix}${opt}`;
+    // The props name the default group's instance types nodeInstanceTypes (its capacity: minCapacity...).
+    const name = (opt: string) => (prefix === '' && opt === 'instanceTypes' ? 'nodeInstanceTypes' : `${prefix}${opt}`);
     const spot = options.spotInstances ?? false;
-    const minSize = options.minSize ?? 2;
-    const maxSize = options.maxSize ?? Math.max(4, minSize);
-    const desiredSize = options.desiredSize ?? minSize;
-    validateIntegerInRange(name('minSize'), minSize, 0, MAX_NODES);
-    validateIntegerInRange(name('maxSize'), maxSize, 1, MAX_NODES);
-    validateIntegerInRange(name('desiredSize'), desiredSize, 0, MAX_NODES);
-    validateOrder(name('minSize'), minSize, name('maxSize'), maxSize);
-    validateWithin(name('desiredSize'), desiredSize, name('minSize'), minSize, name('maxSize'), maxSize);
-    if (!Token.isUnresolved(minSize) && minSize < 2) {
+    const minCapacity = options.minCapacity ?? 2;
+    const maxCapacity = options.maxCapacity ?? Math.max(4, minCapacity);
+    const desiredCapacity = options.desiredCapacity ?? minCapacity;
+    // Errors name this cluster's construct path: a user with several clusters must know which one is wrong.
+    withConstructPath(this, () => {
+      if (prefix === '' && !Token.isUnresolved(minCapacity) && !(Number.isInteger(minCapacity) && minCapacity >= 1)) {
+        throw new Error(
+          `minCapacity must be a positive integer (the default node group runs CoreDNS and the add-ons; 2 or more for a highly available cluster); received ${minCapacity}`,
+        );
+      }
+      validateIntegerInRange(name('minCapacity'), minCapacity, 0, MAX_NODES);
+      validateIntegerInRange(name('maxCapacity'), maxCapacity, 1, MAX_NODES);
+      validateIntegerInRange(name('desiredCapacity'), desiredCapacity, 0, MAX_NODES);
+      validateOrder(name('minCapacity'), minCapacity, name('maxCapacity'), maxCapacity);
+      validateWithin(
+        name('desiredCapacity'),
+        desiredCapacity,
+        name('minCapacity'),
+        minCapacity,
+        name('maxCapacity'),
+        maxCapacity,
+      );
+    });
+    if (!Token.isUnresolved(minCapacity) && minCapacity < 2) {
       Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:eksNodeMinSize',
-        `${name('minSize')} is ${minSize}: with fewer than two nodes, losing one node or Availability Zone leaves pods nowhere to run; use 2 or more in production`,
+        'cdk-compute-patterns:singleInstance',
+        `${name('minCapacity')} is ${minCapacity}: with fewer than two nodes, losing one node or Availability Zone leaves pods nowhere to run; use 2 or more in production`,
       );
     }
     const instanceTypes = options.instanceTypes ?? defaultInstanceTypes(spot);
@@ -1392,9 +1414,9 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       amiType,
       instanceTypes,
       capacityType: spot ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
-      minSize,
-      maxSize,
-      desiredSize,
+      minSize: minCapacity,
+      maxSize: maxCapacity,
+      desiredSize: desiredCapacity,
       labels: options.labels,
       taints: options.taints,
       launchTemplateSpec: {
@@ -1407,7 +1429,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     cfn.version = this.version.version;
     if (this.nodeReleaseVersion) cfn.releaseVersion = this.nodeReleaseVersion;
     nodegroup.node.addDependency(...base.dependencies);
-    this.nodeMinimums.push(minSize);
+    this.nodeMinimums.push(minCapacity);
     return nodegroup;
   }
 }
@@ -1432,9 +1454,9 @@ function validateAutoModeExclusions(props: EksClusterProps): void {
   if (!props.autoMode) return;
   const nodeProps: [string, unknown][] = [
     ['nodeInstanceTypes', props.nodeInstanceTypes],
-    ['nodeMinSize', props.nodeMinSize],
-    ['nodeMaxSize', props.nodeMaxSize],
-    ['nodeDesiredSize', props.nodeDesiredSize],
+    ['minCapacity', props.minCapacity],
+    ['maxCapacity', props.maxCapacity],
+    ['desiredCapacity', props.desiredCapacity],
     ['spotInstances', props.spotInstances],
     ['allowPodImdsAccess', props.allowPodImdsAccess],
   ];

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { alarmTopic } from '../common/alarm-topic';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
 import { ManagedPolicyRole } from '../common/managed-policy-role';
-import { acknowledge, inEveryCompliancePack } from '../common/nag';
+import { acknowledge, guardRule, inEveryCompliancePack, wildcardResourceFinding } from '../common/nag';
 import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
@@ -22,6 +22,7 @@ import { defaultMachineImage } from './private/machine-image';
 import { sessionManagerPolicy } from './private/session-manager-policy';
 import { allowAutoScalingNotifications } from './private/topic-permissions';
 import { allowAutoScalingVolumeEncryption } from './private/volume-key-permissions';
+import { addWarmPoolReadiness, WARM_POOL_HOOK_NAME } from './private/warm-pool-ready';
 
 /**
  * The default instance types: Graviton3, Nitro, current generation, with
@@ -255,6 +256,25 @@ export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
    * @default - target tracking only
    */
   readonly cpuStepScaling?: autoscaling.ScalingInterval[];
+
+  /**
+   * A warm pool: instances launched and initialized ahead of need (user data run, application
+   * answering), then kept `Stopped` (the default: you pay for their EBS volumes, not the instances),
+   * `Running` (full instance price) or `Hibernated` (volumes, including one holding the RAM), that a
+   * scale-out puts in service in seconds instead of booting from scratch. For applications whose
+   * first boot is slow; otherwise it only adds cost. See docs/FLEET.md, "Warm pool".
+   *
+   * EC2 Auto Scaling refuses warm pools on groups with a mixed instances policy or Spot Instances,
+   * so with a warm pool the group launches `instanceType` alone, On-Demand, from the launch template:
+   * `additionalInstanceTypes`, Spot (`onDemandBaseCapacity`, `onDemandPercentageAboveBaseCapacity`,
+   * `spotAllocationStrategy`) and `updateBatchSize` are refused. A launch lifecycle hook holds each
+   * instance until the application answers on `healthCheckPath` (the user data installs a service that
+   * completes the hook; an instance that never answers is abandoned and replaced), and a launch template
+   * change replaces the group together with its warm pool (AutoScalingReplacingUpdate), since a rolling
+   * update would leave the pool's instances on the old template.
+   * @default - no warm pool
+   */
+  readonly warmPool?: autoscaling.WarmPoolOptions;
 }
 
 /** A scheduled change of a HighlyAvailableFleet's capacity. */
@@ -347,6 +367,10 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
   public readonly connections: ec2.Connections;
   /** The instance role: `bucket.grantRead(fleet)` lets the application on the instances read the bucket. */
   public readonly grantPrincipal: iam.IPrincipal;
+  /** The warm pool, when `warmPool` is given. */
+  public readonly warmPool?: autoscaling.WarmPool;
+  /** The launch lifecycle hook that holds each instance until it is ready, when `warmPool` is given. */
+  public readonly readinessHook?: autoscaling.LifecycleHook;
 
   constructor(scope: Construct, id: string, props: HighlyAvailableFleetProps = {}) {
     super(scope, id);
@@ -380,7 +404,12 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
         0,
         Token.isUnresolved(maxCapacity) ? Number.MAX_SAFE_INTEGER : maxCapacity,
       );
-      return resolveInstanceTypes(props.instanceType, props.additionalInstanceTypes);
+      if (props.warmPool) validateWarmPool(props);
+      // A warm pool needs a single launch template: no default second type.
+      return resolveInstanceTypes(
+        props.instanceType,
+        props.additionalInstanceTypes ?? (props.warmPool ? [] : undefined),
+      );
     });
 
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
@@ -437,7 +466,7 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
       scope: this,
       vpc: this.vpc,
       subnets: selected,
-      services: instanceEndpoints(waitForSignals),
+      services: instanceEndpoints(waitForSignals, props.warmPool !== undefined),
       gateways: [ec2.GatewayVpcEndpointAwsService.S3],
       clients: [this.securityGroup],
       vpcEndpointsProvided: props.vpcEndpointsProvided,
@@ -494,17 +523,22 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
       vpc: this.vpc,
       vpcSubnets,
-      mixedInstancesPolicy: {
-        launchTemplate: this.launchTemplate,
-        launchTemplateOverrides: instanceTypes.map((instanceType) => ({ instanceType })),
-        instancesDistribution: {
-          onDemandAllocationStrategy: autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
-          onDemandBaseCapacity: props.onDemandBaseCapacity ?? 0,
-          onDemandPercentageAboveBaseCapacity: onDemandPercentage,
-          spotAllocationStrategy:
-            props.spotAllocationStrategy ?? autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
-        },
-      },
+      // EC2 Auto Scaling refuses warm pools on groups with a mixed instances policy: one launch template then.
+      ...(props.warmPool
+        ? { launchTemplate: this.launchTemplate }
+        : {
+            mixedInstancesPolicy: {
+              launchTemplate: this.launchTemplate,
+              launchTemplateOverrides: instanceTypes.map((instanceType) => ({ instanceType })),
+              instancesDistribution: {
+                onDemandAllocationStrategy: autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+                onDemandBaseCapacity: props.onDemandBaseCapacity ?? 0,
+                onDemandPercentageAboveBaseCapacity: onDemandPercentage,
+                spotAllocationStrategy:
+                  props.spotAllocationStrategy ?? autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+              },
+            },
+          }),
       capacityRebalance: usesSpot ? true : undefined,
       minCapacity,
       maxCapacity,
@@ -521,33 +555,40 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
         ? autoscaling.Signals.waitForMinCapacity({ timeout: props.updatePauseTime ?? Duration.minutes(15) })
         : undefined,
       // A launch template change replaces the instances batch by batch (the rolling update), each batch
-      // waiting for its signals: CloudFormation rolls back a change whose instances never signal.
-      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
-        maxBatchSize: props.updateBatchSize ?? 1,
-        minInstancesInService: minInstancesInService(minCapacity, maxCapacity),
-        pauseTime: props.updatePauseTime ?? (waitForSignals ? undefined : Duration.minutes(5)),
-      }),
+      // waiting for its signals: CloudFormation rolls back a change whose instances never signal. With a
+      // warm pool it replaces the whole group and its pool: a rolling update replaces InService instances only.
+      updatePolicy: props.warmPool
+        ? autoscaling.UpdatePolicy.replacingUpdate()
+        : autoscaling.UpdatePolicy.rollingUpdate({
+            maxBatchSize: props.updateBatchSize ?? 1,
+            minInstancesInService: minInstancesInService(minCapacity, maxCapacity),
+            pauseTime: props.updatePauseTime ?? (waitForSignals ? undefined : Duration.minutes(5)),
+          }),
       notifications: [{ topic: this.alarmTopic, scalingEvents: autoscaling.ScalingEvents.ALL }],
       groupMetrics: [autoscaling.GroupMetrics.all()],
     });
     if (waitForSignals) userData.addSignalOnExitCommand(this.autoScalingGroup);
+    if (props.warmPool) {
+      [this.warmPool, this.readinessHook] = this.addWarmPool(
+        props.warmPool,
+        userData,
+        instancePort,
+        healthCheckPath,
+        props,
+      );
+    }
     // Optional next to VPCZoneIdentifier, but it states the zones explicitly (Control Tower CT.AUTOSCALING.PR.1).
     const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
     cfnGroup.availabilityZones = distinctZones(this, selected.availabilityZones);
     // On the group resource alone: a volume or instance the user adds next to it is still checked.
-    acknowledge(cfnGroup, {
-      id: 'AwsSolutions-EC26',
-      reason:
-        'cdk-nag EC26 reads only a top-level LaunchTemplate and throws on a MixedInstancesPolicy; the launch template that policy uses sets Encrypted: true on the root volume (checked by Control Tower CT.EC2.PR.14 and the unit tests).',
-    });
-    acknowledge(
-      cfnGroup,
-      ...inEveryCompliancePack(
-        'EC2IMDSv2Enabled',
-        "The rule reads only a top-level LaunchTemplate or LaunchConfiguration of the group and reports a MixedInstancesPolicy as non-compliant; the launch template that policy uses sets MetadataOptions HttpTokens: required (IMDSv2 only) for every instance it launches, which the fleet's unit tests and Control Tower's launch template rules check.",
-        ['NIST.800.53.R5', 'HIPAA.Security'],
-      ),
-    );
+    if (!props.warmPool) this.acknowledgeMixedInstancesPolicy(cfnGroup);
+    if (props.warmPool) {
+      acknowledge(cfnGroup, {
+        id: guardRule('autoscaling_mixed_instances_policy_multiple_instance_types_check'),
+        reason:
+          'The fleet has a warm pool (warmPool), which EC2 Auto Scaling refuses on a group with a MixedInstancesPolicy (PutWarmPool API reference), so the group launches the one instance type of its LaunchTemplate; without warmPool it uses a MixedInstancesPolicy with several instance types.',
+      });
+    }
 
     // The load balancer: shared secure defaults, only it reaches the instances.
     const secureLoadBalancer = new SecureLoadBalancer(
@@ -614,6 +655,89 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
     };
   }
 
+  /** The rules that cannot read a launch template inside a MixedInstancesPolicy, on the group resource alone. */
+  private acknowledgeMixedInstancesPolicy(cfnGroup: autoscaling.CfnAutoScalingGroup): void {
+    acknowledge(cfnGroup, {
+      id: 'AwsSolutions-EC26',
+      reason:
+        'cdk-nag EC26 reads only a top-level LaunchTemplate and throws on a MixedInstancesPolicy; the launch template that policy uses sets Encrypted: true on the root volume (checked by Control Tower CT.EC2.PR.14 and the unit tests).',
+    });
+    acknowledge(
+      cfnGroup,
+      ...inEveryCompliancePack(
+        'EC2IMDSv2Enabled',
+        "The rule reads only a top-level LaunchTemplate or LaunchConfiguration of the group and reports a MixedInstancesPolicy as non-compliant; the launch template that policy uses sets MetadataOptions HttpTokens: required (IMDSv2 only) for every instance it launches, which the fleet's unit tests and Control Tower's launch template rules check.",
+        ['NIST.800.53.R5', 'HIPAA.Security'],
+      ),
+    );
+  }
+
+  /**
+   * The warm pool, after a launch lifecycle hook that holds each instance until the application answers
+   * (the readiness service the user data installs completes it), with the permissions that service needs.
+   */
+  private addWarmPool(
+    options: autoscaling.WarmPoolOptions,
+    userData: ec2.UserData,
+    instancePort: number,
+    healthCheckPath: string,
+    props: HighlyAvailableFleetProps,
+  ): [autoscaling.WarmPool, autoscaling.LifecycleHook] {
+    const group = this.autoScalingGroup;
+    const hook = group.addLifecycleHook('ReadinessHook', {
+      lifecycleHookName: WARM_POOL_HOOK_NAME,
+      lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_LAUNCHING,
+      // An instance whose application never answers is abandoned (terminated and replaced), not put in service.
+      defaultResult: autoscaling.DefaultResult.ABANDON,
+      heartbeatTimeout: props.healthCheckGracePeriod ?? Duration.seconds(300),
+    });
+    addWarmPoolReadiness(userData, group, instancePort, healthCheckPath);
+    const stack = Stack.of(this);
+    // The group ARN holds an id CloudFormation does not return; the group name pins the resource.
+    const groupArn = stack.formatArn({
+      service: 'autoscaling',
+      resource: 'autoScalingGroup',
+      resourceName: `*:autoScalingGroupName/${group.autoScalingGroupName}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    // A policy of its own: it names the group, which depends on the launch template, which waits for the
+    // role's grants policy (a statement there would be a cycle).
+    const policy = new iam.ManagedPolicy(this, 'ReadinessPolicy', {
+      description: `The warm pool readiness service of ${this.node.path}: reads its group's name, completes its lifecycle hook`,
+      roles: [this.instanceRole],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ReadGroupName',
+          actions: ['cloudformation:DescribeStackResource'],
+          resources: [stack.stackId],
+        }),
+        new iam.PolicyStatement({
+          sid: 'CompleteReadinessHook',
+          actions: ['autoscaling:CompleteLifecycleAction'],
+          resources: [groupArn],
+        }),
+      ],
+    });
+    acknowledge(policy.node.defaultChild as iam.CfnManagedPolicy, {
+      id: wildcardResourceFinding(this, groupArn),
+      reason: `The wildcard stands for the id EC2 Auto Scaling puts in the group's ARN, which CloudFormation does not return; the ARN names the fleet's own group by name, and the statement allows autoscaling:CompleteLifecycleAction only (the readiness service completing the ${WARM_POOL_HOOK_NAME} hook of its instance).`,
+    });
+    // PoolState written out (Stopped, EC2 Auto Scaling's default) so the template says what the pool costs.
+    const pool = withConstructPath(this, () =>
+      group.addWarmPool({ ...options, poolState: options.poolState ?? autoscaling.PoolState.STOPPED }),
+    );
+    // Pool instances launch only once the hook exists, so none enters the pool before it is ready.
+    pool.node.addDependency(hook);
+    if (options.poolState === autoscaling.PoolState.HIBERNATED) {
+      // Hibernation must be configured at launch; EC2 writes the RAM to the encrypted root volume.
+      (this.launchTemplate.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride(
+        'LaunchTemplateData.HibernationOptions.Configured',
+        true,
+      );
+    }
+    return [pool, hook];
+  }
+
   /**
    * Average CPU utilization of the fleet's instances, in percent (what target tracking scales on).
    * @default - average over 5 minutes
@@ -658,13 +782,45 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
  * Manager (the agent registers with ssm, opens sessions through ssmmessages and
  * polls ec2messages), and cloudformation when the default user data runs cfn-signal.
  */
-function instanceEndpoints(signals: boolean): RequiredServiceEndpoint[] {
+function instanceEndpoints(signals: boolean, warmPool: boolean): RequiredServiceEndpoint[] {
   return [
     { service: ec2.InterfaceVpcEndpointAwsService.SSM, name: 'Ssm' },
     { service: ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES, name: 'SsmMessages' },
     { service: ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES, name: 'Ec2Messages' },
-    ...(signals ? [{ service: ec2.InterfaceVpcEndpointAwsService.CLOUDFORMATION, name: 'CloudFormation' }] : []),
+    ...(signals || warmPool
+      ? [{ service: ec2.InterfaceVpcEndpointAwsService.CLOUDFORMATION, name: 'CloudFormation' }]
+      : []),
+    // The warm pool's readiness service completes its lifecycle action.
+    ...(warmPool ? [{ service: ec2.InterfaceVpcEndpointAwsService.AUTOSCALING, name: 'AutoScaling' }] : []),
   ];
+}
+
+/**
+ * Throws on what a warm pool cannot be combined with: EC2 Auto Scaling refuses warm pools on groups with a
+ * mixed instances policy or Spot Instances, and the replacing update a warm pool needs has no batches.
+ */
+function validateWarmPool(props: HighlyAvailableFleetProps): void {
+  const conflicts: [string, boolean][] = [
+    ['additionalInstanceTypes', (props.additionalInstanceTypes ?? []).length > 0],
+    ['onDemandBaseCapacity', props.onDemandBaseCapacity !== undefined && props.onDemandBaseCapacity !== 0],
+    [
+      'onDemandPercentageAboveBaseCapacity',
+      props.onDemandPercentageAboveBaseCapacity !== undefined && props.onDemandPercentageAboveBaseCapacity !== 100,
+    ],
+    ['spotAllocationStrategy', props.spotAllocationStrategy !== undefined],
+  ];
+  for (const [name, given] of conflicts) {
+    if (given) {
+      throw new Error(
+        `warmPool cannot be combined with ${name}: EC2 Auto Scaling refuses warm pools on groups with a mixed instances policy or Spot Instances, which ${name} needs; remove ${name} (the fleet then runs instanceType alone, On-Demand) or remove warmPool`,
+      );
+    }
+  }
+  if (props.updateBatchSize !== undefined) {
+    throw new Error(
+      'warmPool cannot be combined with updateBatchSize: with a warm pool a launch template change replaces the whole group and its pool at once (a rolling update would leave the pool on the old launch template); remove updateBatchSize',
+    );
+  }
 }
 
 /**

@@ -118,6 +118,11 @@ describe.each([
     (s: Construct, minCapacity: number) =>
       new FargateWebService(s, 'P', { image: IMAGE, minCapacity, desiredCount: Math.max(minCapacity, 1) }),
   ],
+  [
+    'EksCluster',
+    (s: Construct, minCapacity: number) =>
+      new EksCluster(s, 'P', { adminPrincipalArns: [ADMIN], minCapacity, desiredCapacity: Math.max(minCapacity, 1) }),
+  ],
 ])('%s capacity', (_name, build) => {
   test.each([
     ['environment-agnostic', agnosticStack],

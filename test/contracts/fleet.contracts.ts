@@ -11,6 +11,7 @@ import {
   RuntimeContract,
   service,
   serviceLinkedRole,
+  Value,
 } from '../support/runtime-contracts';
 
 export interface FleetContractOptions {
@@ -18,6 +19,8 @@ export interface FleetContractOptions {
   readonly prefix: string;
   /** Logical-id prefix of a customer-managed root-volume key in the same stack. @default - aws/ebs */
   readonly rootVolumeKey?: string;
+  /** The fleet has a warm pool (its readiness service completes the launch lifecycle hook). @default false */
+  readonly warmPool?: boolean;
 }
 
 export function fleetContracts(o: FleetContractOptions): ContractGroup {
@@ -124,6 +127,38 @@ export function fleetContracts(o: FleetContractOptions): ContractGroup {
           expect: 'allowed' as const,
         }),
       ),
+    );
+  }
+  if (o.warmPool) {
+    const groupArn = (name: Value) => [
+      'arn:aws:autoscaling:{region}:{account}:autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/',
+      name,
+    ];
+    contracts.push(
+      {
+        caller: instanceRole,
+        action: 'cloudformation:DescribeStackResource',
+        resource: 'arn:aws:cloudformation:{region}:{account}:stack/{stackName}/00000000-0000-0000-0000-000000000000',
+        phase: 'run',
+        why: "The readiness service reads the Auto Scaling group's name from the stack (the launch template cannot name its group).",
+        expect: 'allowed',
+      },
+      {
+        caller: instanceRole,
+        action: 'autoscaling:CompleteLifecycleAction',
+        resource: groupArn(ref('AWS::AutoScaling::AutoScalingGroup', `${p}AutoScalingGroup`)),
+        phase: 'run',
+        why: 'The readiness service completes the launch lifecycle hook when the instance enters the warm pool and when it leaves it; otherwise the hook times out and abandons the instance.',
+        expect: 'allowed',
+      },
+      {
+        caller: instanceRole,
+        action: 'autoscaling:CompleteLifecycleAction',
+        resource: groupArn('another-group'),
+        phase: 'run',
+        why: "An instance cannot complete lifecycle actions of another group (only its own fleet's).",
+        expect: 'denied',
+      },
     );
   }
   return { pattern: 'HighlyAvailableFleet', contracts };

@@ -10,6 +10,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -215,6 +216,33 @@ export const fleetVariant: ContractApp = {
         'HighlyAvailableFleet with Spot above one on-demand instance, two instance types, HTTPS on a domain (DNS-validated certificate, port 80 redirects) and a customer-managed root-volume key (environment-specific stack).',
       groups: [
         fleetContracts({ prefix: 'Fleet', rootVolumeKey: 'RootVolumeKey' }),
+        alarmTopicContracts({ alarm: 'FleetLoadBalancerUnhealthyHostsAlarm' }),
+      ],
+    },
+  ],
+};
+
+const FLEET_WARM_POOL = 'fleet warm pool variant';
+/** HighlyAvailableFleet with a warm pool (one launch template, a readiness lifecycle hook). */
+export const fleetWarmPoolVariant: ContractApp = {
+  name: FLEET_WARM_POOL,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'FleetWarmPool', { env });
+    new HighlyAvailableFleet(stack, 'Fleet', {
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      warmPool: { minSize: 1, reuseOnScaleIn: true },
+    });
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: FLEET_WARM_POOL,
+      stackName: 'FleetWarmPool',
+      description:
+        'HighlyAvailableFleet with a warm pool of stopped instances: a single launch template, a launch lifecycle hook completed by the instances themselves (environment-specific stack).',
+      groups: [
+        fleetContracts({ prefix: 'Fleet', warmPool: true }),
         alarmTopicContracts({ alarm: 'FleetLoadBalancerUnhealthyHostsAlarm' }),
       ],
     },
@@ -460,6 +488,7 @@ export const serverlessApiVariant: ContractApp = {
 export const CONTRACT_APPS: ContractApp[] = [
   sampleApp,
   fleetVariant,
+  fleetWarmPoolVariant,
   fargateVariant,
   eksVariant,
   inventoryVariant,

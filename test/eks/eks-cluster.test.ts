@@ -408,26 +408,37 @@ describe('EksCluster options', () => {
     });
   });
 
-  test('sizes the node group from nodeMinSize, nodeMaxSize and nodeDesiredSize', () => {
-    const { stack } = build({ nodeMinSize: 3, nodeMaxSize: 9, nodeDesiredSize: 5 });
+  test('sizes the node group from minCapacity, maxCapacity and desiredCapacity', () => {
+    const { stack } = build({ minCapacity: 3, maxCapacity: 9, desiredCapacity: 5 });
     Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', {
       ScalingConfig: { MinSize: 3, MaxSize: 9, DesiredSize: 5 },
     });
   });
 
-  test('raises the default nodeMaxSize to nodeMinSize when that is larger', () => {
-    const { stack } = build({ nodeMinSize: 6 });
+  test('raises the default maxCapacity to minCapacity when that is larger', () => {
+    const { stack } = build({ minCapacity: 6 });
     Template.fromStack(stack).hasResourceProperties('AWS::EKS::Nodegroup', {
       ScalingConfig: { MinSize: 6, MaxSize: 6, DesiredSize: 6 },
     });
   });
 
-  test('warns when the node group may shrink below two nodes', () => {
-    const { stack } = build({ nodeMinSize: 1 });
-    Annotations.fromStack(stack).hasWarning(
-      '/Agnostic/Eks',
-      Match.stringLikeRegexp('nodeMinSize is 1: with fewer than two nodes'),
-    );
+  test.each([
+    ['environment-agnostic', agnosticStack],
+    ['environment-specific', specificStack],
+  ])(
+    'warns (singleInstance, the id every pattern uses), never fails, when minCapacity is 1 (%s stack)',
+    (_kind, make) => {
+      const { stack } = build({ minCapacity: 1 }, make());
+      Annotations.fromStack(stack).hasWarning(
+        `/${stack.stackName}/Eks`,
+        'minCapacity is 1: with fewer than two nodes, losing one node or Availability Zone leaves pods nowhere to run; use 2 or more in production [ack: cdk-compute-patterns:singleInstance]',
+      );
+    },
+  );
+
+  test('does not warn about capacity at the default minCapacity', () => {
+    const { stack } = build();
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('singleInstance'));
   });
 
   test('lets pods reach IMDS only when allowPodImdsAccess is set', () => {
@@ -864,8 +875,8 @@ describe('EksCluster.addNodegroup', () => {
       instanceTypes: [new ec2.InstanceType('g5.xlarge'), new ec2.InstanceType('g6.xlarge')],
       gpu: true,
       spotInstances: true,
-      minSize: 0,
-      maxSize: 3,
+      minCapacity: 0,
+      maxCapacity: 3,
       labels: { workload: 'gpu' },
       taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: eks.TaintEffect.NO_SCHEDULE }],
     });
@@ -892,7 +903,7 @@ describe('EksCluster.addNodegroup', () => {
     // AND it warns that fewer than two nodes is not highly available
     Annotations.fromStack(stack).hasWarning(
       `/${stack.stackName}/Eks`,
-      Match.stringLikeRegexp("^addNodegroup\\('Gpu'\\) minSize is 0: with fewer than two nodes"),
+      "addNodegroup('Gpu') minCapacity is 0: with fewer than two nodes, losing one node or Availability Zone leaves pods nowhere to run; use 2 or more in production [ack: cdk-compute-patterns:singleInstance]",
     );
   });
 
@@ -907,8 +918,10 @@ describe('EksCluster.addNodegroup', () => {
 
   test('fails when the sizes do not fit', () => {
     const { eks: cluster } = build();
-    expect(() => cluster.addNodegroup('Big', { minSize: 5, maxSize: 3 })).toThrow(
-      new Error("addNodegroup('Big') minSize (5) must not be greater than addNodegroup('Big') maxSize (3)"),
+    expect(() => cluster.addNodegroup('Big', { minCapacity: 5, maxCapacity: 3 })).toThrow(
+      new Error(
+        "Agnostic/Eks: addNodegroup('Big') minCapacity (5) must not be greater than addNodegroup('Big') maxCapacity (3)",
+      ),
     );
   });
 
@@ -1072,25 +1085,34 @@ describe('EksCluster compliance', () => {
 describe('EksCluster validation', () => {
   test.each<[string, EksClusterProps, string]>([
     [
-      'nodeMinSize is greater than nodeMaxSize',
-      { nodeMinSize: 5, nodeMaxSize: 3 },
-      'nodeMinSize (5) must not be greater than nodeMaxSize (3)',
+      'minCapacity is greater than maxCapacity',
+      { minCapacity: 5, maxCapacity: 3 },
+      'Agnostic/Eks: minCapacity (5) must not be greater than maxCapacity (3)',
     ],
     [
-      'nodeDesiredSize lies outside nodeMinSize..nodeMaxSize',
-      { nodeDesiredSize: 9 },
-      'nodeDesiredSize (9) must lie between nodeMinSize (2) and nodeMaxSize (4)',
+      'desiredCapacity lies outside minCapacity..maxCapacity',
+      { desiredCapacity: 9 },
+      'Agnostic/Eks: desiredCapacity (9) must lie between minCapacity (2) and maxCapacity (4)',
     ],
     [
-      'nodeMinSize is not an integer',
-      { nodeMinSize: 1.5 },
-      'nodeMinSize must be an integer between 0 and 450; received 1.5',
+      'minCapacity is not an integer',
+      { minCapacity: 1.5 },
+      'Agnostic/Eks: minCapacity must be a positive integer (the default node group runs CoreDNS and the add-ons; 2 or more for a highly available cluster); received 1.5',
     ],
-    ['nodeMaxSize is 0', { nodeMaxSize: 0 }, 'nodeMaxSize must be an integer between 1 and 450; received 0'],
     [
-      'nodeDesiredSize is negative',
-      { nodeDesiredSize: -1 },
-      'nodeDesiredSize must be an integer between 0 and 450; received -1',
+      'minCapacity is 0',
+      { minCapacity: 0, desiredCapacity: 0 },
+      'Agnostic/Eks: minCapacity must be a positive integer (the default node group runs CoreDNS and the add-ons; 2 or more for a highly available cluster); received 0',
+    ],
+    [
+      'maxCapacity is 0',
+      { maxCapacity: 0 },
+      'Agnostic/Eks: maxCapacity must be an integer between 1 and 450; received 0',
+    ],
+    [
+      'desiredCapacity is negative',
+      { desiredCapacity: -1 },
+      'Agnostic/Eks: desiredCapacity must be an integer between 0 and 450; received -1',
     ],
     [
       'publicEndpointCidrs is empty',
@@ -1148,9 +1170,9 @@ describe('EksCluster validation', () => {
       'nodeInstanceTypes must all have one CPU architecture, since a node group runs one AMI; received m7i.large (x86_64), m7g.large (arm64)',
     ],
     [
-      'autoMode is combined with nodeMinSize',
-      { autoMode: true, nodeMinSize: 3 },
-      'give either autoMode or nodeMinSize, not both: EKS Auto Mode chooses and scales its nodes itself, nodeMinSize configures the managed node group; remove one of them',
+      'autoMode is combined with minCapacity',
+      { autoMode: true, minCapacity: 3 },
+      'give either autoMode or minCapacity, not both: EKS Auto Mode chooses and scales its nodes itself, minCapacity configures the managed node group; remove one of them',
     ],
     [
       'autoMode is combined with spotInstances',

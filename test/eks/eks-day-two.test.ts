@@ -418,7 +418,7 @@ describe.each(KINDS)('EksCluster alarms (%s stack)', (_kind, makeStack) => {
     cluster.addNodegroup('Gpu', {
       instanceTypes: [ec2.InstanceType.of(ec2.InstanceClass.G5, ec2.InstanceSize.XLARGE)],
       gpu: true,
-      minSize: 1,
+      minCapacity: 1,
     });
     const template = Template.fromStack(stack);
     const topic = { Ref: logicalId(cluster.alarmTopic as sns.Topic) };

@@ -46,17 +46,31 @@ describe('FargateServiceStack sample', () => {
   test('runs read-only as uid 101 and passes every Control Tower ECS rule without an exemption', () => {
     const { app, stack, template } = sample();
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [
+      ContainerDefinitions: Match.arrayWith([
         Match.objectLike({
           User: '101',
           ReadonlyRootFilesystem: true,
           MountPoints: [{ ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'writable-tmp' }],
         }),
-      ],
+      ]),
     });
     const file = path.resolve(app.synth().directory, stack.templateFile);
     const failing = (runGuard([file]).get(file) ?? []).map((f) => f.rule).sort();
     // THEN only the two reviewed sample exemptions fail (no domain for a certificate; cross-stack log bucket)
     expect(failing).toEqual(['alb_http_to_https_redirection_check', 'elbv2_logging_enabled_check']);
+  });
+});
+
+describe('FargateServiceStack sample on a domain', () => {
+  test('serves HTTPS on the domain the context names', () => {
+    const app = testApp({
+      context: { fargateServiceDomainName: 'app.example.com', hostedZoneId: 'Z0123456789ABC', zoneName: 'example.com' },
+    });
+    const logging = new SharedLoggingStack(app, 'SharedLogging');
+    const stack = new FargateServiceStack(app, 'FargateService', { accessLogBucket: logging.accessLogBucket });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CertificateManager::Certificate', { DomainName: 'app.example.com' });
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'app.example.com.', Type: 'A' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS' });
   });
 });

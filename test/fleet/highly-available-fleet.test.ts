@@ -1294,3 +1294,294 @@ describe('HighlyAvailableFleet signals, rolling updates and scaling options', ()
     );
   });
 });
+
+describe('HighlyAvailableFleet warm pool', () => {
+  const KINDS = [
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ] as const;
+
+  test.each(KINDS)(
+    'runs one launch template (no mixed instances policy) with a warm pool of pre-initialized instances (%s stack)',
+    (_kind, makeStack) => {
+      // GIVEN
+      const stack = makeStack();
+      // WHEN
+      const { fleet, template } = fleetIn(stack, {
+        warmPool: { minSize: 1, maxGroupPreparedCapacity: 6, reuseOnScaleIn: true },
+      });
+      // THEN the group launches the launch template directly: EC2 Auto Scaling refuses warm pools next to a
+      // MixedInstancesPolicy
+      const lt = stack.getLogicalId(fleet.launchTemplate.node.defaultChild as ec2.CfnLaunchTemplate);
+      const group = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+      expect(group.resource.Properties.MixedInstancesPolicy).toBeUndefined();
+      expect(group.resource.Properties.LaunchTemplate).toEqual({
+        LaunchTemplateId: { Ref: lt },
+        Version: { 'Fn::GetAtt': [lt, 'LatestVersionNumber'] },
+      });
+      template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+        LaunchTemplateData: Match.objectLike({ InstanceType: 'c7g.medium' }),
+      });
+      // AND the warm pool keeps stopped instances (the default state), reused on scale-in
+      template.hasResourceProperties('AWS::AutoScaling::WarmPool', {
+        AutoScalingGroupName: { Ref: group.id },
+        MinSize: 1,
+        MaxGroupPreparedCapacity: 6,
+        PoolState: 'Stopped',
+        InstanceReusePolicy: { ReuseOnScaleIn: true },
+      });
+      expect(fleet.warmPool).toBeDefined();
+    },
+  );
+
+  test('holds each instance with a launch lifecycle hook that the readiness service completes', () => {
+    // GIVEN
+    const stack = agnosticStack();
+    // WHEN
+    const { fleet, template } = fleetIn(stack, { warmPool: {}, instancePort: 8080, healthCheckPath: '/health' });
+    // THEN a launch hook abandons an instance that is not ready within the grace period
+    const groupId = only(template, 'AWS::AutoScaling::AutoScalingGroup').id;
+    template.hasResourceProperties('AWS::AutoScaling::LifecycleHook', {
+      AutoScalingGroupName: { Ref: groupId },
+      LifecycleHookName: 'cdk-compute-patterns-ready',
+      LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+      DefaultResult: 'ABANDON',
+      HeartbeatTimeout: 300,
+    });
+    // AND the warm pool is created after the hook, so no pool instance skips it
+    const hookId = stack.getLogicalId(fleet.readinessHook!.node.defaultChild as autoscaling.CfnLifecycleHook);
+    const pool = Object.values(template.findResources('AWS::AutoScaling::WarmPool'))[0];
+    expect(pool.DependsOn).toContain(hookId);
+    // AND the user data installs the service that completes the hook once the application answers locally
+    const text = userDataText(template);
+    expect(text).toContain('systemctl enable --now cdk-compute-patterns-ready.service');
+    expect(text).toContain('meta-data/autoscaling/target-lifecycle-state');
+    expect(text).toContain('curl -fsS -o /dev/null \\"http://localhost:8080/health\\"');
+    expect(text).toContain(`--logical-resource-id ${groupId}`);
+    expect(text).toContain('aws autoscaling complete-lifecycle-action --region ');
+    expect(text).toContain(
+      ' --lifecycle-hook-name cdk-compute-patterns-ready --auto-scaling-group-name \\"$GROUP\\" --instance-id \\"$ID\\" --lifecycle-action-result CONTINUE',
+    );
+    // AND the default user data still signals CloudFormation (instances from the pool have booted and signalled once)
+    expect(text).toContain('/opt/aws/bin/cfn-signal');
+    // AND the instance role may read this stack's group name and complete lifecycle actions of this group only
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: stack.getLogicalId(fleet.instanceRole.node.defaultChild as iam.CfnRole) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'ReadGroupName',
+            Effect: 'Allow',
+            Action: 'cloudformation:DescribeStackResource',
+            Resource: { Ref: 'AWS::StackId' },
+          },
+          {
+            Sid: 'CompleteReadinessHook',
+            Effect: 'Allow',
+            Action: 'autoscaling:CompleteLifecycleAction',
+            Resource: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':autoscaling:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':autoScalingGroup:*:autoScalingGroupName/',
+                  { Ref: groupId },
+                ],
+              ],
+            },
+          },
+        ]),
+      },
+    });
+  });
+
+  test('a launch template change replaces the group with its warm pool instead of rolling InService instances only', () => {
+    const { template } = fleetIn(agnosticStack(), { warmPool: {} });
+    const group = Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+    expect(group.UpdatePolicy.AutoScalingReplacingUpdate).toEqual({ WillReplace: true });
+    expect(group.UpdatePolicy.AutoScalingRollingUpdate).toBeUndefined();
+    // AND the new group still waits for its instances to signal before the old one goes
+    expect(group.CreationPolicy).toEqual({ ResourceSignal: { Count: 2, Timeout: 'PT15M' } });
+  });
+
+  test('configures hibernation on the launch template for a Hibernated pool', () => {
+    const { template } = fleetIn(agnosticStack(), { warmPool: { poolState: autoscaling.PoolState.HIBERNATED } });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ HibernationOptions: { Configured: true } }),
+    });
+    template.hasResourceProperties('AWS::AutoScaling::WarmPool', { PoolState: 'Hibernated' });
+  });
+
+  test('without a warm pool, keeps the mixed instances policy, no hook and no hibernation', () => {
+    const { fleet, template } = fleetIn(agnosticStack());
+    template.resourceCountIs('AWS::AutoScaling::WarmPool', 0);
+    template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
+    expect(fleet.warmPool).toBeUndefined();
+    expect(JSON.stringify(template.toJSON())).not.toContain('HibernationOptions');
+    expect(userDataText(template)).not.toContain('cdk-compute-patterns-ready');
+  });
+
+  test('adds the CloudFormation and EC2 Auto Scaling endpoints the readiness service calls in isolated subnets', () => {
+    const stack = agnosticStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC },
+        { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      ],
+    });
+    const userData = ec2.UserData.forLinux();
+    const { template } = fleetIn(stack, { vpc, userData, warmPool: {} });
+    const services = JSON.stringify(template.findResources('AWS::EC2::VPCEndpoint'));
+    expect(services).toContain('.cloudformation"');
+    expect(services).toContain('.autoscaling"');
+  });
+
+  test.each([
+    ['environment-agnostic', undefined],
+    ['environment-specific', { account: '123456789012', region: 'eu-west-1' }],
+  ])('leaves no compliance finding unacknowledged (%s stack)', (kind, env) => {
+    const report = checkCompliance((outdir) => {
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'WarmPool', { env });
+      new HighlyAvailableFleet(stack, 'Fleet', {
+        certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', CERTIFICATE_ARN),
+        warmPool: { minSize: 1, poolState: autoscaling.PoolState.HIBERNATED },
+      });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+      return app;
+    }, []);
+    const stack = report.stacks.find((s) => s.stack === 'WarmPool')!;
+    expect({ kind, nag: stack.nagViolations }).toEqual({ kind, nag: [] });
+    // AND the only Control Tower finding (one instance type, inherent to a warm pool) is acknowledged on the group
+    const rule = 'autoscaling_mixed_instances_policy_multiple_instance_types_check';
+    expect(
+      stack.guardFailures.filter((g) => !g.resources.every((r) => r.startsWith('CdkComputePatternsAccessLogs'))),
+    ).toEqual([
+      { rule, control: 'CT.AUTOSCALING.PR.6', resources: [expect.stringMatching(/^FleetAutoScalingGroupASG/)] },
+    ]);
+    expect(stack.acknowledged.filter((a) => a.id === `cdk-validator-cfnguard::${rule}`)).toEqual([
+      expect.objectContaining({ path: 'WarmPool/Fleet/AutoScalingGroup/ASG' }),
+    ]);
+  });
+
+  test('its acknowledgements hide neither a wildcard statement nor a single-type group the user adds', () => {
+    // GIVEN a warm-pool fleet, and next to it the user's own wildcard statement and Auto Scaling group
+    const report = checkCompliance((outdir) => {
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'Probe', { env: { account: '123456789012', region: 'eu-west-1' } });
+      const fleet = new HighlyAvailableFleet(stack, 'Fleet', {
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        warmPool: {},
+      });
+      fleet.instanceRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['autoscaling:CompleteLifecycleAction'],
+          resources: ['arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*'],
+        }),
+      );
+      new autoscaling.AutoScalingGroup(fleet, 'UserGroup', {
+        vpc: fleet.vpc,
+        launchTemplate: new ec2.LaunchTemplate(fleet, 'UserTemplate', {
+          instanceType: new ec2.InstanceType('c7g.medium'),
+          machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+          requireImdsv2: true,
+        }),
+      });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      return app;
+    }, []);
+    // THEN both are still reported
+    const stack = report.stacks.find((s) => s.stack === 'Probe')!;
+    expect(stack.nagViolations.map((v) => `${v.rule} ${v.path}`)).toContainEqual(
+      'AwsSolutions-IAM5[Resource::arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*] Probe/Fleet/InstanceRole/Policy/Resource',
+    );
+    const pr6 = stack.guardFailures.filter(
+      (g) => g.rule === 'autoscaling_mixed_instances_policy_multiple_instance_types_check',
+    );
+    expect(pr6.flatMap((g) => g.resources)).toContainEqual(expect.stringMatching(/^FleetUserGroupASG/));
+    // AND the fleet's acknowledgement sits on its own group resource, no ancestor of the user's group
+    expect(
+      stack.acknowledged.filter((a) =>
+        a.id.endsWith('autoscaling_mixed_instances_policy_multiple_instance_types_check'),
+      ),
+    ).toEqual([expect.objectContaining({ path: 'Probe/Fleet/AutoScalingGroup/ASG' })]);
+  });
+
+  test.each<[string, HighlyAvailableFleetProps, string]>([
+    [
+      'additionalInstanceTypes',
+      { additionalInstanceTypes: [new ec2.InstanceType('m7g.medium')] },
+      'Agnostic/Fleet: warmPool cannot be combined with additionalInstanceTypes: EC2 Auto Scaling refuses warm pools on groups with a mixed instances policy or Spot Instances, which additionalInstanceTypes needs; remove additionalInstanceTypes (the fleet then runs instanceType alone, On-Demand) or remove warmPool',
+    ],
+    [
+      'Spot capacity',
+      { onDemandPercentageAboveBaseCapacity: 0 },
+      'Agnostic/Fleet: warmPool cannot be combined with onDemandPercentageAboveBaseCapacity: EC2 Auto Scaling refuses warm pools on groups with a mixed instances policy or Spot Instances, which onDemandPercentageAboveBaseCapacity needs; remove onDemandPercentageAboveBaseCapacity (the fleet then runs instanceType alone, On-Demand) or remove warmPool',
+    ],
+    [
+      'onDemandBaseCapacity',
+      { onDemandBaseCapacity: 2 },
+      'Agnostic/Fleet: warmPool cannot be combined with onDemandBaseCapacity: EC2 Auto Scaling refuses warm pools on groups with a mixed instances policy or Spot Instances, which onDemandBaseCapacity needs; remove onDemandBaseCapacity (the fleet then runs instanceType alone, On-Demand) or remove warmPool',
+    ],
+    [
+      'a Spot allocation strategy',
+      { spotAllocationStrategy: autoscaling.SpotAllocationStrategy.CAPACITY_OPTIMIZED },
+      'Agnostic/Fleet: warmPool cannot be combined with spotAllocationStrategy: EC2 Auto Scaling refuses warm pools on groups with a mixed instances policy or Spot Instances, which spotAllocationStrategy needs; remove spotAllocationStrategy (the fleet then runs instanceType alone, On-Demand) or remove warmPool',
+    ],
+    [
+      'updateBatchSize',
+      { updateBatchSize: 2 },
+      'Agnostic/Fleet: warmPool cannot be combined with updateBatchSize: with a warm pool a launch template change replaces the whole group and its pool at once (a rolling update would leave the pool on the old launch template); remove updateBatchSize',
+    ],
+  ])('fails when a warm pool is combined with %s', (_name, props, message) => {
+    expect(() => new HighlyAvailableFleet(agnosticStack(), 'Fleet', { warmPool: {}, ...props })).toThrow(
+      new Error(message),
+    );
+  });
+
+  test.each(KINDS)('fails when a warm pool is combined with Spot, naming the fleet (%s stack)', (_kind, makeStack) => {
+    const stack = makeStack();
+    expect(
+      () => new HighlyAvailableFleet(stack, 'Web', { warmPool: {}, onDemandPercentageAboveBaseCapacity: 50 }),
+    ).toThrow(
+      new RegExp(`^${stack.stackName}/Web: warmPool cannot be combined with onDemandPercentageAboveBaseCapacity`),
+    );
+  });
+});
+
+describe('HighlyAvailableFleet instance refresh on launch template changes', () => {
+  test('the group follows the launch template latest version, so any launch template change starts the rolling update', () => {
+    // GIVEN two fleets whose launch templates differ only in their user data
+    const a = fleetIn(agnosticStack(), { userData: ec2.UserData.custom('#!/bin/bash\necho v1') });
+    const b = fleetIn(agnosticStack(), { userData: ec2.UserData.custom('#!/bin/bash\necho v2') });
+    const group = (t: Template) => only(t, 'AWS::AutoScaling::AutoScalingGroup').resource;
+    const lt = only(a.template, 'AWS::EC2::LaunchTemplate').id;
+    // THEN the group names the template's LatestVersionNumber (a new version on every change), not $Default or $Latest
+    expect(group(a.template).Properties.MixedInstancesPolicy).toMatchObject({
+      LaunchTemplate: {
+        LaunchTemplateSpecification: {
+          LaunchTemplateId: { Ref: lt },
+          Version: { 'Fn::GetAtt': [lt, 'LatestVersionNumber'] },
+        },
+      },
+    });
+    // AND the changed launch template is the only difference, under a rolling update policy that replaces the instances
+    expect(only(a.template, 'AWS::EC2::LaunchTemplate').resource).not.toEqual(
+      only(b.template, 'AWS::EC2::LaunchTemplate').resource,
+    );
+    const policy = (group(a.template) as unknown as { UpdatePolicy: { AutoScalingRollingUpdate: unknown } })
+      .UpdatePolicy;
+    expect(policy.AutoScalingRollingUpdate).toMatchObject({
+      MaxBatchSize: 1,
+      MinInstancesInService: 2,
+      PauseTime: 'PT5M',
+    });
+  });
+});

@@ -155,8 +155,8 @@ export const PATTERNS: PatternEntry[] = [
     full: (scope) => {
       const cluster = new EksCluster(scope, 'Eks', {
         spotInstances: true,
-        nodeMinSize: 2,
-        nodeMaxSize: 6,
+        minCapacity: 2,
+        maxCapacity: 6,
         fargateNamespaces: ['serverless'],
         publicEndpointCidrs: ['203.0.113.0/24'],
         adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin'],

@@ -49,6 +49,15 @@ export const BATCH_JOBS_OUTPUTS = {
   logGroupName: 'JobLogGroupName',
 } as const;
 
+/** Output keys of a BeanstalkApp stack. */
+export const BEANSTALK_APP_OUTPUTS = {
+  url: 'WebAppUrl',
+  applicationName: 'ApplicationName',
+  webEnvironmentName: 'WebEnvironmentName',
+  workerEnvironmentName: 'WorkerEnvironmentName',
+  workerQueueUrl: 'WorkerQueueUrl',
+} as const;
+
 /** The patterns `verify` knows how to check. */
 export const PATTERNS = [
   'WebFleet',

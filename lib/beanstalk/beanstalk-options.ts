@@ -41,8 +41,11 @@ export enum BeanstalkUpdateLevel {
  * typed props do not cover (https://docs.aws.amazon.com/elasticbeanstalk/latest/dg/command-options-general.html).
  */
 export interface BeanstalkOptionSetting {
-  /** The namespace, e.g. `aws:elasticbeanstalk:environment:proxy`. */
-  readonly namespace: string;
+  /**
+   * The namespace, e.g. `aws:elasticbeanstalk:environment:proxy` (called `optionNamespace`, not `namespace`:
+   * `namespace` is a reserved word in C#, one of the languages jsii publishes to).
+   */
+  readonly optionNamespace: string;
   /** The option name, e.g. `ProxyServer`. */
   readonly optionName: string;
   /** The value, as a string. */

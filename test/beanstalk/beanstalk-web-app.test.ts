@@ -335,8 +335,12 @@ describe('BeanstalkWebApp options', () => {
     build(
       {
         optionSettings: [
-          { namespace: 'aws:elasticbeanstalk:managedactions', optionName: 'PreferredStartTime', value: 'Sat:01:00' },
-          { namespace: 'aws:elasticbeanstalk:environment:proxy', optionName: 'ProxyServer', value: 'apache' },
+          {
+            optionNamespace: 'aws:elasticbeanstalk:managedactions',
+            optionName: 'PreferredStartTime',
+            value: 'Sat:01:00',
+          },
+          { optionNamespace: 'aws:elasticbeanstalk:environment:proxy', optionName: 'ProxyServer', value: 'apache' },
         ],
       },
       stack,

@@ -437,7 +437,7 @@ export const PATTERNS: PatternEntry[] = [
         target5xxThreshold: 20,
         solutionStackName: '64bit Amazon Linux 2023 v6.10.0 running Node.js 22',
         optionSettings: [
-          { namespace: 'aws:elasticbeanstalk:environment:proxy', optionName: 'ProxyServer', value: 'nginx' },
+          { optionNamespace: 'aws:elasticbeanstalk:environment:proxy', optionName: 'ProxyServer', value: 'nginx' },
         ],
       });
       new BeanstalkWorker(scope, 'Worker', {

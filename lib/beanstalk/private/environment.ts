@@ -61,7 +61,7 @@ export interface BuiltEnvironment {
 
 /** One option setting. */
 export function setting(namespace: string, optionName: string, value: string): BeanstalkOptionSetting {
-  return { namespace, optionName, value };
+  return { optionNamespace: namespace, optionName, value };
 }
 
 /** A number as an option value, tokens included. */
@@ -452,7 +452,7 @@ export function buildEnvironment(
     platformArn: props.platformArn,
     versionLabel: applicationVersion.ref,
     optionSettings: settings.map((s) => ({
-      namespace: s.namespace,
+      namespace: s.optionNamespace,
       optionName: s.optionName,
       value: s.value,
       resourceName: s.resourceName,
@@ -481,7 +481,7 @@ function mergeSettings(
   defaults: BeanstalkOptionSetting[],
   overrides: BeanstalkOptionSetting[],
 ): BeanstalkOptionSetting[] {
-  const key = (s: BeanstalkOptionSetting) => `${s.namespace}|${s.optionName}|${s.resourceName ?? ''}`;
+  const key = (s: BeanstalkOptionSetting) => `${s.optionNamespace}|${s.optionName}|${s.resourceName ?? ''}`;
   const overridden = new Set(overrides.map(key));
   return [...defaults.filter((s) => !overridden.has(key(s))), ...overrides];
 }

@@ -16,7 +16,7 @@ import { BeanstalkEnvironmentOptions, BeanstalkOptionSetting } from './beanstalk
 import {
   buildEnvironment,
   DEFAULT_SOLUTION_STACK_NAME,
-  DEGRADED,
+  environmentHealthAlarm,
   environmentHealthMetric,
   setting,
   validateCommon,
@@ -258,12 +258,7 @@ export class BeanstalkWebApp extends Construct implements ec2.IConnectable, iam.
 
     this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
     this.alarms = {
-      environmentHealth: notifyingAlarm(this, 'EnvironmentHealthAlarm', this.metricEnvironmentHealth(), {
-        description: `Enhanced health of ${this.node.path} is Degraded or Severe`,
-        threshold: DEGRADED,
-        evaluationPeriods: 5,
-        topic: this.alarmTopic,
-      }),
+      environmentHealth: environmentHealthAlarm(this, this.environmentName, this.alarmTopic),
       target5xx: notifyingAlarm(this, 'Target5xxAlarm', this.metricApplicationRequests5xx(), {
         description: `The application of ${this.node.path} answered with 5xx responses`,
         threshold: props.target5xxThreshold ?? 10,

@@ -15,7 +15,7 @@ import { BeanstalkEnvironmentOptions } from './beanstalk-options';
 import { BeanstalkWebApp } from './beanstalk-web-app';
 import {
   buildEnvironment,
-  DEGRADED,
+  environmentHealthAlarm,
   environmentHealthMetric,
   num,
   setting,
@@ -234,12 +234,7 @@ export class BeanstalkWorker extends Construct implements ec2.IConnectable, iam.
 
     this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
     this.alarms = {
-      environmentHealth: notifyingAlarm(this, 'EnvironmentHealthAlarm', this.metricEnvironmentHealth(), {
-        description: `Enhanced health of ${this.node.path} is Degraded or Severe`,
-        threshold: DEGRADED,
-        evaluationPeriods: 5,
-        topic: this.alarmTopic,
-      }),
+      environmentHealth: environmentHealthAlarm(this, this.environmentName, this.alarmTopic),
       deadLetter: notifyingAlarm(this, 'DeadLetterAlarm', this.metricDeadLetterMessages(), {
         description: `Messages of ${this.node.path} failed ${maxReceiveCount} times and landed in the dead-letter queue`,
         threshold: 1,

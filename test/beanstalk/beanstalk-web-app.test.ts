@@ -18,25 +18,10 @@ import {
 } from '../../lib';
 import { agnosticStack, specificStack } from '../support/cdk-context';
 import { once } from '../support/shared';
+import { option } from './option-settings';
 
 const SOURCE = BEANSTALK_SAMPLE_SOURCES.web;
 const CERT_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
-
-type Settings = { Namespace: string; OptionName: string; Value: unknown }[];
-
-/** The option settings of the only environment in `template`. */
-function settingsOf(template: Template): Settings {
-  const envs = template.findResources('AWS::ElasticBeanstalk::Environment');
-  const [env] = Object.values(envs);
-  return env.Properties.OptionSettings as Settings;
-}
-
-/** The value of one option setting (undefined when absent). */
-function option(template: Template, namespace: string, optionName: string): unknown {
-  const matches = settingsOf(template).filter((s) => s.Namespace === namespace && s.OptionName === optionName);
-  if (matches.length > 1) throw new Error(`${namespace} ${optionName} is set ${matches.length} times`);
-  return matches[0]?.Value;
-}
 
 function build(props: Partial<BeanstalkWebAppProps> = {}, stack: Stack = agnosticStack()): () => BeanstalkWebApp {
   return () =>

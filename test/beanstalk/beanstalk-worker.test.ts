@@ -6,22 +6,9 @@ import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
 import { BeanstalkWebApp, BeanstalkWorker, BeanstalkWorkerProps } from '../../lib';
 import { agnosticStack, specificStack } from '../support/cdk-context';
 import { once } from '../support/shared';
+import { option } from './option-settings';
 
 const SOURCE = BEANSTALK_SAMPLE_SOURCES.worker;
-
-type Settings = { Namespace: string; OptionName: string; Value: unknown }[];
-
-function option(template: Template, namespace: string, optionName: string, environmentName?: string): unknown {
-  const envs = Object.values(template.findResources('AWS::ElasticBeanstalk::Environment')).filter(
-    (e) => environmentName === undefined || e.Properties.EnvironmentName === environmentName,
-  );
-  if (envs.length !== 1) throw new Error(`expected one environment, found ${envs.length}`);
-  const matches = (envs[0].Properties.OptionSettings as Settings).filter(
-    (s) => s.Namespace === namespace && s.OptionName === optionName,
-  );
-  if (matches.length > 1) throw new Error(`${namespace} ${optionName} is set ${matches.length} times`);
-  return matches[0]?.Value;
-}
 
 describe.each([
   ['environment-agnostic', () => agnosticStack()],

@@ -8,7 +8,9 @@ import * as elasticbeanstalk from 'aws-cdk-lib/aws-elasticbeanstalk';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { notifyingAlarm } from '../../common/alarm-topic';
 import { CREDENTIAL_VARIABLES, looksLikeSecret } from '../../common/ecs-container';
 import { ManagedPolicyRole } from '../../common/managed-policy-role';
 import { acknowledge, wildcardResourceFinding } from '../../common/nag';
@@ -515,4 +517,14 @@ export function environmentHealthMetric(environmentName: string, props?: cloudwa
 }
 
 /** The value of EnvironmentHealth from which the environment counts as Degraded (20) or Severe (25). */
-export const DEGRADED = 20;
+const DEGRADED = 20;
+
+/** The alarm both tiers raise: enhanced health Degraded or Severe for 5 minutes, notifying `topic`. */
+export function environmentHealthAlarm(scope: Construct, environmentName: string, topic: sns.ITopic): cloudwatch.Alarm {
+  return notifyingAlarm(scope, 'EnvironmentHealthAlarm', environmentHealthMetric(environmentName), {
+    description: `Enhanced health of ${scope.node.path} is Degraded or Severe`,
+    threshold: DEGRADED,
+    evaluationPeriods: 5,
+    topic,
+  });
+}

@@ -33,3 +33,6 @@ export * from './inventory/large-file-options';
 export * from './batch/batch-job-definition';
 export * from './batch/batch-job-queue';
 export * from './lightsail/lightsail-server';
+export * from './beanstalk/beanstalk-options';
+export * from './beanstalk/beanstalk-web-app';
+export * from './beanstalk/beanstalk-worker';

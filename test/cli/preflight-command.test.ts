@@ -143,7 +143,7 @@ describe('parsePreflightArgs', () => {
   test.each([
     [
       ['--pattern', 'lambda'],
-      "--pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), ServerlessApi (api), BatchJobs (batch); received 'lambda'",
+      "--pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), ServerlessApi (api), BatchJobs (batch), BeanstalkApp (beanstalk); received 'lambda'",
     ],
     [
       ['--qualifier', 'has-dash'],
@@ -191,7 +191,7 @@ describe('runPreflight', () => {
     const h = harness();
     await expect(runPreflight(['--pattern', 'nope'], h.deps)).resolves.toBe(2);
     expect(h.err()).toBe(
-      "cdk-compute-patterns preflight: --pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), ServerlessApi (api), BatchJobs (batch); received 'nope'\n" +
+      "cdk-compute-patterns preflight: --pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), ServerlessApi (api), BatchJobs (batch), BeanstalkApp (beanstalk); received 'nope'\n" +
         "Run 'cdk-compute-patterns preflight --help' for usage.\n",
     );
   });
@@ -253,13 +253,14 @@ describe('runPreflight', () => {
       'PASS  slr-eks-nodegroup  service-linked role AWSServiceRoleForAmazonEKSNodegroup: exists since 2024-01-02; used by EKS managed node groups (EksCluster)',
       'PASS  slr-eks-fargate  service-linked role AWSServiceRoleForAmazonEKSForFargate: exists since 2024-01-02; used by EKS Fargate profiles (EksCluster)',
       'PASS  slr-batch  service-linked role AWSServiceRoleForBatch: exists since 2024-01-02; used by AWS Batch compute environments (BatchJobs)',
+      'PASS  slr-elasticbeanstalk-managed-updates  service-linked role AWSServiceRoleForElasticBeanstalkManagedUpdates: exists since 2024-01-02; used by Elastic Beanstalk managed platform updates (BeanstalkApp)',
       'PASS  slr-ec2-spot  service-linked role AWSServiceRoleForEC2Spot: exists since 2024-01-02; used by Spot Instances (WebFleet with onDemandPercentageAboveBaseCapacity < 100, EksCluster with spotInstances)',
-      'PASS  quota-vpcs  VPCs per Region (vpc L-F678F1CE): 0 in use + 6 planned = 6 of 10 (applied)',
-      'PASS  quota-internet-gateways  Internet gateways per Region (vpc L-A4707A72): 0 in use + 4 planned = 4 of 5 (default)',
-      'PASS  quota-nat-gateways  NAT gateways per Availability Zone (vpc L-FE5A380F): in use per zone: eu-west-1a 0, eu-west-1b 0; 4 planned; quota 5 per zone (default)',
-      'PASS  quota-elastic-ips  EC2-VPC Elastic IPs (ec2 L-0263D0A3): 0 in use + 4 planned = 4 of 5 (default)',
+      'PASS  quota-vpcs  VPCs per Region (vpc L-F678F1CE): 0 in use + 7 planned = 7 of 10 (applied)',
+      'PASS  quota-internet-gateways  Internet gateways per Region (vpc L-A4707A72): 0 in use + 5 planned = 5 of 5 (default)',
+      'PASS  quota-nat-gateways  NAT gateways per Availability Zone (vpc L-FE5A380F): in use per zone: eu-west-1a 0, eu-west-1b 0; 5 planned; quota 5 per zone (default)',
+      'PASS  quota-elastic-ips  EC2-VPC Elastic IPs (ec2 L-0263D0A3): 0 in use + 5 planned = 5 of 5 (default)',
       'PASS  lambda-concurrency  Lambda concurrent executions (lambda L-B99A9384): limit 1000, unreserved 1000, planned reservation 0',
-      `READY: 15 passed, 0 warning(s), 0 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
+      `READY: 16 passed, 0 warning(s), 0 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
       '',
     ]);
     expect(h.err()).toBe('');

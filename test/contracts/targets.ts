@@ -17,6 +17,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { createSampleApp } from '../../bin/app';
+import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
 import {
   BatchCompute,
   BatchJobQueue,
@@ -32,6 +33,7 @@ import { CDK_CONTEXT, testApp } from '../support/cdk-context';
 import { CfnApp, CfnTemplate, TEST_ACCOUNT, TEST_REGION } from '../support/cfn-resolver';
 import { ContractGroup } from '../support/runtime-contracts';
 import { batchContracts } from './batch.contracts';
+import { beanstalkContracts } from './beanstalk.contracts';
 import { alarmTopicContracts, logKeyContracts, vpcFlowLogContracts } from './common.contracts';
 import { repositoryContracts } from './ecr.contracts';
 import { ec2ServiceContracts } from './ecs-ec2.contracts';
@@ -133,6 +135,29 @@ export const sampleApp: ContractApp = {
       stackName: 'ContainerRegistry',
       description: 'SecureRepository with its defaults.',
       groups: [repositoryContracts({ prefix: 'Registry' })],
+    },
+    {
+      app: SAMPLE,
+      stackName: 'BeanstalkApp',
+      description: 'BeanstalkWebApp (HTTP chosen) and a BeanstalkWorker in its application and VPC.',
+      groups: [
+        beanstalkContracts({
+          prefix: 'Web',
+          application: 'WebApplication',
+          environmentName: 'BeanstalkApp-Web-A4B76935',
+          sourcePath: BEANSTALK_SAMPLE_SOURCES.web,
+        }),
+        beanstalkContracts({
+          prefix: 'Worker',
+          application: 'WebApplication',
+          environmentName: 'BeanstalkApp-Worker-168A662D',
+          sourcePath: BEANSTALK_SAMPLE_SOURCES.worker,
+          worker: true,
+        }),
+        vpcFlowLogContracts('WebVpc'),
+        alarmTopicContracts({ alarm: 'WorkerDeadLetterAlarm' }),
+        logKeyContracts({ logGroups: ['WebVpcFlowLogGroup'] }),
+      ],
     },
     {
       app: SAMPLE,

@@ -29,6 +29,7 @@ export const PATTERN_ALIASES: Readonly<Record<string, PatternName>> = {
   inventory: 'InventoryLoader',
   api: 'ServerlessApi',
   batch: 'BatchJobs',
+  beanstalk: 'BeanstalkApp',
 };
 
 const PATTERN_CHOICES = PATTERNS.map(

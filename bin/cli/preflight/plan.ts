@@ -88,6 +88,14 @@ export const SERVICE_LINKED_ROLES = {
       'AWS Batch creates it with the first compute environment that names no service role (and creates the ECS ' +
       "service-linked role it needs for the environment's ECS cluster itself)",
   },
+  elasticBeanstalkManagedUpdates: {
+    key: 'elasticbeanstalk-managed-updates',
+    roleName: 'AWSServiceRoleForElasticBeanstalkManagedUpdates',
+    serviceName: 'managedupdates.elasticbeanstalk.amazonaws.com',
+    usedBy: 'Elastic Beanstalk managed platform updates (BeanstalkApp)',
+    whenMissing: 'auto',
+    note: 'Elastic Beanstalk creates it when an environment names it for managed platform updates',
+  },
   ec2Spot: {
     key: 'ec2-spot',
     roleName: 'AWSServiceRoleForEC2Spot',
@@ -158,6 +166,17 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     elasticIps: 1,
     serviceLinkedRoles: [R.batch],
     // Fargate Spot is a Batch compute environment type: it needs no EC2 Spot role.
+    canUseSpot: false,
+    lambda: false,
+    reservedConcurrency: 0,
+  },
+  BeanstalkApp: {
+    // Elastic Beanstalk creates the web tier's load balancer and both tiers' Auto Scaling groups in its own stacks.
+    vpcs: 1,
+    internetGateways: 1,
+    natGateways: 1,
+    elasticIps: 1,
+    serviceLinkedRoles: [R.elasticloadbalancing, R.autoscaling, R.elasticBeanstalkManagedUpdates],
     canUseSpot: false,
     lambda: false,
     reservedConcurrency: 0,

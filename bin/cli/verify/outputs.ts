@@ -49,6 +49,15 @@ export const BATCH_JOBS_OUTPUTS = {
   logGroupName: 'JobLogGroupName',
 } as const;
 
+/** Output keys of a BeanstalkApp stack. */
+export const BEANSTALK_APP_OUTPUTS = {
+  url: 'WebAppUrl',
+  applicationName: 'ApplicationName',
+  webEnvironmentName: 'WebEnvironmentName',
+  workerEnvironmentName: 'WorkerEnvironmentName',
+  workerQueueUrl: 'WorkerQueueUrl',
+} as const;
+
 /** The patterns `verify` knows how to check. */
 export const PATTERNS = [
   'WebFleet',
@@ -57,6 +66,7 @@ export const PATTERNS = [
   'InventoryLoader',
   'ServerlessApi',
   'BatchJobs',
+  'BeanstalkApp',
 ] as const;
 export type PatternName = (typeof PATTERNS)[number];
 
@@ -68,6 +78,7 @@ export const PATTERN_OUTPUT_KEYS: Readonly<Record<PatternName, readonly string[]
   InventoryLoader: Object.values(INVENTORY_LOADER_OUTPUTS),
   ServerlessApi: Object.values(SERVERLESS_API_OUTPUTS),
   BatchJobs: Object.values(BATCH_JOBS_OUTPUTS),
+  BeanstalkApp: Object.values(BEANSTALK_APP_OUTPUTS),
 };
 
 /** Outputs of one stack, as written by `cdk deploy --outputs-file`. */

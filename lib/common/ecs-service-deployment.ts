@@ -78,7 +78,7 @@ export class ServiceDeployment {
   }
 
   /** The strategy. */
-  public readonly type: DeploymentType;
+  public readonly strategy: DeploymentType;
   /** Bake time after the last traffic step (not for rolling). */
   public readonly bakeTime?: Duration;
   /** The test listener port, if any. */
@@ -89,7 +89,7 @@ export class ServiceDeployment {
   public readonly stepBakeTime?: Duration;
 
   private constructor(type: DeploymentType, options: TrafficShiftDeploymentOptions) {
-    this.type = type;
+    this.strategy = type;
     this.bakeTime = options.bakeTime;
     this.testListenerPort = options.testListenerPort;
     this.stepPercent = options.stepPercent;
@@ -98,7 +98,7 @@ export class ServiceDeployment {
 
   /** Whether the strategy keeps an alternate target group and moves traffic between the two. */
   public get shiftsTraffic(): boolean {
-    return this.type !== DeploymentType.ROLLING;
+    return this.strategy !== DeploymentType.ROLLING;
   }
 }
 
@@ -115,7 +115,7 @@ export interface DeploymentServiceProps {
  * accepted range; the caller prefixes the construct path (`withConstructPath`).
  */
 export function deploymentServiceProps(deployment: ServiceDeployment): DeploymentServiceProps {
-  const type = deployment.type;
+  const type = deployment.strategy;
   if (type === DeploymentType.ROLLING) return {};
   validateMinutes('deployment bakeTime', deployment.bakeTime);
   validateMinutes('deployment stepBakeTime', deployment.stepBakeTime);

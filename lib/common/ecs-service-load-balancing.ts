@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { ServiceDeployment } from './ecs-service-deployment';
+import type { EcsWebServiceOptions } from './ecs-service-options';
 import { addLoadBalancer5xxAlarm } from './load-balancer-alarms';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge } from './nag';
@@ -54,11 +55,9 @@ export interface ServiceAttachment {
   readonly containerPort: number;
   readonly healthCheckPath: string;
   readonly targetType: elbv2.TargetType;
-  readonly loadBalancerOptions: WebLoadBalancerOptions;
-  readonly listenerRule?: SharedListenerRule;
-  readonly deployment: ServiceDeployment;
+  /** The service's props: load balancer options, `listenerRule`, `deployment`, `target5xxAlarmThreshold`. */
+  readonly options: EcsWebServiceOptions;
   readonly topic: sns.ITopic;
-  readonly target5xxAlarmThreshold?: number;
 }
 
 /** The load balancing of a service: its own SecureLoadBalancer, or a rule on a shared one. */
@@ -146,10 +145,11 @@ export function validateSharedListenerRule(
  * alarms and the load balancer 5xx alarm, and makes the traffic-shifting strategies roll back on them.
  */
 export function attachServiceToLoadBalancer(scope: Construct, a: ServiceAttachment): AttachedService {
-  const shared = a.listenerRule;
+  const shared = a.options.listenerRule;
+  const deployment = a.options.deployment ?? ServiceDeployment.rolling();
   const alb = shared
     ? SecureLoadBalancer.of(shared.listener)!
-    : new SecureLoadBalancer(scope, 'LoadBalancer', SecureLoadBalancer.propsFrom(a.vpc, a.loadBalancerOptions));
+    : new SecureLoadBalancer(scope, 'LoadBalancer', SecureLoadBalancer.propsFrom(a.vpc, a.options));
   const loadBalancer = alb.loadBalancer;
   const listener = alb.listener;
   const url = shared ? sharedUrl(alb.url, shared) : alb.url;
@@ -183,7 +183,7 @@ export function attachServiceToLoadBalancer(scope: Construct, a: ServiceAttachme
   let testListener: elbv2.ApplicationListener | undefined;
   let testListenerRule: elbv2.ApplicationListenerRule | undefined;
   let deploymentRole: ManagedPolicyRole | undefined;
-  if (!a.deployment.shiftsTraffic) {
+  if (!deployment.shiftsTraffic) {
     targetGroup.addTarget(
       a.service.loadBalancerTarget({ containerName: a.containerName, containerPort: a.containerPort }),
     );
@@ -216,8 +216,8 @@ export function attachServiceToLoadBalancer(scope: Construct, a: ServiceAttachme
       conditions,
       action: weighted(),
     });
-    if (a.deployment.testListenerPort !== undefined) {
-      testListener = alb.addTestListener(a.deployment.testListenerPort);
+    if (deployment.testListenerPort !== undefined) {
+      testListener = alb.addTestListener(deployment.testListenerPort);
       testListenerRule = new elbv2.ApplicationListenerRule(scope, 'TestListenerRule', {
         listener: testListener,
         priority,
@@ -225,12 +225,12 @@ export function attachServiceToLoadBalancer(scope: Construct, a: ServiceAttachme
         action: weighted(),
       });
     }
-    const deployment = createDeploymentRole(scope, {
+    const infrastructure = createDeploymentRole(scope, {
       listeners: testListener ? [listener, testListener] : [listener],
       rules: testListenerRule ? [listenerRule, testListenerRule] : [listenerRule],
       targetGroups: [targetGroup, alternateTargetGroup],
     });
-    deploymentRole = deployment.role;
+    deploymentRole = infrastructure.role;
     targetGroup.addTarget(
       a.service.loadBalancerTarget({
         containerName: a.containerName,
@@ -246,8 +246,8 @@ export function attachServiceToLoadBalancer(scope: Construct, a: ServiceAttachme
       }),
     );
     // ECS uses the role as soon as the service exists: its policies come first.
-    a.service.node.addDependency(deployment.describePolicy);
-    if (deployment.role.policy) a.service.node.addDependency(deployment.role.policy);
+    a.service.node.addDependency(infrastructure.describePolicy);
+    if (infrastructure.role.policy) a.service.node.addDependency(infrastructure.role.policy);
   }
   for (const rule of [listenerRule, testListenerRule]) {
     if (rule) scope.node.addValidation({ validate: () => ruleConflicts(rule) });
@@ -255,15 +255,15 @@ export function attachServiceToLoadBalancer(scope: Construct, a: ServiceAttachme
 
   const alarmScope = shared ? scope : alb;
   const alarms = targetGroupAlarms(alarmScope, targetGroup, {
-    target5xxThreshold: a.target5xxAlarmThreshold,
+    target5xxThreshold: a.options.target5xxAlarmThreshold,
     topic: a.topic,
     alternateTargetGroup,
   });
   const loadBalancer5xx = addLoadBalancer5xxAlarm(alarmScope, 'LoadBalancer5xxAlarm', loadBalancer, {
-    threshold: a.target5xxAlarmThreshold,
+    threshold: a.options.target5xxAlarmThreshold,
     topic: a.topic,
   });
-  if (a.deployment.shiftsTraffic) {
+  if (deployment.shiftsTraffic) {
     // Roll back when the new tasks answer 5xx or fail health checks; the load balancer's own 5xx only when
     // the load balancer serves this service alone (on a shared one, another service's errors would count).
     const rollbackOn = [alarms.target5xxAlarm, alarms.unhealthyHostsAlarm, ...(shared ? [] : [loadBalancer5xx])];

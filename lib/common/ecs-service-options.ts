@@ -208,9 +208,9 @@ export function validateEcsWebServiceOptions(props: EcsWebServiceOptions): Servi
   validateIntegerInRange('cpuAlarmThresholdPercent', props.cpuAlarmThresholdPercent, 1, 100);
   validateIntegerInRange('target5xxAlarmThreshold', props.target5xxAlarmThreshold, 1, 1_000_000);
   const deployment = props.deployment ?? ServiceDeployment.rolling();
-  if (props.targetRequestsPerTarget !== undefined && deployment.type !== DeploymentType.ROLLING) {
+  if (props.targetRequestsPerTarget !== undefined && deployment.strategy !== DeploymentType.ROLLING) {
     throw new Error(
-      `targetRequestsPerTarget needs a rolling deployment: requests per target are measured on one target group, and a ${deployment.type} deployment makes the other target group the production one after every deployment; received deployment ${deployment.type}. Scale on CPU or memory (targetCpuUtilizationPercent, targetMemoryUtilizationPercent) instead`,
+      `targetRequestsPerTarget needs a rolling deployment: requests per target are measured on one target group, and a ${deployment.strategy} deployment makes the other target group the production one after every deployment; received deployment ${deployment.strategy}. Scale on CPU or memory (targetCpuUtilizationPercent, targetMemoryUtilizationPercent) instead`,
     );
   }
   const desiredCount = props.desiredCount ?? Math.min(Math.max(2, minCapacity), maxCapacity);

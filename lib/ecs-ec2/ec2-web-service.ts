@@ -581,11 +581,8 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       containerPort,
       healthCheckPath,
       targetType: networkMode === ecs.NetworkMode.AWS_VPC ? elbv2.TargetType.IP : elbv2.TargetType.INSTANCE,
-      loadBalancerOptions: props,
-      listenerRule: props.listenerRule,
-      deployment,
+      options: props,
       topic: this.alarmTopic,
-      target5xxAlarmThreshold: props.target5xxAlarmThreshold,
     });
     this.loadBalancer = attached.loadBalancer;
     this.listener = attached.listener;

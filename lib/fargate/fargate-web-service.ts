@@ -536,11 +536,8 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       containerPort,
       healthCheckPath,
       targetType: elbv2.TargetType.IP,
-      loadBalancerOptions: props,
-      listenerRule: props.listenerRule,
-      deployment,
+      options: props,
       topic: this.alarmTopic,
-      target5xxAlarmThreshold: props.target5xxAlarmThreshold,
     });
     this.loadBalancer = attached.loadBalancer;
     this.listener = attached.listener;

@@ -19,11 +19,13 @@ import { createSampleApp } from '../../bin/app';
 import {
   BatchCompute,
   BatchJobQueue,
+  Ec2WebService,
   EksCluster,
   FargateWebService,
   HighlyAvailableFleet,
   InventoryLoader,
   SecureRepository,
+  ServiceDeployment,
 } from '../../lib';
 import { CDK_CONTEXT, testApp } from '../support/cdk-context';
 import { CfnApp, CfnTemplate, TEST_ACCOUNT, TEST_REGION } from '../support/cfn-resolver';
@@ -94,12 +96,13 @@ export const sampleApp: ContractApp = {
     {
       app: SAMPLE,
       stackName: 'FargateService',
-      description: 'FargateWebService with its defaults.',
+      description: 'FargateWebService with its defaults, and a second one on its load balancer (path rule /api/*).',
       groups: [
         fargateContracts({ prefix: 'Web' }),
+        fargateContracts({ prefix: 'Api' }),
         vpcFlowLogContracts('WebVpc'),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
-        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup'] }),
+        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'ApiLogGroup'] }),
       ],
     },
     {
@@ -212,6 +215,7 @@ export const fargateVariant: ContractApp = {
       enableExecuteCommand: true,
       spot: true,
       secrets: { DB_PASSWORD: ecs.Secret.fromSecretsManager(secret) },
+      deployment: ServiceDeployment.canary({ testListenerPort: 8080 }),
     });
     return fromAssembly(app);
   }),
@@ -220,16 +224,46 @@ export const fargateVariant: ContractApp = {
       app: FARGATE,
       stackName: 'FargateVariant',
       description:
-        'FargateWebService with ECS Exec, a Secrets Manager secret under a customer key, Fargate Spot and an image from a private ECR repository (environment-specific stack).',
+        'FargateWebService with ECS Exec, a Secrets Manager secret under a customer key, Fargate Spot, an image from a private ECR repository and a canary deployment with a test listener (environment-specific stack).',
       groups: [
         fargateContracts({
           prefix: 'Web',
           exec: true,
           ecrRepository: 'Repository',
           secret: { secret: 'DatabasePassword', key: 'SecretKey' },
+          trafficShifting: { listener: 'WebLoadBalancerHttp', testListener: 'WebLoadBalancerTest8080' },
         }),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
         logKeyContracts({ logGroups: ['WebLogGroup', 'WebExecLogGroup'] }),
+      ],
+    },
+  ],
+};
+
+const EC2 = 'ec2 service variant';
+/** Ec2WebService deploying blue/green with a test listener. */
+export const ec2ServiceVariant: ContractApp = {
+  name: EC2,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'Ec2ServiceVariant', { env });
+    new Ec2WebService(stack, 'Web', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:stable-alpine'),
+      deployment: ServiceDeployment.blueGreen({ testListenerPort: 9000 }),
+    });
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: EC2,
+      stackName: 'Ec2ServiceVariant',
+      description: 'Ec2WebService deploying blue/green with a test listener on port 9000 (environment-specific stack).',
+      groups: [
+        ec2ServiceContracts({
+          prefix: 'Web',
+          trafficShifting: { listener: 'WebLoadBalancerHttp', testListener: 'WebLoadBalancerTest9000' },
+        }),
+        alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
       ],
     },
   ],
@@ -397,6 +431,7 @@ export const CONTRACT_APPS: ContractApp[] = [
   sampleApp,
   fleetVariant,
   fargateVariant,
+  ec2ServiceVariant,
   eksVariant,
   inventoryVariant,
   registryVariant,

@@ -436,7 +436,7 @@ describe('FargateWebService shared load balancer validation', () => {
           image: IMAGE,
           listenerRule: { listener: web.listener, priority: 50000, pathPatterns: ['/api/*'] },
         }),
-    ).toThrow('Agnostic/Api: listenerRule.priority must be');
+    ).toThrow('Agnostic/Api: listenerRule.priority must be an integer between 1 and 49999; received 50000');
   });
 
   test('fails when a path pattern does not start with a slash', () => {

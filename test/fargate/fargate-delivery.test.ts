@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { FargateWebService, FargateWebServiceProps, SecureVpc, ServiceDeployment } from '../../lib';
 import { agnosticStack, specificStack } from '../support/cdk-context';
 import { runNag } from '../support/compliance';
-import { probeScope } from '../support/scope-probe';
+import { probeScope, userOpenIngress } from '../support/scope-probe';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:stable-alpine');
 const CERT_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -236,6 +236,17 @@ describe('FargateWebService linear and canary deployments', () => {
       SslPolicy: Match.anyValue(),
     });
     expect(openFindings(stack)).toEqual([]);
+  });
+
+  test('the test listener port acknowledgement hides no open port the user adds to the load balancer security group', () => {
+    const { stack, web } = build({ deployment: ServiceDeployment.blueGreen({ testListenerPort: 8080 }) });
+    const securityGroup = web.loadBalancer.connections.securityGroups[0];
+    probeScope({
+      stack,
+      add: () => userOpenIngress(securityGroup, 22),
+      expect: 'AwsSolutions-EC23',
+      on: securityGroup,
+    });
   });
 
   test('the Describe acknowledgement hides no wildcard statement the user adds to the deployment role', () => {

@@ -17,6 +17,10 @@ export type {
   TargetGroupAlarms,
   WebLoadBalancerOptions,
 } from './common/secure-load-balancer';
+export { DeploymentType, ServiceDeployment } from './common/ecs-service-deployment';
+export type { BlueGreenDeploymentOptions, TrafficShiftDeploymentOptions } from './common/ecs-service-deployment';
+export type { SharedListenerRule } from './common/ecs-service-load-balancing';
+export type { EcsWebServiceAlarms, EcsWebServiceOptions } from './common/ecs-service-options';
 export { SecureVpc } from './common/secure-vpc';
 export type { SecureVpcProps } from './common/secure-vpc';
 // The patterns' modules export only public API.

@@ -112,7 +112,7 @@ describe('packaging', () => {
     const assembly = JSON.parse(
       fs.readFileSync(path.join(app, 'node_modules', 'cdk-compute-patterns', '.jsii'), 'utf8'),
     ) as { types: Record<string, { kind: string; name: string }> };
-    const nonConstructs = ['InventorySchema', 'CollectionSchema', 'ServerlessApiAuthorization'];
+    const nonConstructs = ['InventorySchema', 'CollectionSchema', 'ServerlessApiAuthorization', 'ServiceDeployment'];
     const exported = Object.values(assembly.types)
       .filter((t) => t.kind === 'class' && !nonConstructs.includes(t.name))
       .map((t) => t.name)

@@ -3,10 +3,13 @@
  * container instances, Session Manager, the task and execution roles.
  */
 import { arn, ContractGroup, ref, role, RuntimeContract, service } from '../support/runtime-contracts';
+import { TrafficShiftingContractOptions, trafficShiftingContracts } from './fargate.contracts';
 
 export interface Ec2ServiceContractOptions {
   /** The construct id of the service (logical-id prefix of what it creates). */
   readonly prefix: string;
+  /** The service deploys with blue/green, linear or canary (and a test listener). @default - rolling */
+  readonly trafficShifting?: TrafficShiftingContractOptions;
 }
 
 export function ec2ServiceContracts(o: Ec2ServiceContractOptions): ContractGroup {
@@ -102,5 +105,6 @@ export function ec2ServiceContracts(o: Ec2ServiceContractOptions): ContractGroup
       expect: 'denied',
     },
   ];
+  if (o.trafficShifting) contracts.push(...trafficShiftingContracts(p, o.trafficShifting));
   return { pattern: 'Ec2WebService', contracts };
 }

@@ -21,12 +21,14 @@ import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
 import {
   BatchCompute,
   BatchJobQueue,
+  Ec2WebService,
   EksCluster,
   FargateWebService,
   HighlyAvailableFleet,
   InventoryLoader,
   SecureRepository,
   ServerlessApi,
+  ServiceDeployment,
 } from '../../lib';
 import { fullServerlessApiProps } from '../serverless-api/fixtures';
 import { CDK_CONTEXT, testApp } from '../support/cdk-context';
@@ -100,12 +102,13 @@ export const sampleApp: ContractApp = {
     {
       app: SAMPLE,
       stackName: 'FargateService',
-      description: 'FargateWebService with its defaults.',
+      description: 'FargateWebService with its defaults, and a second one on its load balancer (path rule /api/*).',
       groups: [
         fargateContracts({ prefix: 'Web' }),
+        fargateContracts({ prefix: 'Api' }),
         vpcFlowLogContracts('WebVpc'),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
-        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs'] }),
+        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs', 'ApiLogGroup'] }),
       ],
     },
     {
@@ -289,6 +292,7 @@ export const fargateVariant: ContractApp = {
       enableExecuteCommand: true,
       spot: true,
       secrets: { DB_PASSWORD: ecs.Secret.fromSecretsManager(secret) },
+      deployment: ServiceDeployment.canary({ testListenerPort: 8080 }),
     });
     return fromAssembly(app);
   }),
@@ -297,16 +301,46 @@ export const fargateVariant: ContractApp = {
       app: FARGATE,
       stackName: 'FargateVariant',
       description:
-        'FargateWebService with ECS Exec, a Secrets Manager secret under a customer key, Fargate Spot and an image from a private ECR repository (environment-specific stack).',
+        'FargateWebService with ECS Exec, a Secrets Manager secret under a customer key, Fargate Spot, an image from a private ECR repository and a canary deployment with a test listener (environment-specific stack).',
       groups: [
         fargateContracts({
           prefix: 'Web',
           exec: true,
           ecrRepository: 'Repository',
           secret: { secret: 'DatabasePassword', key: 'SecretKey' },
+          trafficShifting: { listener: 'WebLoadBalancerHttp', testListener: 'WebLoadBalancerTest8080' },
         }),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
         logKeyContracts({ logGroups: ['WebLogGroup', 'WebExecLogGroup'] }),
+      ],
+    },
+  ],
+};
+
+const EC2 = 'ec2 service variant';
+/** Ec2WebService deploying blue/green with a test listener. */
+export const ec2ServiceVariant: ContractApp = {
+  name: EC2,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'Ec2ServiceVariant', { env });
+    new Ec2WebService(stack, 'Web', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:stable-alpine'),
+      deployment: ServiceDeployment.blueGreen({ testListenerPort: 9000 }),
+    });
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: EC2,
+      stackName: 'Ec2ServiceVariant',
+      description: 'Ec2WebService deploying blue/green with a test listener on port 9000 (environment-specific stack).',
+      groups: [
+        ec2ServiceContracts({
+          prefix: 'Web',
+          trafficShifting: { listener: 'WebLoadBalancerHttp', testListener: 'WebLoadBalancerTest9000' },
+        }),
+        alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
       ],
     },
   ],
@@ -515,6 +549,7 @@ export const CONTRACT_APPS: ContractApp[] = [
   fleetVariant,
   fleetWarmPoolVariant,
   fargateVariant,
+  ec2ServiceVariant,
   eksVariant,
   inventoryVariant,
   registryVariant,

@@ -40,6 +40,7 @@ import {
   SecureRepository,
   SecureVpc,
   ServerlessApi,
+  ServiceDeployment,
 } from '../../lib';
 import { fullServerlessApiProps } from '../serverless-api/fixtures';
 import { testApp } from './cdk-context';
@@ -122,8 +123,10 @@ export const PATTERNS: PatternEntry[] = [
         image: ecs.ContainerImage.fromRegistry(IMAGE),
         protocol: elbv2.ApplicationProtocol.HTTP,
       }),
-    full: (scope) =>
-      new FargateWebService(scope, 'Web', {
+    // Every option on: a canary deployment with a test listener, and a second service on the same load balancer
+    // (listenerRule) carrying request-count scaling, which needs a rolling deployment.
+    full: (scope) => {
+      const web = new FargateWebService(scope, 'Web', {
         image: ecs.ContainerImage.fromRegistry(IMAGE),
         certificate: acm.Certificate.fromCertificateArn(scope, 'Cert', CERT_ARN),
         allowedIngressCidrs: ['203.0.113.0/24'],
@@ -142,13 +145,24 @@ export const PATTERNS: PatternEntry[] = [
         minCapacity: 2,
         maxCapacity: 6,
         targetMemoryUtilizationPercent: 70,
-        targetRequestsPerTarget: 500,
+        deployment: ServiceDeployment.canary({ stepPercent: 10, testListenerPort: 8443 }),
         spot: true,
         onDemandBaseCount: 2,
         enableExecuteCommand: true,
         logRetention: logs.RetentionDays.TWO_YEARS,
         healthCheckPath: '/health',
-      }),
+      });
+      new FargateWebService(scope, 'Api', {
+        image: ecs.ContainerImage.fromRegistry(IMAGE),
+        listenerRule: {
+          listener: web.listener,
+          priority: 10,
+          hostHeaders: ['api.example.com'],
+          pathPatterns: ['/v1/*'],
+        },
+        targetRequestsPerTarget: 500,
+      });
+    },
     stockDescription: 'ApplicationLoadBalancedFargateService with defaults (its own Vpc and Cluster)',
     stock: (scope) =>
       new ecsPatterns.ApplicationLoadBalancedFargateService(scope, 'Web', {
@@ -249,8 +263,10 @@ export const PATTERNS: PatternEntry[] = [
         image: ecs.ContainerImage.fromRegistry(IMAGE),
         protocol: elbv2.ApplicationProtocol.HTTP,
       }),
-    full: (scope) =>
-      new Ec2WebService(scope, 'Web', {
+    // Every option on: a blue/green deployment with a test listener, and a second service on the same load
+    // balancer (listenerRule) carrying request-count scaling, which needs a rolling deployment.
+    full: (scope) => {
+      const web = new Ec2WebService(scope, 'Web', {
         image: ecs.ContainerImage.fromRegistry(IMAGE),
         certificate: acm.Certificate.fromCertificateArn(scope, 'Cert', CERT_ARN),
         allowedIngressCidrs: ['203.0.113.0/24'],
@@ -276,11 +292,17 @@ export const PATTERNS: PatternEntry[] = [
         minCapacity: 2,
         maxCapacity: 6,
         targetMemoryUtilizationPercent: 70,
-        targetRequestsPerTarget: 500,
+        deployment: ServiceDeployment.blueGreen({ bakeTime: Duration.minutes(5), testListenerPort: 8443 }),
         enableExecuteCommand: true,
         logRetention: logs.RetentionDays.TWO_YEARS,
         healthCheckPath: '/health',
-      }),
+      });
+      new Ec2WebService(scope, 'Api', {
+        image: ecs.ContainerImage.fromRegistry(IMAGE),
+        listenerRule: { listener: web.listener, priority: 10, pathPatterns: ['/api/*'] },
+        targetRequestsPerTarget: 500,
+      });
+    },
     stockDescription: 'Cluster + AutoScalingGroup (ECS-optimized AMI) capacity provider + Ec2Service behind an ALB',
     stock: (scope) => {
       const vpc = new ec2.Vpc(scope, 'Vpc');

@@ -288,13 +288,13 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     const { minCapacity, desiredCount } = capacity;
     if (!Token.isUnresolved(minCapacity) && minCapacity < 2) {
       Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:singleTask',
+        'cdk-compute-patterns:singleInstance',
         `minCapacity is ${minCapacity}: the service can scale to a single task, which does not survive the loss of an Availability Zone or a failed task; use 2 or more in production`,
       );
     }
     if (!Token.isUnresolved(instanceMin) && instanceMin < 2) {
       Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:singleInstance',
+        'cdk-compute-patterns:singleContainerInstance',
         `instanceMinCapacity is ${instanceMin}: the cluster can shrink to one container instance in one Availability Zone; use 2 or more in production`,
       );
     }

@@ -10,6 +10,7 @@ import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
 import {
   BeanstalkWebApp,
   BeanstalkWorker,
+  Ec2WebService,
   EksCluster,
   FargateWebService,
   HighlyAvailableFleet,
@@ -136,6 +137,11 @@ describe.each([
     'FargateWebService',
     (s: Construct, minCapacity: number) =>
       new FargateWebService(s, 'P', { image: IMAGE, minCapacity, desiredCount: Math.max(minCapacity, 1) }),
+  ],
+  [
+    'Ec2WebService',
+    (s: Construct, minCapacity: number) =>
+      new Ec2WebService(s, 'P', { image: IMAGE, minCapacity, desiredCount: Math.max(minCapacity, 1) }),
   ],
   [
     'EksCluster',

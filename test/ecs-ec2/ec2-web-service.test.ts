@@ -271,4 +271,12 @@ describe('Ec2WebService validation', () => {
     const { stack } = build({ minCapacity: 1, desiredCount: 1 });
     Annotations.fromStack(stack).hasWarning('/Agnostic/Web', Match.stringLikeRegexp('minCapacity is 1'));
   });
+
+  test('instanceMinCapacity 1 is the warning cdk-compute-patterns:singleContainerInstance, not singleInstance', () => {
+    const { stack } = build({ instanceMinCapacity: 1 });
+    const warnings = Annotations.fromStack(stack).findWarning('/Agnostic/Web', Match.anyValue());
+    const ids = warnings.map((w) => /\[ack: ([^\]]+)\]$/.exec(String(w.entry.data))?.[1]);
+    expect(ids).toContain('cdk-compute-patterns:singleContainerInstance');
+    expect(ids).not.toContain('cdk-compute-patterns:singleInstance');
+  });
 });

@@ -27,6 +27,8 @@ import type { Item } from './validator';
 
 export const MAX_BATCH_SIZE = 25;
 export const DEFAULT_CONCURRENCY = 8;
+/** fileOrder: conditional puts of one batch sent at once. */
+export const ORDERED_PUTS_PER_BATCH = 5;
 
 /** One row on its way to DynamoDB. */
 export interface WriteEntry {
@@ -188,8 +190,14 @@ export class BatchWriter {
 
   private async writeBatch(entries: WriteEntry[]): Promise<void> {
     if (this.options.fileOrder) {
+      // At most ORDERED_PUTS_PER_BATCH puts of a batch at once (concurrency x that in flight): a put whose answer
+      // is lost (a timeout while it landed) is retried, and the retry cannot see which row the first one replaced.
       const order = this.options.fileOrder;
-      await Promise.all(entries.map((entry) => this.putInOrder(entry, order)));
+      const queue = [...entries];
+      const lane = async (): Promise<void> => {
+        for (let entry = queue.shift(); entry; entry = queue.shift()) await this.putInOrder(entry, order);
+      };
+      await Promise.all(Array.from({ length: Math.min(ORDERED_PUTS_PER_BATCH, queue.length) }, lane));
       return;
     }
     const { tableName, keyAttribute } = this.options;

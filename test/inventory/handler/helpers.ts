@@ -186,6 +186,20 @@ export async function scanItems(
   return items;
 }
 
+/** How many items a table holds (every page of a COUNT scan). */
+export async function countItems(emulators: Emulators, tableName: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await emulators.dynamodb.send(
+      new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, Select: 'COUNT' }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
 /** Asserts the report's accounting invariant. */
 export function expectInvariant(report: ImportReport): void {
   expect(report.rowsTotal).toBe(report.rowsWritten + report.rowsRejected);

@@ -6,14 +6,14 @@
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../../../lib/inventory/handler/config';
 import { AimdRateController } from '../../../lib/inventory/handler/large-file/aimd';
 import type { LargeFileJob } from '../../../lib/inventory/handler/large-file/job';
 import { setWorkerOverrides, writeBatch } from '../../../lib/inventory/handler/large-file/worker';
 import { Logger } from '../../../lib/inventory/handler/log';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../../support/emulators';
-import { BUCKET, useEngineHarness } from '../handler/helpers';
+import { BUCKET, countItems, useEngineHarness } from '../handler/helpers';
 
 function fakeClock() {
   let now = 0;
@@ -197,16 +197,7 @@ describe('the batch worker against a throttling table', () => {
       expect(proxy.stats.throttled).toBeGreaterThan(0);
       expect(result.throttledChunks).toBeGreaterThan(0);
       expect(result).toMatchObject({ rowsTotal: rows, rowsWritten: rows, rowsRejected: 0, errors: [] });
-      let count = 0;
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await harness
-          .emulators()
-          .dynamodb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, Select: 'COUNT' }));
-        count += page.Count ?? 0;
-        start = page.LastEvaluatedKey;
-      } while (start);
-      expect(count).toBe(rows);
+      expect(await countItems(harness.emulators(), table)).toBe(rows);
     } finally {
       dynamodb.destroy();
       await proxy.stop();

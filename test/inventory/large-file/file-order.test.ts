@@ -3,12 +3,12 @@
  * worker's conditional puts (batch-writer.ts `fileOrder`) must keep the row later in the file, whatever order the
  * batches land in, and the batches' counts must add up to what one invocation would report. Against dynalite.
  */
-import { AttributeValue, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../../../lib/inventory/handler/config';
 import type { BatchResult, LargeFileJob } from '../../../lib/inventory/handler/large-file/job';
 import { setWorkerOverrides, writeBatch } from '../../../lib/inventory/handler/large-file/worker';
 import { Logger } from '../../../lib/inventory/handler/log';
-import { BUCKET, useEngineHarness } from '../handler/helpers';
+import { BUCKET, countItems, useEngineHarness } from '../handler/helpers';
 
 const harness = useEngineHarness();
 afterEach(() => setWorkerOverrides({}));
@@ -51,19 +51,6 @@ async function nameOf(table: string, sku: string): Promise<string | undefined> {
   return item.Item?.name?.S;
 }
 
-async function itemCount(table: string): Promise<number> {
-  let count = 0;
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await harness
-      .emulators()
-      .dynamodb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, Select: 'COUNT' }));
-    count += page.Count ?? 0;
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return count;
-}
-
 function sum(results: BatchResult[]) {
   return {
     rowsTotal: results.reduce((n, r) => n + r.rowsTotal, 0),
@@ -92,7 +79,7 @@ describe('duplicate keys across the batches of a large file', () => {
       { line: 3, sku: 'SKU-X', reason: 'duplicate sku: superseded by a later line of the file' },
     ]);
     expect(sum([later, earlier])).toEqual({ rowsTotal: 3, rowsWritten: 2, rowsRejected: 1 });
-    expect(await itemCount(table)).toBe(2);
+    expect(await countItems(harness.emulators(), table)).toBe(2);
   });
 
   test('the later row wins when its batch lands second: it replaces the earlier row and moves it to rejected', async () => {
@@ -154,7 +141,7 @@ describe('duplicate keys across the batches of a large file', () => {
 
     // THEN 1,200 rows, 450 distinct keys, 750 superseded rows
     expect(sum(results)).toEqual({ rowsTotal: 1200, rowsWritten: 450, rowsRejected: 750 });
-    expect(await itemCount(table)).toBe(450);
+    expect(await countItems(harness.emulators(), table)).toBe(450);
     for (const key of [0, 1, 149, 150, 299, 300, 449]) {
       // the last index with this key: key + 450 * n below 1200
       const last = key + 450 * Math.floor((1199 - key) / 450);

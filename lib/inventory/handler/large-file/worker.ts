@@ -33,7 +33,7 @@ import {
 } from '../report';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, sleep as realSleep } from '../retry';
 import { RowSink } from '../row-sink';
-import { FileFormatError, ReadAbortedError, SourceRow } from '../source';
+import { FileFormatError, isFileFormatError, isReadAbortedError, SourceRow } from '../source';
 import { HeaderError, RowValidator } from '../validator';
 import { AimdOptions, AimdRateController } from './aimd';
 import {
@@ -199,7 +199,8 @@ export async function prepare(
     };
   } catch (err) {
     if (err instanceof HeaderError) return failWith(err.message, 1);
-    if (err instanceof FileFormatError || err instanceof ReadAbortedError) return failWith(err.message);
+    // By name, not instanceof: the XLSX reader is a separate bundle with its own copy of the error classes.
+    if (isFileFormatError(err) || isReadAbortedError(err)) return failWith(err.message);
     await ledger?.release(object, executionName);
     throw err;
   }

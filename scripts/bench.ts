@@ -34,6 +34,7 @@ import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import * as prettier from 'prettier';
 import {
+  countItems,
   createBucket,
   createTable,
   emulatorClients,
@@ -84,7 +85,6 @@ async function runLargeFile(csvPath: string, rows: number, workers: number): Pro
   const { definitionFromTemplate, runLargeFileLocally } =
     require('./lib/large-file-local') as typeof import('./lib/large-file-local');
   const { startEmulators } = require('./lib/emulators') as typeof import('./lib/emulators');
-  const { ScanCommand } = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
   const worker = require('../lib/inventory/handler/large-file/worker') as {
     handler: (event: unknown) => Promise<unknown>;
     setWorkerOverrides: (o: object) => void;
@@ -120,15 +120,7 @@ async function runLargeFile(csvPath: string, rows: number, workers: number): Pro
     });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const report = run.output as { status: string; rowsWritten: number };
-    let itemsInTable = 0;
-    let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-    do {
-      const page = await emulators.dynamodb.send(
-        new ScanCommand({ TableName: TABLE, ExclusiveStartKey: start, Select: 'COUNT' }),
-      );
-      itemsInTable += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const itemsInTable = await countItems(emulators.dynamodb, TABLE);
     return {
       workers,
       rows,

@@ -20,7 +20,7 @@ import { AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { handler, HandlerResult } from '../lib/inventory/handler/index';
 import type { ImportReport } from '../lib/inventory/handler/report';
-import { createBucket, createTable, startEmulators } from './lib/emulators';
+import { countItems, createBucket, createTable, startEmulators } from './lib/emulators';
 import { definitionFromTemplate, runLargeFileLocally, StepHandler } from './lib/large-file-local';
 import { runLabRequests, startUsersApi } from './lib/serverless-api-demo';
 
@@ -201,15 +201,7 @@ async function largeFileDemo(rows: number): Promise<void> {
       },
     });
     printReport(run.output as ImportReport);
-    let count = 0;
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await emulators.dynamodb.send(
-        new ScanCommand({ TableName: TABLE, ExclusiveStartKey: start, Select: 'COUNT' }),
-      );
-      count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const count = await countItems(emulators.dynamodb, TABLE);
     console.log(`\n${count} items in table ${TABLE} (${count === rows ? 'every row' : `MISSING ${rows - count}`})`);
     const seconds = (Date.now() - started) / 1000;
     // This process holds the player, the worker, s3rver and dynalite (its whole table in memory): its own peak.

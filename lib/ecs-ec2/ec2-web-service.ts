@@ -1,10 +1,11 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -29,6 +30,7 @@ import {
   serviceAlarms,
   validateEcsWebServiceOptions,
 } from '../common/ecs-service-options';
+import { acknowledgeMixedInstancesLaunchTemplate, hardenedLaunchTemplate } from '../common/hardened-launch-template';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
@@ -39,6 +41,7 @@ import { validateIntegerInRange, validateOrder, withConstructPath } from '../com
 import { RoutedPolicy, RoutedRole } from '../fargate/private/routed-role';
 import { sessionManagerPolicy } from '../fleet/private/session-manager-policy';
 import { allowAutoScalingNotifications } from '../fleet/private/topic-permissions';
+import { ContainerInstanceTeardown } from './private/teardown';
 
 /** Name of the application container in the task definition. */
 const CONTAINER_NAME = 'web';
@@ -181,6 +184,12 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
   public readonly capacityProvider: ecs.AsgCapacityProvider;
   /** The hardened launch template of the container instances. */
   public readonly launchTemplate: ec2.LaunchTemplate;
+  /**
+   * The custom resource (and its function) that releases the container instances' scale-in protection when the
+   * stack is deleted, so that managed termination protection never blocks the deletion.
+   */
+  public readonly teardownFunction: lambda.IFunction;
+  private readonly teardown: ContainerInstanceTeardown;
   /** The role of the container instances (ECS agent, Session Manager). */
   public readonly instanceRole: iam.IRole;
   /** Security group of the container instances. */
@@ -347,7 +356,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       allowAllOutbound: true,
     });
     const architecture = instanceType.architecture;
-    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+    this.launchTemplate = hardenedLaunchTemplate(this, 'LaunchTemplate', {
       machineImage: ec2.MachineImage.resolveSsmParameterAtLaunch(ECS_AMI_PARAMETERS[architecture], {
         os: ec2.OperatingSystemType.LINUX,
       }),
@@ -355,24 +364,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       userData: ec2.UserData.forLinux(),
       role: instanceRole,
       securityGroup: this.instanceSecurityGroup,
-      requireImdsv2: true,
-      httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
-      httpEndpoint: true,
-      // 1: the ECS agent on the host gets IMDS tokens, containers behind the docker bridge do not
-      // (they use the task role, never the instance role).
-      httpPutResponseHopLimit: 1,
-      associatePublicIpAddress: false,
-      detailedMonitoring: true,
-      blockDevices: [
-        {
-          deviceName: '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs(30, {
-            encrypted: true,
-            volumeType: ec2.EbsDeviceVolumeType.GP3,
-            deleteOnTermination: true,
-          }),
-        },
-      ],
+      rootVolumeSize: Size.gibibytes(30),
     });
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
       vpc: this.vpc,
@@ -400,31 +392,28 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
     // Optional next to VPCZoneIdentifier, but it states the zones explicitly (Control Tower CT.AUTOSCALING.PR.1).
     cfnGroup.availabilityZones = [...new Set(selected.availabilityZones)];
-    acknowledge(cfnGroup, {
-      id: 'AwsSolutions-EC26',
-      reason:
-        'cdk-nag EC26 reads only a top-level LaunchTemplate and throws on a MixedInstancesPolicy; the launch template that policy uses sets Encrypted: true on the root volume (checked by Control Tower CT.EC2.PR.14 and the unit tests).',
-    });
-    acknowledge(
-      cfnGroup,
-      ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
-        id: `${pack}-EC2IMDSv2Enabled`,
-        reason:
-          'The rule looks for metadata options on a launch configuration or a top-level launch template of the group; this group launches through its MixedInstancesPolicy from a launch template whose MetadataOptions set HttpTokens: required (IMDSv2 only) with a hop limit of 1 (checked by the unit tests).',
-      })),
-    );
-    // Deletion never hangs (aws-cdk issues #14732, #18179): with managed termination protection the
-    // instances are protected from scale-in and only the capacity provider lifts that protection, but
-    // CloudFormation deletes the capacity provider before the Auto Scaling group it references, so the
-    // group waits forever for protected instances. Managed draining protects running tasks instead:
-    // ECS drains an instance's tasks before Auto Scaling terminates it (scale-in, Spot, refresh).
+    acknowledgeMixedInstancesLaunchTemplate(this.autoScalingGroup);
+    // Managed termination protection: ECS protects the instances that run tasks from scale-in, so managed scaling
+    // only removes empty instances; managed draining moves tasks off an instance before Auto Scaling terminates it
+    // (Spot, refresh, rebalancing). Stack deletion never hangs (aws-cdk#14732, #18179): the teardown resource is
+    // deleted after the capacity provider and before the group, and releases the protection ECS leaves behind.
     this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
       autoScalingGroup: this.autoScalingGroup,
       enableManagedScaling: true,
-      enableManagedTerminationProtection: false,
+      enableManagedTerminationProtection: true,
       enableManagedDraining: true,
       targetCapacityPercent: 100,
     });
+    this.teardown = new ContainerInstanceTeardown(this, 'Teardown', {
+      autoScalingGroup: this.autoScalingGroup,
+      capacityProvider: this.capacityProvider,
+      vpc: this.vpc,
+      vpcSubnets,
+      selectedSubnets: selected,
+      vpcEndpointsProvided: props.vpcEndpointsProvided,
+      logRetention: props.logRetention,
+    });
+    this.teardownFunction = this.teardown.function;
     // The ECS agent's permissions aws-cdk-lib adds while associating the group go to a policy of their own.
     const agentPolicy = new RoutedPolicy(this, 'EcsAgentPolicy', instanceRole);
     const agentStatements: iam.PolicyStatement[] = [];

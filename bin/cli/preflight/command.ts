@@ -30,6 +30,8 @@ export const PATTERN_ALIASES: Readonly<Record<string, PatternName>> = {
   api: 'ServerlessApi',
   batch: 'BatchJobs',
   beanstalk: 'BeanstalkApp',
+  ec2: 'Ec2Service',
+  ecr: 'ContainerRegistry',
 };
 
 const PATTERN_CHOICES = PATTERNS.map(

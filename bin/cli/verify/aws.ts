@@ -1,6 +1,8 @@
 import { BatchClient } from '@aws-sdk/client-batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -100,6 +102,8 @@ export interface AwsClients {
   readonly signedFetch?: () => SignedFetch;
   readonly batch: () => BatchClient;
   readonly elasticBeanstalk: () => ElasticBeanstalkClient;
+  readonly ecs: () => ECSClient;
+  readonly ecr: () => ECRClient;
 }
 
 /** Extra client configuration (endpoints for local emulators in tests). */
@@ -107,6 +111,8 @@ export interface ClientOverrides {
   readonly s3?: ConstructorParameters<typeof S3Client>[0];
   readonly dynamodb?: ConstructorParameters<typeof DynamoDBClient>[0];
   readonly elasticBeanstalk?: ConstructorParameters<typeof ElasticBeanstalkClient>[0];
+  readonly ecs?: ConstructorParameters<typeof ECSClient>[0];
+  readonly ecr?: ConstructorParameters<typeof ECRClient>[0];
 }
 
 /** A value made on first use, then shared. */
@@ -128,5 +134,7 @@ export function createAwsClients(region: string, overrides: ClientOverrides = {}
     }),
     batch: lazy(() => new BatchClient({ region })),
     elasticBeanstalk: lazy(() => new ElasticBeanstalkClient({ region, ...overrides.elasticBeanstalk })),
+    ecs: lazy(() => new ECSClient({ region, ...overrides.ecs })),
+    ecr: lazy(() => new ECRClient({ region, ...overrides.ecr })),
   };
 }

@@ -11,6 +11,8 @@ import {
 } from './aws';
 import { verifyBatchJobs } from './checks/batch-jobs';
 import { verifyBeanstalkApp } from './checks/beanstalk-app';
+import { verifyContainerRegistry } from './checks/container-registry';
+import { verifyEc2Service } from './checks/ec2-service';
 import { verifyEksCluster } from './checks/eks-cluster';
 import { verifyFargateService } from './checks/fargate-service';
 import { verifyInventoryLoader } from './checks/inventory-loader';
@@ -54,6 +56,8 @@ Each stack's pattern is recognised from its output keys (see docs/VERIFY.md):
   ServerlessApi    ApiUrl, CollectionName, KeyAttribute, TableName
   BatchJobs        JobQueueArn, JobDefinitionArn, JobLogGroupName
   BeanstalkApp     WebAppUrl, ApplicationName, WebEnvironmentName, WorkerEnvironmentName, WorkerQueueUrl
+  Ec2Service       ServiceUrl, ClusterName, ServiceName, AutoScalingGroupName
+  ContainerRegistry  RepositoryName, RepositoryUri
 
 Options:
   -o, --outputs-file <path>         outputs file to read (default: cdk-outputs.json)
@@ -210,6 +214,8 @@ export const VERIFIERS: Readonly<Record<PatternName, PatternVerifier>> = {
   ServerlessApi: verifyServerlessApi,
   BatchJobs: verifyBatchJobs,
   BeanstalkApp: verifyBeanstalkApp,
+  Ec2Service: verifyEc2Service,
+  ContainerRegistry: verifyContainerRegistry,
 };
 
 /** Patterns whose checks call AWS APIs (FargateService only needs HTTP). */
@@ -220,6 +226,8 @@ const NEEDS_AWS: ReadonlySet<PatternName> = new Set<PatternName>([
   'ServerlessApi',
   'BatchJobs',
   'BeanstalkApp',
+  'Ec2Service',
+  'ContainerRegistry',
 ]);
 
 /**

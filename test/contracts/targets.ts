@@ -31,7 +31,12 @@ import { CDK_CONTEXT, testApp } from '../support/cdk-context';
 import { CfnApp, CfnTemplate, TEST_ACCOUNT, TEST_REGION } from '../support/cfn-resolver';
 import { ContractGroup } from '../support/runtime-contracts';
 import { batchContracts } from './batch.contracts';
-import { alarmTopicContracts, logKeyContracts, vpcFlowLogContracts } from './common.contracts';
+import {
+  alarmTopicContracts,
+  logKeyContracts,
+  prefixListLookupContracts,
+  vpcFlowLogContracts,
+} from './common.contracts';
 import { repositoryContracts } from './ecr.contracts';
 import { ec2ServiceContracts } from './ecs-ec2.contracts';
 import { eksContracts } from './eks.contracts';
@@ -113,7 +118,14 @@ export const sampleApp: ContractApp = {
         inventoryContracts({ prefix: 'InventoryLoader' }),
         vpcFlowLogContracts('InventoryLoaderVpc'),
         alarmTopicContracts({ alarm: 'InventoryLoaderErrorsAlarm' }),
-        logKeyContracts({ logGroups: ['InventoryLoaderLogGroup', 'InventoryLoaderVpcFlowLogGroup'] }),
+        logKeyContracts({
+          logGroups: [
+            'InventoryLoaderLogGroup',
+            'InventoryLoaderVpcFlowLogGroup',
+            'CdkComputePatternsPrefixListsLogGroup',
+          ],
+        }),
+        prefixListLookupContracts(),
       ],
     },
     {

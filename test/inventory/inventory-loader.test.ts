@@ -326,7 +326,8 @@ describe('InventoryLoader', () => {
 
   test('works in an environment-specific stack', () => {
     const { template } = synth(specificStack());
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // the import function and the provider function of the prefix-list lookup (AwsCustomResource)
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -393,6 +394,7 @@ describe('InventoryLoader', () => {
       const stack = makeStack();
       const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
         vpcId: 'vpc-0123456789abcdef0',
+        vpcCidrBlock: '10.20.0.0/16',
         availabilityZones: ['eu-west-1a', 'eu-west-1b'],
         isolatedSubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
         isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef1', 'rtb-0123456789abcdef2'],

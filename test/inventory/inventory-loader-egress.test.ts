@@ -13,6 +13,7 @@ import { guardRule } from '../../lib/common/nag';
 import { agnosticStack, specificStack } from '../support/cdk-context';
 import { findAcknowledgement } from '../support/compliance';
 import { probeScopes } from '../support/scope-probe';
+import { importedIsolatedVpc } from './imported-vpc';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] }>;
 
@@ -198,13 +199,7 @@ describe.each([
 
   test('with vpcEndpointsProvided in isolated subnets, reaches your interface endpoints by the VPC CIDR and S3/DynamoDB by prefix list', () => {
     const stack = makeStack();
-    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
-      vpcId: 'vpc-0123456789abcdef0',
-      vpcCidrBlock: '10.20.0.0/16',
-      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-      isolatedSubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
-      isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef1', 'rtb-0123456789abcdef2'],
-    });
+    const vpc = importedIsolatedVpc(stack, '10.20.0.0/16');
     new InventoryLoader(stack, 'Loader', { vpc, vpcEndpointsProvided: true });
     const template = Template.fromStack(stack);
     const rules = egressRules(template);
@@ -217,12 +212,7 @@ describe.each([
 
   test('fails when vpcEndpointsProvided is set for isolated subnets of a VPC imported without its CIDR block', () => {
     const stack = makeStack();
-    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
-      vpcId: 'vpc-0123456789abcdef0',
-      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-      isolatedSubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
-      isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef1', 'rtb-0123456789abcdef2'],
-    });
+    const vpc = importedIsolatedVpc(stack);
     expect(() => new InventoryLoader(stack, 'Loader', { vpc, vpcEndpointsProvided: true })).toThrow(
       `${stack.stackName}/Loader: with vpcEndpointsProvided in subnets without egress, the compute reaches your interface endpoints by HTTPS to the VPC's CIDR block, but the VPC ${stack.stackName}/Imported was imported without one. Pass vpcCidrBlock to ec2.Vpc.fromVpcAttributes (or use ec2.Vpc.fromLookup)`,
     );

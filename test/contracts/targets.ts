@@ -36,7 +36,12 @@ import { CfnApp, CfnTemplate, TEST_ACCOUNT, TEST_REGION } from '../support/cfn-r
 import { ContractGroup } from '../support/runtime-contracts';
 import { batchContracts } from './batch.contracts';
 import { beanstalkContracts } from './beanstalk.contracts';
-import { alarmTopicContracts, logKeyContracts, vpcFlowLogContracts } from './common.contracts';
+import {
+  alarmTopicContracts,
+  logKeyContracts,
+  prefixListLookupContracts,
+  vpcFlowLogContracts,
+} from './common.contracts';
 import { repositoryContracts } from './ecr.contracts';
 import { ec2ServiceContracts } from './ecs-ec2.contracts';
 import { eksContracts } from './eks.contracts';
@@ -119,7 +124,14 @@ export const sampleApp: ContractApp = {
         inventoryContracts({ prefix: 'InventoryLoader' }),
         vpcFlowLogContracts('InventoryLoaderVpc'),
         alarmTopicContracts({ alarm: 'InventoryLoaderErrorsAlarm' }),
-        logKeyContracts({ logGroups: ['InventoryLoaderLogGroup', 'InventoryLoaderVpcFlowLogGroup'] }),
+        logKeyContracts({
+          logGroups: [
+            'InventoryLoaderLogGroup',
+            'InventoryLoaderVpcFlowLogGroup',
+            'CdkComputePatternsPrefixListsLogGroup',
+          ],
+        }),
+        prefixListLookupContracts(),
       ],
     },
     {

@@ -492,6 +492,34 @@ function apiBenchLines(b: ApiBench): string[] {
   ];
 }
 
+/**
+ * `npm run bench -- --api-only --write`: replaces (or adds, before "Test suite time") the ServerlessApi section of
+ * docs/BENCHMARKS.md alone, stamped with the date and load, leaving the engine's sections as the last full run wrote them.
+ */
+async function writeApiSection(b: ApiBench): Promise<void> {
+  const docPath = join(ROOT, 'docs', 'BENCHMARKS.md');
+  const previous = readFileSync(docPath, 'utf8');
+  const [heading, ...rest] = apiBenchLines(b);
+  const cpu = cpus();
+  const stamp = `Measured by \`npm run bench -- --api-only --write\` on ${new Date().toISOString()}: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown CPU'}), Node.js ${process.version}, load average at the end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ')}.`;
+  const section = [heading, '', stamp, ...rest].join('\n');
+  const start = previous.indexOf('\n## ServerlessApi handler');
+  let next: string;
+  if (start >= 0) {
+    const end = previous.indexOf('\n## ', start + 1);
+    next = `${previous.slice(0, start + 1)}${section}\n${end >= 0 ? previous.slice(end + 1) : ''}`;
+  } else {
+    const testTime = previous.indexOf('\n## Test suite time');
+    const at = testTime >= 0 ? testTime + 1 : previous.length;
+    next = `${previous.slice(0, at)}${section}\n${previous.slice(at)}`;
+  }
+  const options = (await prettier.resolveConfig(docPath)) ?? {};
+  writeFileSync(docPath, await prettier.format(next, { ...options, parser: 'markdown' }));
+  console.log('wrote the ServerlessApi section of docs/BENCHMARKS.md');
+}
+
 function argNumber(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);
   return index < 0 ? fallback : Number(process.argv[index + 1]);
@@ -511,6 +539,7 @@ async function main(): Promise<void> {
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-assets.mjs')], { stdio: 'inherit' });
     const b = await benchServerlessApi(argNumber('--api-requests', 2000), argNumber('--api-concurrency', 8));
     console.log(apiBenchLines(b).join('\n'));
+    if (process.argv.includes('--write')) await writeApiSection(b);
     return;
   }
   const sizes = parseSizes();

@@ -51,7 +51,15 @@ export class EksClusterStack extends Stack {
       loadBalancerController: true,
     });
     this.accessInstance = this.eks.addAccessInstance();
-    this.adminRole?.grantAssumeRole(this.accessInstance.role);
+    if (this.adminRole) {
+      // In a customer managed policy (grantAssumeRole would write an inline one, which NIST 800-53 R5, HIPAA and
+      // PCI DSS refuse): the access instance may assume the admin role to run kubectl.
+      new iam.ManagedPolicy(this, 'AccessInstanceAssumeAdmin', {
+        description: 'The EKS access instance may assume the sample cluster admin role',
+        roles: [this.accessInstance.role],
+        statements: [new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [this.adminRole.roleArn] })],
+      });
+    }
     new CfnOutput(this, 'ClusterName', { value: this.eks.cluster.clusterName });
     new CfnOutput(this, 'UpdateKubeconfigCommand', { value: this.eks.updateKubeconfigCommand });
     new CfnOutput(this, 'AdminRoleArn', { value: admin });

@@ -158,6 +158,14 @@ describe.each([
         machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
         role,
       });
+      // next to EC2InstancesInVPC on the access instance (its subnet is on its network interface): the user's
+      // instance with a network interface of its own too
+      const nicInstance = new ec2.Instance(eks, 'UserNicInstance', {
+        vpc: eks.vpc,
+        instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
+        machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+        associatePublicIpAddress: false,
+      });
       // next to the IAM4 acknowledgements on the cluster, node and vpc-cni roles: another AWS managed policy
       for (const r of [eks.cluster.role, eks.nodeRole!, eks.vpcCniRole!]) {
         r.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonS3ReadOnlyAccess'));
@@ -166,6 +174,7 @@ describe.each([
       userTemplate = new ec2.LaunchTemplate(eks, 'UserLaunchTemplate', { httpPutResponseHopLimit: 3 });
       return [
         { expect: 'AwsSolutions-EC29', on: instance },
+        ...[NIST, HIPAA, PCI].map((p) => ({ expect: `${p}-EC2InstancesInVPC`, on: res(nicInstance) })),
         { expect: managedPolicyFinding('AmazonSSMManagedInstanceCore'), on: role },
         ...[eks.cluster.role, eks.nodeRole!, eks.vpcCniRole!].map((r) => ({
           expect: managedPolicyFinding('AmazonS3ReadOnlyAccess'),

@@ -826,8 +826,10 @@ describe('EksCluster.addAccessInstance', () => {
     // AND kubectl of the cluster's minor version is installed at boot
     const userData = JSON.stringify(template.findResources('AWS::EC2::Instance'));
     expect(userData).toContain('https://dl.k8s.io/release/stable-1.37.txt');
-    // AND its role has Session Manager and may describe this cluster, nothing in Kubernetes
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    // AND its role has Session Manager and may describe this cluster, nothing in Kubernetes, in a customer
+    // managed policy (no inline policy: NIST 800-53 R5, HIPAA and PCI DSS refuse them)
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       Roles: [{ Ref: logicalId(stack, instance.role as iam.Role) }],
       PolicyDocument: {
         Statement: [

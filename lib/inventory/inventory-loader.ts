@@ -449,19 +449,56 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
   }
 
   /**
-   * Lets `grantee` upload spreadsheets: put objects under the upload prefix (and use the bucket's key to
-   * encrypt them), nowhere else in the bucket.
+   * Lets `grantee` upload spreadsheets: `s3:PutObject` and `s3:AbortMultipartUpload` on keys under the upload
+   * prefix, nowhere else in the bucket, and, for a KMS-encrypted bucket, `kms:GenerateDataKey` and `kms:Decrypt`
+   * on the bucket's key through S3 only (a multipart upload to an SSE-KMS bucket needs both). Exact actions, no
+   * wildcards: the one finding left on the grantee's policy is the upload prefix itself
+   * (`AwsSolutions-IAM5[Resource::<bucket>/<uploadPrefix>*]`), since uploads have arbitrary names.
    */
   public grantUpload(grantee: iam.IGrantable): iam.Grant {
-    return this.bucket.grantPut(grantee, `${this.uploadPrefix}*`);
+    return this.grantOnBucket(grantee, ['s3:PutObject', 's3:AbortMultipartUpload'], this.uploadPrefix, [
+      'kms:GenerateDataKey',
+      'kms:Decrypt',
+    ]);
   }
 
   /**
-   * Lets `grantee` read the import reports and rejected-row files: get and list objects under the report
-   * prefix (and decrypt them), nowhere else in the bucket.
+   * Lets `grantee` read the import reports and rejected-row files: `s3:GetObject` on keys under the report prefix,
+   * `s3:ListBucket` limited to that prefix (an `s3:prefix` condition), and, for a KMS-encrypted bucket,
+   * `kms:Decrypt` on the bucket's key through S3 only. Exact actions, no wildcards.
    */
   public grantReadReports(grantee: iam.IGrantable): iam.Grant {
-    return this.bucket.grantRead(grantee, `${this.reportPrefix}*`);
+    const grant = this.grantOnBucket(grantee, ['s3:GetObject'], this.reportPrefix, ['kms:Decrypt']);
+    return grant.combine(
+      iam.Grant.addToPrincipalOrResource({
+        grantee,
+        actions: ['s3:ListBucket'],
+        resourceArns: [this.bucket.bucketArn],
+        resource: this.bucket,
+        conditions: { StringLike: { 's3:prefix': [`${this.reportPrefix}*`] } },
+      }),
+    );
+  }
+
+  /** Exact object actions under `prefix`, and the bucket key's `keyActions` when S3 calls KMS for the grantee. */
+  private grantOnBucket(grantee: iam.IGrantable, actions: string[], prefix: string, keyActions: string[]): iam.Grant {
+    const grant = iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions,
+      resourceArns: [this.bucket.arnForObjects(`${prefix}*`)],
+      resource: this.bucket,
+    });
+    const key = this.bucket.encryptionKey;
+    if (!key) return grant;
+    return grant.combine(
+      iam.Grant.addToPrincipalOrResource({
+        grantee,
+        actions: keyActions,
+        resourceArns: [key.keyArn],
+        resource: key,
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
   }
 
   /** Reads uploads, writes reports, writes items and ledger records: nothing else. */

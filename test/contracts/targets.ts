@@ -38,7 +38,7 @@ import { ec2ServiceContracts } from './ecs-ec2.contracts';
 import { eksContracts } from './eks.contracts';
 import { fargateContracts } from './fargate.contracts';
 import { fleetContracts } from './fleet.contracts';
-import { inventoryContracts, largeFileContracts } from './inventory.contracts';
+import { inventoryContracts, inventoryUploaderContracts, largeFileContracts } from './inventory.contracts';
 import { serverlessApiContracts } from './serverless-api.contracts';
 import { accessLogBucketContracts } from './shared-logging.contracts';
 
@@ -112,6 +112,7 @@ export const sampleApp: ContractApp = {
       description: 'InventoryLoader with its defaults (its own bucket, table, VPC).',
       groups: [
         inventoryContracts({ prefix: 'InventoryLoader' }),
+        inventoryUploaderContracts({ prefix: 'InventoryLoader', uploader: 'UploaderRole' }),
         vpcFlowLogContracts('InventoryLoaderVpc'),
         alarmTopicContracts({ alarm: 'InventoryLoaderErrorsAlarm' }),
         logKeyContracts({ logGroups: ['InventoryLoaderLogGroup', 'InventoryLoaderVpcFlowLogGroup'] }),

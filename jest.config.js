@@ -2,7 +2,12 @@ const os = require('node:os');
 
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // jest-environment-node plus what a worker shares between its test files: one construction of aws-cdk-lib's
+  // template-validation engine (see test/support/worker-environment.js; the mapping below hands it to aws-cdk-lib).
+  testEnvironment: '<rootDir>/test/support/worker-environment.js',
+  moduleNameMapper: {
+    '^@aws/cloudformation-validate$': '<rootDir>/test/support/cfn-validate-shared.js',
+  },
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {

@@ -2,6 +2,7 @@
 import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { BatchJobsStack } from '../examples/batch-jobs-stack';
+import { BeanstalkAppStack } from '../examples/beanstalk-app-stack';
 import { ContainerRegistryStack } from '../examples/container-registry-stack';
 import { Ec2ServiceStack } from '../examples/ec2-service-stack';
 import { EksClusterStack } from '../examples/eks-cluster-stack';
@@ -33,6 +34,7 @@ export function createSampleApp(props: AppProps = {}): App {
   new FargateServiceStack(app, 'FargateService', shared);
   new InventoryLoaderStack(app, 'InventoryLoader', shared);
   new WebFleetStack(app, 'WebFleet', shared);
+  new BeanstalkAppStack(app, 'BeanstalkApp', shared);
   new ServerlessApiStack(app, 'ServerlessApi');
   new LightsailSiteStack(app, 'LightsailSite');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

@@ -19,6 +19,8 @@ import { SampleStackProps } from './shared-logging-stack';
  */
 export class FargateServiceStack extends Stack {
   public readonly webService: FargateWebService;
+  /** A second service on the same load balancer, for requests under /api/ (a path rule of the shared listener). */
+  public readonly apiService: FargateWebService;
 
   constructor(scope: Construct, id: string, props: SampleStackProps) {
     super(scope, id, props);
@@ -33,7 +35,19 @@ export class FargateServiceStack extends Stack {
       accessLogBucket: props.accessLogBucket,
       deletionProtection: props.deletionProtection,
     });
+    // A second service joins the first one's load balancer with a path rule (and its cluster): one load
+    // balancer, one VPC, one certificate for several services. Here it runs the same image; a real API
+    // would have its own.
+    this.apiService = new FargateWebService(this, 'Api', {
+      cluster: this.webService.cluster,
+      image: ecs.ContainerImage.fromAsset(path.join(__dirname, 'fargate-image'), { platform: Platform.LINUX_AMD64 }),
+      containerPort: 8080,
+      user: '101',
+      writablePaths: ['/tmp'],
+      listenerRule: { listener: this.webService.listener, priority: 10, pathPatterns: ['/api/*'] },
+    });
     new CfnOutput(this, 'ServiceUrl', { value: this.webService.url, description: 'URL of the service' });
+    new CfnOutput(this, 'ApiUrl', { value: this.apiService.url, description: 'URL of the second service (path rule)' });
     new CfnOutput(this, 'ClusterName', { value: this.webService.cluster.clusterName });
     new CfnOutput(this, 'ServiceName', { value: this.webService.service.serviceName });
   }

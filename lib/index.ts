@@ -18,6 +18,10 @@ export type {
   TargetGroupAlarms,
   WebLoadBalancerOptions,
 } from './common/secure-load-balancer';
+export { DeploymentType, ServiceDeployment } from './common/ecs-service-deployment';
+export type { BlueGreenDeploymentOptions, TrafficShiftDeploymentOptions } from './common/ecs-service-deployment';
+export type { SharedListenerRule } from './common/ecs-service-load-balancing';
+export type { EcsWebServiceAlarms, EcsWebServiceOptions } from './common/ecs-service-options';
 export { SecureVpc } from './common/secure-vpc';
 export type { SecureVpcProps } from './common/secure-vpc';
 // The patterns' modules export only public API.
@@ -34,3 +38,6 @@ export * from './inventory/large-file-options';
 export * from './batch/batch-job-definition';
 export * from './batch/batch-job-queue';
 export * from './lightsail/lightsail-server';
+export * from './beanstalk/beanstalk-options';
+export * from './beanstalk/beanstalk-web-app';
+export * from './beanstalk/beanstalk-worker';

@@ -66,6 +66,14 @@ const bundles = [
     outfile: 'inventory-large-file/xlsx-reader.js',
     target: 'node22',
   },
+  // Ec2WebService teardown custom resource (lib/ecs-ec2/handler, see docs/ECS-EC2.md "Teardown"): releases the
+  // container instances' scale-in protection on stack deletion. The Auto Scaling client is bundled.
+  {
+    name: 'ecs-ec2-teardown',
+    entry: 'lib/ecs-ec2/handler/index.ts',
+    outfile: 'ecs-ec2-teardown/index.js',
+    target: 'node22',
+  },
 ];
 
 rmSync(join(root, 'assets'), { recursive: true, force: true });

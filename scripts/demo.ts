@@ -14,12 +14,13 @@
  * its steps running the real code against s3rver and dynalite; then it counts the items in the table.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { handler, HandlerResult } from '../lib/inventory/handler/index';
 import type { ImportReport } from '../lib/inventory/handler/report';
-import { createBucket, createTable, startEmulators } from './lib/emulators';
+import { countItems, createBucket, createTable, startEmulators } from './lib/emulators';
 import { definitionFromTemplate, runLargeFileLocally, StepHandler } from './lib/large-file-local';
 import { runLabRequests, startUsersApi } from './lib/serverless-api-demo';
 
@@ -27,6 +28,8 @@ const BUCKET = 'inventory-demo';
 const TABLE = 'Inventory';
 const LEDGER = 'InventoryLedger';
 const SAMPLES = ['inventory-sample.csv', 'inventory-sample.xlsx'];
+// The large-file demo's map MaxConcurrency (batches written at once).
+const WORKERS = 4;
 
 interface NotificationRecord {
   s3: { bucket: { name: string }; object: { key: string } };
@@ -54,7 +57,8 @@ function printReport(report: ImportReport): void {
     `status ${report.status}: ${report.rowsTotal} rows, ${report.rowsWritten} written, ${report.rowsRejected} rejected` +
       ` in ${report.durationMs} ms`,
   );
-  for (const error of report.errors) {
+  if (report.reason) console.log(`reason: ${report.reason}`);
+  for (const error of report.errors.slice(0, 20)) {
     console.log(`  line ${error.line}${error.sku ? ` (${error.sku})` : ''}: ${error.reason}`);
   }
   console.log(`report:        s3://${report.bucket}/${report.reportKey}`);
@@ -143,7 +147,7 @@ async function largeFileDemo(rows: number): Promise<void> {
   /* eslint-enable @typescript-eslint/no-require-imports */
   const threshold = Size.mebibytes(1);
   const stack = new Stack(new App(), 'LargeFileDemo');
-  new InventoryLoader(stack, 'Inventory', { largeFiles: { threshold, maxConcurrency: 4 } });
+  new InventoryLoader(stack, 'Inventory', { largeFiles: { threshold, maxConcurrency: WORKERS } });
   const definition = definitionFromTemplate(
     Template.fromStack(stack).toJSON() as Parameters<typeof definitionFromTemplate>[0],
   );
@@ -197,16 +201,18 @@ async function largeFileDemo(rows: number): Promise<void> {
       },
     });
     printReport(run.output as ImportReport);
-    let count = 0;
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await emulators.dynamodb.send(
-        new ScanCommand({ TableName: TABLE, ExclusiveStartKey: start, Select: 'COUNT' }),
-      );
-      count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const count = await countItems(emulators.dynamodb, TABLE);
     console.log(`\n${count} items in table ${TABLE} (${count === rows ? 'every row' : `MISSING ${rows - count}`})`);
+    const seconds = (Date.now() - started) / 1000;
+    // This process holds the player, the worker, s3rver and dynalite (its whole table in memory): its own peak.
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    console.log(
+      `${rows} rows, ${batches} batches, ${WORKERS} workers: ${seconds.toFixed(1)} s, ${Math.round(rows / seconds)} rows/s;` +
+        ` peak RSS of this process ${hwm ? `${Math.round(Number(hwm[1]) / 1024)} MiB` : 'unknown (no /proc)'};` +
+        ` load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(', ')}`,
+    );
     if (count !== rows) process.exitCode = 1;
   } finally {
     await emulators.stop();

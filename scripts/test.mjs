@@ -3,7 +3,8 @@
 //   1. build:assets                        (jest and ESLint read assets/)
 //   2. two lanes at once:
 //        compile (jsii) -> api:check       (api:check reads the .jsii compile writes)
-//        lint -> tsc --noEmit
+//        static-checks                     (tsc --noEmit, ESLint and Prettier over ONE TypeScript program:
+//                                           scripts/static-checks.mjs; `npm run lint` / `typecheck` check the same)
 //   3. jest                                (its api test reads .jsii, so it starts after lane 1)
 //
 // Every step is the npm script of the same name, so `npm run lint` etc. stay the way to run one step. A step's
@@ -54,7 +55,7 @@ function runInherit(script, args) {
 const jestArgs = process.argv.slice(2);
 let code = await lane('build:assets');
 if (code === 0) {
-  const codes = await Promise.all([lane('compile', 'api:check'), lane('lint', 'typecheck')]);
+  const codes = await Promise.all([lane('compile', 'api:check'), lane('static-checks')]);
   code = codes.find((c) => c !== 0) ?? 0;
 }
 if (code === 0) code = await runInherit('test:jest', jestArgs);

@@ -187,6 +187,7 @@ describe.each([
 /** Patterns of the matrix whose scope probes live next to their own tests (each file runs probes of its own). */
 const PROBED_ELSEWHERE: Record<string, string> = {
   Batch: 'test/batch/batch-nag.test.ts',
+  Beanstalk: 'test/beanstalk/beanstalk-nag.test.ts',
   Ec2Service: 'test/ecs-ec2/ec2-web-service-nag.test.ts',
   Registry: 'test/ecr/secure-repository.test.ts',
   ServerlessApi: 'test/serverless-api/serverless-api-nag.test.ts',

@@ -49,6 +49,7 @@ describe('the sample app', () => {
     expect(sample.map((s) => s.stack).sort()).toEqual(
       [
         'BatchJobs',
+        'BeanstalkApp',
         'ContainerRegistry',
         'Ec2Service',
         'EksCluster',

@@ -112,7 +112,7 @@ describe('packaging', () => {
     const assembly = JSON.parse(
       fs.readFileSync(path.join(app, 'node_modules', 'cdk-compute-patterns', '.jsii'), 'utf8'),
     ) as { types: Record<string, { kind: string; name: string }> };
-    const nonConstructs = ['InventorySchema', 'CollectionSchema', 'ServerlessApiAuthorization'];
+    const nonConstructs = ['InventorySchema', 'CollectionSchema', 'ServerlessApiAuthorization', 'ServiceDeployment'];
     const exported = Object.values(assembly.types)
       .filter((t) => t.kind === 'class' && !nonConstructs.includes(t.name))
       .map((t) => t.name)
@@ -140,6 +140,9 @@ describe('packaging', () => {
       SecureKey: "new p.SecureKey(stack, 'Key');",
       SecureLogGroup: "new p.SecureLogGroup(stack, 'Logs');",
       AccessLogBucket: 'p.AccessLogBucket.of(stack);',
+      BeanstalkWebApp:
+        "require('fs').mkdirSync('web', { recursive: true }); require('fs').writeFileSync('web/app.js', 'require(\"http\").createServer((q, s) => s.end()).listen(8080);'); const web = new p.BeanstalkWebApp(stack, 'Beanstalk', { sourcePath: 'web', vpc, protocol: elbv2.ApplicationProtocol.HTTP });",
+      BeanstalkWorker: "new p.BeanstalkWorker(stack, 'BeanstalkWorker', { sourcePath: 'web', application: web, vpc });",
     };
     // every exported construct is built below; a new export must be added here
     expect(exported).toEqual(Object.keys(constructions).sort());

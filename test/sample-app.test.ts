@@ -12,6 +12,7 @@ describe('the sample app', () => {
     expect(stacks.map((s) => s.stackName)).toEqual(
       expect.arrayContaining([
         'BatchJobs',
+        'BeanstalkApp',
         'ContainerRegistry',
         'Ec2Service',
         'EksCluster',

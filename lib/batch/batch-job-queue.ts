@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Lazy, Names, Size, Stack, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { hardenedLaunchTemplate } from '../common/hardened-launch-template';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge, managedPolicyFinding, wildcardResourceFinding } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
@@ -566,16 +567,10 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
     instanceTypes: ec2.InstanceType[] | undefined,
   ): batch.ManagedEc2EcsComputeEnvironment {
     const arm = this.cpuArchitecture === ecs.CpuArchitecture.ARM64;
-    const launchTemplate = new ec2.LaunchTemplate(this, `${id}LaunchTemplate`, {
-      requireImdsv2: true,
-      httpPutResponseHopLimit: 1,
-      detailedMonitoring: true,
-      blockDevices: [
-        {
-          deviceName: '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs(30, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
-        },
-      ],
+    // Batch sets the instance role, the subnets and the security groups from the compute environment.
+    const launchTemplate = hardenedLaunchTemplate(this, `${id}LaunchTemplate`, {
+      rootVolumeSize: Size.gibibytes(30),
+      networkInterface: false,
     });
     const instanceRole = new iam.Role(this, `${id}InstanceRole`, {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),

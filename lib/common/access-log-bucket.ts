@@ -101,6 +101,28 @@ export function enableLoadBalancerAccessLogs(
   bucket: s3.IBucket,
   prefix: string,
 ): void {
+  const result = allowLoadBalancerLogDelivery(loadBalancer, bucket, prefix);
+  loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+  loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
+  loadBalancer.setAttribute('access_logs.s3.prefix', prefix);
+  // ELB checks it can write to the bucket when the attribute is set.
+  if (result.policyDependable) loadBalancer.node.addDependency(result.policyDependable);
+}
+
+/**
+ * Lets Elastic Load Balancing deliver access logs into `bucket` under `prefix`
+ * (the regional log-delivery service principal, plus the legacy ELB account of
+ * the region where one is needed), for a load balancer this app defines or one
+ * a service creates from the template's settings (an Elastic Beanstalk
+ * environment's). Warns on `requester` when the bucket is imported and its
+ * policy cannot be changed. Make the load balancer's resource depend on the
+ * returned `policyDependable`: ELB checks it can write when logging is turned on.
+ */
+export function allowLoadBalancerLogDelivery(
+  requester: Construct,
+  bucket: s3.IBucket,
+  prefix: string,
+): iam.AddToResourcePolicyResult {
   // The statement lands in the policy of the bucket's stack (the central log
   // stack in the sample app), so the region mapping and condition must live there too.
   const stack = Stack.of(bucket);
@@ -115,16 +137,12 @@ export function enableLoadBalancerAccessLogs(
 
   const result = bucket.addToResourcePolicy(statement);
   if (!result.statementAdded) {
-    Annotations.of(loadBalancer).addWarningV2(
+    Annotations.of(requester).addWarningV2(
       'cdk-compute-patterns:accessLogPolicy',
       `Could not add the ELB log-delivery statement to the policy of the imported bucket ${bucket.node.path}; add it to that bucket's policy yourself or access logs will not be delivered`,
     );
   }
-  loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
-  loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
-  loadBalancer.setAttribute('access_logs.s3.prefix', prefix);
-  // ELB checks it can write to the bucket when the attribute is set.
-  if (result.policyDependable) loadBalancer.node.addDependency(result.policyDependable);
+  return result;
 }
 
 /**

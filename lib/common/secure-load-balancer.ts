@@ -9,7 +9,7 @@ import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { AccessLogBucket, enableLoadBalancerAccessLogs } from './access-log-bucket';
 import { notifyingAlarm } from './alarm-topic';
 import { acknowledge, guardRule, inEveryCompliancePack } from './nag';
@@ -32,6 +32,14 @@ export interface TargetGroupAlarmOptions {
    * @default - the stack's alarm topic (encrypted, TLS-only)
    */
   readonly topic?: sns.ITopic;
+
+  /**
+   * A second target group the same targets move to and from (the alternate target group of an ECS
+   * blue/green, linear or canary deployment, which swaps roles with the first after each deployment):
+   * the alarms then watch both.
+   * @default - the alarms watch `targetGroup` alone
+   */
+  readonly alternateTargetGroup?: elbv2.ApplicationTargetGroup;
 }
 
 /** The alarms `SecureLoadBalancer.addTargetGroupAlarms` creates. */
@@ -165,6 +173,25 @@ export class SecureLoadBalancer extends Construct {
   public readonly dnsRecord?: route53.ARecord;
   /** The AWS WAF web ACL in front of the load balancer (internet-facing by default; see `webAcl`). */
   public readonly webAcl?: wafv2.CfnWebACL;
+  /** The CIDR blocks the listener ports admit. */
+  private readonly ingressCidrs: string[];
+  /** The VPC CIDR block, when it is the (token) default of an internal load balancer. */
+  private readonly vpcCidrBlock: string;
+  private readonly https: boolean;
+  private readonly sslPolicy?: elbv2.SslPolicy;
+  private readonly plainHttpChosen: boolean;
+  private readonly testListeners = new Map<number, elbv2.ApplicationListener>();
+
+  /**
+   * The SecureLoadBalancer that `construct` (a listener, the load balancer, or anything else below it)
+   * belongs to, if any.
+   */
+  public static of(construct: IConstruct): SecureLoadBalancer | undefined {
+    for (let c: IConstruct | undefined = construct; c; c = c.node.scope) {
+      if (c instanceof SecureLoadBalancer) return c;
+    }
+    return undefined;
+  }
 
   /** The props of a SecureLoadBalancer for a pattern's `WebLoadBalancerOptions`. */
   public static propsFrom(vpc: ec2.IVpc, options: WebLoadBalancerOptions): SecureLoadBalancerProps {
@@ -193,6 +220,10 @@ export class SecureLoadBalancer extends Construct {
       );
     }
     const cidrs = props.allowedIngressCidrs ?? (internetFacing ? ['0.0.0.0/0'] : [props.vpc.vpcCidrBlock]);
+    this.ingressCidrs = cidrs;
+    this.vpcCidrBlock = props.vpc.vpcCidrBlock;
+    this.sslPolicy = props.sslPolicy;
+    this.plainHttpChosen = props.protocol === elbv2.ApplicationProtocol.HTTP;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -200,33 +231,12 @@ export class SecureLoadBalancer extends Construct {
       allowAllOutbound: false,
     });
     const https = this.validateProtocol(props, internetFacing);
+    this.https = https;
     const ports = https ? [80, 443] : [80];
     // Each listener rule is an AWS::EC2::SecurityGroupIngress of its own, and an acknowledgement of
     // AwsSolutions-EC23 covers that resource alone: a rule the user adds to the security group (an
     // inline SecurityGroupIngress entry) is still checked, so SSH from 0.0.0.0/0 is reported.
-    cidrs.forEach((cidr, index) => {
-      for (const port of ports) {
-        const ingress = new ec2.CfnSecurityGroupIngress(this, `Ingress${port}From${index}`, {
-          groupId: this.securityGroup.securityGroupId,
-          ipProtocol: 'tcp',
-          fromPort: port,
-          toPort: port,
-          cidrIp: cidr,
-          description: `HTTP${port === 443 ? 'S' : ''} from ${cidr}`,
-        });
-        if (!Token.isUnresolved(cidr) && cidr.endsWith('/0')) {
-          acknowledge(ingress, {
-            id: 'AwsSolutions-EC23',
-            reason: `An internet-facing load balancer accepts web traffic from any address, by design: this rule opens its listener port ${port} only; targets are reachable from the load balancer's security group alone.`,
-          });
-        } else if (Token.isUnresolved(cidr) && cidr === props.vpc.vpcCidrBlock) {
-          acknowledge(ingress, {
-            id: 'AwsSolutions-EC23',
-            reason: `This rule admits only the load balancer's own VPC CIDR block on port ${port}. That block is resolved at deploy time (Fn::GetAtt), which cdk-nag EC23 cannot evaluate, so the rule throws instead of passing; it does not admit 0.0.0.0/0.`,
-          });
-        }
-      }
-    });
+    for (const port of ports) this.openPort(port);
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
@@ -341,6 +351,87 @@ export class SecureLoadBalancer extends Construct {
   }
 
   /**
+   * Admits the allowed CIDR blocks on `port`. Each rule is an AWS::EC2::SecurityGroupIngress of its own, and an
+   * acknowledgement of AwsSolutions-EC23 covers that resource alone: a rule the user adds to the security group
+   * (an inline SecurityGroupIngress entry) is still checked, so SSH from 0.0.0.0/0 is reported.
+   */
+  private openPort(port: number, purpose?: string): void {
+    this.ingressCidrs.forEach((cidr, index) => {
+      const ingress = new ec2.CfnSecurityGroupIngress(this, `Ingress${port}From${index}`, {
+        groupId: this.securityGroup.securityGroupId,
+        ipProtocol: 'tcp',
+        fromPort: port,
+        toPort: port,
+        cidrIp: cidr,
+        description: purpose ? `${purpose} from ${cidr}` : `HTTP${port === 443 ? 'S' : ''} from ${cidr}`,
+      });
+      if (!Token.isUnresolved(cidr) && cidr.endsWith('/0')) {
+        acknowledge(ingress, {
+          id: 'AwsSolutions-EC23',
+          reason: purpose
+            ? `An internet-facing load balancer accepts web traffic from any address, by design: this rule opens only port ${port}, the ${purpose.toLowerCase()} (the same CIDR blocks as the serving listener); targets are reachable from the load balancer's security group alone.`
+            : `An internet-facing load balancer accepts web traffic from any address, by design: this rule opens its listener port ${port} only; targets are reachable from the load balancer's security group alone.`,
+        });
+      } else if (Token.isUnresolved(cidr) && cidr === this.vpcCidrBlock) {
+        acknowledge(ingress, {
+          id: 'AwsSolutions-EC23',
+          reason: `This rule admits only the load balancer's own VPC CIDR block on port ${port}. That block is resolved at deploy time (Fn::GetAtt), which cdk-nag EC23 cannot evaluate, so the rule throws instead of passing; it does not admit 0.0.0.0/0.`,
+        });
+      }
+    });
+  }
+
+  /**
+   * The test listener on `port` (created on first use, shared by every service that asks for the same port):
+   * the protocol, certificate and TLS policy of the serving listener, open to the same CIDR blocks. ECS
+   * blue/green, linear and canary deployments send test traffic through it to the new tasks before
+   * production traffic moves. Its default action answers 404; services add their rules to it.
+   */
+  public addTestListener(port: number): elbv2.ApplicationListener {
+    const existing = this.testListeners.get(port);
+    if (existing) return existing;
+    const taken = this.https ? [80, 443] : [80];
+    if (!Token.isUnresolved(port) && (taken.includes(port) || !Number.isInteger(port) || port < 1 || port > 65535)) {
+      throw new Error(
+        `${this.node.path}: a test listener port must be an integer from 1 to 65535 other than the serving ports (${taken.join(', ')}); received ${port}`,
+      );
+    }
+    this.openPort(port, 'Test listener');
+    const listener = this.https
+      ? this.loadBalancer.addListener(`Test${port}`, {
+          port,
+          protocol: elbv2.ApplicationProtocol.HTTPS,
+          certificates: [this.certificate!],
+          sslPolicy: this.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS,
+          open: false,
+          defaultAction: elbv2.ListenerAction.fixedResponse(404, {
+            contentType: 'text/plain',
+            messageBody: 'No test route',
+          }),
+        })
+      : this.loadBalancer.addListener(`Test${port}`, {
+          port,
+          protocol: elbv2.ApplicationProtocol.HTTP,
+          open: false,
+          defaultAction: elbv2.ListenerAction.fixedResponse(404, {
+            contentType: 'text/plain',
+            messageBody: 'No test route',
+          }),
+        });
+    if (!this.https && this.plainHttpChosen) {
+      const chosen = `Plain HTTP was chosen explicitly (protocol: ApplicationProtocol.HTTP) for this load balancer, which has no certificate and no domain; this test listener on port ${port} serves the same protocol as the serving listener. Pass a certificate, or domainName and domainZone, and it serves HTTPS.`;
+      acknowledge(
+        listener.node.defaultChild!,
+        ...inEveryCompliancePack('ALBHttpToHttpsRedirection', chosen),
+        ...inEveryCompliancePack('ELBv2ACMCertificateRequired', chosen),
+        { id: guardRule('alb_http_to_https_redirection_check'), reason: chosen },
+      );
+    }
+    this.testListeners.set(port, listener);
+    return listener;
+  }
+
+  /**
    * Whether the load balancer serves HTTPS: whenever a certificate or a domain
    * is given. Plain HTTP on an internet-facing load balancer is either chosen
    * (`protocol: HTTP`) or reported with a warning.
@@ -381,31 +472,61 @@ export class SecureLoadBalancer extends Construct {
     targetGroup: elbv2.ApplicationTargetGroup,
     options: TargetGroupAlarmOptions = {},
   ): TargetGroupAlarms {
-    const unhealthyHostsAlarm = notifyingAlarm(
-      this,
-      'UnhealthyHostsAlarm',
-      targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      {
-        description: `Targets of ${targetGroup.node.path} are failing health checks`,
-        threshold: 1,
-        evaluationPeriods: 3,
-        topic: options.topic,
-      },
-    );
-    const target5xxAlarm = notifyingAlarm(
-      this,
-      'Target5xxAlarm',
-      targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
-        period: Duration.minutes(1),
-        statistic: 'Sum',
-      }),
-      {
-        description: `Targets of ${targetGroup.node.path} are answering with 5xx errors`,
-        threshold: options.target5xxThreshold ?? 10,
-        evaluationPeriods: 3,
-        topic: options.topic,
-      },
-    );
-    return { unhealthyHostsAlarm, target5xxAlarm };
+    return targetGroupAlarms(this, targetGroup, options);
   }
+}
+
+/**
+ * The target group alarms of `SecureLoadBalancer.addTargetGroupAlarms`, created in `scope` (a service attached
+ * to another construct's load balancer creates them in its own scope). With `alternateTargetGroup`, each
+ * alarm watches both groups.
+ */
+export function targetGroupAlarms(
+  scope: Construct,
+  targetGroup: elbv2.ApplicationTargetGroup,
+  options: TargetGroupAlarmOptions = {},
+): TargetGroupAlarms {
+  const alternate = options.alternateTargetGroup;
+  const watched = alternate ? `${targetGroup.node.path} and ${alternate.node.path}` : targetGroup.node.path;
+  const unhealthy = (tg: elbv2.ApplicationTargetGroup) =>
+    tg.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' });
+  const errors = (tg: elbv2.ApplicationTargetGroup) =>
+    tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' });
+  const unhealthyHostsAlarm = notifyingAlarm(
+    scope,
+    'UnhealthyHostsAlarm',
+    alternate
+      ? new cloudwatch.MathExpression({
+          expression: 'MAX([FILL(a, 0), FILL(b, 0)])',
+          usingMetrics: { a: unhealthy(targetGroup), b: unhealthy(alternate) },
+          label: 'Unhealthy targets (either target group)',
+          period: Duration.minutes(1),
+        })
+      : unhealthy(targetGroup),
+    {
+      description: `Targets of ${watched} are failing health checks`,
+      threshold: 1,
+      evaluationPeriods: 3,
+      topic: options.topic,
+    },
+  );
+  const target5xxAlarm = notifyingAlarm(
+    scope,
+    'Target5xxAlarm',
+    alternate
+      ? new cloudwatch.MathExpression({
+          expression: 'FILL(a, 0) + FILL(b, 0)',
+          usingMetrics: { a: errors(targetGroup), b: errors(alternate) },
+          label: 'Target 5xx responses (both target groups)',
+          period: Duration.minutes(1),
+        })
+      : errors(targetGroup),
+    {
+      description: `Targets of ${watched} are answering with 5xx errors`,
+      threshold: options.target5xxThreshold ?? 10,
+      evaluationPeriods: 3,
+      topic: options.topic,
+    },
+  );
+  return { unhealthyHostsAlarm, target5xxAlarm };
 }

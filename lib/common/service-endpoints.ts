@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
+import { AwsManagedPrefixLists } from './managed-prefix-lists';
 
 /** An AWS API that compute in the VPC must reach, and why (used in error messages and descriptions). */
 export interface RequiredServiceEndpoint {
@@ -115,4 +116,68 @@ function findInterfaceEndpoint(
         c instanceof ec2.InterfaceVpcEndpoint &&
         (c.node.defaultChild as ec2.CfnVPCEndpoint | undefined)?.serviceName === service.name,
     );
+}
+
+/** What {@link allowHttpsToAwsEndpoints} needs: the compute's security group and where it runs. */
+export interface HttpsEgressRequirements {
+  /** The construct that owns the compute; its path names it in errors. */
+  readonly scope: IConstruct;
+  /** The compute's security group, created with `allowAllOutbound: false`. */
+  readonly securityGroup: ec2.SecurityGroup;
+  /** The VPC the compute runs in. */
+  readonly vpc: ec2.IVpc;
+  /** The subnets the compute runs in. */
+  readonly subnets: ec2.SelectedSubnets;
+  /** The gateway endpoint services the compute reaches (S3, DynamoDB). */
+  readonly gateways: ec2.GatewayVpcEndpointAwsService[];
+  /** The user's `vpcEndpointsProvided`: the interface endpoints exist, with security groups unknown here. */
+  readonly vpcEndpointsProvided?: boolean;
+}
+
+/**
+ * The HTTPS egress of compute that calls AWS APIs, with no rule to 0.0.0.0/0 where the subnets make one
+ * unnecessary:
+ *
+ * - every selected subnet is isolated (no NAT, no internet gateway): HTTPS to the gateway endpoints by their
+ *   AWS-managed prefix lists (looked up at deploy time, see AwsManagedPrefixLists); the interface endpoints that
+ *   {@link ensureServiceEndpoints} added are already allowed by their security groups; with
+ *   `vpcEndpointsProvided` (the user's interface endpoints, whose security groups are unknown here) HTTPS to
+ *   the VPC's CIDR block, where their network interfaces are;
+ * - a selected subnet has egress: the AWS APIs without a VPC endpoint are reached at their public addresses
+ *   through the NAT gateway, which only HTTPS to 0.0.0.0/0 allows (the user chose subnets with internet egress).
+ */
+export function allowHttpsToAwsEndpoints(req: HttpsEgressRequirements): void {
+  const https = ec2.Port.tcp(443);
+  if (isolatedSubnetsOf(req.vpc, req.subnets).length < req.subnets.subnets.length) {
+    req.securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      https,
+      'HTTPS to AWS APIs through the NAT gateway of the selected subnets',
+    );
+    return;
+  }
+  const lookup = AwsManagedPrefixLists.of(req.scope);
+  for (const service of req.gateways) {
+    const short = service.name.split('.').pop()!;
+    req.securityGroup.addEgressRule(
+      ec2.Peer.prefixList(lookup.prefixListId(service)),
+      https,
+      `HTTPS to the ${short} gateway endpoint (its AWS-managed prefix list)`,
+    );
+  }
+  if (req.vpcEndpointsProvided) {
+    let cidr: string;
+    try {
+      cidr = req.vpc.vpcCidrBlock;
+    } catch {
+      throw new Error(
+        `${req.scope.node.path}: with vpcEndpointsProvided in subnets without egress, the compute reaches your interface endpoints by HTTPS to the VPC's CIDR block, but the VPC ${req.vpc.node.path} was imported without one. Pass vpcCidrBlock to ec2.Vpc.fromVpcAttributes (or use ec2.Vpc.fromLookup)`,
+      );
+    }
+    req.securityGroup.addEgressRule(
+      ec2.Peer.ipv4(cidr),
+      https,
+      'HTTPS to the interface endpoints in the VPC (provided by the user)',
+    );
+  }
 }

@@ -1,15 +1,16 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { alarmTopic } from '../common/alarm-topic';
 import {
   acknowledgeExecWildcards,
   DEFAULT_USER,
@@ -20,18 +21,27 @@ import {
   writableVolumes,
 } from '../common/ecs-container';
 import { imageTagAdvice } from '../common/ecs-image';
-import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
+import { deploymentServiceProps, ServiceDeployment } from '../common/ecs-service-deployment';
+import { attachServiceToLoadBalancer, validateSharedListenerRule } from '../common/ecs-service-load-balancing';
+import {
+  addServiceScaling,
+  EcsWebServiceAlarms,
+  EcsWebServiceOptions,
+  serviceAlarms,
+  validateEcsWebServiceOptions,
+} from '../common/ecs-service-options';
+import { acknowledgeMixedInstancesLaunchTemplate, hardenedLaunchTemplate } from '../common/hardened-launch-template';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
-import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
-import { validateIntegerInRange, validateOrder, validateWithin } from '../common/validation';
+import { validateIntegerInRange, validateOrder, withConstructPath } from '../common/validation';
 import { RoutedPolicy, RoutedRole } from '../fargate/private/routed-role';
 import { sessionManagerPolicy } from '../fleet/private/session-manager-policy';
 import { allowAutoScalingNotifications } from '../fleet/private/topic-permissions';
+import { ContainerInstanceTeardown } from './private/teardown';
 
 /** Name of the application container in the task definition. */
 const CONTAINER_NAME = 'web';
@@ -43,26 +53,16 @@ const ECS_AMI_PARAMETERS: Record<string, string> = {
 };
 
 /**
- * The alarms an Ec2WebService raises. Each notifies the alarm topic; add further actions with
- * `alarm.addAlarmAction(...)`. The names match FargateWebServiceAlarms.
+ * The alarms an Ec2WebService raises (the same names as FargateWebServiceAlarms). Each notifies the alarm
+ * topic; add further actions with `alarm.addAlarmAction(...)`.
  */
-export interface Ec2WebServiceAlarms {
-  /** Fewer tasks running than desired for 5 minutes (Container Insights metrics of the cluster). */
-  readonly runningTasksBelowDesired: cloudwatch.Alarm;
-  /** Average service CPU above the threshold for 5 minutes. */
-  readonly cpuHigh: cloudwatch.Alarm;
-  /** Targets answering with 5xx responses. */
-  readonly target5xx: cloudwatch.Alarm;
-  /** The load balancer answering with 5xx responses of its own (502/503/504). */
-  readonly loadBalancer5xx: cloudwatch.Alarm;
-  /** Any target failing its load balancer health check. */
-  readonly unhealthyHosts: cloudwatch.Alarm;
-}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Ec2WebServiceAlarms extends EcsWebServiceAlarms {}
 
 /**
  * Properties for an Ec2WebService.
  */
-export interface Ec2WebServiceProps extends WebLoadBalancerOptions {
+export interface Ec2WebServiceProps extends EcsWebServiceOptions {
   /**
    * The container image to run: `ecs.ContainerImage.fromEcrRepository(repository, tagOrDigest)`
    * (or `SecureRepository.imageForTag` / `imageForDigest`), `fromAsset(...)`, or an ECR Public image
@@ -162,114 +162,6 @@ export interface Ec2WebServiceProps extends WebLoadBalancerOptions {
    * @default 512
    */
   readonly memoryLimitMiB?: number;
-
-  /**
-   * Port the container listens on.
-   * @default 80
-   */
-  readonly containerPort?: number;
-
-  /**
-   * Plain environment variables (configuration only). Credential and secret-looking names are refused.
-   * @default - no environment variables
-   */
-  readonly environment?: { [key: string]: string };
-
-  /**
-   * Secrets injected as environment variables at task start; only the execution role can read them.
-   * @default - no secrets
-   */
-  readonly secrets?: { [key: string]: ecs.Secret };
-
-  /**
-   * Path of the load balancer health check.
-   * @default '/'
-   */
-  readonly healthCheckPath?: string;
-
-  /**
-   * Container user (`uid`, `uid:gid` or a name). Must not be root.
-   * @default '1000:1000'
-   */
-  readonly user?: string;
-
-  /**
-   * Mount the container's root filesystem read-only (Control Tower CT.ECS.PR.6).
-   * @default true
-   */
-  readonly readonlyRootFilesystem?: boolean;
-
-  /**
-   * Container paths backed by writable, task-local volumes.
-   * @default - none
-   */
-  readonly writablePaths?: string[];
-
-  /**
-   * Tasks started when the service is created.
-   * @default - 2, raised to minCapacity or lowered to maxCapacity when outside that range
-   */
-  readonly desiredCount?: number;
-
-  /**
-   * Fewest tasks auto scaling keeps.
-   * @default 2
-   */
-  readonly minCapacity?: number;
-
-  /**
-   * Most tasks auto scaling starts.
-   * @default 4
-   */
-  readonly maxCapacity?: number;
-
-  /**
-   * Target average CPU utilization (percent) of the service.
-   * @default 50
-   */
-  readonly targetCpuUtilizationPercent?: number;
-
-  /**
-   * Target average memory utilization (percent) of the service.
-   * @default - no memory-based scaling
-   */
-  readonly targetMemoryUtilizationPercent?: number;
-
-  /**
-   * Target number of load balancer requests per task per minute.
-   * @default - no request-count scaling
-   */
-  readonly targetRequestsPerTarget?: number;
-
-  /**
-   * Allow `aws ecs execute-command` into running containers.
-   * @default false
-   */
-  readonly enableExecuteCommand?: boolean;
-
-  /**
-   * How long container logs (and the web ACL's request logs) are kept.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * Average service CPU (percent) above which the CPU alarm fires.
-   * @default 85
-   */
-  readonly cpuAlarmThresholdPercent?: number;
-
-  /**
-   * 5xx responses per minute at which the 5xx alarms fire.
-   * @default 10
-   */
-  readonly target5xxAlarmThreshold?: number;
-
-  /**
-   * The SNS topic every alarm notifies.
-   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only)
-   */
-  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -292,6 +184,12 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
   public readonly capacityProvider: ecs.AsgCapacityProvider;
   /** The hardened launch template of the container instances. */
   public readonly launchTemplate: ec2.LaunchTemplate;
+  /**
+   * The custom resource (and its function) that releases the container instances' scale-in protection when the
+   * stack is deleted, so that managed termination protection never blocks the deletion.
+   */
+  public readonly teardownFunction: lambda.IFunction;
+  private readonly teardown: ContainerInstanceTeardown;
   /** The role of the container instances (ECS agent, Session Manager). */
   public readonly instanceRole: iam.IRole;
   /** Security group of the container instances. */
@@ -306,19 +204,30 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
   public readonly service: ecs.Ec2Service;
   /** Security group of the tasks in `awsvpc` mode; in `BRIDGE` mode, the instances' security group. */
   public readonly securityGroup: ec2.ISecurityGroup;
-  /** The load balancer. */
+  /** The load balancer: the service's own, or the one it joined with `listenerRule`. */
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
-  /** The serving listener. */
+  /** The serving listener: HTTPS on 443 with a certificate, otherwise HTTP on 80. */
   public readonly listener: elbv2.ApplicationListener;
-  /** The target group of the tasks. */
+  /** The target group of the tasks (with a traffic-shifting deployment: the one production starts on). */
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The second target group of a blue/green, linear or canary deployment. */
+  public readonly alternateTargetGroup?: elbv2.ApplicationTargetGroup;
+  /** The listener rule of the service: with `listenerRule`, or the production rule of a traffic-shifting deployment. */
+  public readonly listenerRule?: elbv2.ApplicationListenerRule;
+  /** The test listener of a traffic-shifting deployment with `testListenerPort`. */
+  public readonly testListener?: elbv2.ApplicationListener;
+  /** The role ECS moves traffic between the target groups with, for a traffic-shifting deployment. */
+  public readonly deploymentRole?: iam.IRole;
   /** The scalable task count. */
   public readonly scaling: ecs.ScalableTaskCount;
   /** The log group of the container logs. */
   public readonly logGroup: logs.ILogGroup;
   /** The log group of ECS Exec sessions, with `enableExecuteCommand`. */
   public readonly execLogGroup?: logs.ILogGroup;
-  /** `http(s)://<load balancer DNS name>`. */
+  /**
+   * `http(s)://<domain or load balancer DNS name>`; on a shared load balancer, narrowed to the rule's first
+   * host name and path prefix.
+   */
   public readonly url: string;
   /** The AWS WAF web ACL in front of the load balancer (unless `webAcl: false`, or internal without `webAcl: true`). */
   public readonly webAcl?: wafv2.CfnWebACL;
@@ -337,9 +246,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     const memoryLimitMiB = props.memoryLimitMiB ?? 512;
     const containerPort = props.containerPort ?? 80;
     const healthCheckPath = props.healthCheckPath ?? '/';
-    const minCapacity = props.minCapacity ?? 2;
-    const maxCapacity = props.maxCapacity ?? 4;
-    const desiredCount = props.desiredCount ?? Math.min(Math.max(2, minCapacity), maxCapacity);
+    const deployment = props.deployment ?? ServiceDeployment.rolling();
     const instanceMin = props.instanceMinCapacity ?? 2;
     const instanceMax = props.instanceMaxCapacity ?? 6;
     const networkMode = props.networkMode ?? ecs.NetworkMode.AWS_VPC;
@@ -353,28 +260,19 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       props.additionalInstanceTypes ??
       (props.instanceType ? [] : [ec2.InstanceType.of(ec2.InstanceClass.C7G, ec2.InstanceSize.LARGE)]);
     const instanceTypes = [instanceType, ...additionalTypes];
-    this.withPath(() => {
+    const { capacity, deploymentProps, sharedLoadBalancer } = withConstructPath(this, () => {
       validateIntegerInRange('cpu', cpu, 128, 196608);
       validateIntegerInRange('memoryLimitMiB', memoryLimitMiB, 6, 1048576);
       validateIntegerInRange('containerPort', containerPort, 1, 65535);
       if (!Token.isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
         throw new Error(`healthCheckPath must start with '/', e.g. '/health'; received '${healthCheckPath}'`);
       }
-      validateIntegerInRange('minCapacity', minCapacity, 1, 5000);
-      validateIntegerInRange('maxCapacity', maxCapacity, 1, 5000);
-      validateOrder('minCapacity', minCapacity, 'maxCapacity', maxCapacity);
-      validateIntegerInRange('desiredCount', props.desiredCount, 0, 5000);
-      validateWithin('desiredCount', desiredCount, 'minCapacity', minCapacity, 'maxCapacity', maxCapacity);
+      const validated = validateEcsWebServiceOptions(props);
       validateIntegerInRange('instanceMinCapacity', instanceMin, 1, 1000);
       validateIntegerInRange('instanceMaxCapacity', instanceMax, 1, 1000);
       validateOrder('instanceMinCapacity', instanceMin, 'instanceMaxCapacity', instanceMax);
       validateIntegerInRange('onDemandBaseCapacity', props.onDemandBaseCapacity, 0, 1000);
       validateIntegerInRange('onDemandPercentageAboveBaseCapacity', onDemandPercentage, 0, 100);
-      validateIntegerInRange('targetCpuUtilizationPercent', props.targetCpuUtilizationPercent, 1, 100);
-      validateIntegerInRange('targetMemoryUtilizationPercent', props.targetMemoryUtilizationPercent, 1, 100);
-      validateIntegerInRange('targetRequestsPerTarget', props.targetRequestsPerTarget, 1, 1_000_000);
-      validateIntegerInRange('cpuAlarmThresholdPercent', props.cpuAlarmThresholdPercent, 1, 100);
-      validateIntegerInRange('target5xxAlarmThreshold', props.target5xxAlarmThreshold, 1, 1_000_000);
       validateEnvironment(props.environment);
       validateUser(props.user);
       if (networkMode !== ecs.NetworkMode.AWS_VPC && networkMode !== ecs.NetworkMode.BRIDGE) {
@@ -388,23 +286,31 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
           `instanceType and additionalInstanceTypes must share one CPU architecture (one AMI and one image serve them all); received ${instanceTypes.map((t) => `${t} (${t.architecture})`).join(', ')}`,
         );
       }
+      return {
+        capacity: validated,
+        deploymentProps: deploymentServiceProps(deployment),
+        sharedLoadBalancer: props.listenerRule
+          ? validateSharedListenerRule(props.listenerRule, props, props.vpc)
+          : undefined,
+      };
     });
+    const { minCapacity, desiredCount } = capacity;
     if (!Token.isUnresolved(minCapacity) && minCapacity < 2) {
       Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:singleTask',
+        'cdk-compute-patterns:singleInstance',
         `minCapacity is ${minCapacity}: the service can scale to a single task, which does not survive the loss of an Availability Zone or a failed task; use 2 or more in production`,
       );
     }
     if (!Token.isUnresolved(instanceMin) && instanceMin < 2) {
       Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:singleInstance',
+        'cdk-compute-patterns:singleContainerInstance',
         `instanceMinCapacity is ${instanceMin}: the cluster can shrink to one container instance in one Availability Zone; use 2 or more in production`,
       );
     }
     imageTagAdvice(this, props.image);
 
     // Network.
-    this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
+    this.vpc = props.vpc ?? sharedLoadBalancer?.loadBalancer.vpc ?? new SecureVpc(this, 'Vpc');
     const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
     const selected = validateMultiAz(this, this.vpc, vpcSubnets, 'the container instances');
     const publicIds = new Set(this.vpc.publicSubnets.map((s) => s.subnetId));
@@ -450,7 +356,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       allowAllOutbound: true,
     });
     const architecture = instanceType.architecture;
-    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+    this.launchTemplate = hardenedLaunchTemplate(this, 'LaunchTemplate', {
       machineImage: ec2.MachineImage.resolveSsmParameterAtLaunch(ECS_AMI_PARAMETERS[architecture], {
         os: ec2.OperatingSystemType.LINUX,
       }),
@@ -458,24 +364,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       userData: ec2.UserData.forLinux(),
       role: instanceRole,
       securityGroup: this.instanceSecurityGroup,
-      requireImdsv2: true,
-      httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
-      httpEndpoint: true,
-      // 1: the ECS agent on the host gets IMDS tokens, containers behind the docker bridge do not
-      // (they use the task role, never the instance role).
-      httpPutResponseHopLimit: 1,
-      associatePublicIpAddress: false,
-      detailedMonitoring: true,
-      blockDevices: [
-        {
-          deviceName: '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs(30, {
-            encrypted: true,
-            volumeType: ec2.EbsDeviceVolumeType.GP3,
-            deleteOnTermination: true,
-          }),
-        },
-      ],
+      rootVolumeSize: Size.gibibytes(30),
     });
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
       vpc: this.vpc,
@@ -503,31 +392,28 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
     // Optional next to VPCZoneIdentifier, but it states the zones explicitly (Control Tower CT.AUTOSCALING.PR.1).
     cfnGroup.availabilityZones = [...new Set(selected.availabilityZones)];
-    acknowledge(cfnGroup, {
-      id: 'AwsSolutions-EC26',
-      reason:
-        'cdk-nag EC26 reads only a top-level LaunchTemplate and throws on a MixedInstancesPolicy; the launch template that policy uses sets Encrypted: true on the root volume (checked by Control Tower CT.EC2.PR.14 and the unit tests).',
-    });
-    acknowledge(
-      cfnGroup,
-      ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
-        id: `${pack}-EC2IMDSv2Enabled`,
-        reason:
-          'The rule looks for metadata options on a launch configuration or a top-level launch template of the group; this group launches through its MixedInstancesPolicy from a launch template whose MetadataOptions set HttpTokens: required (IMDSv2 only) with a hop limit of 1 (checked by the unit tests).',
-      })),
-    );
-    // Deletion never hangs (aws-cdk issues #14732, #18179): with managed termination protection the
-    // instances are protected from scale-in and only the capacity provider lifts that protection, but
-    // CloudFormation deletes the capacity provider before the Auto Scaling group it references, so the
-    // group waits forever for protected instances. Managed draining protects running tasks instead:
-    // ECS drains an instance's tasks before Auto Scaling terminates it (scale-in, Spot, refresh).
+    acknowledgeMixedInstancesLaunchTemplate(this.autoScalingGroup);
+    // Managed termination protection: ECS protects the instances that run tasks from scale-in, so managed scaling
+    // only removes empty instances; managed draining moves tasks off an instance before Auto Scaling terminates it
+    // (Spot, refresh, rebalancing). Stack deletion never hangs (aws-cdk#14732, #18179): the teardown resource is
+    // deleted after the capacity provider and before the group, and releases the protection ECS leaves behind.
     this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
       autoScalingGroup: this.autoScalingGroup,
       enableManagedScaling: true,
-      enableManagedTerminationProtection: false,
+      enableManagedTerminationProtection: true,
       enableManagedDraining: true,
       targetCapacityPercent: 100,
     });
+    this.teardown = new ContainerInstanceTeardown(this, 'Teardown', {
+      autoScalingGroup: this.autoScalingGroup,
+      capacityProvider: this.capacityProvider,
+      vpc: this.vpc,
+      vpcSubnets,
+      selectedSubnets: selected,
+      vpcEndpointsProvided: props.vpcEndpointsProvided,
+      logRetention: props.logRetention,
+    });
+    this.teardownFunction = this.teardown.function;
     // The ECS agent's permissions aws-cdk-lib adds while associating the group go to a policy of their own.
     const agentPolicy = new RoutedPolicy(this, 'EcsAgentPolicy', instanceRole);
     const agentStatements: iam.PolicyStatement[] = [];
@@ -646,6 +532,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
         minHealthyPercent: 100,
         maxHealthyPercent: 200,
         circuitBreaker: { enable: true, rollback: true },
+        ...deploymentProps,
         vpcSubnets: networkMode === ecs.NetworkMode.AWS_VPC ? vpcSubnets : undefined,
         securityGroups: networkMode === ecs.NetworkMode.AWS_VPC ? [this.securityGroup] : undefined,
         assignPublicIp: networkMode === ecs.NetworkMode.AWS_VPC ? false : undefined,
@@ -678,79 +565,43 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     if (ecrAuthorization.policy) this.service.node.addDependency(ecrAuthorization.policy);
     if (agentPolicy.policy) this.autoScalingGroup.node.addDependency(agentPolicy.policy);
 
-    // Load balancer.
-    const alb = new SecureLoadBalancer(this, 'LoadBalancer', {
-      ...SecureLoadBalancer.propsFrom(this.vpc, props),
-      logRetention: props.logRetention,
-    });
-    this.webAcl = alb.webAcl;
-    this.loadBalancer = alb.loadBalancer;
-    this.listener = alb.listener;
-    this.url = alb.url;
-    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+    // Load balancer: the shared secure ALB (the service's own, or a rule on another's), forwarding to the tasks.
+    const attached = attachServiceToLoadBalancer(this, {
       vpc: this.vpc,
+      service: this.service,
+      containerName: CONTAINER_NAME,
+      containerPort,
+      healthCheckPath,
       targetType: networkMode === ecs.NetworkMode.AWS_VPC ? elbv2.TargetType.IP : elbv2.TargetType.INSTANCE,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      port: containerPort,
-      deregistrationDelay: Duration.seconds(30),
-      healthCheck: {
-        path: healthCheckPath,
-        healthyHttpCodes: '200-399',
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 3,
-      },
-      targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort })],
+      options: props,
+      topic: this.alarmTopic,
     });
-    this.listener.addTargetGroups('Service', { targetGroups: [this.targetGroup] });
+    this.loadBalancer = attached.loadBalancer;
+    this.listener = attached.listener;
+    this.url = attached.url;
+    this.targetGroup = attached.targetGroup;
+    this.alternateTargetGroup = attached.alternateTargetGroup;
+    this.listenerRule = attached.listenerRule;
+    this.testListener = attached.testListener;
+    this.deploymentRole = attached.deploymentRole;
+    this.webAcl = attached.webAcl;
     if (networkMode === ecs.NetworkMode.BRIDGE) {
       // Bridge mode maps the container port to an ephemeral host port (the Linux range ECS uses), on
       // the instances' security group: only the load balancer reaches it.
       this.instanceSecurityGroup.addIngressRule(
-        alb.securityGroup,
+        this.loadBalancer.connections.securityGroups[0],
         ec2.Port.tcpRange(32768, 65535),
         'Dynamic host ports of the tasks, from the load balancer only',
       );
     }
 
-    // Auto scaling of the tasks; ECS managed scaling follows with instances.
-    this.scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
-    this.scaling.scaleOnCpuUtilization('CpuScaling', {
-      targetUtilizationPercent: props.targetCpuUtilizationPercent ?? 50,
-    });
-    if (props.targetMemoryUtilizationPercent !== undefined) {
-      this.scaling.scaleOnMemoryUtilization('MemoryScaling', {
-        targetUtilizationPercent: props.targetMemoryUtilizationPercent,
-      });
-    }
-    if (props.targetRequestsPerTarget !== undefined) {
-      this.scaling.scaleOnRequestCount('RequestCountScaling', {
-        requestsPerTarget: props.targetRequestsPerTarget,
-        targetGroup: this.targetGroup,
-      });
-    }
-
-    // Alarms.
-    const targetAlarms = alb.addTargetGroupAlarms(this.targetGroup, {
-      target5xxThreshold: props.target5xxAlarmThreshold,
-      topic: this.alarmTopic,
-    });
+    // Auto scaling of the tasks (ECS managed scaling follows with instances), and alarms.
+    this.scaling = addServiceScaling(this.service, props, capacity, this.targetGroup);
     this.alarms = {
-      runningTasksBelowDesired: this.createRunningTasksAlarm(),
-      cpuHigh: notifyingAlarm(this, 'CpuHighAlarm', this.metricCpuUtilization(), {
-        description: `Average CPU of ${this.node.path} is high: auto scaling is at maxCapacity or cannot keep up`,
-        threshold: props.cpuAlarmThresholdPercent ?? 85,
-        evaluationPeriods: 5,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        topic: this.alarmTopic,
-      }),
-      target5xx: targetAlarms.target5xxAlarm,
-      loadBalancer5xx: addLoadBalancer5xxAlarm(alb, 'LoadBalancer5xxAlarm', this.loadBalancer, {
-        threshold: props.target5xxAlarmThreshold,
-        topic: this.alarmTopic,
-      }),
-      unhealthyHosts: targetAlarms.unhealthyHostsAlarm,
+      ...serviceAlarms(this, this.service, this.cluster, props.cpuAlarmThresholdPercent, this.alarmTopic),
+      target5xx: attached.target5xx,
+      loadBalancer5xx: attached.loadBalancer5xx,
+      unhealthyHosts: attached.unhealthyHosts,
     };
   }
 
@@ -762,40 +613,6 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
   /** Average memory utilization of the service, per minute. */
   public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.service.metricMemoryUtilization({ period: Duration.minutes(1), statistic: 'Average', ...props });
-  }
-
-  private withPath(validate: () => void): void {
-    try {
-      validate();
-    } catch (e) {
-      if (e instanceof Error && !e.message.startsWith(this.node.path)) e.message = `${this.node.path}: ${e.message}`;
-      throw e;
-    }
-  }
-
-  /** Desired minus running tasks (Container Insights) at or above 1 for 5 consecutive minutes. */
-  private createRunningTasksAlarm(): cloudwatch.Alarm {
-    const dimensionsMap = { ClusterName: this.cluster.clusterName, ServiceName: this.service.serviceName };
-    const metric = (metricName: string, statistic: string) =>
-      new cloudwatch.Metric({
-        namespace: 'ECS/ContainerInsights',
-        metricName,
-        dimensionsMap,
-        statistic,
-        period: Duration.minutes(1),
-      });
-    const missing = new cloudwatch.MathExpression({
-      expression: 'desired - running',
-      usingMetrics: { desired: metric('DesiredTaskCount', 'Maximum'), running: metric('RunningTaskCount', 'Minimum') },
-      label: 'Tasks missing',
-      period: Duration.minutes(1),
-    });
-    return notifyingAlarm(this, 'RunningTasksAlarm', missing, {
-      description: `Fewer tasks of ${this.node.path} are running than desired`,
-      threshold: 1,
-      evaluationPeriods: 5,
-      topic: this.alarmTopic,
-    });
   }
 }
 

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { alarmTopic } from '../common/alarm-topic';
 import {
   acknowledgeExecWildcards,
   isEcrAuthorizationStatement,
@@ -19,21 +19,23 @@ import {
   writableVolumes,
 } from '../common/ecs-container';
 import { imageTagAdvice } from '../common/ecs-image';
-import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
+import { deploymentServiceProps, ServiceDeployment } from '../common/ecs-service-deployment';
+import { attachServiceToLoadBalancer, validateSharedListenerRule } from '../common/ecs-service-load-balancing';
+import {
+  addServiceScaling,
+  EcsWebServiceAlarms,
+  EcsWebServiceOptions,
+  ServiceCapacity,
+  serviceAlarms,
+  validateEcsWebServiceOptions,
+} from '../common/ecs-service-options';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
-import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
-import {
-  validateExclusive,
-  validateIntegerInRange,
-  validateOrder,
-  validateWithin,
-  withConstructPath,
-} from '../common/validation';
+import { validateExclusive, validateIntegerInRange, withConstructPath } from '../common/validation';
 import { ImageSource, imageSource } from './private/container-images';
 import { validateFargateTaskSize } from './private/fargate-sizes';
 import { RoutedPolicy, RoutedRole } from './private/routed-role';
@@ -47,28 +49,11 @@ const CONTAINER_NAME = 'web';
 const DEFAULT_USER = '1000:1000';
 
 /**
- * The alarms a FargateWebService raises. Each notifies the alarm topic; add
- * further actions with `alarm.addAlarmAction(...)`.
+ * The alarms a FargateWebService raises (the same as every ECS web service's). Each notifies the alarm
+ * topic; add further actions with `alarm.addAlarmAction(...)`.
  */
-export interface FargateWebServiceAlarms {
-  /**
-   * Fewer tasks running than desired for 5 minutes (tasks crash-looping,
-   * failing health checks, or Fargate Spot capacity reclaimed). Built on the
-   * Container Insights metrics of the cluster.
-   */
-  readonly runningTasksBelowDesired: cloudwatch.Alarm;
-  /** Average service CPU above the threshold for 5 minutes: scaling is at its limit or too slow. */
-  readonly cpuHigh: cloudwatch.Alarm;
-  /** Targets answering with 5xx responses. */
-  readonly target5xx: cloudwatch.Alarm;
-  /**
-   * The load balancer answering with 5xx responses of its own (502/503/504):
-   * what clients see when no task is healthy, which target 5xx cannot show.
-   */
-  readonly loadBalancer5xx: cloudwatch.Alarm;
-  /** Any target failing its load balancer health check. */
-  readonly unhealthyHosts: cloudwatch.Alarm;
-}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface FargateWebServiceAlarms extends EcsWebServiceAlarms {}
 
 /**
  * A further container in the task of a FargateWebService (`addSidecar`), with the service's secure
@@ -144,7 +129,7 @@ export interface SidecarOptions {
 /**
  * Properties for a FargateWebService.
  */
-export interface FargateWebServiceProps extends WebLoadBalancerOptions {
+export interface FargateWebServiceProps extends EcsWebServiceOptions {
   /**
    * The container image to run: from Amazon ECR (`ecs.ContainerImage.fromAsset(...)`,
    * `fromEcrRepository(...)`, an ECR pull-through cache) or from ECR Public
@@ -214,32 +199,6 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
   readonly cpuArchitecture?: ecs.CpuArchitecture;
 
   /**
-   * Port the container listens on.
-   * @default 80
-   */
-  readonly containerPort?: number;
-
-  /**
-   * Plain environment variables (configuration only). Credential variable
-   * names are rejected: put secrets in `secrets`.
-   * @default - no environment variables
-   */
-  readonly environment?: { [key: string]: string };
-
-  /**
-   * Secrets injected as environment variables at task start from Secrets
-   * Manager or SSM Parameter Store; only the execution role can read them.
-   * @default - no secrets
-   */
-  readonly secrets?: { [key: string]: ecs.Secret };
-
-  /**
-   * Path of the load balancer health check.
-   * @default '/'
-   */
-  readonly healthCheckPath?: string;
-
-  /**
    * The command the container runs (Docker CMD), replacing the image's.
    * @default - the image's CMD
    */
@@ -277,73 +236,6 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
   readonly executionRole?: iam.IRole;
 
   /**
-   * Container user (`uid`, `uid:gid` or a name). Must not be root. The template
-   * must name it (Control Tower CT.ECS.PR.3 cannot see an image's USER), so set
-   * it to the uid your image's writable `VOLUME`s belong to.
-   * @default '1000:1000'
-   */
-  readonly user?: string;
-
-  /**
-   * Mount the container's root filesystem read-only (Control Tower
-   * CT.ECS.PR.6). Give the paths the process writes to in `writablePaths`.
-   * Images that must write outside such paths opt out with `false`, which
-   * fails CT.ECS.PR.6 for this task definition.
-   * @default true
-   */
-  readonly readonlyRootFilesystem?: boolean;
-
-  /**
-   * Container paths backed by writable, task-local ephemeral volumes (Fargate
-   * bind mounts), so the image can run with a read-only root filesystem.
-   * Fargate creates these mounts owned by root with mode 0755 unless the image
-   * declares the path as a `VOLUME`, whose ownership and permissions are then
-   * copied: a non-root `user` can write only to paths its image declares as
-   * `VOLUME` with matching ownership (tmpfs is not available on Fargate).
-   * The sample (examples/fargate-service-stack.ts) builds such an image in a
-   * two-line Dockerfile; see docs/FARGATE.md.
-   * @default - none
-   */
-  readonly writablePaths?: string[];
-
-  /**
-   * Tasks started when the service is created.
-   * @default - 2, raised to minCapacity or lowered to maxCapacity when outside that range
-   */
-  readonly desiredCount?: number;
-
-  /**
-   * Fewest tasks auto scaling keeps; two or more keep the service up when an
-   * Availability Zone fails.
-   * @default 2
-   */
-  readonly minCapacity?: number;
-
-  /**
-   * Most tasks auto scaling starts.
-   * @default 4
-   */
-  readonly maxCapacity?: number;
-
-  /**
-   * Target average CPU utilization (percent) of the service.
-   * @default 50
-   */
-  readonly targetCpuUtilizationPercent?: number;
-
-  /**
-   * Target average memory utilization (percent) of the service.
-   * @default - no memory-based scaling
-   */
-  readonly targetMemoryUtilizationPercent?: number;
-
-  /**
-   * Target number of load balancer requests per task per minute.
-   * @default - no request-count scaling
-   */
-  readonly targetRequestsPerTarget?: number;
-
-  /**
    * Run tasks above the on-demand base on Fargate Spot (interrupted with a
    * two-minute warning, at a steep discount). Tasks beyond the base are split
    * evenly between FARGATE and FARGATE_SPOT.
@@ -356,44 +248,6 @@ export interface FargateWebServiceProps extends WebLoadBalancerOptions {
    * @default - minCapacity
    */
   readonly onDemandBaseCount?: number;
-
-  /**
-   * Allow `aws ecs execute-command` into running containers. On a cluster this
-   * construct creates, sessions are encrypted with a customer managed key and
-   * logged to an encrypted log group. ECS Exec needs writable
-   * /var/lib/amazon/ssm and /var/log/amazon/ssm (see `writablePaths`) or
-   * `readonlyRootFilesystem: false`.
-   * @default false
-   */
-  readonly enableExecuteCommand?: boolean;
-
-  /**
-   * How long container logs (and the web ACL's request logs) are kept.
-   * @default logs.RetentionDays.ONE_YEAR
-   */
-  readonly logRetention?: logs.RetentionDays;
-
-  /**
-   * Average service CPU (percent) above which the CPU alarm fires.
-   * @default 85
-   */
-  readonly cpuAlarmThresholdPercent?: number;
-
-  /**
-   * 5xx responses per minute (from the targets, or from the load balancer
-   * itself) at which the 5xx alarms fire.
-   * @default 10
-   */
-  readonly target5xxAlarmThreshold?: number;
-
-  /**
-   * The SNS topic every alarm notifies. Its policy must let
-   * `cloudwatch.amazonaws.com` publish (SNS's default policy does; a custom
-   * one, for example from `enforceSSL`, must say so), and if it is encrypted,
-   * its key must let CloudWatch use it.
-   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only), opened to this account's CloudWatch alarms
-   */
-  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -420,20 +274,34 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
   public readonly service: ecs.FargateService;
   /** Security group of the tasks: ingress from the load balancer on the container port only. */
   public readonly securityGroup: ec2.SecurityGroup;
+  /** The load balancer: the service's own, or the one it joined with `listenerRule`. */
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   /** The serving listener: HTTPS on 443 with a certificate, otherwise HTTP on 80. */
   public readonly listener: elbv2.ApplicationListener;
+  /** The target group of the tasks (with a traffic-shifting deployment: the one production starts on). */
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The second target group of a blue/green, linear or canary deployment. */
+  public readonly alternateTargetGroup?: elbv2.ApplicationTargetGroup;
+  /** The listener rule of the service: with `listenerRule`, or the production rule of a traffic-shifting deployment. */
+  public readonly listenerRule?: elbv2.ApplicationListenerRule;
+  /** The test listener of a traffic-shifting deployment with `testListenerPort`. */
+  public readonly testListener?: elbv2.ApplicationListener;
+  /** The role ECS moves traffic between the target groups with, for a traffic-shifting deployment. */
+  public readonly deploymentRole?: iam.IRole;
   /** The scalable task count; add your own scaling policies to it. */
   public readonly scaling: ecs.ScalableTaskCount;
   /** The log group of the container logs. */
   public readonly logGroup: logs.ILogGroup;
   /** The log group of ECS Exec sessions, when this construct configured ECS Exec on its cluster. */
   public readonly execLogGroup?: logs.ILogGroup;
-  /** `http(s)://<load balancer DNS name>`. */
+  /**
+   * `http(s)://<domain or load balancer DNS name>`; on a shared load balancer, narrowed to the rule's first
+   * host name and path prefix.
+   */
   public readonly url: string;
   /** The AWS WAF web ACL in front of the load balancer (unless `webAcl: false`, or internal without `webAcl: true`). */
   public readonly webAcl?: wafv2.CfnWebACL;
+  /** The alarms, each notifying `alarmTopic`. */
   public readonly alarms: FargateWebServiceAlarms;
   /** The topic the alarms notify; subscribe your on-call channel to it. */
   public readonly alarmTopic: sns.ITopic;
@@ -457,18 +325,23 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
     const memoryLimitMiB = props.memoryLimitMiB ?? 512;
     const containerPort = props.containerPort ?? 80;
     const healthCheckPath = props.healthCheckPath ?? '/';
-    const minCapacity = props.minCapacity ?? 2;
-    const maxCapacity = props.maxCapacity ?? 4;
-    const desiredCount = props.desiredCount ?? Math.min(Math.max(2, minCapacity), maxCapacity);
     const spot = props.spot ?? false;
     const enableExecuteCommand = props.enableExecuteCommand ?? false;
     const readonlyRootFilesystem = props.readonlyRootFilesystem ?? true;
     const user = props.user ?? DEFAULT_USER;
+    const deployment = props.deployment ?? ServiceDeployment.rolling();
     // Errors name this service's construct path: a user with three services must know which one is wrong.
-    withConstructPath(this, () => {
-      validateProps(props, { cpu, memoryLimitMiB, containerPort, healthCheckPath, minCapacity, maxCapacity });
-      validateWithin('desiredCount', desiredCount, 'minCapacity', minCapacity, 'maxCapacity', maxCapacity);
+    const { capacity, deploymentProps, sharedLoadBalancer } = withConstructPath(this, () => {
+      const validated = validateProps(props, { cpu, memoryLimitMiB, containerPort, healthCheckPath });
+      return {
+        capacity: validated,
+        deploymentProps: deploymentServiceProps(deployment),
+        sharedLoadBalancer: props.listenerRule
+          ? validateSharedListenerRule(props.listenerRule, props, props.vpc ?? props.cluster?.vpc)
+          : undefined,
+      };
     });
+    const { minCapacity, desiredCount } = capacity;
     if (!Token.isUnresolved(minCapacity) && minCapacity < 2) {
       Annotations.of(this).addWarningV2(
         'cdk-compute-patterns:singleInstance',
@@ -487,7 +360,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       this.cluster = props.cluster;
       this.vpc = props.cluster.vpc;
     } else {
-      this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
+      this.vpc = props.vpc ?? sharedLoadBalancer?.loadBalancer.vpc ?? new SecureVpc(this, 'Vpc');
       let execLogGroup: SecureLogGroup | undefined;
       let executeCommandConfiguration: ecs.ExecuteCommandConfiguration | undefined;
       if (enableExecuteCommand) {
@@ -613,6 +486,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
         minHealthyPercent: 100,
         maxHealthyPercent: 200,
         circuitBreaker: { enable: true, rollback: true },
+        ...deploymentProps,
         assignPublicIp: false,
         vpcSubnets,
         securityGroups: [this.securityGroup],
@@ -656,76 +530,33 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       });
     }
 
-    // Load balancer: the shared secure ALB, forwarding to the tasks.
-    const alb = new SecureLoadBalancer(this, 'LoadBalancer', {
-      ...SecureLoadBalancer.propsFrom(this.vpc, props),
-      logRetention: props.logRetention,
-    });
-    this.webAcl = alb.webAcl;
-    this.loadBalancer = alb.loadBalancer;
-    this.listener = alb.listener;
-    this.url = alb.url;
-    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
-      vpc: this.vpc,
-      targetType: elbv2.TargetType.IP,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      port: containerPort,
-      deregistrationDelay: Duration.seconds(30),
-      healthCheck: {
-        path: healthCheckPath,
-        healthyHttpCodes: '200-399',
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 3,
-      },
-      targets: [this.service.loadBalancerTarget({ containerName: CONTAINER_NAME, containerPort })],
-    });
-    this.listener.addTargetGroups('Service', { targetGroups: [this.targetGroup] });
-
-    // Auto scaling.
-    this.scaling = this.service.autoScaleTaskCount({ minCapacity, maxCapacity });
-    this.scaling.scaleOnCpuUtilization('CpuScaling', {
-      targetUtilizationPercent: props.targetCpuUtilizationPercent ?? 50,
-    });
-    if (props.targetMemoryUtilizationPercent !== undefined) {
-      this.scaling.scaleOnMemoryUtilization('MemoryScaling', {
-        targetUtilizationPercent: props.targetMemoryUtilizationPercent,
-      });
-    }
-    if (props.targetRequestsPerTarget !== undefined) {
-      this.scaling.scaleOnRequestCount('RequestCountScaling', {
-        requestsPerTarget: props.targetRequestsPerTarget,
-        targetGroup: this.targetGroup,
-      });
-    }
-
-    // Alarms, each notifying the alarm topic.
+    // Load balancer: the shared secure ALB (the service's own, or a rule on another's), forwarding to the tasks.
     this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
-    const targetAlarms = alb.addTargetGroupAlarms(this.targetGroup, {
-      target5xxThreshold: props.target5xxAlarmThreshold,
+    const attached = attachServiceToLoadBalancer(this, {
+      vpc: this.vpc,
+      service: this.service,
+      containerName: CONTAINER_NAME,
+      containerPort,
+      healthCheckPath,
+      targetType: elbv2.TargetType.IP,
+      options: props,
       topic: this.alarmTopic,
     });
+    this.loadBalancer = attached.loadBalancer;
+    this.listener = attached.listener;
+    this.url = attached.url;
+    this.targetGroup = attached.targetGroup;
+    this.alternateTargetGroup = attached.alternateTargetGroup;
+    this.listenerRule = attached.listenerRule;
+    this.testListener = attached.testListener;
+    this.deploymentRole = attached.deploymentRole;
+    this.webAcl = attached.webAcl;
+    this.scaling = addServiceScaling(this.service, props, capacity, this.targetGroup);
     this.alarms = {
-      runningTasksBelowDesired: this.createRunningTasksAlarm(),
-      cpuHigh: notifyingAlarm(
-        this,
-        'CpuHighAlarm',
-        this.service.metricCpuUtilization({ period: Duration.minutes(1), statistic: 'Average' }),
-        {
-          description: `Average CPU of ${this.node.path} is high: auto scaling is at maxCapacity or cannot keep up`,
-          threshold: props.cpuAlarmThresholdPercent ?? 85,
-          evaluationPeriods: 5,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          topic: this.alarmTopic,
-        },
-      ),
-      target5xx: targetAlarms.target5xxAlarm,
-      loadBalancer5xx: addLoadBalancer5xxAlarm(alb, 'LoadBalancer5xxAlarm', this.loadBalancer, {
-        threshold: props.target5xxAlarmThreshold,
-        topic: this.alarmTopic,
-      }),
-      unhealthyHosts: targetAlarms.unhealthyHostsAlarm,
+      ...serviceAlarms(this, this.service, this.cluster, props.cpuAlarmThresholdPercent, this.alarmTopic),
+      target5xx: attached.target5xx,
+      loadBalancer5xx: attached.loadBalancer5xx,
+      unhealthyHosts: attached.unhealthyHosts,
     };
   }
 
@@ -882,34 +713,6 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       vpcEndpointsProvided: props.vpcEndpointsProvided,
     });
   }
-
-  /** Desired minus running tasks (Container Insights) at or above 1 for 5 consecutive minutes. */
-  private createRunningTasksAlarm(): cloudwatch.Alarm {
-    const dimensionsMap = { ClusterName: this.cluster.clusterName, ServiceName: this.service.serviceName };
-    const metric = (metricName: string, statistic: string) =>
-      new cloudwatch.Metric({
-        namespace: 'ECS/ContainerInsights',
-        metricName,
-        dimensionsMap,
-        statistic,
-        period: Duration.minutes(1),
-      });
-    const missing = new cloudwatch.MathExpression({
-      expression: 'desired - running',
-      usingMetrics: {
-        desired: metric('DesiredTaskCount', 'Maximum'),
-        running: metric('RunningTaskCount', 'Minimum'),
-      },
-      label: 'Tasks missing',
-      period: Duration.minutes(1),
-    });
-    return notifyingAlarm(this, 'RunningTasksAlarm', missing, {
-      description: `Fewer tasks of ${this.node.path} are running than desired`,
-      threshold: 1,
-      evaluationPeriods: 5,
-      topic: this.alarmTopic,
-    });
-  }
 }
 
 interface ResolvedSizes {
@@ -917,11 +720,9 @@ interface ResolvedSizes {
   readonly memoryLimitMiB: number;
   readonly containerPort: number;
   readonly healthCheckPath: string;
-  readonly minCapacity: number;
-  readonly maxCapacity: number;
 }
 
-function validateProps(props: FargateWebServiceProps, v: ResolvedSizes): void {
+function validateProps(props: FargateWebServiceProps, v: ResolvedSizes): ServiceCapacity {
   validateExclusive(
     'vpc',
     props.vpc,
@@ -939,15 +740,7 @@ function validateProps(props: FargateWebServiceProps, v: ResolvedSizes): void {
   if (!Token.isUnresolved(v.healthCheckPath) && !v.healthCheckPath.startsWith('/')) {
     throw new Error(`healthCheckPath must start with '/', e.g. '/health'; received '${v.healthCheckPath}'`);
   }
-  validateIntegerInRange('minCapacity', v.minCapacity, 1, 5000);
-  validateIntegerInRange('maxCapacity', v.maxCapacity, 1, 5000);
-  validateOrder('minCapacity', v.minCapacity, 'maxCapacity', v.maxCapacity);
-  validateIntegerInRange('desiredCount', props.desiredCount, 0, 5000);
-  validateIntegerInRange('targetCpuUtilizationPercent', props.targetCpuUtilizationPercent, 1, 100);
-  validateIntegerInRange('targetMemoryUtilizationPercent', props.targetMemoryUtilizationPercent, 1, 100);
-  validateIntegerInRange('targetRequestsPerTarget', props.targetRequestsPerTarget, 1, 1_000_000);
-  validateIntegerInRange('cpuAlarmThresholdPercent', props.cpuAlarmThresholdPercent, 1, 100);
-  validateIntegerInRange('target5xxAlarmThreshold', props.target5xxAlarmThreshold, 1, 1_000_000);
+  const capacity = validateEcsWebServiceOptions(props);
   if (props.onDemandBaseCount !== undefined && !props.spot) {
     throw new Error(
       `onDemandBaseCount applies only with spot: true; received onDemandBaseCount ${props.onDemandBaseCount} without spot`,
@@ -956,6 +749,7 @@ function validateProps(props: FargateWebServiceProps, v: ResolvedSizes): void {
   validateIntegerInRange('onDemandBaseCount', props.onDemandBaseCount, 0, 100000);
   validateEnvironment(props.environment);
   validateUser(props.user);
+  return capacity;
 }
 
 /**

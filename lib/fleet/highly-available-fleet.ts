@@ -9,9 +9,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { alarmTopic } from '../common/alarm-topic';
+import { acknowledgeMixedInstancesLaunchTemplate, hardenedLaunchTemplate } from '../common/hardened-launch-template';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
 import { ManagedPolicyRole } from '../common/managed-policy-role';
-import { acknowledge, guardRule, inEveryCompliancePack, wildcardResourceFinding } from '../common/nag';
+import { acknowledge, guardRule, wildcardResourceFinding } from '../common/nag';
 import { SecureLoadBalancer, WebLoadBalancerOptions } from '../common/secure-load-balancer';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
@@ -477,31 +478,16 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
         `Could not add the AWSServiceRoleForAutoScaling statements to the policy of the imported root volume key ${props.rootVolumeEncryptionKey.node.path}; add them where the key is managed (docs/FLEET.md, "Customer managed root volume key") or every instance launch fails`,
       );
     }
-    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+    this.launchTemplate = hardenedLaunchTemplate(this, 'LaunchTemplate', {
       machineImage: props.machineImage ?? defaultMachineImage(this, instanceTypes[0].architecture),
       instanceType: instanceTypes[0],
       userData,
       role: this.instanceRole,
       securityGroup: this.securityGroup,
       keyPair: props.keyPair,
-      requireImdsv2: true,
-      httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,
-      httpEndpoint: true,
-      // 1: only the instance itself, never a container behind an extra network hop, can get IMDS tokens.
-      httpPutResponseHopLimit: 1,
-      associatePublicIpAddress: false,
-      detailedMonitoring: true,
-      blockDevices: [
-        {
-          deviceName: props.rootVolumeDeviceName ?? '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs((props.rootVolumeSize ?? Size.gibibytes(8)).toGibibytes(), {
-            encrypted: true,
-            kmsKey: props.rootVolumeEncryptionKey,
-            volumeType: ec2.EbsDeviceVolumeType.GP3,
-            deleteOnTermination: true,
-          }),
-        },
-      ],
+      rootVolumeDeviceName: props.rootVolumeDeviceName,
+      rootVolumeSize: props.rootVolumeSize ?? Size.gibibytes(8),
+      rootVolumeEncryptionKey: props.rootVolumeEncryptionKey,
     });
 
     this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
@@ -581,7 +567,7 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
     const cfnGroup = this.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup;
     cfnGroup.availabilityZones = distinctZones(this, selected.availabilityZones);
     // On the group resource alone: a volume or instance the user adds next to it is still checked.
-    if (!props.warmPool) this.acknowledgeMixedInstancesPolicy(cfnGroup);
+    if (!props.warmPool) acknowledgeMixedInstancesLaunchTemplate(this.autoScalingGroup);
     if (props.warmPool) {
       acknowledge(cfnGroup, {
         id: guardRule('autoscaling_mixed_instances_policy_multiple_instance_types_check'),
@@ -653,23 +639,6 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
         topic: this.alarmTopic,
       }),
     };
-  }
-
-  /** The rules that cannot read a launch template inside a MixedInstancesPolicy, on the group resource alone. */
-  private acknowledgeMixedInstancesPolicy(cfnGroup: autoscaling.CfnAutoScalingGroup): void {
-    acknowledge(cfnGroup, {
-      id: 'AwsSolutions-EC26',
-      reason:
-        'cdk-nag EC26 reads only a top-level LaunchTemplate and throws on a MixedInstancesPolicy; the launch template that policy uses sets Encrypted: true on the root volume (checked by Control Tower CT.EC2.PR.14 and the unit tests).',
-    });
-    acknowledge(
-      cfnGroup,
-      ...inEveryCompliancePack(
-        'EC2IMDSv2Enabled',
-        "The rule reads only a top-level LaunchTemplate or LaunchConfiguration of the group and reports a MixedInstancesPolicy as non-compliant; the launch template that policy uses sets MetadataOptions HttpTokens: required (IMDSv2 only) for every instance it launches, which the fleet's unit tests and Control Tower's launch template rules check.",
-        ['NIST.800.53.R5', 'HIPAA.Security'],
-      ),
-    );
   }
 
   /**

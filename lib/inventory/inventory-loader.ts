@@ -22,7 +22,7 @@ import { SecureBucket } from '../common/secure-bucket';
 import { SecureKey } from '../common/secure-key';
 import { secureTable } from '../common/secure-table';
 import { SecureVpc } from '../common/secure-vpc';
-import { ensureServiceEndpoints } from '../common/service-endpoints';
+import { allowHttpsToAwsEndpoints, ensureServiceEndpoints } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange } from '../common/validation';
 import { InventorySchema } from './inventory-schema';
@@ -248,20 +248,24 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
       description: `Inventory import function of ${this.node.path}: HTTPS out to AWS endpoints only`,
       allowAllOutbound: false,
     });
-    // S3 and DynamoDB are reached at their public addresses (through the gateway endpoints when the subnets
-    // have no egress). Their prefix-list ids are not available offline in an environment-agnostic stack, so
-    // this rule cannot name them; in isolated subnets the route tables confine it to the VPC and the gateway
-    // endpoints. See the README (InventoryLoader, Network).
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to S3 and DynamoDB');
+    const gateways = [ec2.GatewayVpcEndpointAwsService.S3, ec2.GatewayVpcEndpointAwsService.DYNAMODB];
     // Subnets without egress need the gateway endpoints and an X-Ray interface endpoint (active tracing); the
-    // interface endpoint is reached by security group.
+    // interface endpoints are reached by security group.
     ensureServiceEndpoints({
       scope: this,
       vpc: this.vpc,
       subnets: selectedSubnets,
       services: [{ service: ec2.InterfaceVpcEndpointAwsService.XRAY, name: 'XRay' }],
-      gateways: [ec2.GatewayVpcEndpointAwsService.S3, ec2.GatewayVpcEndpointAwsService.DYNAMODB],
+      gateways,
       clients: [this.securityGroup],
+      vpcEndpointsProvided: props.vpcEndpointsProvided,
+    });
+    allowHttpsToAwsEndpoints({
+      scope: this,
+      securityGroup: this.securityGroup,
+      vpc: this.vpc,
+      subnets: selectedSubnets,
+      gateways,
       vpcEndpointsProvided: props.vpcEndpointsProvided,
     });
 

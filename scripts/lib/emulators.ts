@@ -10,7 +10,7 @@ import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AttributeValue, CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 /** s3rver's built-in credentials; dynalite accepts any. */
@@ -165,4 +165,18 @@ export async function createTable(dynamodb: DynamoDBClient, tableName: string, p
 
 export async function createBucket(s3: S3Client, bucket: string): Promise<void> {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+}
+
+/** How many items a table holds (every page of a COUNT scan). */
+export async function countItems(dynamodb: DynamoDBClient, tableName: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, Select: 'COUNT' }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
 }

@@ -208,8 +208,17 @@ describe('BatchJobQueue capacity', () => {
     t.resourceCountIs('AWS::EC2::LaunchTemplate', 2);
     t.allResourcesProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({
-        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
-        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 30, VolumeType: 'gp3' } }],
+        // the shared hardening (lib/common/hardened-launch-template.ts), states the metadata endpoint and deletes
+        // the root volume with the instance; Batch builds the network interface from the compute environment
+        MetadataOptions: { HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+        Monitoring: { Enabled: true },
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/xvda',
+            Ebs: { Encrypted: true, VolumeSize: 30, VolumeType: 'gp3', DeleteOnTermination: true },
+          },
+        ],
+        NetworkInterfaces: Match.absent(),
       }),
     });
     // AND the container instances need the ECS endpoints only when the subnets have no egress: here they have NAT

@@ -10,7 +10,7 @@ import { parseVerifyArgs, runVerify, VERIFY_USAGE, VerifyDeps } from '../../bin/
 import { httpGet } from '../../bin/cli/verify/http';
 import { PATTERNS } from '../../bin/cli/verify/outputs';
 import type { VerifyReport } from '../../bin/cli/verify/result';
-import { EKS, FARGATE, INVENTORY } from './support/fixtures';
+import { CONTAINER_REGISTRY, EC2_SERVICE, EKS, FARGATE, INVENTORY } from './support/fixtures';
 import { fakeClock, LocalServer, recordingProgress, startServer } from './support/helpers';
 
 const eks = mockClient(EKSClient);
@@ -219,6 +219,23 @@ describe('runVerify', () => {
       'cdk-compute-patterns verify: no AWS credentials found (Could not load credentials from any providers); configure credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, aws sso login, or an instance/task role) and retry\n',
     );
     expect(eks.calls()).toHaveLength(0);
+    expect(h.out()).toBe('');
+  });
+
+  test.each([
+    ['Ec2Service', EC2_SERVICE],
+    ['ContainerRegistry', CONTAINER_REGISTRY],
+  ])('refuses a %s stack with exit 3 when no AWS credentials resolve, before creating a client', async (_, outputs) => {
+    // GIVEN a stack whose checks call ECS or ECR, and no credentials
+    const file = await outputsFile({ Stack: outputs });
+    const createClients = jest.fn((region: string) => createAwsClients(region));
+    const h = harness({ credentials: noCredentials, createClients });
+    // WHEN
+    const code = await runVerify(['--outputs-file', file], h.deps);
+    // THEN
+    expect(code).toBe(3);
+    expect(h.err()).toMatch(/^cdk-compute-patterns verify: no AWS credentials found \(/);
+    expect(createClients).not.toHaveBeenCalled();
     expect(h.out()).toBe('');
   });
 

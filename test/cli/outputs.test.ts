@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CONTAINER_REGISTRY_OUTPUTS,
   detectPattern,
+  EC2_SERVICE_OUTPUTS,
   EKS_CLUSTER_OUTPUTS,
   FARGATE_SERVICE_OUTPUTS,
   INVENTORY_LOADER_OUTPUTS,
@@ -13,7 +15,7 @@ import {
   selectStacks,
   WEB_FLEET_OUTPUTS,
 } from '../../bin/cli/verify/outputs';
-import { EKS, FARGATE, INVENTORY, WEB_FLEET } from './support/fixtures';
+import { CONTAINER_REGISTRY, EC2_SERVICE, EKS, FARGATE, INVENTORY, WEB_FLEET } from './support/fixtures';
 
 describe('output key contract', () => {
   test('uses the output keys the sample stacks emit', () => {
@@ -28,6 +30,13 @@ describe('output key contract', () => {
       'TableName',
       'FunctionName',
     ]);
+    expect(Object.values(EC2_SERVICE_OUTPUTS)).toEqual([
+      'ServiceUrl',
+      'ClusterName',
+      'ServiceName',
+      'AutoScalingGroupName',
+    ]);
+    expect(Object.values(CONTAINER_REGISTRY_OUTPUTS)).toEqual(['RepositoryName', 'RepositoryUri']);
   });
 });
 
@@ -37,6 +46,9 @@ describe('detectPattern', () => {
     ['FargateService', FARGATE],
     ['EksCluster', EKS],
     ['InventoryLoader', INVENTORY],
+    // every FargateService key plus AutoScalingGroupName: the more specific pattern wins
+    ['Ec2Service', EC2_SERVICE],
+    ['ContainerRegistry', CONTAINER_REGISTRY],
   ])('recognises %s from its output keys, ignoring extra outputs', (pattern, outputs) => {
     expect(detectPattern({ ...outputs, SomethingElse: 'x' })).toBe(pattern);
   });

@@ -183,7 +183,7 @@ describe('service-linked roles', () => {
       id: 'slr-ecs',
       status: 'pass',
       title: 'service-linked role AWSServiceRoleForECS',
-      evidence: 'exists since 2024-05-01; used by ECS clusters and services (FargateService)',
+      evidence: 'exists since 2024-05-01; used by ECS clusters and services (FargateService, Ec2Service)',
     });
   });
 

@@ -86,8 +86,11 @@ function readyAccount(): void {
   });
   ec2.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
   serviceQuotas.on(GetServiceQuotaCommand).rejects(noSuchQuota());
-  // Six sample VPCs: more than the default quota of 5, so a ready account has raised it.
-  serviceQuotas.on(GetServiceQuotaCommand, { QuotaCode: 'L-F678F1CE' }).resolves({ Quota: { Value: 10 } });
+  // Eight sample VPCs, six with an internet gateway and a NAT gateway (and its Elastic IP): more than the
+  // default quotas of 5, so a ready account has raised all four.
+  for (const code of ['L-F678F1CE', 'L-A4707A72', 'L-FE5A380F', 'L-0263D0A3']) {
+    serviceQuotas.on(GetServiceQuotaCommand, { QuotaCode: code }).resolves({ Quota: { Value: 10 } });
+  }
   serviceQuotas.on(GetAWSDefaultServiceQuotaCommand).resolves({ Quota: { Value: 5 } });
   lambda
     .on(GetAccountSettingsCommand)
@@ -143,7 +146,7 @@ describe('parsePreflightArgs', () => {
   test.each([
     [
       ['--pattern', 'lambda'],
-      "--pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), ServerlessApi (api), BatchJobs (batch); received 'lambda'",
+      "--pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), ServerlessApi (api), BatchJobs (batch), BeanstalkApp (beanstalk), Ec2Service (ec2), ContainerRegistry (ecr); received 'lambda'",
     ],
     [
       ['--qualifier', 'has-dash'],
@@ -191,7 +194,7 @@ describe('runPreflight', () => {
     const h = harness();
     await expect(runPreflight(['--pattern', 'nope'], h.deps)).resolves.toBe(2);
     expect(h.err()).toBe(
-      "cdk-compute-patterns preflight: --pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), ServerlessApi (api), BatchJobs (batch); received 'nope'\n" +
+      "cdk-compute-patterns preflight: --pattern must be one of WebFleet (fleet), FargateService (fargate), EksCluster (eks), InventoryLoader (inventory), ServerlessApi (api), BatchJobs (batch), BeanstalkApp (beanstalk), Ec2Service (ec2), ContainerRegistry (ecr); received 'nope'\n" +
         "Run 'cdk-compute-patterns preflight --help' for usage.\n",
     );
   });
@@ -245,21 +248,22 @@ describe('runPreflight', () => {
     expect(h.out().split('\n')).toEqual([
       `Preflight of account ${ACCOUNT} in eu-west-1 for ${PATTERNS.join(', ')} (bootstrap qualifier hnb659fds)`,
       'PASS  cdk-bootstrap  CDK bootstrap (qualifier hnb659fds): version 33 (SSM parameter /cdk-bootstrap/hnb659fds/version); needs 6+',
-      'PASS  slr-elasticloadbalancing  service-linked role AWSServiceRoleForElasticLoadBalancing: exists since 2024-01-02; used by Application Load Balancers (WebFleet, FargateService)',
-      'PASS  slr-autoscaling  service-linked role AWSServiceRoleForAutoScaling: exists since 2024-01-02; used by EC2 Auto Scaling groups (WebFleet, EKS managed node groups)',
-      'PASS  slr-ecs  service-linked role AWSServiceRoleForECS: exists since 2024-01-02; used by ECS clusters and services (FargateService)',
-      'PASS  slr-ecs-application-autoscaling  service-linked role AWSServiceRoleForApplicationAutoScaling_ECSService: exists since 2024-01-02; used by ECS service task-count scaling (FargateService)',
+      'PASS  slr-elasticloadbalancing  service-linked role AWSServiceRoleForElasticLoadBalancing: exists since 2024-01-02; used by Application Load Balancers (WebFleet, FargateService, Ec2Service)',
+      'PASS  slr-autoscaling  service-linked role AWSServiceRoleForAutoScaling: exists since 2024-01-02; used by EC2 Auto Scaling groups (WebFleet, Ec2Service container instances, EKS managed node groups)',
+      'PASS  slr-ecs  service-linked role AWSServiceRoleForECS: exists since 2024-01-02; used by ECS clusters and services (FargateService, Ec2Service)',
+      'PASS  slr-ecs-application-autoscaling  service-linked role AWSServiceRoleForApplicationAutoScaling_ECSService: exists since 2024-01-02; used by ECS service task-count scaling (FargateService, Ec2Service)',
       'PASS  slr-eks  service-linked role AWSServiceRoleForAmazonEKS: exists since 2024-01-02; used by EKS clusters (EksCluster)',
       'PASS  slr-eks-nodegroup  service-linked role AWSServiceRoleForAmazonEKSNodegroup: exists since 2024-01-02; used by EKS managed node groups (EksCluster)',
       'PASS  slr-eks-fargate  service-linked role AWSServiceRoleForAmazonEKSForFargate: exists since 2024-01-02; used by EKS Fargate profiles (EksCluster)',
       'PASS  slr-batch  service-linked role AWSServiceRoleForBatch: exists since 2024-01-02; used by AWS Batch compute environments (BatchJobs)',
-      'PASS  slr-ec2-spot  service-linked role AWSServiceRoleForEC2Spot: exists since 2024-01-02; used by Spot Instances (WebFleet with onDemandPercentageAboveBaseCapacity < 100, EksCluster with spotInstances)',
-      'PASS  quota-vpcs  VPCs per Region (vpc L-F678F1CE): 0 in use + 6 planned = 6 of 10 (applied)',
-      'PASS  quota-internet-gateways  Internet gateways per Region (vpc L-A4707A72): 0 in use + 4 planned = 4 of 5 (default)',
-      'PASS  quota-nat-gateways  NAT gateways per Availability Zone (vpc L-FE5A380F): in use per zone: eu-west-1a 0, eu-west-1b 0; 4 planned; quota 5 per zone (default)',
-      'PASS  quota-elastic-ips  EC2-VPC Elastic IPs (ec2 L-0263D0A3): 0 in use + 4 planned = 4 of 5 (default)',
+      'PASS  slr-elasticbeanstalk-managed-updates  service-linked role AWSServiceRoleForElasticBeanstalkManagedUpdates: exists since 2024-01-02; used by Elastic Beanstalk managed platform updates (BeanstalkApp)',
+      'PASS  slr-ec2-spot  service-linked role AWSServiceRoleForEC2Spot: exists since 2024-01-02; used by Spot Instances (WebFleet and Ec2Service with onDemandPercentageAboveBaseCapacity < 100, EksCluster with spotInstances)',
+      'PASS  quota-vpcs  VPCs per Region (vpc L-F678F1CE): 0 in use + 8 planned = 8 of 10 (applied)',
+      'PASS  quota-internet-gateways  Internet gateways per Region (vpc L-A4707A72): 0 in use + 6 planned = 6 of 10 (applied)',
+      'PASS  quota-nat-gateways  NAT gateways per Availability Zone (vpc L-FE5A380F): in use per zone: eu-west-1a 0, eu-west-1b 0; 6 planned; quota 10 per zone (applied)',
+      'PASS  quota-elastic-ips  EC2-VPC Elastic IPs (ec2 L-0263D0A3): 0 in use + 6 planned = 6 of 10 (applied)',
       'PASS  lambda-concurrency  Lambda concurrent executions (lambda L-B99A9384): limit 1000, unreserved 1000, planned reservation 0',
-      `READY: 15 passed, 0 warning(s), 0 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
+      `READY: 16 passed, 0 warning(s), 0 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
       '',
     ]);
     expect(h.err()).toBe('');

@@ -31,6 +31,24 @@ function needsOf(template: Template) {
   if (has('AWS::EKS::Nodegroup')) roles.add(R.eksNodegroup.roleName);
   if (has('AWS::EKS::FargateProfile')) roles.add(R.eksFargate.roleName);
   if (has('AWS::Batch::ComputeEnvironment', (p) => p.ServiceRole === undefined)) roles.add(R.batch.roleName);
+  // Elastic Beanstalk environments create their Auto Scaling group (and the web tier its load balancer) in a stack of
+  // their own; managed updates run as the service-linked role the environment names.
+  const optionValue = (p: Record<string, unknown>, name: string): unknown =>
+    ((p.OptionSettings ?? []) as { OptionName: string; Value: unknown }[]).find((o) => o.OptionName === name)?.Value;
+  if (has('AWS::ElasticBeanstalk::Environment')) roles.add(R.autoscaling.roleName);
+  if (
+    has('AWS::ElasticBeanstalk::Environment', (p) => (p.Tier as { Name?: string } | undefined)?.Name === 'WebServer')
+  ) {
+    roles.add(R.elasticloadbalancing.roleName);
+  }
+  if (
+    has(
+      'AWS::ElasticBeanstalk::Environment',
+      (p) => optionValue(p, 'ServiceRoleForManagedUpdates') === R.elasticBeanstalkManagedUpdates.roleName,
+    )
+  ) {
+    roles.add(R.elasticBeanstalkManagedUpdates.roleName);
+  }
   return {
     vpcs: count('AWS::EC2::VPC'),
     internetGateways: count('AWS::EC2::InternetGateway'),

@@ -6,13 +6,23 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { EksCluster, FargateWebService, HighlyAvailableFleet, InventoryLoader } from '../../lib';
+import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
+import {
+  BeanstalkWebApp,
+  BeanstalkWorker,
+  Ec2WebService,
+  EksCluster,
+  FargateWebService,
+  HighlyAvailableFleet,
+  InventoryLoader,
+} from '../../lib';
 import { agnosticStack, specificStack } from '../support/cdk-context';
 
 // The API conventions of docs/CONVENTIONS.md, checked on every pattern at once: siblings speak alike.
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27');
 const ADMIN = 'arn:aws:iam::123456789012:role/Admin';
+const WEB = BEANSTALK_SAMPLE_SOURCES.web;
 
 interface Alarming extends Construct {
   readonly alarmTopic: sns.ITopic;
@@ -24,6 +34,8 @@ const ALARMING: [string, (scope: Construct, topic?: sns.ITopic) => Alarming][] =
   ['HighlyAvailableFleet', (s, alarmTopic) => new HighlyAvailableFleet(s, 'P', { alarmTopic })],
   ['FargateWebService', (s, alarmTopic) => new FargateWebService(s, 'P', { image: IMAGE, alarmTopic })],
   ['InventoryLoader', (s, alarmTopic) => new InventoryLoader(s, 'P', { alarmTopic })],
+  ['BeanstalkWebApp', (s, alarmTopic) => new BeanstalkWebApp(s, 'P', { sourcePath: WEB, alarmTopic })],
+  ['BeanstalkWorker', (s, alarmTopic) => new BeanstalkWorker(s, 'P', { sourcePath: WEB, alarmTopic })],
 ];
 
 /** Every pattern owning network endpoints, as IConnectable. */
@@ -32,6 +44,7 @@ const CONNECTABLE: [string, (scope: Construct) => ec2.IConnectable][] = [
   ['FargateWebService', (s) => new FargateWebService(s, 'P', { image: IMAGE })],
   ['EksCluster', (s) => new EksCluster(s, 'P', { adminPrincipalArns: [ADMIN] })],
   ['InventoryLoader', (s) => new InventoryLoader(s, 'P')],
+  ['BeanstalkWebApp', (s) => new BeanstalkWebApp(s, 'P', { sourcePath: WEB })],
 ];
 
 /** Every pattern whose compute acts in AWS as one principal, as IGrantable, with that principal's role. */
@@ -55,6 +68,13 @@ const GRANTABLE: [string, (scope: Construct) => [iam.IGrantable, iam.IRole]][] =
     (s) => {
       const p = new InventoryLoader(s, 'P');
       return [p, p.function.role!];
+    },
+  ],
+  [
+    'BeanstalkWebApp',
+    (s) => {
+      const p = new BeanstalkWebApp(s, 'P', { sourcePath: WEB });
+      return [p, p.instanceRole];
     },
   ],
 ];
@@ -119,9 +139,18 @@ describe.each([
       new FargateWebService(s, 'P', { image: IMAGE, minCapacity, desiredCount: Math.max(minCapacity, 1) }),
   ],
   [
+    'Ec2WebService',
+    (s: Construct, minCapacity: number) =>
+      new Ec2WebService(s, 'P', { image: IMAGE, minCapacity, desiredCount: Math.max(minCapacity, 1) }),
+  ],
+  [
     'EksCluster',
     (s: Construct, minCapacity: number) =>
       new EksCluster(s, 'P', { adminPrincipalArns: [ADMIN], minCapacity, desiredCapacity: Math.max(minCapacity, 1) }),
+  ],
+  [
+    'BeanstalkWebApp',
+    (s: Construct, minCapacity: number) => new BeanstalkWebApp(s, 'P', { sourcePath: WEB, minCapacity }),
   ],
 ])('%s capacity', (_name, build) => {
   test.each([

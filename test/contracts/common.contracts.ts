@@ -190,3 +190,55 @@ export function vpcFunctionRoleContracts(p: { role: string; fn: Value; what: str
     },
   ];
 }
+
+const PREFIX_LISTS = 'CdkComputePatternsPrefixLists';
+
+/**
+ * The deploy-time lookup of the AWS-managed S3 and DynamoDB prefix-list ids (lib/common/managed-prefix-lists.ts):
+ * CloudFormation invokes aws-cdk-lib's AwsCustomResource provider function, which runs with the lookup's role.
+ */
+export function prefixListLookupContracts(): ContractGroup {
+  const lookupRole = role(`${PREFIX_LISTS}Role`);
+  const logStream: Value = [
+    'arn:aws:logs:{region}:{account}:log-group:',
+    ref('AWS::Logs::LogGroup', `${PREFIX_LISTS}LogGroup`),
+    ':log-stream:2026/01/01/[$LATEST]0123',
+  ];
+  return {
+    pattern: 'Prefix-list lookup (lib/common)',
+    contracts: [
+      {
+        caller: service('lambda.amazonaws.com'),
+        action: 'sts:AssumeRole',
+        resource: arn('AWS::IAM::Role', `${PREFIX_LISTS}Role`),
+        phase: 'deploy',
+        why: 'Lambda assumes the lookup role to run the AwsCustomResource provider function.',
+        expect: 'allowed',
+      },
+      {
+        caller: lookupRole,
+        action: 'ec2:DescribeManagedPrefixLists',
+        resource: '*',
+        phase: 'deploy',
+        why: 'The lookup reads the ids of com.amazonaws.<region>.s3 and .dynamodb (prefix-list-name filter) for the egress rules.',
+        expect: 'allowed',
+      },
+      {
+        caller: lookupRole,
+        action: 'ec2:ModifyManagedPrefixList',
+        resource: 'arn:aws:ec2:{region}:{account}:prefix-list/pl-0123456789abcdef0',
+        phase: 'deploy',
+        why: 'The lookup only reads: it must not change a prefix list.',
+        expect: 'denied',
+      },
+      ...['logs:CreateLogStream', 'logs:PutLogEvents'].map((action): RuntimeContract => ({
+        caller: lookupRole,
+        action,
+        resource: logStream,
+        phase: 'deploy',
+        why: `The provider function writes its logs to the lookup's own log group (${action}).`,
+        expect: 'allowed',
+      })),
+    ],
+  };
+}

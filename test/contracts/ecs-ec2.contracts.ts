@@ -3,10 +3,13 @@
  * container instances, Session Manager, the task and execution roles.
  */
 import { arn, ContractGroup, ref, role, RuntimeContract, service } from '../support/runtime-contracts';
+import { TrafficShiftingContractOptions, trafficShiftingContracts } from './fargate.contracts';
 
 export interface Ec2ServiceContractOptions {
   /** The construct id of the service (logical-id prefix of what it creates). */
   readonly prefix: string;
+  /** The service deploys with blue/green, linear or canary (and a test listener). @default - rolling */
+  readonly trafficShifting?: TrafficShiftingContractOptions;
 }
 
 export function ec2ServiceContracts(o: Ec2ServiceContractOptions): ContractGroup {
@@ -101,6 +104,74 @@ export function ec2ServiceContracts(o: Ec2ServiceContractOptions): ContractGroup
       why: 'The application gets nothing in AWS until the user grants it (grantPrincipal).',
       expect: 'denied',
     },
+    // The teardown custom resource (lib/ecs-ec2/private/teardown.ts, handler lib/ecs-ec2/handler): on stack
+    // deletion its function releases the scale-in protection of this service's Auto Scaling group only.
+    ...teardownContracts(p),
   ];
+  if (o.trafficShifting) contracts.push(...trafficShiftingContracts(p, o.trafficShifting));
   return { pattern: 'Ec2WebService', contracts };
+}
+
+function teardownContracts(p: string): RuntimeContract[] {
+  const teardownRole = role(`${p}TeardownRole`);
+  const group = [
+    'arn:aws:autoscaling:{region}:{account}:autoScalingGroup:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b:autoScalingGroupName/',
+    ref('AWS::AutoScaling::AutoScalingGroup', `${p}AutoScalingGroup`),
+  ];
+  const eni = 'arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0';
+  return [
+    {
+      caller: service('lambda.amazonaws.com'),
+      action: 'sts:AssumeRole',
+      resource: arn('AWS::IAM::Role', `${p}TeardownRole`),
+      phase: 'deploy',
+      why: 'Lambda assumes the teardown role to run the teardown function.',
+      expect: 'allowed',
+    },
+    ...['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface'].map((action) => ({
+      caller: teardownRole,
+      action,
+      resource: eni,
+      phase: 'deploy' as const,
+      why: `Lambda checks at CreateFunction that a VPC function's role allows ${action} (Hyperplane ENIs).`,
+      expect: 'allowed' as const,
+    })),
+    ...['autoscaling:UpdateAutoScalingGroup', 'autoscaling:SetInstanceProtection'].map((action) => ({
+      caller: teardownRole,
+      action,
+      resource: group,
+      phase: 'deploy' as const,
+      why: `On stack deletion the function calls ${action.slice('autoscaling:'.length)} on the group (MinSize and DesiredCapacity 0, no protection for new instances; then every protected instance) so that deleting the group terminates its instances.`,
+      expect: 'allowed' as const,
+    })),
+    {
+      caller: teardownRole,
+      action: 'autoscaling:DescribeAutoScalingGroups',
+      resource: '*',
+      phase: 'deploy',
+      why: 'The function lists the instances of the group to find the protected ones (no resource-level permissions).',
+      expect: 'allowed',
+    },
+    {
+      caller: teardownRole,
+      action: 'autoscaling:SetInstanceProtection',
+      resource:
+        'arn:aws:autoscaling:{region}:{account}:autoScalingGroup:0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b:autoScalingGroupName/someone-elses-group',
+      phase: 'deploy',
+      why: 'The teardown role can release its own group only.',
+      expect: 'denied',
+    },
+    {
+      caller: teardownRole,
+      action: 'logs:PutLogEvents',
+      resource: [
+        'arn:aws:logs:{region}:{account}:log-group:',
+        ref('AWS::Logs::LogGroup', `${p}TeardownLogGroup`),
+        ':log-stream:2026/12/03/[$LATEST]0123456789abcdef',
+      ],
+      phase: 'deploy',
+      why: 'The function logs what it released (JSON logging to its own encrypted log group).',
+      expect: 'allowed',
+    },
+  ];
 }

@@ -22,6 +22,89 @@ export interface FargateContractOptions {
   readonly ecrRepository?: string;
   /** Logical-id prefixes of a Secrets Manager secret the container gets, and of its key. @default - none */
   readonly secret?: { readonly secret: string; readonly key: string };
+  /** The service deploys with blue/green, linear or canary (and a test listener). @default - rolling */
+  readonly trafficShifting?: TrafficShiftingContractOptions;
+}
+
+export interface TrafficShiftingContractOptions {
+  /** Logical-id prefix of the serving listener the production rule is on. */
+  readonly listener: string;
+  /** Logical-id prefix of the test listener, when there is one. @default - none */
+  readonly testListener?: string;
+}
+
+/**
+ * The deployment role of a blue/green, linear or canary ECS service (lib/common/ecs-service-load-balancing.ts):
+ * ECS assumes it and moves traffic by re-weighting this service's listener rules, and nothing else.
+ */
+export function trafficShiftingContracts(p: string, o: TrafficShiftingContractOptions): RuntimeContract[] {
+  const deploymentRole = role(`${p}DeploymentRole`);
+  const rules = [`${p}ListenerRule`, ...(o.testListener ? [`${p}TestListenerRule`] : [])];
+  const listeners = [o.listener, ...(o.testListener ? [o.testListener] : [])];
+  return [
+    {
+      caller: service('ecs.amazonaws.com'),
+      action: 'sts:AssumeRole',
+      resource: arn('AWS::IAM::Role', `${p}DeploymentRole`),
+      phase: 'deploy',
+      why: 'ECS assumes the infrastructure role for load balancers named in the service (AdvancedConfiguration.RoleArn) to shift traffic.',
+      expect: 'allowed',
+    },
+    ...rules.map((rule) => ({
+      caller: deploymentRole,
+      action: 'elasticloadbalancing:ModifyRule',
+      resource: ref('AWS::ElasticLoadBalancingV2::ListenerRule', rule),
+      phase: 'run' as const,
+      why: `ECS re-weights the forward action of ${rule.slice(p.length)} between the two target groups at each traffic step and on rollback.`,
+      expect: 'allowed' as const,
+    })),
+    ...listeners.map((listener) => ({
+      caller: deploymentRole,
+      action: 'elasticloadbalancing:ModifyListener',
+      resource: ref('AWS::ElasticLoadBalancingV2::Listener', listener),
+      phase: 'run' as const,
+      why: 'ECS may modify the listeners its rules are on (AWS documents ModifyListener for the infrastructure role).',
+      expect: 'allowed' as const,
+    })),
+    ...[`${p}TargetGroup`, `${p}AlternateTargetGroup`].map((tg) => ({
+      caller: deploymentRole,
+      action: 'elasticloadbalancing:RegisterTargets',
+      resource: ref('AWS::ElasticLoadBalancingV2::TargetGroup', tg),
+      phase: 'run' as const,
+      why: `ECS registers the new tasks in ${tg.slice(p.length)}.`,
+      expect: 'allowed' as const,
+    })),
+    ...[
+      'elasticloadbalancing:DescribeListeners',
+      'elasticloadbalancing:DescribeRules',
+      'elasticloadbalancing:DescribeTargetGroups',
+      'elasticloadbalancing:DescribeTargetHealth',
+    ].map((action) => ({
+      caller: deploymentRole,
+      action,
+      resource: '*',
+      phase: 'run' as const,
+      why: `ECS reads the load balancer's state (${action}, no resource-level permissions) before and during each step.`,
+      expect: 'allowed' as const,
+    })),
+    {
+      caller: deploymentRole,
+      action: 'elasticloadbalancing:ModifyRule',
+      resource:
+        'arn:aws:elasticloadbalancing:{region}:{account}:listener-rule/app/someone-elses/0123456789abcdef/listener/rule',
+      phase: 'run',
+      why: 'The role moves traffic of this service only: a rule of another load balancer stays out of reach.',
+      expect: 'denied',
+    },
+    {
+      caller: deploymentRole,
+      action: 'elasticloadbalancing:ModifyListener',
+      resource: 'arn:aws:elasticloadbalancing:{region}:{account}:listener/app/someone-elses/0123456789abcdef/listener',
+      phase: 'run',
+      why: 'Unlike AmazonECSInfrastructureRolePolicyForLoadBalancers, the role cannot modify the listeners of other load balancers.',
+      expect: 'denied',
+    },
+  ];
 }
 
 export function fargateContracts(o: FargateContractOptions): ContractGroup {
@@ -160,5 +243,6 @@ export function fargateContracts(o: FargateContractOptions): ContractGroup {
       },
     );
   }
+  if (o.trafficShifting) contracts.push(...trafficShiftingContracts(p, o.trafficShifting));
   return { pattern: 'FargateWebService', contracts };
 }

@@ -542,6 +542,12 @@ export function largeFileContracts(o: { readonly prefix: string }): ContractGrou
       allowed(workerRole, 'kms:Decrypt', bucketKey, 'Reading SSE-KMS objects.', viaS3),
       allowed(workerRole, 'kms:GenerateDataKey', bucketKey, 'Writing SSE-KMS objects.', viaS3),
       allowed(workerRole, 'dynamodb:BatchWriteItem', table, 'WriteBatch writes the rows.'),
+      allowed(
+        workerRole,
+        'dynamodb:PutItem',
+        table,
+        'WriteBatch writes each row as a conditional PutItem (a key in two batches ends with the row later in the file).',
+      ),
       allowed(workerRole, 'kms:GenerateDataKey', tableKey, 'Writing to the KMS-encrypted table.', viaDynamo),
       ...['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].map((action) =>
         allowed(workerRole, action, ledger, 'Prepare claims the object version in the ledger; Finish completes it.'),

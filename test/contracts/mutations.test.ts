@@ -241,7 +241,14 @@ const CASES: MutationCase[] = [
   {
     kind: 'trust policy (sts:AssumeRole)',
     stackName: 'InventoryLoader',
-    contract: () => declared('InventoryLoader', 'allowed', 'lambda.amazonaws.com', 'sts:AssumeRole'),
+    contract: () =>
+      declared(
+        'InventoryLoader',
+        'allowed',
+        'lambda.amazonaws.com',
+        'sts:AssumeRole',
+        'IAM::Role InventoryLoaderRole*',
+      ),
     mutate: (t) => {
       resourceOf(t, 'AWS::IAM::Role', 'InventoryLoaderRole').props.AssumeRolePolicyDocument.Statement[0].Principal = {
         Service: 'ec2.amazonaws.com',

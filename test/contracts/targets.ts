@@ -17,22 +17,31 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { createSampleApp } from '../../bin/app';
+import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
 import {
   BatchCompute,
   BatchJobQueue,
+  Ec2WebService,
   EksCluster,
   FargateWebService,
   HighlyAvailableFleet,
   InventoryLoader,
   SecureRepository,
   ServerlessApi,
+  ServiceDeployment,
 } from '../../lib';
 import { fullServerlessApiProps } from '../serverless-api/fixtures';
 import { CDK_CONTEXT, testApp } from '../support/cdk-context';
 import { CfnApp, CfnTemplate, TEST_ACCOUNT, TEST_REGION } from '../support/cfn-resolver';
 import { ContractGroup } from '../support/runtime-contracts';
 import { batchContracts } from './batch.contracts';
-import { alarmTopicContracts, logKeyContracts, vpcFlowLogContracts } from './common.contracts';
+import { beanstalkContracts } from './beanstalk.contracts';
+import {
+  alarmTopicContracts,
+  logKeyContracts,
+  prefixListLookupContracts,
+  vpcFlowLogContracts,
+} from './common.contracts';
 import { repositoryContracts } from './ecr.contracts';
 import { ec2ServiceContracts } from './ecs-ec2.contracts';
 import { eksContracts } from './eks.contracts';
@@ -98,12 +107,13 @@ export const sampleApp: ContractApp = {
     {
       app: SAMPLE,
       stackName: 'FargateService',
-      description: 'FargateWebService with its defaults.',
+      description: 'FargateWebService with its defaults, and a second one on its load balancer (path rule /api/*).',
       groups: [
         fargateContracts({ prefix: 'Web' }),
+        fargateContracts({ prefix: 'Api' }),
         vpcFlowLogContracts('WebVpc'),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
-        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs'] }),
+        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs', 'ApiLogGroup'] }),
       ],
     },
     {
@@ -115,7 +125,14 @@ export const sampleApp: ContractApp = {
         inventoryUploaderContracts({ prefix: 'InventoryLoader', uploader: 'UploaderRole' }),
         vpcFlowLogContracts('InventoryLoaderVpc'),
         alarmTopicContracts({ alarm: 'InventoryLoaderErrorsAlarm' }),
-        logKeyContracts({ logGroups: ['InventoryLoaderLogGroup', 'InventoryLoaderVpcFlowLogGroup'] }),
+        logKeyContracts({
+          logGroups: [
+            'InventoryLoaderLogGroup',
+            'InventoryLoaderVpcFlowLogGroup',
+            'CdkComputePatternsPrefixListsLogGroup',
+          ],
+        }),
+        prefixListLookupContracts(),
       ],
     },
     {
@@ -134,6 +151,29 @@ export const sampleApp: ContractApp = {
       stackName: 'ContainerRegistry',
       description: 'SecureRepository with its defaults.',
       groups: [repositoryContracts({ prefix: 'Registry' })],
+    },
+    {
+      app: SAMPLE,
+      stackName: 'BeanstalkApp',
+      description: 'BeanstalkWebApp (HTTP chosen) and a BeanstalkWorker in its application and VPC.',
+      groups: [
+        beanstalkContracts({
+          prefix: 'Web',
+          application: 'WebApplication',
+          environmentName: 'BeanstalkApp-Web-A4B76935',
+          sourcePath: BEANSTALK_SAMPLE_SOURCES.web,
+        }),
+        beanstalkContracts({
+          prefix: 'Worker',
+          application: 'WebApplication',
+          environmentName: 'BeanstalkApp-Worker-168A662D',
+          sourcePath: BEANSTALK_SAMPLE_SOURCES.worker,
+          worker: true,
+        }),
+        vpcFlowLogContracts('WebVpc'),
+        alarmTopicContracts({ alarm: 'WorkerDeadLetterAlarm' }),
+        logKeyContracts({ logGroups: ['WebVpcFlowLogGroup'] }),
+      ],
     },
     {
       app: SAMPLE,
@@ -265,6 +305,7 @@ export const fargateVariant: ContractApp = {
       enableExecuteCommand: true,
       spot: true,
       secrets: { DB_PASSWORD: ecs.Secret.fromSecretsManager(secret) },
+      deployment: ServiceDeployment.canary({ testListenerPort: 8080 }),
     });
     return fromAssembly(app);
   }),
@@ -273,16 +314,46 @@ export const fargateVariant: ContractApp = {
       app: FARGATE,
       stackName: 'FargateVariant',
       description:
-        'FargateWebService with ECS Exec, a Secrets Manager secret under a customer key, Fargate Spot and an image from a private ECR repository (environment-specific stack).',
+        'FargateWebService with ECS Exec, a Secrets Manager secret under a customer key, Fargate Spot, an image from a private ECR repository and a canary deployment with a test listener (environment-specific stack).',
       groups: [
         fargateContracts({
           prefix: 'Web',
           exec: true,
           ecrRepository: 'Repository',
           secret: { secret: 'DatabasePassword', key: 'SecretKey' },
+          trafficShifting: { listener: 'WebLoadBalancerHttp', testListener: 'WebLoadBalancerTest8080' },
         }),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
         logKeyContracts({ logGroups: ['WebLogGroup', 'WebExecLogGroup'] }),
+      ],
+    },
+  ],
+};
+
+const EC2 = 'ec2 service variant';
+/** Ec2WebService deploying blue/green with a test listener. */
+export const ec2ServiceVariant: ContractApp = {
+  name: EC2,
+  synth: memo(() => {
+    const app = testApp();
+    const stack = new Stack(app, 'Ec2ServiceVariant', { env });
+    new Ec2WebService(stack, 'Web', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:stable-alpine'),
+      deployment: ServiceDeployment.blueGreen({ testListenerPort: 9000 }),
+    });
+    return fromAssembly(app);
+  }),
+  targets: [
+    {
+      app: EC2,
+      stackName: 'Ec2ServiceVariant',
+      description: 'Ec2WebService deploying blue/green with a test listener on port 9000 (environment-specific stack).',
+      groups: [
+        ec2ServiceContracts({
+          prefix: 'Web',
+          trafficShifting: { listener: 'WebLoadBalancerHttp', testListener: 'WebLoadBalancerTest9000' },
+        }),
+        alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
       ],
     },
   ],
@@ -491,6 +562,7 @@ export const CONTRACT_APPS: ContractApp[] = [
   fleetVariant,
   fleetWarmPoolVariant,
   fargateVariant,
+  ec2ServiceVariant,
   eksVariant,
   inventoryVariant,
   registryVariant,

@@ -45,4 +45,18 @@ describe('Ec2WebService acknowledgements hide nothing the user adds', () => {
       on: web.instanceSecurityGroup,
     });
   });
+
+  test('a wildcard the user grants the teardown function stays open (its own acknowledgements are on its policies)', () => {
+    // GIVEN a service, whose teardown policy and Lambda service policy acknowledge their wildcards
+    const stack = agnosticStack();
+    const web = new Ec2WebService(stack, 'Web', { image: IMAGE });
+    // WHEN the user grants the teardown function's role ec2:TerminateInstances on everything, THEN the finding is
+    // open on the role
+    probeScope({
+      stack,
+      add: () => userWildcardStatement(web.teardownFunction.role as iam.Role, 'ec2:TerminateInstances'),
+      expect: 'AwsSolutions-IAM5[Resource::*]',
+      on: web.teardownFunction.role!,
+    });
+  });
 });

@@ -57,12 +57,12 @@ describe.each([
     });
   });
 
-  test('uses a capacity provider with managed scaling and managed draining, and spreads then binpacks', () => {
+  test('uses a capacity provider with managed scaling, termination protection and draining, and spreads then binpacks', () => {
     template.hasResourceProperties('AWS::ECS::CapacityProvider', {
       AutoScalingGroupProvider: Match.objectLike({
         ManagedScaling: Match.objectLike({ Status: 'ENABLED', TargetCapacity: 100 }),
         ManagedDraining: 'ENABLED',
-        ManagedTerminationProtection: 'DISABLED',
+        ManagedTerminationProtection: 'ENABLED',
       }),
     });
     template.hasResourceProperties('AWS::ECS::Service', {
@@ -88,18 +88,66 @@ describe.each([
     const [asg] = logicalIds(template, 'AWS::AutoScaling::AutoScalingGroup');
     const [provider] = logicalIds(template, 'AWS::ECS::CapacityProvider');
     const [association] = logicalIds(template, 'AWS::ECS::ClusterCapacityProviderAssociations');
-    // THEN the service depends on the association, the capacity provider and the group (deleted before them)
-    expect(service.DependsOn).toEqual(expect.arrayContaining([association, provider, asg]));
-    // AND no instance is protected from scale-in, so deleting the group never waits on protection that
-    // only the (already deleted) capacity provider could lift (aws-cdk issues #14732, #18179)
-    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
-      NewInstancesProtectedFromScaleIn: Match.absent(),
+    const [teardown] = logicalIds(template, 'Custom::ContainerInstanceTeardown');
+    const resources = template.toJSON().Resources as Record<string, { DependsOn?: string[]; Properties: object }>;
+    /** `a` is deleted before `b`: it depends on `b` by DependsOn or by a Ref / Fn::GetAtt in its properties. */
+    const dependsOn = (a: string, b: string) =>
+      (resources[a].DependsOn ?? []).includes(b) ||
+      new RegExp(`"(Ref|Fn::GetAtt)":\\[?"${b}"`).test(JSON.stringify(resources[a].Properties));
+    // THEN managed termination protection is on, so the group protects new instances from scale-in
+    template.hasResourceProperties('AWS::ECS::CapacityProvider', {
+      AutoScalingGroupProvider: Match.objectLike({ ManagedTerminationProtection: 'ENABLED' }),
     });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { NewInstancesProtectedFromScaleIn: true });
+    // AND CloudFormation deletes, in this order: the service, the cluster's capacity provider associations, the
+    // capacity provider, the teardown resource (whose Delete releases the protected instances), the group
+    expect(service.DependsOn).toEqual(expect.arrayContaining([association, provider]));
+    expect(dependsOn(association, provider)).toBe(true);
+    expect(dependsOn(provider, teardown)).toBe(true);
+    expect(dependsOn(teardown, asg)).toBe(true);
+    template.hasResourceProperties('Custom::ContainerInstanceTeardown', {
+      AutoScalingGroupName: { Ref: asg },
+    });
+    // AND the teardown function's permissions and log group are deleted after it has run
+    const [policy] = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).find(([, p]) =>
+      JSON.stringify(p).includes('autoscaling:SetInstanceProtection'),
+    )!;
+    expect(resources[teardown].DependsOn).toEqual(expect.arrayContaining([policy]));
+    // AND the teardown function (in the private subnets) is deleted before their routes to the internet, so its
+    // Delete still reaches EC2 Auto Scaling and the response URL
+    const [fn] = logicalIds(template, 'AWS::Lambda::Function').filter((id) => id.includes('Teardown'));
+    expect(resources[teardown].DependsOn ?? []).not.toContain(fn); // a Ref (ServiceToken) orders them
+    expect(JSON.stringify(resources[teardown].Properties)).toContain(`"${fn}"`);
+    const privateRoutes = logicalIds(template, 'AWS::EC2::Route').filter((id) =>
+      /PrivateSubnet\d+DefaultRoute/.test(id),
+    );
+    expect(privateRoutes.length).toBeGreaterThanOrEqual(2);
+    expect(resources[fn].DependsOn).toEqual(expect.arrayContaining(privateRoutes));
     // AND the group depends on the cluster (its user data names it): the cluster goes last
     const group = template.findResources('AWS::AutoScaling::AutoScalingGroup')[asg];
     const lt = Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0];
     expect(JSON.stringify(lt.Properties.LaunchTemplateData.UserData)).toMatch(/"Ref":"WebCluster/);
     expect(JSON.stringify(group.Properties.MixedInstancesPolicy)).toMatch(/WebLaunchTemplate/);
+  });
+
+  test('the teardown function may release this group only', () => {
+    const [asg] = logicalIds(template, 'AWS::AutoScaling::AutoScalingGroup');
+    const policy = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).find((p) =>
+      JSON.stringify(p).includes('autoscaling:SetInstanceProtection'),
+    )!;
+    const statements = policy.Properties.PolicyDocument.Statement as {
+      Sid: string;
+      Action: unknown;
+      Resource: unknown;
+    }[];
+    const release = statements.find((st) => st.Sid === 'ReleaseTheGroup')!;
+    expect(release.Action).toEqual(['autoscaling:SetInstanceProtection', 'autoscaling:UpdateAutoScalingGroup']);
+    expect(JSON.stringify(release.Resource)).toContain(`:autoScalingGroup:*:autoScalingGroupName/`);
+    expect(JSON.stringify(release.Resource)).toContain(`{"Ref":"${asg}"}`);
+    expect(statements.find((st) => st.Sid === 'DescribeGroups')).toMatchObject({
+      Action: 'autoscaling:DescribeAutoScalingGroups',
+      Resource: '*',
+    });
   });
 
   test('runs tasks in awsvpc mode as a non-root user with a read-only root, reachable from the load balancer only', () => {
@@ -270,5 +318,13 @@ describe('Ec2WebService validation', () => {
   test('warns when minCapacity is 1 instead of failing', () => {
     const { stack } = build({ minCapacity: 1, desiredCount: 1 });
     Annotations.fromStack(stack).hasWarning('/Agnostic/Web', Match.stringLikeRegexp('minCapacity is 1'));
+  });
+
+  test('instanceMinCapacity 1 is the warning cdk-compute-patterns:singleContainerInstance, not singleInstance', () => {
+    const { stack } = build({ instanceMinCapacity: 1 });
+    const warnings = Annotations.fromStack(stack).findWarning('/Agnostic/Web', Match.anyValue());
+    const ids = warnings.map((w) => /\[ack: ([^\]]+)\]$/.exec(String(w.entry.data))?.[1]);
+    expect(ids).toContain('cdk-compute-patterns:singleContainerInstance');
+    expect(ids).not.toContain('cdk-compute-patterns:singleInstance');
   });
 });

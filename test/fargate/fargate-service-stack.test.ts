@@ -23,16 +23,22 @@ describe('FargateServiceStack sample', () => {
   test('synthesizes the template in the snapshot', () => {
     const { template } = sample();
     // THEN its template matches the reviewed snapshot
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['ClusterName', 'ServiceName', 'ServiceUrl']);
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
+      'ApiUrl',
+      'ClusterName',
+      'ServiceName',
+      'ServiceUrl',
+    ]);
     expect(template.toJSON()).toMatchSnapshot();
   });
 
   test('pulls its image from ECR, built on an ECR Public base, never from Docker Hub', () => {
     const { template } = sample();
     // THEN the task pulls from the CDK asset repository in the account's private ECR
-    const taskDefinition = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0];
-    const image = JSON.stringify(taskDefinition.Properties.ContainerDefinitions[0].Image);
-    expect(image).toMatch(/\.dkr\.ecr\..*cdk-hnb659fds-container-assets-/);
+    for (const taskDefinition of Object.values(template.findResources('AWS::ECS::TaskDefinition'))) {
+      const image = JSON.stringify(taskDefinition.Properties.ContainerDefinitions[0].Image);
+      expect(image).toMatch(/\.dkr\.ecr\..*cdk-hnb659fds-container-assets-/);
+    }
     // AND the image is built from ECR Public, with /tmp declared a VOLUME (what makes a read-only root work)
     const dockerfile = fs.readFileSync(
       path.join(__dirname, '..', '..', 'examples', 'fargate-image', 'Dockerfile'),
@@ -41,6 +47,29 @@ describe('FargateServiceStack sample', () => {
     const from = dockerfile.split('\n').filter((l) => /^FROM\s/i.test(l));
     expect(from).toEqual(['FROM public.ecr.aws/nginx/nginx-unprivileged:stable-alpine']);
     expect(dockerfile).toMatch(/^VOLUME \["\/tmp"\]$/m);
+  });
+
+  test('runs a second service on the same load balancer for /api/*, reachable from it on port 8080 only', () => {
+    const { stack, template } = sample();
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    template.resourceCountIs('AWS::ECS::Service', 2);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 10,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+      Actions: [
+        {
+          Type: 'forward',
+          TargetGroupArn: { Ref: stack.getLogicalId(stack.apiService.targetGroup.node.defaultChild as never) },
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: {
+        'Fn::GetAtt': [stack.getLogicalId(stack.apiService.securityGroup.node.defaultChild as never), 'GroupId'],
+      },
+      FromPort: 8080,
+      ToPort: 8080,
+    });
   });
 
   test('runs read-only as uid 101 and passes every Control Tower ECS rule without an exemption', () => {

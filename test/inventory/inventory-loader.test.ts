@@ -10,6 +10,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { InventoryColumnType, InventoryLoader, InventorySchema, SecureBucket } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance } from '../support/compliance';
+import { importedIsolatedVpc } from './imported-vpc';
 
 function synth(stack: Stack = agnosticStack(), props = {}): { template: Template; loader: InventoryLoader } {
   const loader = new InventoryLoader(stack, 'Loader', props);
@@ -326,7 +327,8 @@ describe('InventoryLoader', () => {
 
   test('works in an environment-specific stack', () => {
     const { template } = synth(specificStack());
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // the import function and the provider function of the prefix-list lookup (AwsCustomResource)
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -378,12 +380,7 @@ describe('InventoryLoader', () => {
 
     test('fails when the VPC is imported and its endpoints are not declared', () => {
       const stack = makeStack();
-      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
-        vpcId: 'vpc-0123456789abcdef0',
-        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-        isolatedSubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
-        isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef1', 'rtb-0123456789abcdef2'],
-      });
+      const vpc = importedIsolatedVpc(stack);
       expect(() => new InventoryLoader(stack, 'Loader', { vpc })).toThrow(
         `${stack.stackName}/Loader: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for xray; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack`,
       );
@@ -391,12 +388,7 @@ describe('InventoryLoader', () => {
 
     test('trusts vpcEndpointsProvided and adds nothing', () => {
       const stack = makeStack();
-      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
-        vpcId: 'vpc-0123456789abcdef0',
-        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-        isolatedSubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
-        isolatedSubnetRouteTableIds: ['rtb-0123456789abcdef1', 'rtb-0123456789abcdef2'],
-      });
+      const vpc = importedIsolatedVpc(stack, '10.20.0.0/16');
       new InventoryLoader(stack, 'Loader', { vpc, vpcEndpointsProvided: true });
       Template.fromStack(stack).resourceCountIs('AWS::EC2::VPCEndpoint', 0);
     });

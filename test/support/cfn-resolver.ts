@@ -117,6 +117,12 @@ const ARN_FORMATS: Record<string, (s: CfnStack, name: string) => string> = {
     `arn:aws:elasticloadbalancing:${s.region}:${s.account}:loadbalancer/app/${n}/0123456789abcdef`,
   'AWS::ElasticLoadBalancingV2::TargetGroup': (s, n) =>
     `arn:aws:elasticloadbalancing:${s.region}:${s.account}:targetgroup/${n}/0123456789abcdef`,
+  // The load balancer part of listener and rule ARNs is not in the resource's own properties; the logical id
+  // alone tells the listeners (and rules) of an app apart.
+  'AWS::ElasticLoadBalancingV2::Listener': (s, n) =>
+    `arn:aws:elasticloadbalancing:${s.region}:${s.account}:listener/app/lb/0123456789abcdef/${n}`,
+  'AWS::ElasticLoadBalancingV2::ListenerRule': (s, n) =>
+    `arn:aws:elasticloadbalancing:${s.region}:${s.account}:listener-rule/app/lb/0123456789abcdef/listener/${n}`,
 };
 
 /** Types whose Ref is the ARN rather than the name. */
@@ -132,6 +138,8 @@ const REF_IS_ARN = new Set([
   'AWS::Batch::ComputeEnvironment',
   'AWS::ElasticLoadBalancingV2::LoadBalancer',
   'AWS::ElasticLoadBalancingV2::TargetGroup',
+  'AWS::ElasticLoadBalancingV2::Listener',
+  'AWS::ElasticLoadBalancingV2::ListenerRule',
 ]);
 
 /** The property that sets the physical name, per type. */

@@ -9,18 +9,26 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as elasticbeanstalk from 'aws-cdk-lib/aws-elasticbeanstalk';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lightsail from 'aws-cdk-lib/aws-lightsail';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
 import {
   BatchCompute,
   BatchJobQueue,
+  BeanstalkBatchSizeType,
+  BeanstalkDeploymentPolicy,
+  BeanstalkUpdateLevel,
+  BeanstalkWebApp,
+  BeanstalkWorker,
   Ec2WebService,
   EksCluster,
   FargateWebService,
@@ -30,7 +38,9 @@ import {
   LightsailServer,
   SecureKey,
   SecureRepository,
+  SecureVpc,
   ServerlessApi,
+  ServiceDeployment,
 } from '../../lib';
 import { fullServerlessApiProps } from '../serverless-api/fixtures';
 import { testApp } from './cdk-context';
@@ -113,8 +123,10 @@ export const PATTERNS: PatternEntry[] = [
         image: ecs.ContainerImage.fromRegistry(IMAGE),
         protocol: elbv2.ApplicationProtocol.HTTP,
       }),
-    full: (scope) =>
-      new FargateWebService(scope, 'Web', {
+    // Every option on: a canary deployment with a test listener, and a second service on the same load balancer
+    // (listenerRule) carrying request-count scaling, which needs a rolling deployment.
+    full: (scope) => {
+      const web = new FargateWebService(scope, 'Web', {
         image: ecs.ContainerImage.fromRegistry(IMAGE),
         certificate: acm.Certificate.fromCertificateArn(scope, 'Cert', CERT_ARN),
         allowedIngressCidrs: ['203.0.113.0/24'],
@@ -133,13 +145,24 @@ export const PATTERNS: PatternEntry[] = [
         minCapacity: 2,
         maxCapacity: 6,
         targetMemoryUtilizationPercent: 70,
-        targetRequestsPerTarget: 500,
+        deployment: ServiceDeployment.canary({ stepPercent: 10, testListenerPort: 8443 }),
         spot: true,
         onDemandBaseCount: 2,
         enableExecuteCommand: true,
         logRetention: logs.RetentionDays.TWO_YEARS,
         healthCheckPath: '/health',
-      }),
+      });
+      new FargateWebService(scope, 'Api', {
+        image: ecs.ContainerImage.fromRegistry(IMAGE),
+        listenerRule: {
+          listener: web.listener,
+          priority: 10,
+          hostHeaders: ['api.example.com'],
+          pathPatterns: ['/v1/*'],
+        },
+        targetRequestsPerTarget: 500,
+      });
+    },
     stockDescription: 'ApplicationLoadBalancedFargateService with defaults (its own Vpc and Cluster)',
     stock: (scope) =>
       new ecsPatterns.ApplicationLoadBalancedFargateService(scope, 'Web', {
@@ -240,8 +263,10 @@ export const PATTERNS: PatternEntry[] = [
         image: ecs.ContainerImage.fromRegistry(IMAGE),
         protocol: elbv2.ApplicationProtocol.HTTP,
       }),
-    full: (scope) =>
-      new Ec2WebService(scope, 'Web', {
+    // Every option on: a blue/green deployment with a test listener, and a second service on the same load
+    // balancer (listenerRule) carrying request-count scaling, which needs a rolling deployment.
+    full: (scope) => {
+      const web = new Ec2WebService(scope, 'Web', {
         image: ecs.ContainerImage.fromRegistry(IMAGE),
         certificate: acm.Certificate.fromCertificateArn(scope, 'Cert', CERT_ARN),
         allowedIngressCidrs: ['203.0.113.0/24'],
@@ -267,11 +292,17 @@ export const PATTERNS: PatternEntry[] = [
         minCapacity: 2,
         maxCapacity: 6,
         targetMemoryUtilizationPercent: 70,
-        targetRequestsPerTarget: 500,
+        deployment: ServiceDeployment.blueGreen({ bakeTime: Duration.minutes(5), testListenerPort: 8443 }),
         enableExecuteCommand: true,
         logRetention: logs.RetentionDays.TWO_YEARS,
         healthCheckPath: '/health',
-      }),
+      });
+      new Ec2WebService(scope, 'Api', {
+        image: ecs.ContainerImage.fromRegistry(IMAGE),
+        listenerRule: { listener: web.listener, priority: 10, pathPatterns: ['/api/*'] },
+        targetRequestsPerTarget: 500,
+      });
+    },
     stockDescription: 'Cluster + AutoScalingGroup (ECS-optimized AMI) capacity provider + Ec2Service behind an ALB',
     stock: (scope) => {
       const vpc = new ec2.Vpc(scope, 'Vpc');
@@ -389,6 +420,77 @@ export const PATTERNS: PatternEntry[] = [
         blueprintId: 'amazon_linux_2023',
         bundleId: 'small_3_0',
       }),
+  },
+  {
+    name: 'Beanstalk',
+    construct: 'BeanstalkWebApp',
+    // A source, and (as for the fleet) the protocol HTTP chosen explicitly; the worker shares the application.
+    defaults: (scope) => {
+      const web = new BeanstalkWebApp(scope, 'Web', {
+        sourcePath: BEANSTALK_SAMPLE_SOURCES.web,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+      });
+      new BeanstalkWorker(scope, 'Worker', { sourcePath: BEANSTALK_SAMPLE_SOURCES.worker, application: web });
+    },
+    full: (scope) => {
+      const vpc = new SecureVpc(scope, 'Vpc', { maxAzs: 2 });
+      const web = new BeanstalkWebApp(scope, 'Web', {
+        sourcePath: BEANSTALK_SAMPLE_SOURCES.web,
+        applicationName: 'shop',
+        environmentName: 'shop-web',
+        vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        certificate: acm.Certificate.fromCertificateArn(scope, 'Cert', CERT_ARN),
+        sslPolicy: elbv2.SslPolicy.TLS13_13,
+        instanceTypes: [
+          ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE),
+          ec2.InstanceType.of(ec2.InstanceClass.C7G, ec2.InstanceSize.LARGE),
+        ],
+        minCapacity: 2,
+        maxCapacity: 6,
+        environment: { LOG_LEVEL: 'info' },
+        deploymentPolicy: BeanstalkDeploymentPolicy.ROLLING_WITH_ADDITIONAL_BATCH,
+        deploymentBatchSize: 50,
+        deploymentBatchSizeType: BeanstalkBatchSizeType.PERCENTAGE,
+        maintenanceWindow: 'Tue:04:30',
+        updateLevel: BeanstalkUpdateLevel.PATCH,
+        logRetention: logs.RetentionDays.TWO_YEARS,
+        healthCheckPath: '/health',
+        target5xxThreshold: 20,
+        solutionStackName: '64bit Amazon Linux 2023 v6.10.0 running Node.js 22',
+        optionSettings: [
+          { optionNamespace: 'aws:elasticbeanstalk:environment:proxy', optionName: 'ProxyServer', value: 'nginx' },
+        ],
+      });
+      new BeanstalkWorker(scope, 'Worker', {
+        sourcePath: BEANSTALK_SAMPLE_SOURCES.worker,
+        application: web,
+        vpc,
+        environmentName: 'shop-worker',
+        deploymentPolicy: BeanstalkDeploymentPolicy.ROLLING,
+        deploymentBatchSize: 1,
+        httpPath: '/jobs',
+        visibilityTimeout: Duration.minutes(10),
+        maxReceiveCount: 3,
+        encryptionKey: new SecureKey(scope, 'QueueKey', { description: 'Worker queues' }),
+        logRetention: logs.RetentionDays.TWO_YEARS,
+      });
+    },
+    stockDescription:
+      'CfnApplication + CfnApplicationVersion (an s3_assets.Asset of the source) + CfnEnvironment (Node.js solution stack, no option settings)',
+    stock: (scope) => {
+      const application = new elasticbeanstalk.CfnApplication(scope, 'Application');
+      const source = new s3assets.Asset(scope, 'Source', { path: BEANSTALK_SAMPLE_SOURCES.web });
+      const version = new elasticbeanstalk.CfnApplicationVersion(scope, 'Version', {
+        applicationName: application.ref,
+        sourceBundle: { s3Bucket: source.s3BucketName, s3Key: source.s3ObjectKey },
+      });
+      new elasticbeanstalk.CfnEnvironment(scope, 'Environment', {
+        applicationName: application.ref,
+        solutionStackName: BeanstalkWebApp.DEFAULT_SOLUTION_STACK_NAME,
+        versionLabel: version.ref,
+      });
+    },
   },
 ];
 

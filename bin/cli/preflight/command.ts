@@ -29,6 +29,9 @@ export const PATTERN_ALIASES: Readonly<Record<string, PatternName>> = {
   inventory: 'InventoryLoader',
   api: 'ServerlessApi',
   batch: 'BatchJobs',
+  beanstalk: 'BeanstalkApp',
+  ec2: 'Ec2Service',
+  ecr: 'ContainerRegistry',
 };
 
 const PATTERN_CHOICES = PATTERNS.map(

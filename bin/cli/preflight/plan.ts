@@ -24,7 +24,7 @@ export const SERVICE_LINKED_ROLES = {
     key: 'ecs',
     roleName: 'AWSServiceRoleForECS',
     serviceName: 'ecs.amazonaws.com',
-    usedBy: 'ECS clusters and services (FargateService)',
+    usedBy: 'ECS clusters and services (FargateService, Ec2Service)',
     whenMissing: 'blocks',
     note:
       'ECS creates it on the first CreateCluster, then assumes it before IAM has propagated it, so the first ' +
@@ -34,7 +34,7 @@ export const SERVICE_LINKED_ROLES = {
     key: 'elasticloadbalancing',
     roleName: 'AWSServiceRoleForElasticLoadBalancing',
     serviceName: 'elasticloadbalancing.amazonaws.com',
-    usedBy: 'Application Load Balancers (WebFleet, FargateService)',
+    usedBy: 'Application Load Balancers (WebFleet, FargateService, Ec2Service)',
     whenMissing: 'auto',
     note: 'Elastic Load Balancing creates it with the first load balancer',
   },
@@ -42,7 +42,7 @@ export const SERVICE_LINKED_ROLES = {
     key: 'autoscaling',
     roleName: 'AWSServiceRoleForAutoScaling',
     serviceName: 'autoscaling.amazonaws.com',
-    usedBy: 'EC2 Auto Scaling groups (WebFleet, EKS managed node groups)',
+    usedBy: 'EC2 Auto Scaling groups (WebFleet, Ec2Service container instances, EKS managed node groups)',
     whenMissing: 'auto',
     note: 'EC2 Auto Scaling creates it with the first Auto Scaling group',
   },
@@ -50,7 +50,7 @@ export const SERVICE_LINKED_ROLES = {
     key: 'ecs-application-autoscaling',
     roleName: 'AWSServiceRoleForApplicationAutoScaling_ECSService',
     serviceName: 'ecs.application-autoscaling.amazonaws.com',
-    usedBy: 'ECS service task-count scaling (FargateService)',
+    usedBy: 'ECS service task-count scaling (FargateService, Ec2Service)',
     whenMissing: 'auto',
     note: 'Application Auto Scaling creates it when the first ECS scalable target is registered',
   },
@@ -88,11 +88,20 @@ export const SERVICE_LINKED_ROLES = {
       'AWS Batch creates it with the first compute environment that names no service role (and creates the ECS ' +
       "service-linked role it needs for the environment's ECS cluster itself)",
   },
+  elasticBeanstalkManagedUpdates: {
+    key: 'elasticbeanstalk-managed-updates',
+    roleName: 'AWSServiceRoleForElasticBeanstalkManagedUpdates',
+    serviceName: 'managedupdates.elasticbeanstalk.amazonaws.com',
+    usedBy: 'Elastic Beanstalk managed platform updates (BeanstalkApp)',
+    whenMissing: 'auto',
+    note: 'Elastic Beanstalk creates it when an environment names it for managed platform updates',
+  },
   ec2Spot: {
     key: 'ec2-spot',
     roleName: 'AWSServiceRoleForEC2Spot',
     serviceName: 'spot.amazonaws.com',
-    usedBy: 'Spot Instances (WebFleet with onDemandPercentageAboveBaseCapacity < 100, EksCluster with spotInstances)',
+    usedBy:
+      'Spot Instances (WebFleet and Ec2Service with onDemandPercentageAboveBaseCapacity < 100, EksCluster with spotInstances)',
     whenMissing: 'blocks',
     note:
       'EC2 creates it automatically only for Spot requests made in the console; for Spot launched through the API, ' +
@@ -158,6 +167,41 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     elasticIps: 1,
     serviceLinkedRoles: [R.batch],
     // Fargate Spot is a Batch compute environment type: it needs no EC2 Spot role.
+    canUseSpot: false,
+    lambda: false,
+    reservedConcurrency: 0,
+  },
+  BeanstalkApp: {
+    // Elastic Beanstalk creates the web tier's load balancer and both tiers' Auto Scaling groups in its own stacks.
+    vpcs: 1,
+    internetGateways: 1,
+    natGateways: 1,
+    elasticIps: 1,
+    serviceLinkedRoles: [R.elasticloadbalancing, R.autoscaling, R.elasticBeanstalkManagedUpdates],
+    canUseSpot: false,
+    lambda: false,
+    reservedConcurrency: 0,
+  },
+  Ec2Service: {
+    vpcs: 1,
+    internetGateways: 1,
+    natGateways: 1,
+    elasticIps: 1,
+    serviceLinkedRoles: [R.ecs, R.elasticloadbalancing, R.autoscaling, R.ecsApplicationAutoscaling],
+    // Ec2WebService can mix Spot into its Auto Scaling group (onDemandPercentageAboveBaseCapacity).
+    canUseSpot: true,
+    // The teardown custom resource's function (no reserved concurrency).
+    lambda: true,
+    reservedConcurrency: 0,
+  },
+  ContainerRegistry: {
+    // A repository and its key: no network, no service-linked role (enhanced scanning, off in the sample, makes
+    // Amazon Inspector create its own).
+    vpcs: 0,
+    internetGateways: 0,
+    natGateways: 0,
+    elasticIps: 0,
+    serviceLinkedRoles: [],
     canUseSpot: false,
     lambda: false,
     reservedConcurrency: 0,

@@ -1,7 +1,10 @@
 import { BatchClient } from '@aws-sdk/client-batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { EKSClient } from '@aws-sdk/client-eks';
+import { ElasticBeanstalkClient } from '@aws-sdk/client-elastic-beanstalk';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ExitCode } from './exit-codes';
@@ -98,12 +101,18 @@ export interface AwsClients {
   /** SigV4-signed HTTP for IAM-authorized APIs (ServerlessApi); absent in contexts that never call one. */
   readonly signedFetch?: () => SignedFetch;
   readonly batch: () => BatchClient;
+  readonly elasticBeanstalk: () => ElasticBeanstalkClient;
+  readonly ecs: () => ECSClient;
+  readonly ecr: () => ECRClient;
 }
 
 /** Extra client configuration (endpoints for local emulators in tests). */
 export interface ClientOverrides {
   readonly s3?: ConstructorParameters<typeof S3Client>[0];
   readonly dynamodb?: ConstructorParameters<typeof DynamoDBClient>[0];
+  readonly elasticBeanstalk?: ConstructorParameters<typeof ElasticBeanstalkClient>[0];
+  readonly ecs?: ConstructorParameters<typeof ECSClient>[0];
+  readonly ecr?: ConstructorParameters<typeof ECRClient>[0];
 }
 
 /** A value made on first use, then shared. */
@@ -124,5 +133,8 @@ export function createAwsClients(region: string, overrides: ClientOverrides = {}
       return createSignedFetch(region, () => credentials() as Promise<SigningCredentials>);
     }),
     batch: lazy(() => new BatchClient({ region })),
+    elasticBeanstalk: lazy(() => new ElasticBeanstalkClient({ region, ...overrides.elasticBeanstalk })),
+    ecs: lazy(() => new ECSClient({ region, ...overrides.ecs })),
+    ecr: lazy(() => new ECRClient({ region, ...overrides.ecr })),
   };
 }

@@ -10,6 +10,9 @@ import {
   resolveRegion,
 } from './aws';
 import { verifyBatchJobs } from './checks/batch-jobs';
+import { verifyBeanstalkApp } from './checks/beanstalk-app';
+import { verifyContainerRegistry } from './checks/container-registry';
+import { verifyEc2Service } from './checks/ec2-service';
 import { verifyEksCluster } from './checks/eks-cluster';
 import { verifyFargateService } from './checks/fargate-service';
 import { verifyInventoryLoader } from './checks/inventory-loader';
@@ -52,6 +55,9 @@ Each stack's pattern is recognised from its output keys (see docs/VERIFY.md):
   InventoryLoader  BucketName, UploadPrefix, ReportPrefix, TableName, FunctionName
   ServerlessApi    ApiUrl, CollectionName, KeyAttribute, TableName
   BatchJobs        JobQueueArn, JobDefinitionArn, JobLogGroupName
+  BeanstalkApp     WebAppUrl, ApplicationName, WebEnvironmentName, WorkerEnvironmentName, WorkerQueueUrl
+  Ec2Service       ServiceUrl, ClusterName, ServiceName, AutoScalingGroupName
+  ContainerRegistry  RepositoryName, RepositoryUri
 
 Options:
   -o, --outputs-file <path>         outputs file to read (default: cdk-outputs.json)
@@ -207,6 +213,9 @@ export const VERIFIERS: Readonly<Record<PatternName, PatternVerifier>> = {
   InventoryLoader: verifyInventoryLoader,
   ServerlessApi: verifyServerlessApi,
   BatchJobs: verifyBatchJobs,
+  BeanstalkApp: verifyBeanstalkApp,
+  Ec2Service: verifyEc2Service,
+  ContainerRegistry: verifyContainerRegistry,
 };
 
 /** Patterns whose checks call AWS APIs (FargateService only needs HTTP). */
@@ -216,6 +225,9 @@ const NEEDS_AWS: ReadonlySet<PatternName> = new Set<PatternName>([
   'InventoryLoader',
   'ServerlessApi',
   'BatchJobs',
+  'BeanstalkApp',
+  'Ec2Service',
+  'ContainerRegistry',
 ]);
 
 /**

@@ -49,6 +49,27 @@ export const BATCH_JOBS_OUTPUTS = {
   logGroupName: 'JobLogGroupName',
 } as const;
 
+/** Output keys of a BeanstalkApp stack. */
+export const BEANSTALK_APP_OUTPUTS = {
+  url: 'WebAppUrl',
+  applicationName: 'ApplicationName',
+  webEnvironmentName: 'WebEnvironmentName',
+  workerEnvironmentName: 'WorkerEnvironmentName',
+  workerQueueUrl: 'WorkerQueueUrl',
+} as const;
+
+/** Output keys of an Ec2Service stack (Ec2WebService): the FargateService keys plus the container instances' group. */
+export const EC2_SERVICE_OUTPUTS = {
+  ...FARGATE_SERVICE_OUTPUTS,
+  autoScalingGroupName: 'AutoScalingGroupName',
+} as const;
+
+/** Output keys of a ContainerRegistry stack (SecureRepository). */
+export const CONTAINER_REGISTRY_OUTPUTS = {
+  repositoryName: 'RepositoryName',
+  repositoryUri: 'RepositoryUri',
+} as const;
+
 /** The patterns `verify` knows how to check. */
 export const PATTERNS = [
   'WebFleet',
@@ -57,6 +78,9 @@ export const PATTERNS = [
   'InventoryLoader',
   'ServerlessApi',
   'BatchJobs',
+  'BeanstalkApp',
+  'Ec2Service',
+  'ContainerRegistry',
 ] as const;
 export type PatternName = (typeof PATTERNS)[number];
 
@@ -68,6 +92,9 @@ export const PATTERN_OUTPUT_KEYS: Readonly<Record<PatternName, readonly string[]
   InventoryLoader: Object.values(INVENTORY_LOADER_OUTPUTS),
   ServerlessApi: Object.values(SERVERLESS_API_OUTPUTS),
   BatchJobs: Object.values(BATCH_JOBS_OUTPUTS),
+  BeanstalkApp: Object.values(BEANSTALK_APP_OUTPUTS),
+  Ec2Service: Object.values(EC2_SERVICE_OUTPUTS),
+  ContainerRegistry: Object.values(CONTAINER_REGISTRY_OUTPUTS),
 };
 
 /** Outputs of one stack, as written by `cdk deploy --outputs-file`. */
@@ -89,10 +116,12 @@ export function isPatternName(value: string): value is PatternName {
 }
 
 /**
- * Recognise a pattern from the output keys a stack emits. More specific patterns win: a stack emitting every
+ * Recognise a pattern from the output keys a stack emits. More specific patterns win: an Ec2Service stack emits
+ * every FargateService key plus `AutoScalingGroupName`, so it is an Ec2Service; a stack emitting every
  * FargateService key also emits `ClusterName`, which alone is not enough for EksCluster.
  *
- * @returns the pattern, or `undefined` when the keys match none (or more than one) of the patterns
+ * @returns the pattern, or `undefined` when the keys match none of the patterns, or several of which none
+ *   includes the keys of all the others
  */
 export function detectPattern(outputs: StackOutputs): PatternName | undefined {
   const keys = new Set(Object.keys(outputs));
@@ -100,9 +129,13 @@ export function detectPattern(outputs: StackOutputs): PatternName | undefined {
   if (matches.length <= 1) {
     return matches[0];
   }
-  // FargateService (ClusterName + ServiceName + ServiceUrl) and EksCluster (ClusterName + UpdateKubeconfigCommand)
-  // share ClusterName; a stack emitting both full sets is ambiguous and needs --pattern.
-  return undefined;
+  // The one match whose keys include every other match's keys is the most specific. FargateService (ClusterName +
+  // ServiceName + ServiceUrl) and EksCluster (ClusterName + UpdateKubeconfigCommand) share ClusterName only: a
+  // stack emitting both full sets is ambiguous and needs --pattern.
+  const specific = matches.filter((p) =>
+    matches.every((other) => PATTERN_OUTPUT_KEYS[other].every((k) => PATTERN_OUTPUT_KEYS[p].includes(k))),
+  );
+  return specific.length === 1 ? specific[0] : undefined;
 }
 
 /** Output keys a pattern needs that a stack does not emit. */

@@ -10,6 +10,15 @@
  *   rejected with DynamoDB's message and the others still load;
  * - two entries with the same key are never in one call, and never in flight at the same time (see `supersede`),
  *   so a later row always lands after an earlier one with the same key.
+ *
+ * With `fileOrder` (the large-file mode, where batches of one file are written concurrently by different
+ * workers), each entry is a conditional PutItem instead, stamped with the import and its line: it lands only if
+ * the item holds no row of the same import from a later line (`attribute_not_exists(#imp) OR #imp.#e <> :e OR
+ * #imp.#l <= :l`), so the row later in the file wins whatever order the puts arrive in. A put that loses is
+ * reported accepted with `supersededBy` (the caller rejects it); one that replaced an earlier row of the same
+ * import reports that row's line in `replacedLine` (the caller moves it from written to rejected) and records it
+ * in the stamp (`p`), so a retried batch reports it again. BatchWriteItem has no conditions, hence PutItem: the
+ * same write units, more requests.
  */
 import { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { ATTEMPT_TIMEOUT_MS, FastBatchWriter } from './fast-batch-write';
@@ -18,6 +27,8 @@ import type { Item } from './validator';
 
 export const MAX_BATCH_SIZE = 25;
 export const DEFAULT_CONCURRENCY = 8;
+/** fileOrder: conditional puts of one batch sent at once. */
+export const ORDERED_PUTS_PER_BATCH = 5;
 
 /** One row on its way to DynamoDB. */
 export interface WriteEntry {
@@ -25,8 +36,21 @@ export interface WriteEntry {
   readonly key: string;
   readonly item: Item;
   readonly values: readonly string[];
-  /** Set when a later row with the same key arrived while this one was in flight. */
+  /**
+   * Set when a later row with the same key arrived while this one was in flight, or (fileOrder) when the table
+   * already held a later row of the same import (0 when DynamoDB did not say which line).
+   */
   supersededBy?: number;
+  /** fileOrder: the line of the earlier row of the same import this entry's put replaced. */
+  replacedLine?: number;
+}
+
+/** The stamp attribute of fileOrder writes: `{ e: import id (S), l: line (N), p?: replaced line (N) }`. */
+export interface FileOrder {
+  /** Attribute holding the stamp. */
+  readonly attribute: string;
+  /** The import's id (the large-file execution's name). */
+  readonly importId: string;
 }
 
 export type FailureKind = 'retries-exhausted' | 'fatal' | 'time-budget';
@@ -64,6 +88,8 @@ export interface BatchWriterOptions {
   readonly msLeft?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** Resolve duplicate keys across concurrent writers in file order with conditional puts (see the top). */
+  readonly fileOrder?: FileOrder;
 }
 
 export type SupersedeOutcome =
@@ -163,6 +189,17 @@ export class BatchWriter {
   }
 
   private async writeBatch(entries: WriteEntry[]): Promise<void> {
+    if (this.options.fileOrder) {
+      // At most ORDERED_PUTS_PER_BATCH puts of a batch at once (concurrency x that in flight): a put whose answer
+      // is lost (a timeout while it landed) is retried, and the retry cannot see which row the first one replaced.
+      const order = this.options.fileOrder;
+      const queue = [...entries];
+      const lane = async (): Promise<void> => {
+        for (let entry = queue.shift(); entry; entry = queue.shift()) await this.putInOrder(entry, order);
+      };
+      await Promise.all(Array.from({ length: Math.min(ORDERED_PUTS_PER_BATCH, queue.length) }, lane));
+      return;
+    }
     const { tableName, keyAttribute } = this.options;
     let remaining = entries;
     let lastProblem = '';
@@ -228,6 +265,98 @@ export class BatchWriter {
         `not written: DynamoDB retries exhausted after ${this.retry.maxAttempts} attempts (${lastProblem})`,
       ),
     );
+  }
+
+  /** fileOrder: one entry as a conditional PutItem (see the top of this file), retried like a batch. */
+  private async putInOrder(entry: WriteEntry, order: FileOrder): Promise<void> {
+    const msLeft = (): number => this.options.msLeft?.() ?? Number.POSITIVE_INFINITY;
+    const timeUp = (): boolean => msLeft() <= 0;
+    const stamp = (replaced?: number): Item[string] => ({
+      M: {
+        e: { S: order.importId },
+        l: { N: String(entry.line) },
+        ...(replaced !== undefined ? { p: { N: String(replaced) } } : {}),
+      },
+    });
+    const put = (replaced: number | undefined, condition: string) =>
+      this.sender.put(
+        {
+          TableName: this.options.tableName,
+          Item: { ...entry.item, [order.attribute]: stamp(replaced) },
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#imp': order.attribute, '#e': 'e', '#l': 'l' },
+          ExpressionAttributeValues: { ':e': { S: order.importId }, ':l': { N: String(entry.line) } },
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+        Math.min(ATTEMPT_TIMEOUT_MS, msLeft()),
+      );
+    let lastProblem = '';
+    // First the ordered put; then, if it replaced an earlier row of this import, the same put again recording
+    // that line (only while the item is still this row), so a retried batch can report it again.
+    let replaced: number | undefined;
+    for (let attempt = 1; attempt <= this.retry.maxAttempts; attempt++) {
+      if (attempt > 1) {
+        if (this.options.outOfTime?.() || timeUp()) {
+          this.fail([entry], new WriteFailure('time-budget', 'not processed: time budget exhausted'));
+          return;
+        }
+        await this.sleep(Math.min(backoffDelay(attempt - 1, this.retry, this.options.random), msLeft()));
+      }
+      if (timeUp()) {
+        this.fail([entry], new WriteFailure('time-budget', 'not processed: time budget exhausted'));
+        return;
+      }
+      if (this.failure?.kind === 'fatal') {
+        this.fail([entry], this.failure);
+        return;
+      }
+      try {
+        this.calls++;
+        if (replaced === undefined) {
+          const response = await put(undefined, 'attribute_not_exists(#imp) OR #imp.#e <> :e OR #imp.#l <= :l');
+          const old = response.Attributes?.[order.attribute]?.M;
+          if (old?.e?.S !== order.importId) break;
+          const oldLine = Number(old.l?.N);
+          replaced = oldLine < entry.line ? oldLine : old.p?.N !== undefined ? Number(old.p.N) : undefined;
+          if (replaced === undefined) break;
+        }
+        await put(replaced, '#imp.#e = :e AND #imp.#l = :l');
+        entry.replacedLine = replaced;
+        break;
+      } catch (err) {
+        const name = (err as Error).name;
+        if (name === 'ConditionalCheckFailedException') {
+          if (replaced !== undefined) {
+            // A later row took the item between the two puts: that row's writer reported this one's.
+            entry.replacedLine = replaced;
+            break;
+          }
+          const winner = (err as { Item?: Item }).Item?.[order.attribute]?.M?.l?.N;
+          entry.supersededBy = winner !== undefined ? Number(winner) : 0;
+          break;
+        }
+        if (name === 'ValidationException') {
+          this.options.onFailed(entry, `DynamoDB refused the item: ${(err as Error).message}`);
+          return;
+        }
+        if (isRetryable(err)) {
+          lastProblem = `${name}: ${(err as Error).message}`;
+          if (attempt < this.retry.maxAttempts) continue;
+          this.fail(
+            [entry],
+            new WriteFailure(
+              'retries-exhausted',
+              `not written: DynamoDB retries exhausted after ${this.retry.maxAttempts} attempts (${lastProblem})`,
+            ),
+          );
+          return;
+        }
+        this.fail([entry], new WriteFailure('fatal', `not written: DynamoDB error ${name}: ${(err as Error).message}`));
+        return;
+      }
+    }
+    this.options.onAccepted(entry);
   }
 
   /** Writes the entries one per call, so an invalid item is refused alone. */

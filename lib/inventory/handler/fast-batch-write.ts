@@ -23,6 +23,9 @@ import {
   BatchWriteItemCommandInput,
   BatchWriteItemCommandOutput,
   DynamoDBClient,
+  PutItemCommand,
+  PutItemCommandInput,
+  PutItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 
 export interface SigningCredentials {
@@ -90,18 +93,27 @@ export function signJsonPost(input: SignInput): Record<string, string> {
   };
 }
 
-/** An error shaped like the SDK's service exceptions. */
+/**
+ * An error shaped like the SDK's service exceptions (a ConditionalCheckFailedException keeps the `Item` that
+ * `ReturnValuesOnConditionCheckFailure` returns, as the SDK's does).
+ */
 export function serviceError(statusCode: number, body: string): Error {
   let type = 'UnknownError';
   let message = body.slice(0, 500);
+  let item: unknown;
   try {
-    const parsed = JSON.parse(body) as { __type?: string; message?: string; Message?: string };
+    const parsed = JSON.parse(body) as { __type?: string; message?: string; Message?: string; Item?: unknown };
     if (parsed.__type) type = parsed.__type.split('#').pop() ?? type;
     message = parsed.message ?? parsed.Message ?? message;
+    item = parsed.Item;
   } catch {
     // not JSON: keep the raw text
   }
-  return Object.assign(new Error(message), { name: type, $metadata: { httpStatusCode: statusCode } });
+  return Object.assign(new Error(message), {
+    name: type,
+    $metadata: { httpStatusCode: statusCode },
+    ...(item !== undefined ? { Item: item } : {}),
+  });
 }
 
 interface Endpoint {
@@ -138,11 +150,18 @@ const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Age
 export const ATTEMPT_TIMEOUT_MS = 10_000;
 
 /** The error a timed-out attempt ends with: shaped like the SDK's, retryable. */
-export function attemptTimeoutError(ms: number): Error {
-  return Object.assign(new Error(`BatchWriteItem got no answer within ${ms} ms`), { name: 'TimeoutError' });
+export function attemptTimeoutError(ms: number, operation = 'BatchWriteItem'): Error {
+  return Object.assign(new Error(`${operation} got no answer within ${ms} ms`), { name: 'TimeoutError' });
 }
 
-/** Sends BatchWriteItem calls; the first through the SDK, the rest on the lean path. */
+/** The operations this path sends, with the SDK command each falls back to. */
+const OPERATIONS = {
+  BatchWriteItem: (input: object) => new BatchWriteItemCommand(input as BatchWriteItemCommandInput),
+  PutItem: (input: object) => new PutItemCommand(input as PutItemCommandInput),
+};
+type Operation = keyof typeof OPERATIONS;
+
+/** Sends BatchWriteItem (and PutItem) calls; the first through the SDK, the rest on the lean path. */
 export class FastBatchWriter {
   private readonly enabled: boolean;
 
@@ -158,18 +177,28 @@ export class FastBatchWriter {
    * Sends one BatchWriteItem attempt. It settles within `timeoutMs` whatever the endpoint does (an endpoint that
    * accepts the connection and never answers included): then it fails with a retryable `TimeoutError`.
    */
-  async send(
+  send(
     input: BatchWriteItemCommandInput,
     timeoutMs = ATTEMPT_TIMEOUT_MS,
   ): Promise<Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>> {
+    return this.call('BatchWriteItem', input, timeoutMs);
+  }
+
+  /** Sends one PutItem attempt, with the same deadline as `send`. */
+  put(input: PutItemCommandInput, timeoutMs = ATTEMPT_TIMEOUT_MS): Promise<Pick<PutItemCommandOutput, 'Attributes'>> {
+    return this.call('PutItem', input, timeoutMs);
+  }
+
+  private async call<T>(operation: Operation, input: object, timeoutMs: number): Promise<T> {
     const ms = Math.max(1, Math.floor(timeoutMs));
     const endpoint = this.enabled ? captured.get(this.client) : undefined;
     if (!endpoint) {
       try {
-        return await this.client.send(new BatchWriteItemCommand(input), { abortSignal: AbortSignal.timeout(ms) });
+        const command = OPERATIONS[operation](input) as Parameters<DynamoDBClient['send']>[0];
+        return (await this.client.send(command, { abortSignal: AbortSignal.timeout(ms) })) as T;
       } catch (err) {
         const name = (err as Error).name;
-        if (name === 'AbortError' || name === 'TimeoutError') throw attemptTimeoutError(ms);
+        if (name === 'AbortError' || name === 'TimeoutError') throw attemptTimeoutError(ms, operation);
         throw err;
       }
     }
@@ -182,7 +211,7 @@ export class FastBatchWriter {
     const headers = signJsonPost({
       host,
       path: endpoint.path,
-      target: 'DynamoDB_20120810.BatchWriteItem',
+      target: `DynamoDB_20120810.${operation}`,
       body,
       region,
       service: 'dynamodb',
@@ -216,7 +245,7 @@ export class FastBatchWriter {
       );
       // A deadline for the whole attempt (connect, send, wait, read), not an idle timeout: an endpoint that
       // trickles bytes or never answers still ends the attempt on time.
-      const timer = setTimeout(() => request.destroy(attemptTimeoutError(ms)), ms);
+      const timer = setTimeout(() => request.destroy(attemptTimeoutError(ms, operation)), ms);
       request.on('error', (err) => {
         clearTimeout(timer);
         reject(err);
@@ -224,6 +253,6 @@ export class FastBatchWriter {
       request.end(body);
     });
     if (statusCode !== 200) throw serviceError(statusCode, text);
-    return JSON.parse(text) as Pick<BatchWriteItemCommandOutput, 'UnprocessedItems'>;
+    return JSON.parse(text) as T;
   }
 }

@@ -1,33 +1,22 @@
 /**
  * Imports one S3 object: stream → rows → validation → duplicate resolution → batched writes → report.
  *
- * Duplicate keys ("the later row wins"), in one streaming pass with bounded memory:
- * - KeyIndex remembers, per distinct key, the line of the last accepted row (see key-index.ts for its size).
- * - When row L2 repeats the key of row L1, L1 is rejected with "superseded by line L2":
- *   - L1 still queued (not sent): it is dropped from the queue, so two rows with the same key never share a
- *     BatchWriteItem call;
- *   - L1 in flight: L1 is marked superseded and the reader waits for its call to settle before queuing L2, so
- *     L2's put always lands after L1's; when L1's call settles it is counted rejected, not written;
- *   - L1 already written: its `written` count moves to `rejected`; L2's put overwrites it.
- *   So rowsWritten counts exactly the rows DynamoDB accepted and that are still the final version of their key.
- *   If L2 itself then fails to write (retries exhausted), both rows end rejected while the table holds L1: the
- *   report is PARTIAL and the invocation fails, and the retry (puts are idempotent) loads L2.
- * - Rows refused by validation never enter the index, so an invalid later row does not displace a valid one.
+ * Duplicate keys ("the later row wins") and each row's outcome: row-sink.ts, shared with the large-file worker.
  *
  * Accounting: see report.ts. Rows stopped by the time budget or a write failure are rejected with a
  * "not processed"/"not written" reason; rows after `stoppedAtLine` are not read.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { BatchWriter, WriteEntry, WriteFailure } from './batch-writer';
+import { WriteFailure } from './batch-writer';
 import type { EngineConfig } from './config';
 import { readCsv } from './csv-reader';
 import type { ObjectRef } from './events';
-import { KeyIndex } from './key-index';
 import { errorFields, Logger } from './log';
 import { RejectedRowsWriter } from './rejected-rows';
 import { decideStatus, ImportReport, rejectedRowsKeyFor, reportKeyFor, RowError, Tally } from './report';
 import type { RetryPolicy } from './retry';
+import { RowSink } from './row-sink';
 import { isFileFormatError, isReadAbortedError, RowReader, SourceRow } from './source';
 import { HeaderError, RowValidator } from './validator';
 
@@ -163,8 +152,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
       }
     }
     if (body) {
-      const keys = new KeyIndex();
-      const writer = new BatchWriter({
+      const sink = new RowSink({
         client: deps.dynamodb,
         tableName: config.tableName,
         keyAttribute: config.schema.key,
@@ -174,48 +162,9 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
         random: deps.random,
         outOfTime: outOfTimeHard,
         msLeft: () => deps.remainingMs() - reserveMs / 2,
-        onAccepted: (entry) => {
-          if (entry.supersededBy !== undefined) {
-            reject(
-              entry.line,
-              `duplicate ${config.schema.key}: superseded by line ${entry.supersededBy}`,
-              entry.key,
-              entry.values,
-            );
-          } else {
-            tally.written();
-          }
-        },
-        onFailed: (entry, reason) => {
-          if (keys.get(entry.key) === entry.line) keys.set(entry.key, 0);
-          reject(entry.line, reason, entry.key, entry.values);
-        },
+        outcomes: { rejected: reject, written: () => tally.written() },
       });
-      /** Validates one data row and queues it, resolving a duplicate key first (see the top of this file). */
-      const processRow = async (row: SourceRow, validator: RowValidator): Promise<void> => {
-        if (row.problem) {
-          reject(row.line, row.problem, validator.keyOf(row.values), row.values);
-          return;
-        }
-        const result = validator.validate(row.values);
-        if (!result.ok) {
-          reject(row.line, result.reason, result.key, row.values);
-          return;
-        }
-        const previous = keys.set(result.key, row.line);
-        if (previous !== undefined && previous !== 0) {
-          const reason = `duplicate ${config.schema.key}: superseded by line ${row.line}`;
-          const outcome = await writer.supersede(result.key, row.line);
-          if (outcome.state === 'queued') {
-            reject(outcome.entry.line, reason, result.key, outcome.entry.values);
-          } else if (outcome.state === 'written') {
-            // Written earlier and no longer held in memory: the rejected-rows CSV gets its key only.
-            reject(previous, reason, result.key, keyOnlyValues(validator, result.key), true);
-          }
-        }
-        const entry: WriteEntry = { line: row.line, key: result.key, item: result.item, values: row.values };
-        await writer.add(entry);
-      };
+      const { writer, keys } = sink;
 
       try {
         const reader = format === 'csv' ? readCsv(body) : loadXlsxReader()(body);
@@ -239,7 +188,7 @@ export async function importObject(ref: ObjectRef, deps: ImportDeps): Promise<Im
             break;
           }
           tally.read();
-          await processRow(row, validator);
+          await sink.add(row, validator);
           await rejected.flushIfFull();
         }
         if (!validator) fileError = 'the file is empty (no header row)';
@@ -330,9 +279,4 @@ function headerProblem(row: SourceRow): string {
     return `the header row is not valid UTF-8 (column ${column + 1} reads '${row.values[column]}'); the file is probably in a legacy encoding such as Windows-1252: save it as "CSV UTF-8" and upload it again`;
   }
   return `the header row cannot be read: ${row.problem}`;
-}
-
-/** A row holding only the key, for rows superseded after they were written. */
-function keyOnlyValues(validator: RowValidator, key: string): string[] {
-  return validator.header.map((name, index) => (index === validator.keyColumn ? key : name === '' ? '' : ''));
 }

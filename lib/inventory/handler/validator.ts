@@ -98,6 +98,14 @@ export class RowValidator {
           `header cell ${index + 1} ('${name}') contains an invisible character, U+${code} ${INVISIBLE[match[0]]} at position ${match.index + 1}; delete it and upload the file again`,
         );
       }
+      // U+FFFD stands where text was decoded in the wrong character set before it reached this file (a CSV in
+      // Windows-1252 opened as UTF-8 and saved as a workbook): the name is already lost, and would become a
+      // mangled attribute name. (A CSV's own bytes that are not UTF-8 are refused earlier, by the reader.)
+      if (name.includes('\uFFFD')) {
+        throw new HeaderError(
+          `the header row holds the replacement character U+FFFD (column ${index + 1} reads '${name}'): its text was decoded in the wrong character set before it was saved (for example a Windows-1252 CSV opened as UTF-8); fix the column name, or open the original file in its character set, and upload it again`,
+        );
+      }
     });
     const byName = new Map<string, number>();
     const duplicates: string[] = [];

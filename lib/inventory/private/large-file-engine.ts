@@ -57,6 +57,9 @@ export interface LargeFileEngineProps {
 }
 
 /** The fields of the ASL definition that depend on the construct (see `largeFileDefinition`). */
+/** The worker function's timeout (Lambda's maximum), also the Prepare and Finish tasks' TimeoutSeconds. */
+const WORKER_TIMEOUT_SECONDS = 900;
+
 export interface LargeFileDefinitionParams {
   readonly workerArn: string;
   readonly partition: string;
@@ -100,6 +103,8 @@ export function largeFileDefinition(p: LargeFileDefinitionParams): Record<string
           Payload: { action: 'prepare', 'object.$': '$.object', 'executionName.$': '$$.Execution.Name' },
         },
         OutputPath: '$.Payload',
+        // A Task's own timeout: the worker function's (without it the ASL default, 60 s, applies in some runners)
+        TimeoutSeconds: WORKER_TIMEOUT_SECONDS,
         Retry: [lambdaRetry],
         Catch: catchToFinish,
         Next: 'Route',
@@ -140,6 +145,8 @@ export function largeFileDefinition(p: LargeFileDefinitionParams): Record<string
                 Payload: { action: 'batch', 'Items.$': '$.Items', 'BatchInput.$': '$.BatchInput' },
               },
               OutputPath: '$.Payload',
+              // An EXPRESS workflow lasts at most 5 minutes; a batch is seconds of work
+              TimeoutSeconds: 300,
               Retry: [
                 lambdaRetry,
                 {
@@ -170,6 +177,7 @@ export function largeFileDefinition(p: LargeFileDefinitionParams): Record<string
         Resource: invoke,
         Parameters: { FunctionName: p.workerArn, Payload: { action: 'finish', 'state.$': '$' } },
         OutputPath: '$.Payload',
+        TimeoutSeconds: WORKER_TIMEOUT_SECONDS,
         Retry: [lambdaRetry],
         End: true,
       },
@@ -261,7 +269,7 @@ export class LargeFileEngine extends Construct {
       role: workerRole,
       memorySize: props.memorySize,
       // Prepare converts a whole XLSX sheet; a batch needs seconds.
-      timeout: Duration.minutes(15),
+      timeout: Duration.seconds(WORKER_TIMEOUT_SECONDS),
       tracing: lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,

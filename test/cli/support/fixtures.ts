@@ -14,3 +14,13 @@ export const BATCH_JOBS = {
   JobDefinitionArn: 'arn:aws:batch:us-east-1:123456789012:job-definition/BatchJobs-NightlyReport:3',
   JobLogGroupName: 'BatchJobs-JobsLogGroup',
 };
+export const EC2_SERVICE = {
+  ServiceUrl: 'http://ec2-svc.example',
+  ClusterName: 'Ec2Service-WebCluster',
+  ServiceName: 'Ec2Service-WebService',
+  AutoScalingGroupName: 'Ec2Service-WebAutoScalingGroup',
+};
+export const CONTAINER_REGISTRY = {
+  RepositoryName: 'containerregistry-registry',
+  RepositoryUri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/containerregistry-registry',
+};

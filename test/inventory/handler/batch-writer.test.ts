@@ -1,4 +1,9 @@
-import { BatchWriteItemCommand, BatchWriteItemCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  BatchWriteItemCommandInput,
+  DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BatchWriter, BatchWriterOptions, WriteEntry } from '../../../lib/inventory/handler/batch-writer';
 
@@ -183,5 +188,39 @@ describe('BatchWriter', () => {
       order.indexOf('start 200'),
     );
     expect(accepted).toContain(2); // the callback sees supersededBy; the importer counts it rejected
+  });
+});
+
+describe('BatchWriter with fileOrder (conditional puts)', () => {
+  // dynalite answers ConditionalCheckFailedException without the item (it does not implement
+  // ReturnValuesOnConditionCheckFailure); DynamoDB returns it, and the reason then names the winning line.
+  test('a put refused because a later line of the import holds the key is superseded by that line', async () => {
+    // GIVEN DynamoDB refuses the put and returns the item, whose stamp says line 40 of the same import
+    const accepted: WriteEntry[] = [];
+    const { mock, writer } = setup({
+      fileOrder: { attribute: '_import', importId: 'exec-1' },
+      onAccepted: (e) => accepted.push(e),
+    });
+    mock.on(PutItemCommand).rejects(
+      Object.assign(new Error('The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+        Item: { sku: { S: 'K7' }, _import: { M: { e: { S: 'exec-1' }, l: { N: '40' } } } },
+      }),
+    );
+
+    // WHEN
+    await writer.add(entry(7));
+    await writer.flush();
+
+    // THEN one conditional put, stamped and conditioned on the line, and the entry reported superseded by line 40
+    const [call] = mock.commandCalls(PutItemCommand);
+    expect(call.args[0].input).toMatchObject({
+      TableName: TABLE,
+      Item: { sku: { S: 'K7' }, _import: { M: { e: { S: 'exec-1' }, l: { N: '7' } } } },
+      ConditionExpression: 'attribute_not_exists(#imp) OR #imp.#e <> :e OR #imp.#l <= :l',
+      ReturnValues: 'ALL_OLD',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    expect(accepted.map((e) => [e.line, e.supersededBy])).toEqual([[7, 40]]);
   });
 });

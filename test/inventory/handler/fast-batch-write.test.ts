@@ -92,6 +92,14 @@ describe('serviceError', () => {
     expect((err as unknown as { $metadata: object }).$metadata).toEqual({ httpStatusCode: 400 });
     expect(serviceError(503, 'Service Unavailable').name).toBe('UnknownError');
   });
+
+  test('keeps the item a ConditionalCheckFailedException returns (ReturnValuesOnConditionCheckFailure)', () => {
+    const err = serviceError(
+      400,
+      '{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"sku":{"S":"K1"}}}',
+    );
+    expect(err).toMatchObject({ name: 'ConditionalCheckFailedException', Item: { sku: { S: 'K1' } } });
+  });
 });
 
 describe('FastBatchWriter against dynalite', () => {

@@ -6,7 +6,13 @@ import { AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { handler, HandlerResult, setClients, setImportOverrides } from '../../../lib/inventory/handler/index';
 import type { ImportReport } from '../../../lib/inventory/handler/report';
-import { createBucket, createTable, Emulators, startEmulators } from '../../support/emulators';
+import {
+  countItems as countTableItems,
+  createBucket,
+  createTable,
+  Emulators,
+  startEmulators,
+} from '../../support/emulators';
 
 export const BUCKET = 'inventory-uploads';
 
@@ -184,6 +190,11 @@ export async function scanItems(
     start = page.LastEvaluatedKey;
   } while (start);
   return items;
+}
+
+/** How many items a table holds. */
+export function countItems(emulators: Emulators, tableName: string): Promise<number> {
+  return countTableItems(emulators.dynamodb, tableName);
 }
 
 /** Asserts the report's accounting invariant. */

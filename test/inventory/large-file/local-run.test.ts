@@ -110,7 +110,7 @@ describe.each([
     // (the quantity cell goes through the engine's formula-injection guard; its round trip is the engine's)
     expect(rejected).toContain('SKU-BAD-1,,5,1,tools,20003,name is required but empty');
     expect(rejected).toContain(',1,tools,20004,quantity must not be negative; received -3');
-  }, 240_000);
+  }, 900_000);
 });
 
 describe('the large-file state machine, run locally: what ends without a map', () => {

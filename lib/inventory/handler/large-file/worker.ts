@@ -14,7 +14,7 @@
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parse as parseCsvSync } from 'csv-parse/sync';
-import { BatchWriter, WriteEntry, WriteFailure } from '../batch-writer';
+import { WriteFailure } from '../batch-writer';
 import { Clients, createClients } from '../clients';
 import { EngineConfig, loadConfig } from '../config';
 import { readCsv } from '../csv-reader';
@@ -32,7 +32,8 @@ import {
   Tally,
 } from '../report';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, sleep as realSleep } from '../retry';
-import { FileFormatError, ReadAbortedError, SourceRow } from '../source';
+import { RowSink } from '../row-sink';
+import { FileFormatError, isFileFormatError, isReadAbortedError, SourceRow } from '../source';
 import { HeaderError, RowValidator } from '../validator';
 import { AimdOptions, AimdRateController } from './aimd';
 import {
@@ -47,6 +48,13 @@ import {
 
 /** How long the ledger claim of a large-file import lasts: the state machine's timeout (24 h) plus an hour. */
 export const LARGE_FILE_LEASE_MS = 25 * 60 * 60 * 1000;
+
+/**
+ * The attribute each item written by a large-file import carries, `{ e: execution name, l: line, p?: line it
+ * replaced }`: what lets the conditional puts of concurrent batches keep the row later in the file (see
+ * batch-writer.ts `fileOrder`). A later import (either mode) replaces the whole item.
+ */
+export const IMPORT_STAMP_ATTRIBUTE = '_import';
 
 /** Largest header row Prepare reads (bytes): the engine's record limit. */
 const HEADER_BYTES = 1024 * 1024;
@@ -191,7 +199,8 @@ export async function prepare(
     };
   } catch (err) {
     if (err instanceof HeaderError) return failWith(err.message, 1);
-    if (err instanceof FileFormatError || err instanceof ReadAbortedError) return failWith(err.message);
+    // By name, not instanceof: the XLSX reader is a separate bundle with its own copy of the error classes.
+    if (isFileFormatError(err) || isReadAbortedError(err)) return failWith(err.message);
     await ledger?.release(object, executionName);
     throw err;
   }
@@ -298,8 +307,9 @@ export async function writeBatch(
   const aimd = (controller ??= new AimdRateController(overrides.aimd));
   let throttledInChunk = false;
   const sleep = overrides.sleep ?? realSleep;
-  const keys = new Map<string, number>();
-  const writer = new BatchWriter({
+  const lines = items.map((item) => lineOf(job, item));
+  const ownLines = new Set(lines);
+  const sink = new RowSink({
     client: clients.dynamodb,
     tableName: config.tableName,
     keyAttribute: config.schema.key,
@@ -310,25 +320,13 @@ export async function writeBatch(
       throttledInChunk = true;
       return sleep(ms);
     },
-    onAccepted: (entry) => {
-      if (entry.supersededBy !== undefined) {
-        reject(
-          entry.line,
-          `duplicate ${config.schema.key}: superseded by line ${entry.supersededBy}`,
-          entry.key,
-          entry.values,
-        );
-      } else {
-        tally.written();
-      }
-    },
-    onFailed: (entry, reason) => {
-      if (keys.get(entry.key) === entry.line) keys.set(entry.key, 0);
-      reject(entry.line, reason, entry.key, entry.values);
-    },
+    // Batches run concurrently: a key in two batches is resolved by conditional puts, the later line wins.
+    fileOrder: { attribute: IMPORT_STAMP_ATTRIBUTE, importId: job.executionName },
+    ownsLine: (line) => ownLines.has(line),
+    outcomes: { rejected: reject, written: () => tally.written() },
   });
+  const { writer } = sink;
 
-  const lines = items.map((item) => lineOf(job, item));
   let throttledChunks = 0;
   let index = 0;
   while (index < items.length && !writer.failure) {
@@ -338,31 +336,12 @@ export async function writeBatch(
     throttledInChunk = false;
     for (; index < end; index++) {
       const item = items[index];
-      const line = lines[index];
       const cells = job.header.map((name) => item.row[name] ?? '');
       const values = cells.slice(0, width);
       const problem = job.lineColumn ? cells[width + 1] : '';
       if (!problem && values.every((v) => v.trim() === '')) continue;
       tally.read();
-      if (problem) {
-        reject(line, problem, validator.keyOf(values), values);
-        continue;
-      }
-      const result = validator.validate(values);
-      if (!result.ok) {
-        reject(line, result.reason, result.key, values);
-        continue;
-      }
-      const previous = keys.get(result.key);
-      keys.set(result.key, line);
-      if (previous !== undefined && previous !== 0) {
-        const reason = `duplicate ${config.schema.key}: superseded by line ${line}`;
-        const outcome = await writer.supersede(result.key, line);
-        if (outcome.state === 'queued') reject(outcome.entry.line, reason, result.key, outcome.entry.values);
-        else if (outcome.state === 'written') reject(previous, reason, result.key, [], true);
-      }
-      const entry: WriteEntry = { line, key: result.key, item: result.item, values };
-      await writer.add(entry);
+      await sink.add({ line: lines[index], values, problem: problem || undefined }, validator);
     }
     await writer.flush();
     if (throttledInChunk) {

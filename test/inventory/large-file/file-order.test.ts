@@ -1,0 +1,151 @@
+/**
+ * Duplicate keys in different batches of one large file: the Distributed Map runs batches concurrently, so the
+ * worker's conditional puts (batch-writer.ts `fileOrder`) must keep the row later in the file, whatever order the
+ * batches land in, and the batches' counts must add up to what one invocation would report. Against dynalite.
+ */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { loadConfig } from '../../../lib/inventory/handler/config';
+import type { BatchResult, LargeFileJob } from '../../../lib/inventory/handler/large-file/job';
+import { setWorkerOverrides, writeBatch } from '../../../lib/inventory/handler/large-file/worker';
+import { Logger } from '../../../lib/inventory/handler/log';
+import { BUCKET, countItems, useEngineHarness } from '../handler/helpers';
+
+const harness = useEngineHarness();
+afterEach(() => setWorkerOverrides({}));
+
+const header = ['sku', 'name', 'quantity'];
+function job(executionName: string): LargeFileJob {
+  return {
+    bucket: BUCKET,
+    key: `uploads/${executionName}.csv`,
+    format: 'csv',
+    executionName,
+    readerKey: `uploads/${executionName}.csv`,
+    readerVersionId: 'null',
+    header,
+    firstDataLine: 2,
+    lineColumn: false,
+    workPrefix: `reports/large-file-work/${executionName}/`,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+/** A batch of the map: items `first..first+count-1` (line = index + 2), sku from `skuOf(index)`. */
+function batch(first: number, count: number, skuOf: (index: number) => string) {
+  return Array.from({ length: count }, (_, i) => {
+    const index = first + i;
+    return { index, row: { sku: skuOf(index), name: `line ${index + 2}`, quantity: '1' } };
+  });
+}
+
+async function run(j: LargeFileJob, items: ReturnType<typeof batch>): Promise<BatchResult> {
+  const { s3, dynamodb } = harness.emulators();
+  setWorkerOverrides({ clients: { s3, dynamodb } });
+  return writeBatch({ Items: items, BatchInput: { job: j } }, loadConfig(), { s3, dynamodb }, new Logger({}, () => {}));
+}
+
+async function nameOf(table: string, sku: string): Promise<string | undefined> {
+  const item = await harness
+    .emulators()
+    .dynamodb.send(new GetItemCommand({ TableName: table, Key: { sku: { S: sku } }, ConsistentRead: true }));
+  return item.Item?.name?.S;
+}
+
+function sum(results: BatchResult[]) {
+  return {
+    rowsTotal: results.reduce((n, r) => n + r.rowsTotal, 0),
+    rowsWritten: results.reduce((n, r) => n + r.rowsWritten, 0),
+    rowsRejected: results.reduce((n, r) => n + r.rowsRejected, 0),
+  };
+}
+
+describe('duplicate keys across the batches of a large file', () => {
+  test('the later row wins when its batch lands first: the earlier row is refused and rejected', async () => {
+    // GIVEN the batch holding line 11 (SKU-X) has been written
+    const table = await harness.freshTable();
+    const j = job('later-first');
+    const later = await run(j, [{ index: 9, row: { sku: 'SKU-X', name: 'later', quantity: '2' } }]);
+
+    // WHEN the batch holding line 3 (SKU-X too) lands after it
+    const earlier = await run(j, [
+      { index: 0, row: { sku: 'SKU-A', name: 'a', quantity: '1' } },
+      { index: 1, row: { sku: 'SKU-X', name: 'earlier', quantity: '1' } },
+    ]);
+
+    // THEN the table keeps line 11, line 3 is rejected as superseded, and the counts add up
+    expect(await nameOf(table, 'SKU-X')).toBe('later');
+    expect(earlier.errors).toEqual([
+      // dynalite does not return the item of a failed condition; DynamoDB does, and the reason names the line
+      { line: 3, sku: 'SKU-X', reason: 'duplicate sku: superseded by a later line of the file' },
+    ]);
+    expect(sum([later, earlier])).toEqual({ rowsTotal: 3, rowsWritten: 2, rowsRejected: 1 });
+    expect(await countItems(harness.emulators(), table)).toBe(2);
+  });
+
+  test('the later row wins when its batch lands second: it replaces the earlier row and moves it to rejected', async () => {
+    // GIVEN the batch holding line 3 has been written
+    const table = await harness.freshTable();
+    const j = job('earlier-first');
+    const earlier = await run(
+      j,
+      batch(0, 2, (i) => (i === 1 ? 'SKU-X' : `SKU-${i}`)),
+    );
+
+    // WHEN the batch holding line 11 lands
+    const later = await run(j, [{ index: 9, row: { sku: 'SKU-X', name: 'later', quantity: '2' } }]);
+
+    // THEN
+    expect(await nameOf(table, 'SKU-X')).toBe('later');
+    expect(later.errors).toEqual([{ line: 3, sku: 'SKU-X', reason: 'duplicate sku: superseded by line 11' }]);
+    expect(sum([earlier, later])).toEqual({ rowsTotal: 3, rowsWritten: 2, rowsRejected: 1 });
+  });
+
+  test('a retried batch reports the row it replaced again (its first attempt counted for nothing)', async () => {
+    // GIVEN line 3 written, then line 11's batch written once (its result lost: Step Functions retries it)
+    await harness.freshTable();
+    const j = job('retried');
+    const earlier = await run(j, [{ index: 1, row: { sku: 'SKU-X', name: 'earlier', quantity: '1' } }]);
+    const laterBatch = [{ index: 9, row: { sku: 'SKU-X', name: 'later', quantity: '2' } }];
+    await run(j, laterBatch);
+
+    // WHEN the batch runs again
+    const retried = await run(j, laterBatch);
+
+    // THEN the retry's result still moves line 3 to rejected
+    expect(retried.errors).toEqual([{ line: 3, sku: 'SKU-X', reason: 'duplicate sku: superseded by line 11' }]);
+    expect(sum([earlier, retried])).toEqual({ rowsTotal: 2, rowsWritten: 1, rowsRejected: 1 });
+  });
+
+  test('another import of the same key is replaced as before (the order holds within one import only)', async () => {
+    // GIVEN line 11 of an earlier import
+    const table = await harness.freshTable();
+    await run(job('import-1'), [{ index: 9, row: { sku: 'SKU-X', name: 'old file', quantity: '2' } }]);
+
+    // WHEN a new import has the key on line 3
+    const result = await run(job('import-2'), [{ index: 1, row: { sku: 'SKU-X', name: 'new file', quantity: '1' } }]);
+
+    // THEN
+    expect(await nameOf(table, 'SKU-X')).toBe('new file');
+    expect(result).toMatchObject({ rowsTotal: 1, rowsWritten: 1, rowsRejected: 0 });
+  });
+
+  test('concurrent batches sharing keys: every key holds its last line and every row is counted once', async () => {
+    // GIVEN four batches of 300 rows; keys repeat every 450 rows, so each key is in two batches
+    const table = await harness.freshTable();
+    const j = job('concurrent');
+    const skuOf = (index: number) => `K-${index % 450}`;
+    const batches = [0, 300, 600, 900].map((first) => batch(first, 300, skuOf));
+
+    // WHEN they run at once, in reverse order of the file
+    const results = await Promise.all([...batches].reverse().map((items) => run(j, items)));
+
+    // THEN 1,200 rows, 450 distinct keys, 750 superseded rows
+    expect(sum(results)).toEqual({ rowsTotal: 1200, rowsWritten: 450, rowsRejected: 750 });
+    expect(await countItems(harness.emulators(), table)).toBe(450);
+    for (const key of [0, 1, 149, 150, 299, 300, 449]) {
+      // the last index with this key: key + 450 * n below 1200
+      const last = key + 450 * Math.floor((1199 - key) / 450);
+      expect(await nameOf(table, `K-${key}`)).toBe(`line ${last + 2}`);
+    }
+  }, 120_000);
+});

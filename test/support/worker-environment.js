@@ -1,0 +1,89 @@
+// Jest test environment: jest-environment-node, plus what one jest worker process shares between the test files it
+// runs (jest.config.js `testEnvironment`).
+//
+// Jest gives every test file a fresh module registry, so everything a test file loads is loaded again for the next
+// file. That is what isolates the tests, and it is right for the code under test. It is wasteful for one thing that
+// holds no state a test can see: aws-cdk-lib's built-in template validation (the `@aws-cdk/core:validateAgainstDefaultRules`
+// flag in cdk.json, which the tests set as `cdk synth` does). Every synthesis runs `@aws/cloudformation-validate`, a
+// WebAssembly engine; constructing it takes about 4 CPU seconds (it loads the CloudFormation resource schemas), and
+// aws-cdk-lib constructs a new one in every test file, and again whenever a synthesis meets a resource type the
+// previous engine was not built for. Measured: 45% of the CPU time of test/batch/batch-job-queue.test.ts.
+//
+// This environment is loaded once per worker process (Node's own require, outside the per-file registries). It loads
+// the engine's package once and keeps one engine per configuration; jest.config.js maps `@aws/cloudformation-validate`
+// to ./cfn-validate-shared.js, which hands aws-cdk-lib these engines. The engine is the same code with the same
+// configuration (aws-cdk-lib's rules and schemas, picked the way aws-cdk-lib picks them), so every synthesis is
+// validated exactly as before; only the construction is shared. `free()` from aws-cdk-lib is a no-op on a shared
+// engine: the worker owns it and it lives until the worker exits.
+const path = require('node:path');
+const { TestEnvironment: NodeEnvironment } = require('jest-environment-node');
+
+/** The key under which a test file's global finds the worker's shared objects. */
+const WORKER_SHARED = Symbol.for('cdk-compute-patterns.worker-shared');
+
+/** The `@aws/cloudformation-validate` that aws-cdk-lib itself resolves (it is a dependency of aws-cdk-lib). */
+function cloudFormationValidatePath() {
+  const cdkRoot = path.dirname(require.resolve('aws-cdk-lib/package.json'));
+  return require.resolve('@aws/cloudformation-validate', { paths: [cdkRoot] });
+}
+
+/**
+ * The engine checks that its inputs are plain objects, arrays, maps and primitives of its own realm; a test file's
+ * objects come from the file's own realm (its vm context). A structured clone made here is the same value in this
+ * realm. Objects of this realm (a `TemplateContent` made by the shared package) pass unchanged.
+ */
+function toWorkerRealm(value) {
+  return typeof value === 'object' && value !== null && !(value instanceof Object) ? structuredClone(value) : value;
+}
+
+let cfnValidateModule;
+const engines = new Map();
+const stats = { constructed: 0, reused: 0 };
+
+/**
+ * `@aws/cloudformation-validate` as aws-cdk-lib sees it, except that `new CompositeEngine(config)` returns the
+ * worker's engine for an identical configuration (constructing it the first time).
+ */
+function cfnValidate() {
+  if (cfnValidateModule) return cfnValidateModule;
+  const real = require(cloudFormationValidatePath());
+  class SharedCompositeEngine {
+    constructor(config) {
+      const key = JSON.stringify(config ?? {});
+      let engine = engines.get(key);
+      if (engine) {
+        stats.reused += 1;
+      } else {
+        engine = new real.CompositeEngine(toWorkerRealm(config));
+        engines.set(key, engine);
+        stats.constructed += 1;
+      }
+      // A constructor that returns an object makes `new` return it: the real engine, with `free()` disarmed.
+      return new Proxy(engine, {
+        get(target, prop) {
+          if (prop === 'free') return () => undefined;
+          const value = Reflect.get(target, prop, target);
+          return typeof value === 'function' ? (...args) => value.apply(target, args.map(toWorkerRealm)) : value;
+        },
+      });
+    }
+  }
+  cfnValidateModule = { ...real, CompositeEngine: SharedCompositeEngine };
+  Object.defineProperty(cfnValidateModule, '__esModule', { value: true });
+  return cfnValidateModule;
+}
+
+class WorkerEnvironment extends NodeEnvironment {
+  constructor(config, context) {
+    super(config, context);
+    this.global[WORKER_SHARED] = { cfnValidate, cfnValidateStats: stats };
+  }
+
+  async teardown() {
+    if (process.env.DEBUG_WORKER_SHARED) process.stderr.write(`worker ${process.pid} ${JSON.stringify(stats)}\n`);
+    await super.teardown();
+  }
+}
+
+module.exports = WorkerEnvironment;
+module.exports.WORKER_SHARED = WORKER_SHARED;

@@ -24,7 +24,7 @@ import { secureTable } from '../common/secure-table';
 import { SecureVpc } from '../common/secure-vpc';
 import { allowHttpsToAwsEndpoints, ensureServiceEndpoints } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
-import { validateIntegerInRange } from '../common/validation';
+import { validateIntegerInRange, withConstructPath } from '../common/validation';
 import { InventorySchema } from './inventory-schema';
 import { InventoryLargeFileOptions } from './large-file-options';
 import { ImportFunctionRole } from './private/execution-role';
@@ -208,20 +208,23 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
     super(scope, id);
     this.uploadPrefix = props.uploadPrefix ?? 'uploads/';
     this.reportPrefix = props.reportPrefix ?? 'reports/';
-    validatePrefixes(this.uploadPrefix, this.reportPrefix);
-    validateIntegerInRange('memorySize', props.memorySize, 512, 10240);
-    validateIntegerInRange('reservedConcurrency', props.reservedConcurrency, 1, 1000);
     const timeout = props.timeout ?? Duration.minutes(15);
-    if (!Token.isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > 900)) {
-      throw new Error(
-        `timeout must be between 1 and 15 minutes for a spreadsheet import; received ${timeout.toHumanString()}`,
-      );
-    }
-    if (!fs.existsSync(path.join(HANDLER_ASSET, 'index.js'))) {
-      throw new Error(
-        `the InventoryLoader handler bundle is missing at ${HANDLER_ASSET}; run 'npm run build' (a published package ships it prebuilt)`,
-      );
-    }
+    // Errors name this loader's construct path: a user with several loaders must know which one is wrong.
+    withConstructPath(this, () => {
+      validatePrefixes(this.uploadPrefix, this.reportPrefix);
+      validateIntegerInRange('memorySize', props.memorySize, 512, 10240);
+      validateIntegerInRange('reservedConcurrency', props.reservedConcurrency, 1, 1000);
+      if (!Token.isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > 900)) {
+        throw new Error(
+          `timeout must be between 1 and 15 minutes for a spreadsheet import; received ${timeout.toHumanString()}`,
+        );
+      }
+      if (!fs.existsSync(path.join(HANDLER_ASSET, 'index.js'))) {
+        throw new Error(
+          `the InventoryLoader handler bundle is missing at ${HANDLER_ASSET}; run 'npm run build' (a published package ships it prebuilt)`,
+        );
+      }
+    });
     const schema = props.schema ?? InventorySchema.standard();
 
     this.bucket = props.bucket ?? new SecureBucket(this, 'Bucket', { serverAccessLogsBucket: props.accessLogBucket });

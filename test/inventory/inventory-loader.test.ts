@@ -546,31 +546,37 @@ describe('InventoryLoader', () => {
 
   test('fails when the prefixes overlap', () => {
     expect(() => synth(agnosticStack(), { uploadPrefix: 'data/', reportPrefix: 'data/reports/' })).toThrow(
-      "uploadPrefix ('data/') and reportPrefix ('data/reports/') must not overlap, or reports would trigger imports of themselves",
+      new Error(
+        `Agnostic/Loader: uploadPrefix ('data/') and reportPrefix ('data/reports/') must not overlap, or reports would trigger imports of themselves`,
+      ),
     );
   });
 
   test('fails when a prefix does not end in a slash', () => {
     expect(() => synth(agnosticStack(), { uploadPrefix: 'uploads' })).toThrow(
-      "uploadPrefix must be a non-empty key prefix ending in '/' (such as 'uploads/'); received 'uploads'",
+      new Error(
+        `Agnostic/Loader: uploadPrefix must be a non-empty key prefix ending in '/' (such as 'uploads/'); received 'uploads'`,
+      ),
     );
   });
 
   test('fails when memory is below what a spreadsheet import needs', () => {
     expect(() => synth(agnosticStack(), { memorySize: 128 })).toThrow(
-      'memorySize must be an integer between 512 and 10240; received 128',
+      new Error(`Agnostic/Loader: memorySize must be an integer between 512 and 10240; received 128`),
     );
   });
 
   test('fails when the timeout is the Lambda default of 3 seconds', () => {
     expect(() => synth(agnosticStack(), { timeout: Duration.seconds(3) })).toThrow(
-      'timeout must be between 1 and 15 minutes for a spreadsheet import; received 3 seconds',
+      new Error(
+        `Agnostic/Loader: timeout must be between 1 and 15 minutes for a spreadsheet import; received 3 seconds`,
+      ),
     );
   });
 
   test('fails when reserved concurrency is zero (the function could never run)', () => {
     expect(() => synth(agnosticStack(), { reservedConcurrency: 0 })).toThrow(
-      'reservedConcurrency must be an integer between 1 and 1000; received 0',
+      new Error(`Agnostic/Loader: reservedConcurrency must be an integer between 1 and 1000; received 0`),
     );
   });
 

@@ -22,7 +22,12 @@ import { SecureBucket } from '../common/secure-bucket';
 import { SecureKey } from '../common/secure-key';
 import { secureTable } from '../common/secure-table';
 import { SecureVpc } from '../common/secure-vpc';
-import { allowHttpsToAwsEndpoints, ensureServiceEndpoints } from '../common/service-endpoints';
+import {
+  allowHttpsToAwsEndpoints,
+  ensureServiceEndpoints,
+  hasGatewayEndpoint,
+  isolatedSubnetsOf,
+} from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange, withConstructPath } from '../common/validation';
 import { InventorySchema } from './inventory-schema';
@@ -254,6 +259,7 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
     const gateways = [ec2.GatewayVpcEndpointAwsService.S3, ec2.GatewayVpcEndpointAwsService.DYNAMODB];
     // Subnets without egress need the gateway endpoints and an X-Ray interface endpoint (active tracing); the
     // interface endpoints are reached by security group.
+    validateDataRoutes(this, this.vpc, selectedSubnets, props.vpcEndpointsProvided);
     ensureServiceEndpoints({
       scope: this,
       vpc: this.vpc,
@@ -612,6 +618,34 @@ function validateBucketEvents(scope: Construct, bucket: s3.Bucket): string[] {
   return [
     `${scope.node.path}: the bucket ${bucket.node.path} does not send its events to EventBridge, so no upload would start an import. Call SecureBucket.enableNativeEventBridge(bucket) (plain CloudFormation) or create it with eventBridgeEnabled: true, or let the InventoryLoader create its bucket`,
   ];
+}
+
+/**
+ * From subnets without egress, the function reaches S3 (uploads, reports) and DynamoDB (items, ledger) only
+ * through gateway endpoints. A VPC defined in this stack gets the missing ones (`ensureServiceEndpoints`); for
+ * a VPC of another stack, or an imported one, refuses isolated subnets when the app adds no S3 or DynamoDB
+ * gateway endpoint to it, unless the user says the endpoints exist (`vpcEndpointsProvided`; `verify` checks them).
+ */
+function validateDataRoutes(
+  scope: Construct,
+  vpc: ec2.IVpc,
+  subnets: ec2.SelectedSubnets,
+  vpcEndpointsProvided: boolean | undefined,
+): void {
+  const isolated = isolatedSubnetsOf(vpc, subnets);
+  if (isolated.length === 0 || vpcEndpointsProvided) return;
+  if (vpc instanceof ec2.Vpc && Stack.of(vpc) === Stack.of(scope)) return;
+  const gateways: [string, ec2.GatewayVpcEndpointAwsService][] = [
+    ['S3', ec2.GatewayVpcEndpointAwsService.S3],
+    ['DynamoDB', ec2.GatewayVpcEndpointAwsService.DYNAMODB],
+  ];
+  const missing = gateways.filter(([, service]) => !hasGatewayEndpoint(vpc, service)).map(([name]) => name);
+  if (missing.length === 0) return;
+  const where =
+    vpc instanceof ec2.Vpc ? `the VPC ${vpc.node.path} (another stack)` : `the imported VPC ${vpc.node.path}`;
+  throw new Error(
+    `${scope.node.path}: the selected subnets have no route to the internet (${isolated.length} PRIVATE_ISOLATED subnets) and ${where} has no ${missing.join(' or ')} gateway endpoint in this app, so the import function could not reach ${missing.join(' or ')}. Add them where the VPC is defined (vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 }), and DYNAMODB), select subnets with a NAT route, or set vpcEndpointsProvided: true if they exist outside this app (verify checks them)`,
+  );
 }
 
 /** The engine puts items keyed by the schema's key column alone: the table must be keyed by it, as a string. */

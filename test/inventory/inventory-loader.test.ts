@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
 import { InventoryColumnType, InventoryLoader, InventorySchema, SecureBucket } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance } from '../support/compliance';
@@ -382,7 +383,42 @@ describe('InventoryLoader', () => {
       const stack = makeStack();
       const vpc = importedIsolatedVpc(stack);
       expect(() => new InventoryLoader(stack, 'Loader', { vpc })).toThrow(
-        `${stack.stackName}/Loader: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for xray; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack`,
+        new Error(
+          `${stack.stackName}/Loader: the selected subnets have no route to the internet (2 PRIVATE_ISOLATED subnets) and the imported VPC ${stack.stackName}/Imported has no S3 or DynamoDB gateway endpoint in this app, so the import function could not reach S3 or DynamoDB. Add them where the VPC is defined (vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 }), and DYNAMODB), select subnets with a NAT route, or set vpcEndpointsProvided: true if they exist outside this app (verify checks them)`,
+        ),
+      );
+    });
+
+    /** A second stack of the same app and environment, holding the network. */
+    const networkStack = (stack: Stack) =>
+      new Stack(stack.node.root as Construct, 'Network', {
+        env: Token.isUnresolved(stack.region) ? undefined : { account: stack.account, region: stack.region },
+      });
+
+    test('fails when the VPC of another stack has isolated subnets and no DynamoDB gateway endpoint', () => {
+      // GIVEN an isolated VPC in another stack, with an S3 gateway endpoint but none for DynamoDB
+      const stack = makeStack();
+      const vpc = isolatedVpc(networkStack(stack));
+      vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+      // WHEN / THEN
+      expect(() => new InventoryLoader(stack, 'Loader', { vpc })).toThrow(
+        new Error(
+          `${stack.stackName}/Loader: the selected subnets have no route to the internet (2 PRIVATE_ISOLATED subnets) and the VPC Network/Vpc (another stack) has no DynamoDB gateway endpoint in this app, so the import function could not reach DynamoDB. Add them where the VPC is defined (vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 }), and DYNAMODB), select subnets with a NAT route, or set vpcEndpointsProvided: true if they exist outside this app (verify checks them)`,
+        ),
+      );
+    });
+
+    test('with both gateway endpoints in the other stack, asks only for the X-Ray interface endpoint', () => {
+      // GIVEN an isolated VPC in another stack with the S3 and DynamoDB gateway endpoints
+      const stack = makeStack();
+      const vpc = isolatedVpc(networkStack(stack));
+      vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+      vpc.addGatewayEndpoint('DynamoDB', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
+      // WHEN / THEN the data routes pass; the X-Ray endpoint is what remains
+      expect(() => new InventoryLoader(stack, 'Loader', { vpc })).toThrow(
+        new Error(
+          `${stack.stackName}/Loader: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for xray; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack`,
+        ),
       );
     });
 

@@ -1,4 +1,5 @@
 import { DeleteItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeRouteTablesCommand, DescribeVpcEndpointsCommand, Route, RouteTable } from '@aws-sdk/client-ec2';
 import {
   FunctionConfiguration,
   GetFunctionConfigurationCommand,
@@ -54,7 +55,10 @@ const isNotFound = (e: unknown): boolean => {
   );
 };
 
-async function functionChecks(ctx: VerifyContext, functionName: string): Promise<CheckResult[]> {
+async function functionChecks(
+  ctx: VerifyContext,
+  functionName: string,
+): Promise<{ results: CheckResult[]; config?: FunctionConfiguration }> {
   const activeTitle = `function ${functionName} is Active`;
   const waited = await poll<FunctionConfiguration>(
     async () => {
@@ -72,7 +76,7 @@ async function functionChecks(ctx: VerifyContext, functionName: string): Promise
     },
   );
   if (!waited.ok) {
-    return [fail('function-active', activeTitle, waited.reason)];
+    return { results: [fail('function-active', activeTitle, waited.reason)] };
   }
   const config = waited.value;
   const { expectedRuntimes, expectedArchitecture } = ctx.settings;
@@ -123,7 +127,113 @@ async function functionChecks(ctx: VerifyContext, functionName: string): Promise
         : `no DeadLetterConfig and no OnFailure destination${invokeConfigError ? ` (GetFunctionEventInvokeConfig failed: ${invokeConfigError})` : ''}`,
     ),
   );
-  return results;
+  return { results, config };
+}
+
+const DATA_ROUTES_TITLE = "the function's subnets reach S3 and DynamoDB (a NAT route, or both gateway endpoints)";
+
+/** A route that is in use (EC2 reports `blackhole` when its target is gone). */
+const usable = (r: Route): boolean => r.State !== 'blackhole';
+
+/**
+ * `data-routes`: each subnet of the function reaches S3 and DynamoDB, so imports cannot time out on the network. A
+ * subnet's route table (its explicit association, else the VPC's main table) passes with a usable default route
+ * (0.0.0.0/0) to a NAT gateway or a transit gateway, or with routes to the prefix lists of both an S3 and a DynamoDB
+ * gateway endpoint of the VPC. An internet gateway route does not count: a Lambda function's network interfaces
+ * get no public IP address.
+ */
+async function dataRoutes(ctx: VerifyContext, config: FunctionConfiguration): Promise<CheckResult> {
+  const subnetIds = config.VpcConfig?.SubnetIds ?? [];
+  const vpcId = config.VpcConfig?.VpcId;
+  if (subnetIds.length === 0 || !vpcId) {
+    return pass(
+      'data-routes',
+      DATA_ROUTES_TITLE,
+      'the function is not attached to a VPC: Lambda reaches S3 and DynamoDB from its own network',
+    );
+  }
+  try {
+    const ec2 = ctx.clients.ec2();
+    const region = await ec2.config.region();
+    const associated = await ec2.send(
+      new DescribeRouteTablesCommand({ Filters: [{ Name: 'association.subnet-id', Values: subnetIds }] }),
+    );
+    const tableOf = new Map<string, RouteTable>();
+    for (const table of associated.RouteTables ?? []) {
+      for (const a of table.Associations ?? []) if (a.SubnetId) tableOf.set(a.SubnetId, table);
+    }
+    let main: RouteTable | undefined;
+    if (subnetIds.some((id) => !tableOf.has(id))) {
+      const mains = await ec2.send(
+        new DescribeRouteTablesCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'association.main', Values: ['true'] },
+          ],
+        }),
+      );
+      main = mains.RouteTables?.[0];
+    }
+    const services = { S3: `com.amazonaws.${region}.s3`, DynamoDB: `com.amazonaws.${region}.dynamodb` };
+    const endpoints = await ec2.send(
+      new DescribeVpcEndpointsCommand({
+        Filters: [
+          { Name: 'vpc-id', Values: [vpcId] },
+          { Name: 'vpc-endpoint-type', Values: ['Gateway'] },
+          { Name: 'service-name', Values: Object.values(services) },
+        ],
+      }),
+    );
+    /** Gateway endpoint id -> 'S3' | 'DynamoDB', for the available endpoints of the VPC. */
+    const serviceOf = new Map<string, string>();
+    for (const e of endpoints.VpcEndpoints ?? []) {
+      const name = Object.entries(services).find(([, service]) => service === e.ServiceName)?.[0];
+      if (name && e.VpcEndpointId && (e.State ?? 'available').toLowerCase() === 'available') {
+        serviceOf.set(e.VpcEndpointId, name);
+      }
+    }
+
+    const lines: string[] = [];
+    let ok = true;
+    for (const subnetId of subnetIds) {
+      const table = tableOf.get(subnetId) ?? main;
+      if (!table) {
+        ok = false;
+        lines.push(`${subnetId}: no route table found`);
+        continue;
+      }
+      const where = `${subnetId} (${table.RouteTableId}${tableOf.has(subnetId) ? '' : ', main'})`;
+      const routes = (table.Routes ?? []).filter(usable);
+      const egress = routes.find(
+        (r) => r.DestinationCidrBlock === '0.0.0.0/0' && (r.NatGatewayId || r.TransitGatewayId),
+      );
+      if (egress) {
+        lines.push(`${where}: 0.0.0.0/0 via ${egress.NatGatewayId ?? egress.TransitGatewayId}`);
+        continue;
+      }
+      const reached = Object.keys(services).map((name) => {
+        const route = routes.find(
+          (r) => r.DestinationPrefixListId && r.GatewayId && serviceOf.get(r.GatewayId) === name,
+        );
+        return { name, route };
+      });
+      const missing = reached.filter((x) => !x.route).map((x) => x.name);
+      if (missing.length === 0) {
+        lines.push(
+          `${where}: ${reached.map((x) => `${x.name} ${x.route!.DestinationPrefixListId} via ${x.route!.GatewayId}`).join(', ')}`,
+        );
+      } else {
+        ok = false;
+        const igw = routes.find((r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.GatewayId?.startsWith('igw-'));
+        lines.push(
+          `${where}: no 0.0.0.0/0 route to a NAT or transit gateway${igw ? ` (${igw.GatewayId} does not count: Lambda gets no public IP)` : ''} and no route to the ${missing.join(' or ')} gateway endpoint`,
+        );
+      }
+    }
+    return judge(ok, 'data-routes', DATA_ROUTES_TITLE, lines.join('; '));
+  } catch (e) {
+    return fail('data-routes', DATA_ROUTES_TITLE, errorMessage(e));
+  }
 }
 
 /**
@@ -281,10 +391,12 @@ async function cleanup(
 
 /**
  * InventoryLoader checks: the function is Active on the expected runtime and architecture with a failure
- * destination, and (unless `--no-write`) a real three-row import goes through end to end.
+ * destination, its subnets reach S3 and DynamoDB, and (unless `--no-write`) a real three-row import goes through end
+ * to end.
  */
 export async function verifyInventoryLoader(ctx: VerifyContext, outputs: StackOutputs): Promise<CheckResult[]> {
-  const results = await functionChecks(ctx, outputs[INVENTORY_LOADER_OUTPUTS.functionName]);
+  const { results, config } = await functionChecks(ctx, outputs[INVENTORY_LOADER_OUTPUTS.functionName]);
+  if (config) results.push(await dataRoutes(ctx, config));
   if (!ctx.settings.write) {
     results.push(skip('smoke-import', 'smoke import of a three-row CSV', 'skipped: --no-write'));
     return results;

@@ -1,4 +1,4 @@
-import { DeleteItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeRouteTablesCommand,
   DescribeVpcEndpointsCommand,
@@ -12,7 +12,13 @@ import {
   GetFunctionEventInvokeConfigCommand,
   LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { smokeCsv, smokeKeys, verifyInventoryLoader } from '../../bin/cli/verify/checks/inventory-loader';
 import type { CheckResult } from '../../bin/cli/verify/result';
@@ -71,6 +77,16 @@ beforeEach(() => {
   s3.reset();
   ddb.reset();
   ec2.reset();
+  // the deployed bucket and table as the construct makes them (tests of those checks override these)
+  s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'inventory-bucket' }).resolves({
+    EventBridgeConfiguration: {},
+  });
+  ddb.on(DescribeTableCommand, { TableName: 'inventory-table' }).resolves({
+    Table: {
+      KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: 'S' }],
+    },
+  });
 });
 
 describe('InventoryLoader function checks', () => {
@@ -108,10 +124,23 @@ describe('InventoryLoader function checks', () => {
         title: "the function's subnets reach S3 and DynamoDB (a NAT route, or both gateway endpoints)",
         evidence: 'the function is not attached to a VPC: Lambda reaches S3 and DynamoDB from its own network',
       },
+      {
+        id: 'bucket-eventbridge',
+        status: 'pass',
+        title: 'bucket inventory-bucket sends its events to EventBridge',
+        evidence: 'EventBridgeConfiguration is on',
+      },
+      {
+        id: 'table-key',
+        status: 'pass',
+        title: 'table inventory-table has a string partition key and no sort key',
+        evidence: 'partition key sku (S), no sort key',
+      },
       { id: 'smoke-import', status: 'skip', title: 'smoke import of a three-row CSV', evidence: 'skipped: --no-write' },
     ]);
-    expect(s3.calls()).toHaveLength(0);
-    expect(ddb.calls()).toHaveLength(0);
+    // nothing written: only the two reads of the bucket's and the table's configuration
+    expect(s3.calls().map((c) => c.args[0].constructor.name)).toEqual(['GetBucketNotificationConfigurationCommand']);
+    expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeTableCommand']);
   });
 
   test('pass with an on-failure destination instead of a dead-letter queue', async () => {
@@ -213,7 +242,7 @@ describe('InventoryLoader smoke import (fault injection; the happy path runs on 
     // WHEN
     const results = await verifyInventoryLoader(ctx, INVENTORY);
     // THEN
-    expect(results.slice(5).map((r) => [r.id, r.status])).toEqual([
+    expect(results.slice(7).map((r) => [r.id, r.status])).toEqual([
       ['smoke-upload', 'pass'],
       ['smoke-report', 'pass'],
       ['smoke-items', 'pass'],
@@ -248,7 +277,7 @@ describe('InventoryLoader smoke import (fault injection; the happy path runs on 
     givenWorkingImport();
     s3.on(PutObjectCommand).rejects(notFound('AccessDenied', 'Access Denied'));
     const results = await verifyInventoryLoader(testContext(), INVENTORY);
-    expect(results.slice(5)).toEqual([
+    expect(results.slice(7)).toEqual([
       {
         id: 'smoke-upload',
         status: 'fail',
@@ -485,6 +514,74 @@ describe('InventoryLoader data routes', () => {
       status: 'fail',
       title: TITLE,
       evidence: 'UnauthorizedOperation: You are not authorized to perform this operation.',
+    });
+  });
+});
+
+describe('InventoryLoader bucket and table', () => {
+  const checks = async () => byId(await verifyInventoryLoader(testContext({ settings: { write: false } }), INVENTORY));
+
+  test('fails when the bucket does not send events to EventBridge', async () => {
+    // GIVEN an imported bucket without EventBridge notifications
+    givenHealthyFunction();
+    s3.on(GetBucketNotificationConfigurationCommand).resolves({});
+    // WHEN / THEN
+    expect((await checks())['bucket-eventbridge']).toEqual({
+      id: 'bucket-eventbridge',
+      status: 'fail',
+      title: 'bucket inventory-bucket sends its events to EventBridge',
+      evidence:
+        'no EventBridgeConfiguration: uploads never reach the import rule. Turn it on where the bucket is defined (SecureBucket.enableNativeEventBridge(bucket), or Amazon EventBridge notifications in the bucket properties)',
+    });
+  });
+
+  test('fails when the table has a sort key', async () => {
+    givenHealthyFunction();
+    ddb.on(DescribeTableCommand).resolves({
+      Table: {
+        KeySchema: [
+          { AttributeName: 'sku', KeyType: 'HASH' },
+          { AttributeName: 'warehouse', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'sku', AttributeType: 'S' },
+          { AttributeName: 'warehouse', AttributeType: 'S' },
+        ],
+      },
+    });
+    expect((await checks())['table-key']).toMatchObject({
+      status: 'fail',
+      evidence: 'partition key sku (S), sort key warehouse',
+    });
+  });
+
+  test('fails when the partition key is a number', async () => {
+    givenHealthyFunction();
+    ddb.on(DescribeTableCommand).resolves({
+      Table: {
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'N' }],
+      },
+    });
+    expect((await checks())['table-key']).toMatchObject({
+      status: 'fail',
+      evidence: 'partition key id (N), no sort key',
+    });
+  });
+
+  test('fails with the error when the configuration cannot be read', async () => {
+    givenHealthyFunction();
+    s3.on(GetBucketNotificationConfigurationCommand).rejects(
+      Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }),
+    );
+    ddb
+      .on(DescribeTableCommand)
+      .rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+    const results = await checks();
+    expect(results['bucket-eventbridge']).toMatchObject({ status: 'fail', evidence: 'AccessDenied: Access Denied' });
+    expect(results['table-key']).toMatchObject({
+      status: 'fail',
+      evidence: 'ResourceNotFoundException: Requested resource not found',
     });
   });
 });

@@ -1,4 +1,4 @@
-import { DeleteItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeRouteTablesCommand, DescribeVpcEndpointsCommand, Route, RouteTable } from '@aws-sdk/client-ec2';
 import {
   FunctionConfiguration,
@@ -6,7 +6,12 @@ import {
   GetFunctionEventInvokeConfigCommand,
   FunctionEventInvokeConfig,
 } from '@aws-sdk/client-lambda';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import type { VerifyContext } from '../context';
 import { INVENTORY_LOADER_OUTPUTS, StackOutputs } from '../outputs';
 import { errorMessage, formatMs, poll } from '../poll';
@@ -237,6 +242,54 @@ async function dataRoutes(ctx: VerifyContext, config: FunctionConfiguration): Pr
 }
 
 /**
+ * What the construct checks at synth for a bucket and table defined in the app, checked on the deployed ones (an
+ * imported bucket or table is known only here): `bucket-eventbridge`, the bucket sends its events to EventBridge (the
+ * import rule matches `Object Created` events from it); `table-key`, the table has a string partition key and no sort
+ * key (the engine writes each row by the schema's key column alone). The schema is not in the outputs, so the
+ * evidence names the partition key for you to compare with the key column.
+ */
+async function dataStoreChecks(ctx: VerifyContext, outputs: StackOutputs): Promise<CheckResult[]> {
+  const bucket = outputs[INVENTORY_LOADER_OUTPUTS.bucketName];
+  const table = outputs[INVENTORY_LOADER_OUTPUTS.tableName];
+  const results: CheckResult[] = [];
+  const eventsTitle = `bucket ${bucket} sends its events to EventBridge`;
+  try {
+    const config = await ctx.clients.s3().send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+    results.push(
+      judge(
+        config?.EventBridgeConfiguration !== undefined,
+        'bucket-eventbridge',
+        eventsTitle,
+        config?.EventBridgeConfiguration !== undefined
+          ? 'EventBridgeConfiguration is on'
+          : 'no EventBridgeConfiguration: uploads never reach the import rule. Turn it on where the bucket is defined (SecureBucket.enableNativeEventBridge(bucket), or Amazon EventBridge notifications in the bucket properties)',
+      ),
+    );
+  } catch (e) {
+    results.push(fail('bucket-eventbridge', eventsTitle, errorMessage(e)));
+  }
+  const keyTitle = `table ${table} has a string partition key and no sort key`;
+  try {
+    const { Table } = (await ctx.clients.dynamodb().send(new DescribeTableCommand({ TableName: table }))) ?? {};
+    const keys = Table?.KeySchema ?? [];
+    const hash = keys.find((k) => k.KeyType === 'HASH')?.AttributeName;
+    const range = keys.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+    const type = Table?.AttributeDefinitions?.find((a) => a.AttributeName === hash)?.AttributeType;
+    results.push(
+      judge(
+        hash !== undefined && type === 'S' && range === undefined,
+        'table-key',
+        keyTitle,
+        `partition key ${hash ?? 'missing'} (${type ?? '?'}), ${range === undefined ? 'no sort key' : `sort key ${range}`}`,
+      ),
+    );
+  } catch (e) {
+    results.push(fail('table-key', keyTitle, errorMessage(e)));
+  }
+  return results;
+}
+
+/**
  * The smoke import: upload a three-row CSV to the upload prefix, wait for the import report, check the three items
  * are in the table, then delete everything it wrote (items, upload, report) whatever happened.
  */
@@ -391,12 +444,14 @@ async function cleanup(
 
 /**
  * InventoryLoader checks: the function is Active on the expected runtime and architecture with a failure
- * destination, its subnets reach S3 and DynamoDB, and (unless `--no-write`) a real three-row import goes through end
+ * destination, its subnets reach S3 and DynamoDB, the bucket sends events to EventBridge, the table is keyed as
+ * the engine writes, and (unless `--no-write`) a real three-row import goes through end
  * to end.
  */
 export async function verifyInventoryLoader(ctx: VerifyContext, outputs: StackOutputs): Promise<CheckResult[]> {
   const { results, config } = await functionChecks(ctx, outputs[INVENTORY_LOADER_OUTPUTS.functionName]);
   if (config) results.push(await dataRoutes(ctx, config));
+  results.push(...(await dataStoreChecks(ctx, outputs)));
   if (!ctx.settings.write) {
     results.push(skip('smoke-import', 'smoke import of a three-row CSV', 'skipped: --no-write'));
     return results;

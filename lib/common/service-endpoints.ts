@@ -98,14 +98,19 @@ export function ensureServiceEndpoints(req: ServiceEndpointRequirements): ec2.In
   });
 }
 
-/** Whether the app adds a gateway endpoint for `service` to `vpc` (any construct id; never true for an imported VPC). */
+/**
+ * Whether the app adds a gateway endpoint for `service` to `vpc`, wherever it is defined (`vpc.addGatewayEndpoint`,
+ * or `new ec2.GatewayVpcEndpoint(anyScope, id, { vpc })`, also for an imported VPC).
+ */
 export function hasGatewayEndpoint(vpc: ec2.IVpc, service: ec2.GatewayVpcEndpointAwsService): boolean {
-  return vpc.node
+  return vpc.node.root.node
     .findAll()
     .some(
       (c) =>
-        c instanceof ec2.GatewayVpcEndpoint &&
-        (c.node.defaultChild as ec2.CfnVPCEndpoint | undefined)?.serviceName === service.name,
+        c instanceof ec2.CfnVPCEndpoint &&
+        (c.vpcEndpointType ?? 'Gateway') === 'Gateway' &&
+        c.serviceName === service.name &&
+        c.vpcId === vpc.vpcId,
     );
 }
 

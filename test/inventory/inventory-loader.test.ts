@@ -422,6 +422,20 @@ describe('InventoryLoader', () => {
       );
     });
 
+    test('counts gateway endpoints the app creates for an imported VPC, wherever they are defined', () => {
+      // GIVEN the S3 and DynamoDB gateway endpoints of an imported VPC, defined next to it (not under it)
+      const stack = makeStack();
+      const vpc = importedIsolatedVpc(stack);
+      new ec2.GatewayVpcEndpoint(stack, 'S3', { vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
+      new ec2.GatewayVpcEndpoint(stack, 'DynamoDB', { vpc, service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
+      // WHEN / THEN the data routes pass; the X-Ray interface endpoint is what remains
+      expect(() => new InventoryLoader(stack, 'Loader', { vpc })).toThrow(
+        new Error(
+          `${stack.stackName}/Loader: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for xray; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack`,
+        ),
+      );
+    });
+
     test('trusts vpcEndpointsProvided and adds nothing', () => {
       const stack = makeStack();
       const vpc = importedIsolatedVpc(stack, '10.20.0.0/16');

@@ -113,7 +113,9 @@ export const sampleApp: ContractApp = {
         fargateContracts({ prefix: 'Api' }),
         vpcFlowLogContracts('WebVpc'),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
-        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs', 'ApiLogGroup'] }),
+        logKeyContracts({
+          logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs', 'ApiLogGroup'],
+        }),
       ],
     },
     {

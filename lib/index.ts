@@ -6,6 +6,7 @@ export { AccessLogBucket } from './common/access-log-bucket';
 export type { AccessLogBucketProps } from './common/access-log-bucket';
 export { SecureLogGroup } from './common/log-group';
 export type { SecureLogGroupProps } from './common/log-group';
+export { ManagedPolicyRole } from './common/managed-policy-role';
 export { SecureBucket } from './common/secure-bucket';
 export type { SecureBucketProps } from './common/secure-bucket';
 export { SecureKey } from './common/secure-key';

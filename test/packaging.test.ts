@@ -134,6 +134,8 @@ describe('packaging', () => {
       SecureLoadBalancer:
         "new p.SecureLoadBalancer(stack, 'Alb', { vpc }).listener.addAction('Default', { action: elbv2.ListenerAction.fixedResponse(404) });",
       SecureBucket: "new p.SecureBucket(stack, 'Data');",
+      ManagedPolicyRole:
+        "new p.ManagedPolicyRole(stack, 'Uploader', { assumedBy: new (require('aws-cdk-lib/aws-iam').AccountRootPrincipal)() });",
       SecureRepository: "new p.SecureRepository(stack, 'Registry');",
       SecureKey: "new p.SecureKey(stack, 'Key');",
       SecureLogGroup: "new p.SecureLogGroup(stack, 'Logs');",

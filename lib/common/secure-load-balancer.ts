@@ -13,7 +13,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AccessLogBucket, enableLoadBalancerAccessLogs } from './access-log-bucket';
 import { notifyingAlarm } from './alarm-topic';
 import { acknowledge, guardRule, inEveryCompliancePack } from './nag';
-import { validateCidrs } from './validation';
+import { validateCidrs, withConstructPath } from './validation';
 import { addWebAcl, warnNoWebAcl } from './web-acl';
 
 /** The compliance packs that hold the ALBWAFEnabled rule (HIPAA Security does not). */
@@ -213,12 +213,14 @@ export class SecureLoadBalancer extends Construct {
   constructor(scope: Construct, id: string, props: SecureLoadBalancerProps) {
     super(scope, id);
     const internetFacing = props.internetFacing ?? true;
-    validateCidrs('allowedIngressCidrs', props.allowedIngressCidrs);
-    if (props.allowedIngressCidrs && props.allowedIngressCidrs.length === 0) {
-      throw new Error(
-        'allowedIngressCidrs must list at least one CIDR block; received an empty list (omit the prop for the default)',
-      );
-    }
+    withConstructPath(this, () => {
+      validateCidrs('allowedIngressCidrs', props.allowedIngressCidrs);
+      if (props.allowedIngressCidrs && props.allowedIngressCidrs.length === 0) {
+        throw new Error(
+          'allowedIngressCidrs must list at least one CIDR block; received an empty list (omit the prop for the default)',
+        );
+      }
+    });
     const cidrs = props.allowedIngressCidrs ?? (internetFacing ? ['0.0.0.0/0'] : [props.vpc.vpcCidrBlock]);
     this.ingressCidrs = cidrs;
     this.vpcCidrBlock = props.vpc.vpcCidrBlock;

@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SecureLogGroup } from './log-group';
 import { acknowledge, inEveryCompliancePack } from './nag';
-import { validateIntegerInRange } from './validation';
+import { childPath, validateIntegerInRange, withPath } from './validation';
 
 /**
  * Properties for a SecureVpc.
@@ -74,8 +74,11 @@ export class SecureVpc extends ec2.Vpc {
   constructor(scope: Construct, id: string, props: SecureVpcProps = {}) {
     const maxAzs = props.maxAzs ?? 3;
     const natGateways = props.natGateways ?? 1;
-    validateIntegerInRange('maxAzs', maxAzs, 2, 16);
-    validateIntegerInRange('natGateways', natGateways, 0, maxAzs);
+    // Validated before super() (ec2.Vpc needs the values), so by the path this VPC will have.
+    withPath(childPath(scope, id), () => {
+      validateIntegerInRange('maxAzs', maxAzs, 2, 16);
+      validateIntegerInRange('natGateways', natGateways, 0, maxAzs);
+    });
 
     super(scope, id, {
       ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),

@@ -67,14 +67,8 @@ export function ensureServiceEndpoints(req: ServiceEndpointRequirements): ec2.In
   }
   const vpc = req.vpc;
   for (const service of req.gateways ?? []) {
-    const exists = vpc.node
-      .findAll()
-      .some(
-        (c) =>
-          c instanceof ec2.GatewayVpcEndpoint &&
-          (c.node.defaultChild as ec2.CfnVPCEndpoint | undefined)?.serviceName === service.name,
-      );
-    if (!exists) vpc.addGatewayEndpoint(`Endpoint${service.name.split('.').pop()!.toUpperCase()}Gateway`, { service });
+    if (!hasGatewayEndpoint(vpc, service))
+      vpc.addGatewayEndpoint(`Endpoint${service.name.split('.').pop()!.toUpperCase()}Gateway`, { service });
   }
   return req.services.map((s) => {
     const id = `Endpoint${s.name}`;
@@ -102,6 +96,22 @@ export function ensureServiceEndpoints(req: ServiceEndpointRequirements): ec2.In
       endpoint.connections.allowDefaultPortFrom(client, `HTTPS to ${s.service.shortName}`);
     return endpoint;
   });
+}
+
+/**
+ * Whether the app adds a gateway endpoint for `service` to `vpc`, wherever it is defined (`vpc.addGatewayEndpoint`,
+ * or `new ec2.GatewayVpcEndpoint(anyScope, id, { vpc })`, also for an imported VPC).
+ */
+export function hasGatewayEndpoint(vpc: ec2.IVpc, service: ec2.GatewayVpcEndpointAwsService): boolean {
+  return vpc.node.root.node
+    .findAll()
+    .some(
+      (c) =>
+        c instanceof ec2.CfnVPCEndpoint &&
+        (c.vpcEndpointType ?? 'Gateway') === 'Gateway' &&
+        c.serviceName === service.name &&
+        c.vpcId === vpc.vpcId,
+    );
 }
 
 /** An interface endpoint for `service` that the user already added to `vpc` (any construct id). */

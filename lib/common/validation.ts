@@ -60,13 +60,29 @@ export function validateExclusive(aName: string, a: unknown, bName: string, b: u
 
 /**
  * Runs `validate`, prefixing the message of any error it throws with the construct path of `scope`
- * (unless the message already names it): a user with three fleets must know which one is wrong.
+ * (unless it already starts with that path or a path below it): a user with three fleets must know which one
+ * is wrong.
  */
 export function withConstructPath<T>(scope: Construct, validate: () => T): T {
+  return withPath(scope.node.path, validate);
+}
+
+/**
+ * {@link withConstructPath} for a construct that validates before `super()` (so before it has a node): `path` is
+ * the path it will have, `childPath(scope, id)`.
+ */
+export function withPath<T>(path: string, validate: () => T): T {
   try {
     return validate();
   } catch (e) {
-    if (e instanceof Error && !e.message.includes(scope.node.path)) e.message = `${scope.node.path}: ${e.message}`;
+    if (e instanceof Error && !e.message.startsWith(`${path}: `) && !e.message.startsWith(`${path}/`)) {
+      e.message = `${path}: ${e.message}`;
+    }
     throw e;
   }
+}
+
+/** The path a construct with `id` will have under `scope`. */
+export function childPath(scope: Construct, id: string): string {
+  return scope.node.path ? `${scope.node.path}/${id}` : id;
 }

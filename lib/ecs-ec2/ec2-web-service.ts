@@ -490,7 +490,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
           'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repository, granted by ARN in its default policy.',
       });
     }
-    for (const [name, containerPath] of writableVolumes(props.writablePaths ?? [])) {
+    for (const [name, containerPath] of withConstructPath(this, () => writableVolumes(props.writablePaths ?? []))) {
       this.taskDefinition.addVolume({ name });
       this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
     }

@@ -561,20 +561,24 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     this.kubectlLayer = props.kubectlLayer;
     this.addonVersions = validateAddonVersions(this, props.addonVersions ?? {});
     this.nodeReleaseVersion = props.nodeReleaseVersion;
-    validateAutoModeExclusions(props);
-    const endpointAccess = endpointAccessFor(props);
-    const admins = validateAdmins(props.adminPrincipalArns);
+    // Errors name this cluster's construct path: a user with several clusters must know which one is wrong.
+    withConstructPath(this, () => validateAutoModeExclusions(props));
+    const endpointAccess = withConstructPath(this, () => endpointAccessFor(props));
+    const admins = withConstructPath(this, () => validateAdmins(props.adminPrincipalArns));
     if (admins.length === 0 && !props.bootstrapClusterCreatorAdminPermissions && !props.allowNoAdmin) {
       throw new Error(
         `${this.node.path}: nobody could administer this cluster: adminPrincipalArns is empty and bootstrapClusterCreatorAdminPermissions is off, so kubectl answers Unauthorized to everyone. Name your admin role in adminPrincipalArns (e.g. 'arn:aws:iam::123456789012:role/PlatformAdmin'), or set allowNoAdmin: true if you add access entries later with the EKS API`,
       );
     }
-    if (props.fargateNamespaces) validateFargateNamespaces('fargateNamespaces', props.fargateNamespaces);
+    if (props.fargateNamespaces) {
+      const namespaces = props.fargateNamespaces;
+      withConstructPath(this, () => validateFargateNamespaces('fargateNamespaces', namespaces));
+    }
 
     this.vpc = props.vpc ?? new SecureVpc(this, 'Vpc');
     this.subnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
     const selected = validateMultiAz(this, this.vpc, this.subnets, 'the cluster subnets');
-    validatePrivate(this.vpc, selected);
+    withConstructPath(this, () => validatePrivate(this.vpc, selected));
 
     const clusterName = props.clusterName ?? Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });
     this.clusterName = clusterName;
@@ -728,8 +732,10 @@ export class EksCluster extends Construct implements ec2.IConnectable {
    */
   public addServiceAccount(id: string, options: EksServiceAccountOptions): EksServiceAccount {
     const namespace = options.namespace ?? 'default';
-    validateNamespace(`addServiceAccount('${id}') namespace`, namespace);
-    validateServiceAccount(`addServiceAccount('${id}') name`, options.name);
+    withConstructPath(this, () => {
+      validateNamespace(`addServiceAccount('${id}') namespace`, namespace);
+      validateServiceAccount(`addServiceAccount('${id}') name`, options.name);
+    });
     const constructId = this.workloadId('ServiceAccount', id, 'addServiceAccount');
     const role =
       options.role ??
@@ -810,13 +816,13 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     namespaces: string[],
   ): eks.AccessEntry {
     const what = `grantNamespaceAccess('${principalArn}')`;
-    validatePrincipalArn(`${what} principalArn`, principalArn);
+    withConstructPath(this, () => validatePrincipalArn(`${what} principalArn`, principalArn));
     if (namespaces.length === 0) {
       throw new Error(
         `${this.node.path}: ${what} must list at least one Kubernetes namespace; received an empty list. For access to every namespace, use adminPrincipalArns or cluster.grantAccess() with a cluster scope`,
       );
     }
-    for (const ns of namespaces) validateNamespace(`${what} namespaces`, ns);
+    withConstructPath(this, () => namespaces.forEach((ns) => validateNamespace(`${what} namespaces`, ns)));
     const existing = Token.isUnresolved(principalArn) ? undefined : this.accessEntries.get(principalArn);
     if (existing?.admin) {
       throw new Error(
@@ -984,7 +990,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
    * Fargate, in the cluster's private subnets.
    */
   public addFargateProfile(id: string, namespaces: string[]): eks.FargateProfile {
-    validateFargateNamespaces(`addFargateProfile('${id}') namespaces`, namespaces);
+    withConstructPath(this, () => validateFargateNamespaces(`addFargateProfile('${id}') namespaces`, namespaces));
     const profile = this.cluster.addFargateProfile(id, {
       selectors: namespaces.map((namespace) => ({ namespace })),
       vpc: this.vpc,
@@ -1010,12 +1016,14 @@ export class EksCluster extends Construct implements ec2.IConnectable {
    * @jsii suppress reserved-word
    */
   public addPodIdentity(namespace: string, serviceAccount: string, role: iam.IRole): eks.CfnPodIdentityAssociation {
-    validateNamespace('addPodIdentity namespace', namespace);
-    validateServiceAccount('addPodIdentity serviceAccount', serviceAccount);
+    withConstructPath(this, () => {
+      validateNamespace('addPodIdentity namespace', namespace);
+      validateServiceAccount('addPodIdentity serviceAccount', serviceAccount);
+    });
     const key = `${namespace}/${serviceAccount}`;
     if (!Token.isUnresolved(key) && this.podIdentities.has(key)) {
       throw new Error(
-        `addPodIdentity: service account ${key} already has a role; a service account can be associated with one role only`,
+        `${this.node.path}: addPodIdentity: service account ${key} already has a role; a service account can be associated with one role only`,
       );
     }
     this.podIdentities.add(key);
@@ -1204,8 +1212,10 @@ export class EksCluster extends Construct implements ec2.IConnectable {
   private createAlarms(props: EksClusterProps): EksClusterAlarms {
     const apiThreshold = props.apiServerErrorsAlarmThreshold ?? 10;
     const restartThreshold = props.podRestartsAlarmThreshold ?? 5;
-    validateIntegerInRange('apiServerErrorsAlarmThreshold', apiThreshold, 1, Number.MAX_SAFE_INTEGER);
-    validateIntegerInRange('podRestartsAlarmThreshold', restartThreshold, 1, Number.MAX_SAFE_INTEGER);
+    withConstructPath(this, () => {
+      validateIntegerInRange('apiServerErrorsAlarmThreshold', apiThreshold, 1, Number.MAX_SAFE_INTEGER);
+      validateIntegerInRange('podRestartsAlarmThreshold', restartThreshold, 1, Number.MAX_SAFE_INTEGER);
+    });
     const topic = this.alarmTopic;
     const restarts = new cloudwatch.MathExpression({
       // A Metrics Insights query (a SEARCH expression cannot be alarmed on); the name is known before the cluster exists.
@@ -1416,7 +1426,9 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       );
     }
     const instanceTypes = options.instanceTypes ?? defaultInstanceTypes(spot);
-    const amiType = amiTypeFor(name('instanceTypes'), instanceTypes, options.gpu ?? false);
+    const amiType = withConstructPath(this, () =>
+      amiTypeFor(name('instanceTypes'), instanceTypes, options.gpu ?? false),
+    );
     const nodegroup = new eks.Nodegroup(this, constructId, {
       cluster: this.cluster,
       nodeRole: base.nodeRole,

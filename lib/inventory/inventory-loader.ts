@@ -22,9 +22,14 @@ import { SecureBucket } from '../common/secure-bucket';
 import { SecureKey } from '../common/secure-key';
 import { secureTable } from '../common/secure-table';
 import { SecureVpc } from '../common/secure-vpc';
-import { allowHttpsToAwsEndpoints, ensureServiceEndpoints } from '../common/service-endpoints';
+import {
+  allowHttpsToAwsEndpoints,
+  ensureServiceEndpoints,
+  hasGatewayEndpoint,
+  isolatedSubnetsOf,
+} from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
-import { validateIntegerInRange } from '../common/validation';
+import { validateIntegerInRange, withConstructPath } from '../common/validation';
 import { InventorySchema } from './inventory-schema';
 import { InventoryLargeFileOptions } from './large-file-options';
 import { ImportFunctionRole } from './private/execution-role';
@@ -208,20 +213,23 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
     super(scope, id);
     this.uploadPrefix = props.uploadPrefix ?? 'uploads/';
     this.reportPrefix = props.reportPrefix ?? 'reports/';
-    validatePrefixes(this.uploadPrefix, this.reportPrefix);
-    validateIntegerInRange('memorySize', props.memorySize, 512, 10240);
-    validateIntegerInRange('reservedConcurrency', props.reservedConcurrency, 1, 1000);
     const timeout = props.timeout ?? Duration.minutes(15);
-    if (!Token.isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > 900)) {
-      throw new Error(
-        `timeout must be between 1 and 15 minutes for a spreadsheet import; received ${timeout.toHumanString()}`,
-      );
-    }
-    if (!fs.existsSync(path.join(HANDLER_ASSET, 'index.js'))) {
-      throw new Error(
-        `the InventoryLoader handler bundle is missing at ${HANDLER_ASSET}; run 'npm run build' (a published package ships it prebuilt)`,
-      );
-    }
+    // Errors name this loader's construct path: a user with several loaders must know which one is wrong.
+    withConstructPath(this, () => {
+      validatePrefixes(this.uploadPrefix, this.reportPrefix);
+      validateIntegerInRange('memorySize', props.memorySize, 512, 10240);
+      validateIntegerInRange('reservedConcurrency', props.reservedConcurrency, 1, 1000);
+      if (!Token.isUnresolved(timeout.toSeconds()) && (timeout.toSeconds() < 60 || timeout.toSeconds() > 900)) {
+        throw new Error(
+          `timeout must be between 1 and 15 minutes for a spreadsheet import; received ${timeout.toHumanString()}`,
+        );
+      }
+      if (!fs.existsSync(path.join(HANDLER_ASSET, 'index.js'))) {
+        throw new Error(
+          `the InventoryLoader handler bundle is missing at ${HANDLER_ASSET}; run 'npm run build' (a published package ships it prebuilt)`,
+        );
+      }
+    });
     const schema = props.schema ?? InventorySchema.standard();
 
     this.bucket = props.bucket ?? new SecureBucket(this, 'Bucket', { serverAccessLogsBucket: props.accessLogBucket });
@@ -251,6 +259,7 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
     const gateways = [ec2.GatewayVpcEndpointAwsService.S3, ec2.GatewayVpcEndpointAwsService.DYNAMODB];
     // Subnets without egress need the gateway endpoints and an X-Ray interface endpoint (active tracing); the
     // interface endpoints are reached by security group.
+    validateDataRoutes(this, this.vpc, selectedSubnets, props.vpcEndpointsProvided);
     ensureServiceEndpoints({
       scope: this,
       vpc: this.vpc,
@@ -453,19 +462,56 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
   }
 
   /**
-   * Lets `grantee` upload spreadsheets: put objects under the upload prefix (and use the bucket's key to
-   * encrypt them), nowhere else in the bucket.
+   * Lets `grantee` upload spreadsheets: `s3:PutObject` and `s3:AbortMultipartUpload` on keys under the upload
+   * prefix, nowhere else in the bucket, and, for a KMS-encrypted bucket, `kms:GenerateDataKey` and `kms:Decrypt`
+   * on the bucket's key through S3 only (a multipart upload to an SSE-KMS bucket needs both). Exact actions, no
+   * wildcards: the one finding left on the grantee's policy is the upload prefix itself
+   * (`AwsSolutions-IAM5[Resource::<bucket>/<uploadPrefix>*]`), since uploads have arbitrary names.
    */
   public grantUpload(grantee: iam.IGrantable): iam.Grant {
-    return this.bucket.grantPut(grantee, `${this.uploadPrefix}*`);
+    return this.grantOnBucket(grantee, ['s3:PutObject', 's3:AbortMultipartUpload'], this.uploadPrefix, [
+      'kms:GenerateDataKey',
+      'kms:Decrypt',
+    ]);
   }
 
   /**
-   * Lets `grantee` read the import reports and rejected-row files: get and list objects under the report
-   * prefix (and decrypt them), nowhere else in the bucket.
+   * Lets `grantee` read the import reports and rejected-row files: `s3:GetObject` on keys under the report prefix,
+   * `s3:ListBucket` limited to that prefix (an `s3:prefix` condition), and, for a KMS-encrypted bucket,
+   * `kms:Decrypt` on the bucket's key through S3 only. Exact actions, no wildcards.
    */
   public grantReadReports(grantee: iam.IGrantable): iam.Grant {
-    return this.bucket.grantRead(grantee, `${this.reportPrefix}*`);
+    const grant = this.grantOnBucket(grantee, ['s3:GetObject'], this.reportPrefix, ['kms:Decrypt']);
+    return grant.combine(
+      iam.Grant.addToPrincipalOrResource({
+        grantee,
+        actions: ['s3:ListBucket'],
+        resourceArns: [this.bucket.bucketArn],
+        resource: this.bucket,
+        conditions: { StringLike: { 's3:prefix': [`${this.reportPrefix}*`] } },
+      }),
+    );
+  }
+
+  /** Exact object actions under `prefix`, and the bucket key's `keyActions` when S3 calls KMS for the grantee. */
+  private grantOnBucket(grantee: iam.IGrantable, actions: string[], prefix: string, keyActions: string[]): iam.Grant {
+    const grant = iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions,
+      resourceArns: [this.bucket.arnForObjects(`${prefix}*`)],
+      resource: this.bucket,
+    });
+    const key = this.bucket.encryptionKey;
+    if (!key) return grant;
+    return grant.combine(
+      iam.Grant.addToPrincipalOrResource({
+        grantee,
+        actions: keyActions,
+        resourceArns: [key.keyArn],
+        resource: key,
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
   }
 
   /** Reads uploads, writes reports, writes items and ledger records: nothing else. */
@@ -572,6 +618,34 @@ function validateBucketEvents(scope: Construct, bucket: s3.Bucket): string[] {
   return [
     `${scope.node.path}: the bucket ${bucket.node.path} does not send its events to EventBridge, so no upload would start an import. Call SecureBucket.enableNativeEventBridge(bucket) (plain CloudFormation) or create it with eventBridgeEnabled: true, or let the InventoryLoader create its bucket`,
   ];
+}
+
+/**
+ * From subnets without egress, the function reaches S3 (uploads, reports) and DynamoDB (items, ledger) only
+ * through gateway endpoints. A VPC defined in this stack gets the missing ones (`ensureServiceEndpoints`); for
+ * a VPC of another stack, or an imported one, refuses isolated subnets when the app adds no S3 or DynamoDB
+ * gateway endpoint to it, unless the user says the endpoints exist (`vpcEndpointsProvided`; `verify` checks them).
+ */
+function validateDataRoutes(
+  scope: Construct,
+  vpc: ec2.IVpc,
+  subnets: ec2.SelectedSubnets,
+  vpcEndpointsProvided: boolean | undefined,
+): void {
+  const isolated = isolatedSubnetsOf(vpc, subnets);
+  if (isolated.length === 0 || vpcEndpointsProvided) return;
+  if (vpc instanceof ec2.Vpc && Stack.of(vpc) === Stack.of(scope)) return;
+  const gateways: [string, ec2.GatewayVpcEndpointAwsService][] = [
+    ['S3', ec2.GatewayVpcEndpointAwsService.S3],
+    ['DynamoDB', ec2.GatewayVpcEndpointAwsService.DYNAMODB],
+  ];
+  const missing = gateways.filter(([, service]) => !hasGatewayEndpoint(vpc, service)).map(([name]) => name);
+  if (missing.length === 0) return;
+  const where =
+    vpc instanceof ec2.Vpc ? `the VPC ${vpc.node.path} (another stack)` : `the imported VPC ${vpc.node.path}`;
+  throw new Error(
+    `${scope.node.path}: the selected subnets have no route to the internet (${isolated.length} PRIVATE_ISOLATED subnets) and ${where} has no ${missing.join(' or ')} gateway endpoint in this app, so the import function could not reach ${missing.join(' or ')}. Add them where the VPC is defined (vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 }), and DYNAMODB), select subnets with a NAT route, or set vpcEndpointsProvided: true if they exist outside this app (verify checks them)`,
+  );
 }
 
 /** The engine puts items keyed by the schema's key column alone: the table must be keyed by it, as a string. */

@@ -22,7 +22,7 @@ import { secureTable } from '../common/secure-table';
 import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
-import { validateIntegerInRange, validateOrder } from '../common/validation';
+import { validateIntegerInRange, validateOrder, withConstructPath } from '../common/validation';
 import { VpcFunctionRole } from '../common/vpc-function-role';
 import { addWebAcl, warnNoWebAcl } from '../common/web-acl';
 import { CollectionSchema } from './collection-schema';
@@ -506,14 +506,7 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
     burst: number,
   ): void {
     const path = this.node.path;
-    const withPath = (check: () => void): void => {
-      try {
-        check();
-      } catch (e) {
-        if (e instanceof Error && !e.message.includes(path)) e.message = `${path}: ${e.message}`;
-        throw e;
-      }
-    };
+    const withPath = (check: () => void): void => withConstructPath(this, check);
     withPath(() => validateIntegerInRange('throttlingRateLimit', props.throttlingRateLimit, 1, 10000));
     withPath(() => validateIntegerInRange('throttlingBurstLimit', props.throttlingBurstLimit, 1, 5000));
     withPath(() => validateIntegerInRange('memorySize', props.memorySize, 128, 10240));

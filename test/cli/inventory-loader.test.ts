@@ -1,11 +1,24 @@
-import { DeleteItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeRouteTablesCommand,
+  DescribeVpcEndpointsCommand,
+  EC2Client,
+  Route,
+  RouteTable,
+} from '@aws-sdk/client-ec2';
 import {
   FunctionConfiguration,
   GetFunctionConfigurationCommand,
   GetFunctionEventInvokeConfigCommand,
   LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { smokeCsv, smokeKeys, verifyInventoryLoader } from '../../bin/cli/verify/checks/inventory-loader';
 import type { CheckResult } from '../../bin/cli/verify/result';
@@ -15,6 +28,7 @@ import { testContext } from './support/helpers';
 const lambda = mockClient(LambdaClient);
 const s3 = mockClient(S3Client);
 const ddb = mockClient(DynamoDBClient);
+const ec2 = mockClient(EC2Client);
 
 const FUNCTION_OK: FunctionConfiguration = {
   FunctionName: 'inventory-fn',
@@ -62,6 +76,17 @@ beforeEach(() => {
   lambda.reset();
   s3.reset();
   ddb.reset();
+  ec2.reset();
+  // the deployed bucket and table as the construct makes them (tests of those checks override these)
+  s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'inventory-bucket' }).resolves({
+    EventBridgeConfiguration: {},
+  });
+  ddb.on(DescribeTableCommand, { TableName: 'inventory-table' }).resolves({
+    Table: {
+      KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: 'S' }],
+    },
+  });
 });
 
 describe('InventoryLoader function checks', () => {
@@ -93,10 +118,29 @@ describe('InventoryLoader function checks', () => {
         title: 'failed asynchronous invocations go to a dead-letter queue or on-failure destination',
         evidence: 'DeadLetterConfig arn:aws:sqs:us-east-1:111111111111:inventory-dlq',
       },
+      {
+        id: 'data-routes',
+        status: 'pass',
+        title: "the function's subnets reach S3 and DynamoDB (a NAT route, or both gateway endpoints)",
+        evidence: 'the function is not attached to a VPC: Lambda reaches S3 and DynamoDB from its own network',
+      },
+      {
+        id: 'bucket-eventbridge',
+        status: 'pass',
+        title: 'bucket inventory-bucket sends its events to EventBridge',
+        evidence: 'EventBridgeConfiguration is on',
+      },
+      {
+        id: 'table-key',
+        status: 'pass',
+        title: 'table inventory-table has a string partition key and no sort key',
+        evidence: 'partition key sku (S), no sort key',
+      },
       { id: 'smoke-import', status: 'skip', title: 'smoke import of a three-row CSV', evidence: 'skipped: --no-write' },
     ]);
-    expect(s3.calls()).toHaveLength(0);
-    expect(ddb.calls()).toHaveLength(0);
+    // nothing written: only the two reads of the bucket's and the table's configuration
+    expect(s3.calls().map((c) => c.args[0].constructor.name)).toEqual(['GetBucketNotificationConfigurationCommand']);
+    expect(ddb.calls().map((c) => c.args[0].constructor.name)).toEqual(['DescribeTableCommand']);
   });
 
   test('pass with an on-failure destination instead of a dead-letter queue', async () => {
@@ -198,7 +242,7 @@ describe('InventoryLoader smoke import (fault injection; the happy path runs on 
     // WHEN
     const results = await verifyInventoryLoader(ctx, INVENTORY);
     // THEN
-    expect(results.slice(4).map((r) => [r.id, r.status])).toEqual([
+    expect(results.slice(7).map((r) => [r.id, r.status])).toEqual([
       ['smoke-upload', 'pass'],
       ['smoke-report', 'pass'],
       ['smoke-items', 'pass'],
@@ -233,7 +277,7 @@ describe('InventoryLoader smoke import (fault injection; the happy path runs on 
     givenWorkingImport();
     s3.on(PutObjectCommand).rejects(notFound('AccessDenied', 'Access Denied'));
     const results = await verifyInventoryLoader(testContext(), INVENTORY);
-    expect(results.slice(4)).toEqual([
+    expect(results.slice(7)).toEqual([
       {
         id: 'smoke-upload',
         status: 'fail',
@@ -328,5 +372,216 @@ describe('InventoryLoader smoke import (fault injection; the happy path runs on 
       evidence: `could not delete: ${SKUS.map((s) => `item ${s}: AccessDeniedException: no dynamodb:DeleteItem`).join('; ')}`,
     });
     expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(2);
+  });
+});
+
+describe('InventoryLoader data routes', () => {
+  const TITLE = "the function's subnets reach S3 and DynamoDB (a NAT route, or both gateway endpoints)";
+  const IN_VPC: FunctionConfiguration = {
+    ...FUNCTION_OK,
+    VpcConfig: { VpcId: 'vpc-1', SubnetIds: ['subnet-a', 'subnet-b'], SecurityGroupIds: ['sg-1'] },
+  };
+  const S3_PL: Route = { DestinationPrefixListId: 'pl-63a5400a', GatewayId: 'vpce-s3', State: 'active' };
+  const DDB_PL: Route = { DestinationPrefixListId: 'pl-02cd2c6b', GatewayId: 'vpce-ddb', State: 'active' as const };
+  const LOCAL: Route = { DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local', State: 'active' as const };
+
+  /** The VPC's route tables (explicit associations and the main one) and its S3 and DynamoDB gateway endpoints. */
+  function givenNetwork(associated: RouteTable[], main: RouteTable, endpoints = ['s3', 'dynamodb']): void {
+    givenHealthyFunction(IN_VPC);
+    ec2
+      .on(DescribeRouteTablesCommand, {
+        Filters: [{ Name: 'association.subnet-id', Values: ['subnet-a', 'subnet-b'] }],
+      })
+      .resolves({ RouteTables: associated })
+      .on(DescribeRouteTablesCommand, {
+        Filters: [
+          { Name: 'vpc-id', Values: ['vpc-1'] },
+          { Name: 'association.main', Values: ['true'] },
+        ],
+      })
+      .resolves({ RouteTables: [main] });
+    ec2.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: endpoints.map((e) => ({
+        VpcEndpointId: e === 's3' ? 'vpce-s3' : 'vpce-ddb',
+        ServiceName: `com.amazonaws.us-east-1.${e}`,
+        VpcEndpointType: 'Gateway',
+        // EC2 answers lowercase here, whatever the SDK's enum says
+        State: 'available' as never,
+      })),
+    });
+  }
+  const dataRoutes = async () =>
+    byId(await verifyInventoryLoader(testContext({ settings: { write: false } }), INVENTORY))['data-routes'];
+
+  test('pass for a subnet with a NAT route and one on the main table with both gateway endpoints', async () => {
+    // GIVEN subnet-a associated with a NAT table, subnet-b on the main table holding the endpoint routes
+    givenNetwork(
+      [
+        {
+          RouteTableId: 'rtb-nat',
+          Associations: [{ SubnetId: 'subnet-a' }],
+          Routes: [LOCAL, { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-1', State: 'active' as const }],
+        },
+      ],
+      { RouteTableId: 'rtb-main', Associations: [{ Main: true }], Routes: [LOCAL, S3_PL, DDB_PL] },
+    );
+    // WHEN / THEN
+    expect(await dataRoutes()).toEqual({
+      id: 'data-routes',
+      status: 'pass',
+      title: TITLE,
+      evidence:
+        'subnet-a (rtb-nat): 0.0.0.0/0 via nat-1; subnet-b (rtb-main, main): S3 pl-63a5400a via vpce-s3, DynamoDB pl-02cd2c6b via vpce-ddb',
+    });
+    // the endpoints are looked up by the Region's service names, gateway type, in the function's VPC
+    expect(ec2.commandCalls(DescribeVpcEndpointsCommand)[0].args[0].input).toEqual({
+      Filters: [
+        { Name: 'vpc-id', Values: ['vpc-1'] },
+        { Name: 'vpc-endpoint-type', Values: ['Gateway'] },
+        { Name: 'service-name', Values: ['com.amazonaws.us-east-1.s3', 'com.amazonaws.us-east-1.dynamodb'] },
+      ],
+    });
+  });
+
+  test('does not read the main table when every subnet has its own', async () => {
+    givenNetwork(
+      [
+        { RouteTableId: 'rtb-a', Associations: [{ SubnetId: 'subnet-a' }], Routes: [S3_PL, DDB_PL] },
+        { RouteTableId: 'rtb-b', Associations: [{ SubnetId: 'subnet-b' }], Routes: [S3_PL, DDB_PL] },
+      ],
+      { RouteTableId: 'rtb-main', Routes: [] },
+    );
+    expect((await dataRoutes()).status).toBe('pass');
+    expect(ec2.commandCalls(DescribeRouteTablesCommand)).toHaveLength(1);
+  });
+
+  test('fails for an isolated subnet with the S3 endpoint only, and says an internet gateway does not count', async () => {
+    // GIVEN subnet-b's table reaches S3 by endpoint and the internet by an internet gateway, and DynamoDB not at all
+    givenNetwork(
+      [
+        { RouteTableId: 'rtb-a', Associations: [{ SubnetId: 'subnet-a' }], Routes: [LOCAL, S3_PL, DDB_PL] },
+        {
+          RouteTableId: 'rtb-b',
+          Associations: [{ SubnetId: 'subnet-b' }],
+          Routes: [LOCAL, S3_PL, { DestinationCidrBlock: '0.0.0.0/0', GatewayId: 'igw-1', State: 'active' as const }],
+        },
+      ],
+      { RouteTableId: 'rtb-main', Routes: [] },
+    );
+    // WHEN / THEN
+    expect(await dataRoutes()).toEqual({
+      id: 'data-routes',
+      status: 'fail',
+      title: TITLE,
+      evidence:
+        'subnet-a (rtb-a): S3 pl-63a5400a via vpce-s3, DynamoDB pl-02cd2c6b via vpce-ddb; subnet-b (rtb-b): no 0.0.0.0/0 route to a NAT or transit gateway (igw-1 does not count: Lambda gets no public IP) and no route to the DynamoDB gateway endpoint',
+    });
+  });
+
+  test('fails when the NAT route is a blackhole and the VPC has no gateway endpoints', async () => {
+    givenNetwork(
+      [],
+      {
+        RouteTableId: 'rtb-main',
+        Routes: [LOCAL, { DestinationCidrBlock: '0.0.0.0/0', NatGatewayId: 'nat-gone', State: 'blackhole' as const }],
+      },
+      [],
+    );
+    expect((await dataRoutes()).evidence).toBe(
+      'subnet-a (rtb-main, main): no 0.0.0.0/0 route to a NAT or transit gateway and no route to the S3 or DynamoDB gateway endpoint; subnet-b (rtb-main, main): no 0.0.0.0/0 route to a NAT or transit gateway and no route to the S3 or DynamoDB gateway endpoint',
+    );
+  });
+
+  test('fails when a prefix-list route targets an endpoint of another service or VPC', async () => {
+    // GIVEN the DynamoDB route points at an endpoint DescribeVpcEndpoints does not return for this VPC
+    givenNetwork([], { RouteTableId: 'rtb-main', Routes: [S3_PL, { ...DDB_PL, GatewayId: 'vpce-elsewhere' }] }, ['s3']);
+    const check = await dataRoutes();
+    expect(check.status).toBe('fail');
+    expect(check.evidence).toContain(
+      'subnet-a (rtb-main, main): no 0.0.0.0/0 route to a NAT or transit gateway and no route to the DynamoDB gateway endpoint',
+    );
+  });
+
+  test('fails with the EC2 error when the route tables cannot be read', async () => {
+    givenHealthyFunction(IN_VPC);
+    ec2.on(DescribeRouteTablesCommand).rejects(
+      Object.assign(new Error('You are not authorized to perform this operation.'), {
+        name: 'UnauthorizedOperation',
+      }),
+    );
+    expect(await dataRoutes()).toEqual({
+      id: 'data-routes',
+      status: 'fail',
+      title: TITLE,
+      evidence: 'UnauthorizedOperation: You are not authorized to perform this operation.',
+    });
+  });
+});
+
+describe('InventoryLoader bucket and table', () => {
+  const checks = async () => byId(await verifyInventoryLoader(testContext({ settings: { write: false } }), INVENTORY));
+
+  test('fails when the bucket does not send events to EventBridge', async () => {
+    // GIVEN an imported bucket without EventBridge notifications
+    givenHealthyFunction();
+    s3.on(GetBucketNotificationConfigurationCommand).resolves({});
+    // WHEN / THEN
+    expect((await checks())['bucket-eventbridge']).toEqual({
+      id: 'bucket-eventbridge',
+      status: 'fail',
+      title: 'bucket inventory-bucket sends its events to EventBridge',
+      evidence:
+        'no EventBridgeConfiguration: uploads never reach the import rule. Turn it on where the bucket is defined (SecureBucket.enableNativeEventBridge(bucket), or Amazon EventBridge notifications in the bucket properties)',
+    });
+  });
+
+  test('fails when the table has a sort key', async () => {
+    givenHealthyFunction();
+    ddb.on(DescribeTableCommand).resolves({
+      Table: {
+        KeySchema: [
+          { AttributeName: 'sku', KeyType: 'HASH' },
+          { AttributeName: 'warehouse', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'sku', AttributeType: 'S' },
+          { AttributeName: 'warehouse', AttributeType: 'S' },
+        ],
+      },
+    });
+    expect((await checks())['table-key']).toMatchObject({
+      status: 'fail',
+      evidence: 'partition key sku (S), sort key warehouse',
+    });
+  });
+
+  test('fails when the partition key is a number', async () => {
+    givenHealthyFunction();
+    ddb.on(DescribeTableCommand).resolves({
+      Table: {
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'N' }],
+      },
+    });
+    expect((await checks())['table-key']).toMatchObject({
+      status: 'fail',
+      evidence: 'partition key id (N), no sort key',
+    });
+  });
+
+  test('fails with the error when the configuration cannot be read', async () => {
+    givenHealthyFunction();
+    s3.on(GetBucketNotificationConfigurationCommand).rejects(
+      Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }),
+    );
+    ddb
+      .on(DescribeTableCommand)
+      .rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+    const results = await checks();
+    expect(results['bucket-eventbridge']).toMatchObject({ status: 'fail', evidence: 'AccessDenied: Access Denied' });
+    expect(results['table-key']).toMatchObject({
+      status: 'fail',
+      evidence: 'ResourceNotFoundException: Requested resource not found',
+    });
   });
 });

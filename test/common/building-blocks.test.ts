@@ -49,13 +49,13 @@ describe('SecureVpc', () => {
 
   test('fails when natGateways exceeds the Availability Zones', () => {
     expect(() => new SecureVpc(agnosticStack(), 'Vpc', { maxAzs: 2, natGateways: 3 })).toThrow(
-      'natGateways must be an integer between 0 and 2; received 3',
+      new Error('Agnostic/Vpc: natGateways must be an integer between 0 and 2; received 3'),
     );
   });
 
   test('fails when maxAzs is below two', () => {
     expect(() => new SecureVpc(agnosticStack(), 'Vpc', { maxAzs: 1 })).toThrow(
-      'maxAzs must be an integer between 2 and 16; received 1',
+      new Error('Agnostic/Vpc: maxAzs must be an integer between 2 and 16; received 1'),
     );
   });
 });

@@ -89,6 +89,23 @@ describe('ensureServiceEndpoints', () => {
     });
   });
 
+  test('adds no gateway endpoint the user created outside the VPC construct (S3 would get two routes)', () => {
+    // GIVEN an S3 gateway endpoint of the VPC defined at the stack's level, not with vpc.addGatewayEndpoint
+    const stack = agnosticStack();
+    const vpc = new ec2.Vpc(stack, 'Plain', {
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    new ec2.GatewayVpcEndpoint(stack, 'MyS3', { vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
+    // WHEN
+    compute(stack, 'App', vpc, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED });
+    // THEN only the user's endpoint: a second one would add conflicting routes to the S3 prefix list
+    const gateways = Template.fromStack(stack).findResources('AWS::EC2::VPCEndpoint', {
+      Properties: { VpcEndpointType: 'Gateway' },
+    });
+    expect(Object.keys(gateways)).toEqual([expect.stringMatching(/^MyS3/)]);
+  });
+
   test('fails when isolated subnets belong to a VPC in another stack', () => {
     const app = testApp();
     const vpc = new SecureVpc(new Stack(app, 'Network'), 'Vpc', { natGateways: 0 });

@@ -561,3 +561,77 @@ export function largeFileContracts(o: { readonly prefix: string }): ContractGrou
     ],
   };
 }
+
+/**
+ * What `grantUpload` gives a principal (the sample's uploader role): a multipart upload of a spreadsheet under the
+ * upload prefix, with the bucket key used through S3 only, and nothing else in the bucket or elsewhere.
+ */
+export function inventoryUploaderContracts(o: { readonly prefix: string; readonly uploader: string }): ContractGroup {
+  const uploader = role(o.uploader);
+  const bucket = arn('AWS::S3::Bucket', `${o.prefix}Bucket`);
+  const bucketKey = arn('AWS::KMS::Key', `${o.prefix}BucketKey`);
+  const viaS3 = { 'kms:ViaService': 's3.{region}.amazonaws.com' };
+  const call = (
+    action: string,
+    resource: RuntimeContract['resource'],
+    expect: 'allowed' | 'denied',
+    why: string,
+    context?: RuntimeContract['context'],
+  ): RuntimeContract => ({ caller: uploader, action, resource, context, phase: 'run', why, expect });
+  return {
+    pattern: 'InventoryLoader',
+    contracts: [
+      call(
+        's3:PutObject',
+        [bucket, '/uploads/inventory.csv'],
+        'allowed',
+        'An uploader puts a spreadsheet under the upload prefix (one part, or each part of a multipart upload).',
+      ),
+      call(
+        's3:AbortMultipartUpload',
+        [bucket, '/uploads/inventory.xlsx'],
+        'allowed',
+        'The SDK aborts a failed multipart upload, so no orphaned parts are kept.',
+      ),
+      call(
+        'kms:GenerateDataKey',
+        bucketKey,
+        'allowed',
+        'S3 encrypts the upload with a data key of the bucket key for the uploader.',
+        viaS3,
+      ),
+      call(
+        'kms:Decrypt',
+        bucketKey,
+        'allowed',
+        'S3 decrypts the data key to assemble the parts of a multipart upload to an SSE-KMS bucket.',
+        viaS3,
+      ),
+      call('kms:Decrypt', bucketKey, 'denied', 'The uploader cannot use the bucket key outside S3 (kms:ViaService).'),
+      call(
+        's3:PutObject',
+        [bucket, '/reports/fake.report.json'],
+        'denied',
+        'Least privilege: an uploader cannot forge reports.',
+      ),
+      call(
+        's3:GetObject',
+        [bucket, '/uploads/inventory.csv'],
+        'denied',
+        'Least privilege: an uploader cannot read uploads (its own or others).',
+      ),
+      call(
+        's3:DeleteObject',
+        [bucket, '/uploads/inventory.csv'],
+        'denied',
+        'Least privilege: an uploader cannot delete uploads.',
+      ),
+      call(
+        's3:PutObject',
+        'arn:aws:s3:::another-bucket/uploads/inventory.csv',
+        'denied',
+        'Least privilege: the grant names the loader bucket only.',
+      ),
+    ],
+  };
+}

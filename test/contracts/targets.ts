@@ -47,7 +47,7 @@ import { ec2ServiceContracts } from './ecs-ec2.contracts';
 import { eksContracts } from './eks.contracts';
 import { fargateContracts } from './fargate.contracts';
 import { fleetContracts } from './fleet.contracts';
-import { inventoryContracts, largeFileContracts } from './inventory.contracts';
+import { inventoryContracts, inventoryUploaderContracts, largeFileContracts } from './inventory.contracts';
 import { serverlessApiContracts } from './serverless-api.contracts';
 import { accessLogBucketContracts } from './shared-logging.contracts';
 
@@ -113,7 +113,9 @@ export const sampleApp: ContractApp = {
         fargateContracts({ prefix: 'Api' }),
         vpcFlowLogContracts('WebVpc'),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
-        logKeyContracts({ logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs', 'ApiLogGroup'] }),
+        logKeyContracts({
+          logGroups: ['WebLogGroup', 'WebVpcFlowLogGroup', 'WebLoadBalancerWebAclLogs', 'ApiLogGroup'],
+        }),
       ],
     },
     {
@@ -122,6 +124,7 @@ export const sampleApp: ContractApp = {
       description: 'InventoryLoader with its defaults (its own bucket, table, VPC).',
       groups: [
         inventoryContracts({ prefix: 'InventoryLoader' }),
+        inventoryUploaderContracts({ prefix: 'InventoryLoader', uploader: 'UploaderRole' }),
         vpcFlowLogContracts('InventoryLoaderVpc'),
         alarmTopicContracts({ alarm: 'InventoryLoaderErrorsAlarm' }),
         logKeyContracts({

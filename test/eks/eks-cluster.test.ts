@@ -763,12 +763,12 @@ describe('EksCluster access', () => {
       cluster.grantNamespaceAccess('arn:aws:iam::123456789012:role/Dev', EksAccessLevel.VIEW, ['Shop']),
     ).toThrow(
       new Error(
-        "grantNamespaceAccess('arn:aws:iam::123456789012:role/Dev') namespaces must be a Kubernetes namespace name (lowercase letters, digits and '-', at most 63 characters); received 'Shop'",
+        "Agnostic/Eks: grantNamespaceAccess('arn:aws:iam::123456789012:role/Dev') namespaces must be a Kubernetes namespace name (lowercase letters, digits and '-', at most 63 characters); received 'Shop'",
       ),
     );
     expect(() => cluster.grantNamespaceAccess('dev', EksAccessLevel.VIEW, ['shop'])).toThrow(
       new Error(
-        "grantNamespaceAccess('dev') principalArn must contain IAM role or user ARNs such as 'arn:aws:iam::123456789012:role/Admin' (for an assumed-role session, give the role's ARN); received 'dev'",
+        "Agnostic/Eks: grantNamespaceAccess('dev') principalArn must contain IAM role or user ARNs such as 'arn:aws:iam::123456789012:role/Admin' (for an assumed-role session, give the role's ARN); received 'dev'",
       ),
     );
   });
@@ -935,7 +935,7 @@ describe('EksCluster.addNodegroup', () => {
       }),
     ).toThrow(
       new Error(
-        "addNodegroup('Mixed') instanceTypes must all have one CPU architecture, since a node group runs one AMI; received m7i.large (x86_64), m7g.large (arm64)",
+        "Agnostic/Eks: addNodegroup('Mixed') instanceTypes must all have one CPU architecture, since a node group runs one AMI; received m7i.large (x86_64), m7g.large (arm64)",
       ),
     );
   });
@@ -1119,67 +1119,67 @@ describe('EksCluster validation', () => {
     [
       'publicEndpointCidrs is empty',
       { publicEndpointCidrs: [] },
-      'publicEndpointCidrs must list at least one IPv4 CIDR block such as 203.0.113.0/24; received an empty list. Omit publicEndpointCidrs to keep the API endpoint private',
+      'Agnostic/Eks: publicEndpointCidrs must list at least one IPv4 CIDR block such as 203.0.113.0/24; received an empty list. Omit publicEndpointCidrs to keep the API endpoint private',
     ],
     [
       'a public endpoint CIDR is an empty string',
       { publicEndpointCidrs: [''] },
-      "publicEndpointCidrs must contain IPv4 CIDR blocks such as '203.0.113.0/24'; received ''",
+      "Agnostic/Eks: publicEndpointCidrs must contain IPv4 CIDR blocks such as '203.0.113.0/24'; received ''",
     ],
     [
       'a public endpoint CIDR is invalid',
       { publicEndpointCidrs: ['203.0.113.0/33'] },
-      "publicEndpointCidrs must contain IPv4 CIDR blocks such as '203.0.113.0/24'; received '203.0.113.0/33'",
+      "Agnostic/Eks: publicEndpointCidrs must contain IPv4 CIDR blocks such as '203.0.113.0/24'; received '203.0.113.0/33'",
     ],
     [
       'publicEndpointCidrs contains 0.0.0.0/0 without the opt-in',
       { publicEndpointCidrs: ['203.0.113.0/24', '0.0.0.0/0'] },
-      "publicEndpointCidrs contains '0.0.0.0/0', which opens the Kubernetes API endpoint to the whole internet; list the CIDR blocks of your networks instead, or set allowPublicEndpointFromAnywhere: true to accept that",
+      "Agnostic/Eks: publicEndpointCidrs contains '0.0.0.0/0', which opens the Kubernetes API endpoint to the whole internet; list the CIDR blocks of your networks instead, or set allowPublicEndpointFromAnywhere: true to accept that",
     ],
     [
       'an admin principal is an assumed-role session ARN',
       { adminPrincipalArns: ['arn:aws:sts::123456789012:assumed-role/Admin/jane'] },
-      "adminPrincipalArns must contain IAM role or user ARNs such as 'arn:aws:iam::123456789012:role/Admin' (for an assumed-role session, give the role's ARN); received 'arn:aws:sts::123456789012:assumed-role/Admin/jane'",
+      "Agnostic/Eks: adminPrincipalArns must contain IAM role or user ARNs such as 'arn:aws:iam::123456789012:role/Admin' (for an assumed-role session, give the role's ARN); received 'arn:aws:sts::123456789012:assumed-role/Admin/jane'",
     ],
     [
       'an admin principal is listed twice',
       { adminPrincipalArns: ['arn:aws:iam::123456789012:role/Admin', 'arn:aws:iam::123456789012:role/Admin'] },
-      "adminPrincipalArns lists 'arn:aws:iam::123456789012:role/Admin' more than once; EKS allows one access entry per principal, so list each ARN once",
+      "Agnostic/Eks: adminPrincipalArns lists 'arn:aws:iam::123456789012:role/Admin' more than once; EKS allows one access entry per principal, so list each ARN once",
     ],
     [
       'fargateNamespaces is empty',
       { fargateNamespaces: [] },
-      'fargateNamespaces must list between 1 and 5 Kubernetes namespaces (a Fargate profile holds at most 5 selectors); received 0. Use another profile for more',
+      'Agnostic/Eks: fargateNamespaces must list between 1 and 5 Kubernetes namespaces (a Fargate profile holds at most 5 selectors); received 0. Use another profile for more',
     ],
     [
       'fargateNamespaces lists more than five namespaces',
       { fargateNamespaces: ['a', 'b', 'c', 'd', 'e', 'f'] },
-      'fargateNamespaces must list between 1 and 5 Kubernetes namespaces (a Fargate profile holds at most 5 selectors); received 6. Use another profile for more',
+      'Agnostic/Eks: fargateNamespaces must list between 1 and 5 Kubernetes namespaces (a Fargate profile holds at most 5 selectors); received 6. Use another profile for more',
     ],
     [
       'a Fargate namespace is not a Kubernetes name',
       { fargateNamespaces: ['Serverless'] },
-      "fargateNamespaces must be Kubernetes namespace names (lowercase letters, digits and '-', '*' and '?' as wildcards, at most 63 characters); received 'Serverless'",
+      "Agnostic/Eks: fargateNamespaces must be Kubernetes namespace names (lowercase letters, digits and '-', '*' and '?' as wildcards, at most 63 characters); received 'Serverless'",
     ],
     [
       'nodeInstanceTypes is empty',
       { nodeInstanceTypes: [] },
-      'nodeInstanceTypes must list at least one instance type such as m7i.large; received an empty list',
+      'Agnostic/Eks: nodeInstanceTypes must list at least one instance type such as m7i.large; received an empty list',
     ],
     [
       'nodeInstanceTypes mixes CPU architectures',
       { nodeInstanceTypes: [new ec2.InstanceType('m7i.large'), new ec2.InstanceType('m7g.large')] },
-      'nodeInstanceTypes must all have one CPU architecture, since a node group runs one AMI; received m7i.large (x86_64), m7g.large (arm64)',
+      'Agnostic/Eks: nodeInstanceTypes must all have one CPU architecture, since a node group runs one AMI; received m7i.large (x86_64), m7g.large (arm64)',
     ],
     [
       'autoMode is combined with minCapacity',
       { autoMode: true, minCapacity: 3 },
-      'give either autoMode or minCapacity, not both: EKS Auto Mode chooses and scales its nodes itself, minCapacity configures the managed node group; remove one of them',
+      'Agnostic/Eks: give either autoMode or minCapacity, not both: EKS Auto Mode chooses and scales its nodes itself, minCapacity configures the managed node group; remove one of them',
     ],
     [
       'autoMode is combined with spotInstances',
       { autoMode: true, spotInstances: true },
-      'give either autoMode or spotInstances, not both: EKS Auto Mode chooses and scales its nodes itself, spotInstances configures the managed node group; remove one of them',
+      'Agnostic/Eks: give either autoMode or spotInstances, not both: EKS Auto Mode chooses and scales its nodes itself, spotInstances configures the managed node group; remove one of them',
     ],
   ])('fails when %s', (_name, props, message) => {
     expect(() => build(props)).toThrow(new Error(message));
@@ -1209,7 +1209,7 @@ describe('EksCluster validation', () => {
         }),
     ).toThrow(
       new Error(
-        'EksCluster subnets must be private, since worker nodes, Fargate pods and the control-plane network interfaces get no public IP addresses; the selection includes public subnets (Agnostic/Vpc/PublicSubnet1, Agnostic/Vpc/PublicSubnet2). Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets',
+        'Agnostic/Eks: EksCluster subnets must be private, since worker nodes, Fargate pods and the control-plane network interfaces get no public IP addresses; the selection includes public subnets (Agnostic/Vpc/PublicSubnet1, Agnostic/Vpc/PublicSubnet2). Select PRIVATE_WITH_EGRESS or PRIVATE_ISOLATED subnets',
       ),
     );
   });
@@ -1218,7 +1218,7 @@ describe('EksCluster validation', () => {
     const { eks: cluster } = build();
     expect(() => cluster.addFargateProfile('Empty', [])).toThrow(
       new Error(
-        "addFargateProfile('Empty') namespaces must list between 1 and 5 Kubernetes namespaces (a Fargate profile holds at most 5 selectors); received 0. Use another profile for more",
+        "Agnostic/Eks: addFargateProfile('Empty') namespaces must list between 1 and 5 Kubernetes namespaces (a Fargate profile holds at most 5 selectors); received 0. Use another profile for more",
       ),
     );
   });
@@ -1227,7 +1227,7 @@ describe('EksCluster validation', () => {
     const { eks: cluster } = build();
     expect(() => cluster.addFargateProfile('Bad', ['jobs_'])).toThrow(
       new Error(
-        "addFargateProfile('Bad') namespaces must be Kubernetes namespace names (lowercase letters, digits and '-', '*' and '?' as wildcards, at most 63 characters); received 'jobs_'",
+        "Agnostic/Eks: addFargateProfile('Bad') namespaces must be Kubernetes namespace names (lowercase letters, digits and '-', '*' and '?' as wildcards, at most 63 characters); received 'jobs_'",
       ),
     );
   });
@@ -1237,7 +1237,7 @@ describe('EksCluster validation', () => {
     const role = new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
     expect(() => cluster.addPodIdentity('Shop', 'orders', role)).toThrow(
       new Error(
-        "addPodIdentity namespace must be a Kubernetes namespace name (lowercase letters, digits and '-', at most 63 characters); received 'Shop'",
+        "Agnostic/Eks: addPodIdentity namespace must be a Kubernetes namespace name (lowercase letters, digits and '-', at most 63 characters); received 'Shop'",
       ),
     );
   });
@@ -1247,7 +1247,7 @@ describe('EksCluster validation', () => {
     const role = new iam.Role(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() });
     expect(() => cluster.addPodIdentity('shop', 'orders api', role)).toThrow(
       new Error(
-        "addPodIdentity serviceAccount must be a Kubernetes service account name (lowercase letters, digits, '-' and '.', at most 253 characters); received 'orders api'",
+        "Agnostic/Eks: addPodIdentity serviceAccount must be a Kubernetes service account name (lowercase letters, digits, '-' and '.', at most 253 characters); received 'orders api'",
       ),
     );
   });
@@ -1258,7 +1258,7 @@ describe('EksCluster validation', () => {
     cluster.addPodIdentity('shop', 'orders', role);
     expect(() => cluster.addPodIdentity('shop', 'orders', role)).toThrow(
       new Error(
-        'addPodIdentity: service account shop/orders already has a role; a service account can be associated with one role only',
+        'Agnostic/Eks: addPodIdentity: service account shop/orders already has a role; a service account can be associated with one role only',
       ),
     );
   });

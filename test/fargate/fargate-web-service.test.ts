@@ -651,8 +651,11 @@ describe('FargateWebService warnings', () => {
 });
 
 describe('FargateWebService validation', () => {
+  /** The exact message, after the construct path every validation error starts with. */
   const fails = (props: Partial<FargateWebServiceProps>, message: string, stack: Stack = agnosticStack()) => {
-    expect(() => new FargateWebService(stack, 'Web', { image: IMAGE, ...props })).toThrow(message);
+    expect(() => new FargateWebService(stack, 'Web', { image: IMAGE, ...props })).toThrow(
+      new Error(`${stack.stackName}/Web: ${message}`),
+    );
   };
 
   test('fails when both vpc and cluster are given', () => {
@@ -902,15 +905,19 @@ describe('FargateWebService validation', () => {
     const vpc = new SecureVpc(stack, 'Vpc');
     fails(
       { vpc, vpcSubnets: { subnets: [vpc.privateSubnets[0]] } },
-      'Specific/Web: the tasks must span at least two Availability Zones to be highly available; the selected subnets (1) are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
+      'the tasks must span at least two Availability Zones to be highly available; the selected subnets (1) are in 1 (dummy1a). Pass a VPC (or vpcSubnets) with subnets in two or more Availability Zones',
       stack,
     );
   });
 
   test('fails when allowedIngressCidrs holds something other than a CIDR block', () => {
-    fails(
-      { allowedIngressCidrs: ['10.0.0.1'] },
-      "allowedIngressCidrs must contain IPv4 CIDR blocks such as '203.0.113.0/24'; received '10.0.0.1'",
+    // raised by the service's load balancer, which names itself
+    expect(
+      () => new FargateWebService(agnosticStack(), 'Web', { image: IMAGE, allowedIngressCidrs: ['10.0.0.1'] }),
+    ).toThrow(
+      new Error(
+        "Agnostic/Web/LoadBalancer: allowedIngressCidrs must contain IPv4 CIDR blocks such as '203.0.113.0/24'; received '10.0.0.1'",
+      ),
     );
   });
 });

@@ -741,19 +741,19 @@ describe('HighlyAvailableFleet validation', () => {
 
   test('fails when minCapacity is greater than maxCapacity', () => {
     expect(build({ minCapacity: 5, maxCapacity: 4 })).toThrow(
-      'minCapacity (5) must not be greater than maxCapacity (4)',
+      new Error('Agnostic/Fleet: minCapacity (5) must not be greater than maxCapacity (4)'),
     );
   });
 
   test('fails when desiredCapacity is above maxCapacity', () => {
     expect(build({ desiredCapacity: 5 })).toThrow(
-      'desiredCapacity (5) must lie between minCapacity (2) and maxCapacity (4)',
+      new Error('Agnostic/Fleet: desiredCapacity (5) must lie between minCapacity (2) and maxCapacity (4)'),
     );
   });
 
   test('fails when desiredCapacity is below minCapacity', () => {
     expect(build({ minCapacity: 3, desiredCapacity: 2 })).toThrow(
-      'desiredCapacity (2) must lie between minCapacity (3) and maxCapacity (4)',
+      new Error('Agnostic/Fleet: desiredCapacity (2) must lie between minCapacity (3) and maxCapacity (4)'),
     );
   });
 
@@ -777,35 +777,41 @@ describe('HighlyAvailableFleet validation', () => {
 
   test.each([0, 101, 0.5])('fails when targetCpuUtilizationPercent is %p', (value) => {
     expect(build({ targetCpuUtilizationPercent: value })).toThrow(
-      `targetCpuUtilizationPercent must be between 1 and 100; received ${value}`,
+      new Error(`Agnostic/Fleet: targetCpuUtilizationPercent must be between 1 and 100; received ${value}`),
     );
   });
 
   test('fails when targetRequestsPerMinute is not a positive integer', () => {
     expect(build({ targetRequestsPerMinute: 0 })).toThrow(
-      'targetRequestsPerMinute must be a positive integer (requests per instance per minute); received 0',
+      new Error(
+        'Agnostic/Fleet: targetRequestsPerMinute must be a positive integer (requests per instance per minute); received 0',
+      ),
     );
   });
 
   test('fails when instancePort is out of range', () => {
     expect(build({ instancePort: 70000 })).toThrow(
-      'instancePort must be an integer between 1 and 65535; received 70000',
+      new Error('Agnostic/Fleet: instancePort must be an integer between 1 and 65535; received 70000'),
     );
   });
 
   test('fails when healthCheckPath does not start with a slash', () => {
-    expect(build({ healthCheckPath: 'health' })).toThrow("healthCheckPath must start with '/'; received 'health'");
+    expect(build({ healthCheckPath: 'health' })).toThrow(
+      new Error("Agnostic/Fleet: healthCheckPath must start with '/'; received 'health'"),
+    );
   });
 
   test('fails when onDemandPercentageAboveBaseCapacity is above 100', () => {
     expect(build({ onDemandPercentageAboveBaseCapacity: 120 })).toThrow(
-      'onDemandPercentageAboveBaseCapacity must be an integer between 0 and 100; received 120',
+      new Error(
+        'Agnostic/Fleet: onDemandPercentageAboveBaseCapacity must be an integer between 0 and 100; received 120',
+      ),
     );
   });
 
   test('fails when onDemandBaseCapacity exceeds maxCapacity', () => {
     expect(build({ onDemandBaseCapacity: 5 })).toThrow(
-      'onDemandBaseCapacity must be an integer between 0 and 4; received 5',
+      new Error('Agnostic/Fleet: onDemandBaseCapacity must be an integer between 0 and 4; received 5'),
     );
   });
 
@@ -816,7 +822,9 @@ describe('HighlyAvailableFleet validation', () => {
         additionalInstanceTypes: [new ec2.InstanceType('m7i.large')],
       }),
     ).toThrow(
-      'additionalInstanceTypes must share the CPU architecture of instanceType c7g.medium (arm64) so that one machine image fits them all; received m7i.large (x86_64)',
+      new Error(
+        'Agnostic/Fleet: additionalInstanceTypes must share the CPU architecture of instanceType c7g.medium (arm64) so that one machine image fits them all; received m7i.large (x86_64)',
+      ),
     );
   });
 
@@ -827,7 +835,9 @@ describe('HighlyAvailableFleet validation', () => {
         additionalInstanceTypes: [new ec2.InstanceType('c7g.medium')],
       }),
     ).toThrow(
-      'instanceType and additionalInstanceTypes must list distinct instance types; received c7g.medium more than once',
+      new Error(
+        'Agnostic/Fleet: instanceType and additionalInstanceTypes must list distinct instance types; received c7g.medium more than once',
+      ),
     );
   });
 });

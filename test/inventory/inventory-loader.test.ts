@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
 import { InventoryColumnType, InventoryLoader, InventorySchema, SecureBucket } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance } from '../support/compliance';
@@ -382,7 +383,56 @@ describe('InventoryLoader', () => {
       const stack = makeStack();
       const vpc = importedIsolatedVpc(stack);
       expect(() => new InventoryLoader(stack, 'Loader', { vpc })).toThrow(
-        `${stack.stackName}/Loader: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for xray; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack`,
+        new Error(
+          `${stack.stackName}/Loader: the selected subnets have no route to the internet (2 PRIVATE_ISOLATED subnets) and the imported VPC ${stack.stackName}/Imported has no S3 or DynamoDB gateway endpoint in this app, so the import function could not reach S3 or DynamoDB. Add them where the VPC is defined (vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 }), and DYNAMODB), select subnets with a NAT route, or set vpcEndpointsProvided: true if they exist outside this app (verify checks them)`,
+        ),
+      );
+    });
+
+    /** A second stack of the same app and environment, holding the network. */
+    const networkStack = (stack: Stack) =>
+      new Stack(stack.node.root as Construct, 'Network', {
+        env: Token.isUnresolved(stack.region) ? undefined : { account: stack.account, region: stack.region },
+      });
+
+    test('fails when the VPC of another stack has isolated subnets and no DynamoDB gateway endpoint', () => {
+      // GIVEN an isolated VPC in another stack, with an S3 gateway endpoint but none for DynamoDB
+      const stack = makeStack();
+      const vpc = isolatedVpc(networkStack(stack));
+      vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+      // WHEN / THEN
+      expect(() => new InventoryLoader(stack, 'Loader', { vpc })).toThrow(
+        new Error(
+          `${stack.stackName}/Loader: the selected subnets have no route to the internet (2 PRIVATE_ISOLATED subnets) and the VPC Network/Vpc (another stack) has no DynamoDB gateway endpoint in this app, so the import function could not reach DynamoDB. Add them where the VPC is defined (vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 }), and DYNAMODB), select subnets with a NAT route, or set vpcEndpointsProvided: true if they exist outside this app (verify checks them)`,
+        ),
+      );
+    });
+
+    test('with both gateway endpoints in the other stack, asks only for the X-Ray interface endpoint', () => {
+      // GIVEN an isolated VPC in another stack with the S3 and DynamoDB gateway endpoints
+      const stack = makeStack();
+      const vpc = isolatedVpc(networkStack(stack));
+      vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+      vpc.addGatewayEndpoint('DynamoDB', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
+      // WHEN / THEN the data routes pass; the X-Ray endpoint is what remains
+      expect(() => new InventoryLoader(stack, 'Loader', { vpc })).toThrow(
+        new Error(
+          `${stack.stackName}/Loader: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for xray; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack`,
+        ),
+      );
+    });
+
+    test('counts gateway endpoints the app creates for an imported VPC, wherever they are defined', () => {
+      // GIVEN the S3 and DynamoDB gateway endpoints of an imported VPC, defined next to it (not under it)
+      const stack = makeStack();
+      const vpc = importedIsolatedVpc(stack);
+      new ec2.GatewayVpcEndpoint(stack, 'S3', { vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
+      new ec2.GatewayVpcEndpoint(stack, 'DynamoDB', { vpc, service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
+      // WHEN / THEN the data routes pass; the X-Ray interface endpoint is what remains
+      expect(() => new InventoryLoader(stack, 'Loader', { vpc })).toThrow(
+        new Error(
+          `${stack.stackName}/Loader: the selected subnets have no route to the internet (PRIVATE_ISOLATED), so the compute needs VPC interface endpoints for xray; they can only be added here to a VPC defined in the same stack. Select subnets with egress (NAT), create the endpoints yourself and set vpcEndpointsProvided: true, or define the VPC in this stack`,
+        ),
       );
     });
 
@@ -507,7 +557,7 @@ describe('InventoryLoader', () => {
     });
   });
 
-  test('grantUpload lets a principal put objects under the upload prefix only; grantReadReports lets it read the report prefix only', () => {
+  test('grantUpload and grantReadReports grant exact actions on their prefix and the bucket key through S3 only', () => {
     // GIVEN
     const stack = agnosticStack();
     const loader = new InventoryLoader(stack, 'Loader');
@@ -516,52 +566,67 @@ describe('InventoryLoader', () => {
     // WHEN
     loader.grantUpload(uploader);
     loader.grantReadReports(reader);
-    // THEN
+    // THEN each policy holds exactly these statements: no wildcard action (AwsSolutions-IAM5 the user could not avoid)
     const template = Template.fromStack(stack);
-    const policyOf = (role: iam.Role) =>
+    const bucket = stack.resolve((loader.bucket as s3.Bucket).bucketArn);
+    const key = stack.resolve(loader.bucket.encryptionKey!.keyArn);
+    const objects = (prefix: string) => ({ 'Fn::Join': ['', [bucket, `/${prefix}*`]] });
+    const viaS3 = {
+      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+    };
+    const statementsOf = (role: iam.Role) =>
       Object.values(template.findResources('AWS::IAM::Policy')).find(
-        (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([stack.resolve(role.roleName)].map((r) => r)),
-      )?.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
-    const uploads = policyOf(uploader);
-    const s3Put = uploads.find((s) => [s.Action].flat().includes('s3:PutObject'));
-    expect(JSON.stringify(s3Put?.Resource)).toContain('/uploads/*');
-    expect(JSON.stringify(uploads)).not.toContain('s3:GetObject');
-    expect(JSON.stringify(uploads)).toContain('kms:GenerateDataKey');
-    const reads = policyOf(reader);
-    const s3Get = reads.find((s) => [s.Action].flat().includes('s3:GetObject*'));
-    expect(JSON.stringify(s3Get?.Resource)).toContain('/reports/*');
-    expect(JSON.stringify(s3Get?.Resource)).not.toContain('/uploads/');
-    expect(JSON.stringify(reads)).not.toContain('s3:PutObject');
-    expect(JSON.stringify(reads)).toContain('kms:Decrypt');
+        (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([stack.resolve(role.roleName)]),
+      )?.Properties.PolicyDocument.Statement;
+    expect(statementsOf(uploader)).toEqual([
+      { Effect: 'Allow', Action: ['s3:AbortMultipartUpload', 's3:PutObject'], Resource: objects('uploads/') },
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: key, Condition: viaS3 },
+    ]);
+    expect(statementsOf(reader)).toEqual([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: objects('reports/') },
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: key, Condition: viaS3 },
+      {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: bucket,
+        Condition: { StringLike: { 's3:prefix': ['reports/*'] } },
+      },
+    ]);
   });
 
   test('fails when the prefixes overlap', () => {
     expect(() => synth(agnosticStack(), { uploadPrefix: 'data/', reportPrefix: 'data/reports/' })).toThrow(
-      "uploadPrefix ('data/') and reportPrefix ('data/reports/') must not overlap, or reports would trigger imports of themselves",
+      new Error(
+        `Agnostic/Loader: uploadPrefix ('data/') and reportPrefix ('data/reports/') must not overlap, or reports would trigger imports of themselves`,
+      ),
     );
   });
 
   test('fails when a prefix does not end in a slash', () => {
     expect(() => synth(agnosticStack(), { uploadPrefix: 'uploads' })).toThrow(
-      "uploadPrefix must be a non-empty key prefix ending in '/' (such as 'uploads/'); received 'uploads'",
+      new Error(
+        `Agnostic/Loader: uploadPrefix must be a non-empty key prefix ending in '/' (such as 'uploads/'); received 'uploads'`,
+      ),
     );
   });
 
   test('fails when memory is below what a spreadsheet import needs', () => {
     expect(() => synth(agnosticStack(), { memorySize: 128 })).toThrow(
-      'memorySize must be an integer between 512 and 10240; received 128',
+      new Error(`Agnostic/Loader: memorySize must be an integer between 512 and 10240; received 128`),
     );
   });
 
   test('fails when the timeout is the Lambda default of 3 seconds', () => {
     expect(() => synth(agnosticStack(), { timeout: Duration.seconds(3) })).toThrow(
-      'timeout must be between 1 and 15 minutes for a spreadsheet import; received 3 seconds',
+      new Error(
+        `Agnostic/Loader: timeout must be between 1 and 15 minutes for a spreadsheet import; received 3 seconds`,
+      ),
     );
   });
 
   test('fails when reserved concurrency is zero (the function could never run)', () => {
     expect(() => synth(agnosticStack(), { reservedConcurrency: 0 })).toThrow(
-      'reservedConcurrency must be an integer between 1 and 1000; received 0',
+      new Error(`Agnostic/Loader: reservedConcurrency must be an integer between 1 and 1000; received 0`),
     );
   });
 

@@ -1,11 +1,17 @@
-import { DeleteItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeRouteTablesCommand, DescribeVpcEndpointsCommand, Route, RouteTable } from '@aws-sdk/client-ec2';
 import {
   FunctionConfiguration,
   GetFunctionConfigurationCommand,
   GetFunctionEventInvokeConfigCommand,
   FunctionEventInvokeConfig,
 } from '@aws-sdk/client-lambda';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import type { VerifyContext } from '../context';
 import { INVENTORY_LOADER_OUTPUTS, StackOutputs } from '../outputs';
 import { errorMessage, formatMs, poll } from '../poll';
@@ -54,7 +60,10 @@ const isNotFound = (e: unknown): boolean => {
   );
 };
 
-async function functionChecks(ctx: VerifyContext, functionName: string): Promise<CheckResult[]> {
+async function functionChecks(
+  ctx: VerifyContext,
+  functionName: string,
+): Promise<{ results: CheckResult[]; config?: FunctionConfiguration }> {
   const activeTitle = `function ${functionName} is Active`;
   const waited = await poll<FunctionConfiguration>(
     async () => {
@@ -72,7 +81,7 @@ async function functionChecks(ctx: VerifyContext, functionName: string): Promise
     },
   );
   if (!waited.ok) {
-    return [fail('function-active', activeTitle, waited.reason)];
+    return { results: [fail('function-active', activeTitle, waited.reason)] };
   }
   const config = waited.value;
   const { expectedRuntimes, expectedArchitecture } = ctx.settings;
@@ -123,6 +132,160 @@ async function functionChecks(ctx: VerifyContext, functionName: string): Promise
         : `no DeadLetterConfig and no OnFailure destination${invokeConfigError ? ` (GetFunctionEventInvokeConfig failed: ${invokeConfigError})` : ''}`,
     ),
   );
+  return { results, config };
+}
+
+const DATA_ROUTES_TITLE = "the function's subnets reach S3 and DynamoDB (a NAT route, or both gateway endpoints)";
+
+/** A route that is in use (EC2 reports `blackhole` when its target is gone). */
+const usable = (r: Route): boolean => r.State !== 'blackhole';
+
+/**
+ * `data-routes`: each subnet of the function reaches S3 and DynamoDB, so imports cannot time out on the network. A
+ * subnet's route table (its explicit association, else the VPC's main table) passes with a usable default route
+ * (0.0.0.0/0) to a NAT gateway or a transit gateway, or with routes to the prefix lists of both an S3 and a DynamoDB
+ * gateway endpoint of the VPC. An internet gateway route does not count: a Lambda function's network interfaces
+ * get no public IP address.
+ */
+async function dataRoutes(ctx: VerifyContext, config: FunctionConfiguration): Promise<CheckResult> {
+  const subnetIds = config.VpcConfig?.SubnetIds ?? [];
+  const vpcId = config.VpcConfig?.VpcId;
+  if (subnetIds.length === 0 || !vpcId) {
+    return pass(
+      'data-routes',
+      DATA_ROUTES_TITLE,
+      'the function is not attached to a VPC: Lambda reaches S3 and DynamoDB from its own network',
+    );
+  }
+  try {
+    const ec2 = ctx.clients.ec2();
+    const region = await ec2.config.region();
+    const associated = await ec2.send(
+      new DescribeRouteTablesCommand({ Filters: [{ Name: 'association.subnet-id', Values: subnetIds }] }),
+    );
+    const tableOf = new Map<string, RouteTable>();
+    for (const table of associated.RouteTables ?? []) {
+      for (const a of table.Associations ?? []) if (a.SubnetId) tableOf.set(a.SubnetId, table);
+    }
+    let main: RouteTable | undefined;
+    if (subnetIds.some((id) => !tableOf.has(id))) {
+      const mains = await ec2.send(
+        new DescribeRouteTablesCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [vpcId] },
+            { Name: 'association.main', Values: ['true'] },
+          ],
+        }),
+      );
+      main = mains.RouteTables?.[0];
+    }
+    const services = { S3: `com.amazonaws.${region}.s3`, DynamoDB: `com.amazonaws.${region}.dynamodb` };
+    const endpoints = await ec2.send(
+      new DescribeVpcEndpointsCommand({
+        Filters: [
+          { Name: 'vpc-id', Values: [vpcId] },
+          { Name: 'vpc-endpoint-type', Values: ['Gateway'] },
+          { Name: 'service-name', Values: Object.values(services) },
+        ],
+      }),
+    );
+    /** Gateway endpoint id -> 'S3' | 'DynamoDB', for the available endpoints of the VPC. */
+    const serviceOf = new Map<string, string>();
+    for (const e of endpoints.VpcEndpoints ?? []) {
+      const name = Object.entries(services).find(([, service]) => service === e.ServiceName)?.[0];
+      if (name && e.VpcEndpointId && (e.State ?? 'available').toLowerCase() === 'available') {
+        serviceOf.set(e.VpcEndpointId, name);
+      }
+    }
+
+    const lines: string[] = [];
+    let ok = true;
+    for (const subnetId of subnetIds) {
+      const table = tableOf.get(subnetId) ?? main;
+      if (!table) {
+        ok = false;
+        lines.push(`${subnetId}: no route table found`);
+        continue;
+      }
+      const where = `${subnetId} (${table.RouteTableId}${tableOf.has(subnetId) ? '' : ', main'})`;
+      const routes = (table.Routes ?? []).filter(usable);
+      const egress = routes.find(
+        (r) => r.DestinationCidrBlock === '0.0.0.0/0' && (r.NatGatewayId || r.TransitGatewayId),
+      );
+      if (egress) {
+        lines.push(`${where}: 0.0.0.0/0 via ${egress.NatGatewayId ?? egress.TransitGatewayId}`);
+        continue;
+      }
+      const reached = Object.keys(services).map((name) => {
+        const route = routes.find(
+          (r) => r.DestinationPrefixListId && r.GatewayId && serviceOf.get(r.GatewayId) === name,
+        );
+        return { name, route };
+      });
+      const missing = reached.filter((x) => !x.route).map((x) => x.name);
+      if (missing.length === 0) {
+        lines.push(
+          `${where}: ${reached.map((x) => `${x.name} ${x.route!.DestinationPrefixListId} via ${x.route!.GatewayId}`).join(', ')}`,
+        );
+      } else {
+        ok = false;
+        const igw = routes.find((r) => r.DestinationCidrBlock === '0.0.0.0/0' && r.GatewayId?.startsWith('igw-'));
+        lines.push(
+          `${where}: no 0.0.0.0/0 route to a NAT or transit gateway${igw ? ` (${igw.GatewayId} does not count: Lambda gets no public IP)` : ''} and no route to the ${missing.join(' or ')} gateway endpoint`,
+        );
+      }
+    }
+    return judge(ok, 'data-routes', DATA_ROUTES_TITLE, lines.join('; '));
+  } catch (e) {
+    return fail('data-routes', DATA_ROUTES_TITLE, errorMessage(e));
+  }
+}
+
+/**
+ * What the construct checks at synth for a bucket and table defined in the app, checked on the deployed ones (an
+ * imported bucket or table is known only here): `bucket-eventbridge`, the bucket sends its events to EventBridge (the
+ * import rule matches `Object Created` events from it); `table-key`, the table has a string partition key and no sort
+ * key (the engine writes each row by the schema's key column alone). The schema is not in the outputs, so the
+ * evidence names the partition key for you to compare with the key column.
+ */
+async function dataStoreChecks(ctx: VerifyContext, outputs: StackOutputs): Promise<CheckResult[]> {
+  const bucket = outputs[INVENTORY_LOADER_OUTPUTS.bucketName];
+  const table = outputs[INVENTORY_LOADER_OUTPUTS.tableName];
+  const results: CheckResult[] = [];
+  const eventsTitle = `bucket ${bucket} sends its events to EventBridge`;
+  try {
+    const config = await ctx.clients.s3().send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+    results.push(
+      judge(
+        config?.EventBridgeConfiguration !== undefined,
+        'bucket-eventbridge',
+        eventsTitle,
+        config?.EventBridgeConfiguration !== undefined
+          ? 'EventBridgeConfiguration is on'
+          : 'no EventBridgeConfiguration: uploads never reach the import rule. Turn it on where the bucket is defined (SecureBucket.enableNativeEventBridge(bucket), or Amazon EventBridge notifications in the bucket properties)',
+      ),
+    );
+  } catch (e) {
+    results.push(fail('bucket-eventbridge', eventsTitle, errorMessage(e)));
+  }
+  const keyTitle = `table ${table} has a string partition key and no sort key`;
+  try {
+    const { Table } = (await ctx.clients.dynamodb().send(new DescribeTableCommand({ TableName: table }))) ?? {};
+    const keys = Table?.KeySchema ?? [];
+    const hash = keys.find((k) => k.KeyType === 'HASH')?.AttributeName;
+    const range = keys.find((k) => k.KeyType === 'RANGE')?.AttributeName;
+    const type = Table?.AttributeDefinitions?.find((a) => a.AttributeName === hash)?.AttributeType;
+    results.push(
+      judge(
+        hash !== undefined && type === 'S' && range === undefined,
+        'table-key',
+        keyTitle,
+        `partition key ${hash ?? 'missing'} (${type ?? '?'}), ${range === undefined ? 'no sort key' : `sort key ${range}`}`,
+      ),
+    );
+  } catch (e) {
+    results.push(fail('table-key', keyTitle, errorMessage(e)));
+  }
   return results;
 }
 
@@ -281,10 +444,14 @@ async function cleanup(
 
 /**
  * InventoryLoader checks: the function is Active on the expected runtime and architecture with a failure
- * destination, and (unless `--no-write`) a real three-row import goes through end to end.
+ * destination, its subnets reach S3 and DynamoDB, the bucket sends events to EventBridge, the table is keyed as
+ * the engine writes, and (unless `--no-write`) a real three-row import goes through end
+ * to end.
  */
 export async function verifyInventoryLoader(ctx: VerifyContext, outputs: StackOutputs): Promise<CheckResult[]> {
-  const results = await functionChecks(ctx, outputs[INVENTORY_LOADER_OUTPUTS.functionName]);
+  const { results, config } = await functionChecks(ctx, outputs[INVENTORY_LOADER_OUTPUTS.functionName]);
+  if (config) results.push(await dataRoutes(ctx, config));
+  results.push(...(await dataStoreChecks(ctx, outputs)));
   if (!ctx.settings.write) {
     results.push(skip('smoke-import', 'smoke import of a three-row CSV', 'skipped: --no-write'));
     return results;

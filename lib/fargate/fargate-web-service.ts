@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -11,10 +11,13 @@ import { Construct } from 'constructs';
 import { alarmTopic } from '../common/alarm-topic';
 import {
   acknowledgeExecWildcards,
+  containerMemoryErrors,
   isEcrAuthorizationStatement,
+  mainContainerReservation,
   ROOT_USER,
   secretLookingVariables,
   validateEnvironment,
+  validateSidecarMemory,
   validateUser,
   writableVolumes,
 } from '../common/ecs-container';
@@ -47,6 +50,9 @@ const CONTAINER_NAME = 'web';
 
 /** The container user when none is given: non-root, as Control Tower CT.ECS.PR.3 requires the template to say. */
 const DEFAULT_USER = '1000:1000';
+
+/** A sidecar's hard memory limit when none is given: enough for a log router or a telemetry agent at low traffic. */
+const DEFAULT_SIDECAR_MEMORY_MIB = 256;
 
 /**
  * The alarms a FargateWebService raises (the same as every ECS web service's). Each notifies the alarm
@@ -113,9 +119,19 @@ export interface SidecarOptions {
   readonly readonlyRootFilesystem?: boolean;
 
   /**
-   * Memory (MiB) reserved for this container out of the task's; the containers' reservations must fit in
-   * the task's `memoryLimitMiB`.
-   * @default - none: the container shares the task's memory
+   * Hard memory limit (MiB) of the container: ECS stops it when it uses more (Control Tower CT.ECS.PR.7
+   * wants every container to have one). At most the task's `memoryLimitMiB`. Unless `memoryReservationMiB`
+   * is given, the whole limit is set aside for this container, and the application container reserves what
+   * the sidecars leave (checked at synth: it needs at least 6 MiB).
+   * @default 256
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * Memory (MiB) set aside for this container out of the task's (its soft limit), at most `memoryLimitMiB`:
+   * the container may use more, up to its hard limit, when the task has memory free. Give it to let the
+   * sidecar burst without taking that much from the application container's reservation.
+   * @default - the whole `memoryLimitMiB`
    */
   readonly memoryReservationMiB?: number;
 
@@ -187,7 +203,8 @@ export interface FargateWebServiceProps extends EcsWebServiceOptions {
 
   /**
    * Task memory in MiB; must be a valid Fargate combination with `cpu`. It is
-   * also the container's hard memory limit.
+   * also the application container's hard memory limit; with sidecars (`addSidecar`), the application
+   * container reserves what their reservations leave of it.
    * @default 512
    */
   readonly memoryLimitMiB?: number;
@@ -310,6 +327,8 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
   /** The containers added with `addSidecar`, in order. */
   public readonly sidecars: ecs.ContainerDefinition[] = [];
   private readonly ecrAuthorization: RoutedPolicy;
+  /** The task's memory (MiB), every container's ceiling. */
+  private readonly taskMemoryMiB: number;
   private ecrAuthorizationAcknowledged = false;
   /**
    * The tasks' network connections (their security group): allow them to reach a database with
@@ -323,6 +342,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
     super(scope, id);
     const cpu = props.cpu ?? 256;
     const memoryLimitMiB = props.memoryLimitMiB ?? 512;
+    this.taskMemoryMiB = memoryLimitMiB;
     const containerPort = props.containerPort ?? 80;
     const healthCheckPath = props.healthCheckPath ?? '/';
     const spot = props.spot ?? false;
@@ -424,7 +444,10 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       containerName: CONTAINER_NAME,
       image: props.image,
       essential: true,
+      // The whole task's memory is the application container's hard limit (CT.ECS.PR.7); it reserves
+      // what the sidecars leave, so that the reservations add up to the task's memory, as ECS requires.
       memoryLimitMiB,
+      memoryReservationMiB: mainContainerReservation(this.taskDefinition, memoryLimitMiB, () => this.container),
       portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
       environment: props.environment,
       secrets: props.secrets,
@@ -452,8 +475,13 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
     // The AwsSolutions-ECS2 acknowledgement below covers the whole task definition, so the
     // secret-name rule holds for containers added to it later too (checked at synth).
     this.node.addValidation({ validate: () => secretLookingVariables(this.taskDefinition) });
-    // Containers added to the task definition later must fit in the task's memory.
-    this.node.addValidation({ validate: () => containerMemoryOverflow(this, this.taskDefinition, memoryLimitMiB) });
+    // Containers added to the task definition later (sidecars) must fit in the task's memory.
+    this.node.addValidation({
+      validate: () =>
+        containerMemoryErrors(this.taskDefinition, memoryLimitMiB, this.container).map(
+          (error) => `${this.node.path}: ${error}`,
+        ),
+    });
     if (props.environment && Object.keys(props.environment).length > 0) {
       acknowledge(this.taskDefinition, {
         id: 'AwsSolutions-ECS2',
@@ -563,10 +591,12 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
   /**
    * Adds a container (a sidecar: log router, proxy, agent) to the service's task with the service's
    * secure defaults: non-root user, read-only root filesystem, not privileged, logs to the service's
-   * encrypted log group under the stream prefix `id`. Not essential unless you say so. Its memory
-   * reservation, if any, must fit in the task's memory (checked at synth).
+   * encrypted log group under the stream prefix `id`, a hard memory limit (`memoryLimitMiB`, default 256 MiB).
+   * Not essential unless you say so. The application container keeps the task's memory as its hard limit and
+   * reserves what the sidecars leave; their reservations must leave it at least 6 MiB (checked at synth).
    */
   public addSidecar(id: string, options: SidecarOptions): ecs.ContainerDefinition {
+    const memoryLimitMiB = options.memoryLimitMiB ?? DEFAULT_SIDECAR_MEMORY_MIB;
     withConstructPath(this, () => {
       if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/.test(id) || id === CONTAINER_NAME) {
         throw new Error(
@@ -580,7 +610,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       }
       for (const port of options.containerPorts ?? [])
         validateIntegerInRange(`addSidecar('${id}') containerPorts`, port, 1, 65535);
-      validateIntegerInRange(`addSidecar('${id}') memoryReservationMiB`, options.memoryReservationMiB, 6, 120 * 1024);
+      validateSidecarMemory(id, memoryLimitMiB, options.memoryReservationMiB, this.taskMemoryMiB);
     });
     const container = this.addRoutedContainer(id, {
       containerName: id,
@@ -597,6 +627,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       user: options.user ?? DEFAULT_USER,
       readonlyRootFilesystem: options.readonlyRootFilesystem ?? true,
       privileged: false,
+      memoryLimitMiB,
       memoryReservationMiB: options.memoryReservationMiB,
       healthCheck: options.healthCheck,
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: id, logGroup: this.logGroup }),
@@ -750,33 +781,4 @@ function validateProps(props: FargateWebServiceProps, v: ResolvedSizes): Service
   validateEnvironment(props.environment);
   validateUser(props.user);
   return capacity;
-}
-
-/**
- * On Fargate the memory the containers reserve (memoryReservation, else memory) must fit in the
- * task's memory, or ECS rejects the task definition at deploy time.
- */
-function containerMemoryOverflow(
-  scope: Construct,
-  taskDefinition: ecs.TaskDefinition,
-  taskMemoryMiB: number,
-): string[] {
-  if (Token.isUnresolved(taskMemoryMiB)) return [];
-  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
-  const containers = (Stack.of(taskDefinition).resolve(cfn.containerDefinitions) ?? []) as {
-    name?: string;
-    memory?: unknown;
-    memoryReservation?: unknown;
-  }[];
-  const reserved = containers.map((c) => ({ name: c.name, mib: c.memoryReservation ?? c.memory }));
-  if (reserved.some((r) => r.mib !== undefined && typeof r.mib !== 'number')) return [];
-  const total = reserved.reduce((sum, r) => sum + ((r.mib as number | undefined) ?? 0), 0);
-  if (total <= taskMemoryMiB) return [];
-  const list = reserved
-    .filter((r) => r.mib !== undefined)
-    .map((r) => `'${r.name}' ${r.mib} MiB`)
-    .join(', ');
-  return [
-    `${scope.node.path}: the containers reserve ${total} MiB (${list}), more than the task's memoryLimitMiB ${taskMemoryMiB}. On Fargate containers share the task's memory and '${CONTAINER_NAME}' may use all of it: give the containers you add no memoryLimitMiB or memoryReservationMiB (they then share it)`,
-  ];
 }

@@ -12,12 +12,11 @@ import { alarmTopic } from '../common/alarm-topic';
 import {
   acknowledgeExecWildcards,
   containerMemoryErrors,
+  DEFAULT_USER,
   isEcrAuthorizationStatement,
   mainContainerReservation,
-  ROOT_USER,
   secretLookingVariables,
   validateEnvironment,
-  validateSidecarMemory,
   validateUser,
   writableVolumes,
 } from '../common/ecs-container';
@@ -32,6 +31,7 @@ import {
   serviceAlarms,
   validateEcsWebServiceOptions,
 } from '../common/ecs-service-options';
+import { SidecarOptions, sidecarContainerOptions } from '../common/ecs-sidecar';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
@@ -48,11 +48,6 @@ export { looksLikeSecret } from '../common/ecs-container';
 /** Name of the application container in the task definition. */
 const CONTAINER_NAME = 'web';
 
-/** The container user when none is given: non-root, as Control Tower CT.ECS.PR.3 requires the template to say. */
-const DEFAULT_USER = '1000:1000';
-
-/** A sidecar's hard memory limit when none is given: enough for a log router or a telemetry agent at low traffic. */
-const DEFAULT_SIDECAR_MEMORY_MIB = 256;
 
 /**
  * The alarms a FargateWebService raises (the same as every ECS web service's). Each notifies the alarm
@@ -60,87 +55,6 @@ const DEFAULT_SIDECAR_MEMORY_MIB = 256;
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface FargateWebServiceAlarms extends EcsWebServiceAlarms {}
-
-/**
- * A further container in the task of a FargateWebService (`addSidecar`), with the service's secure
- * defaults: non-root, read-only root filesystem, not privileged, logs to the service's encrypted log group.
- */
-export interface SidecarOptions {
-  /** The container image (the same registries as the service's `image`). */
-  readonly image: ecs.ContainerImage;
-
-  /**
-   * Whether the task stops when this container stops.
-   * @default false
-   */
-  readonly essential?: boolean;
-
-  /**
-   * The command the container runs (Docker CMD).
-   * @default - the image's CMD
-   */
-  readonly command?: string[];
-
-  /**
-   * The container's entry point (Docker ENTRYPOINT).
-   * @default - the image's ENTRYPOINT
-   */
-  readonly entryPoint?: string[];
-
-  /**
-   * Plain environment variables; names that mark secrets or credentials are refused (see the service's `environment`).
-   * @default - none
-   */
-  readonly environment?: { [key: string]: string };
-
-  /**
-   * Secrets injected at task start, read by the execution role.
-   * @default - none
-   */
-  readonly secrets?: { [key: string]: ecs.Secret };
-
-  /**
-   * Ports the container listens on (reachable from the other containers of the task on localhost;
-   * the load balancer only reaches the application container).
-   * @default - none
-   */
-  readonly containerPorts?: number[];
-
-  /**
-   * Container user; must not be root.
-   * @default '1000:1000'
-   */
-  readonly user?: string;
-
-  /**
-   * Mount the container's root filesystem read-only (Control Tower CT.ECS.PR.6).
-   * @default true
-   */
-  readonly readonlyRootFilesystem?: boolean;
-
-  /**
-   * Hard memory limit (MiB) of the container: ECS stops it when it uses more (Control Tower CT.ECS.PR.7
-   * wants every container to have one). At most the task's `memoryLimitMiB`. Unless `memoryReservationMiB`
-   * is given, the whole limit is set aside for this container, and the application container reserves what
-   * the sidecars leave (checked at synth: it needs at least 6 MiB).
-   * @default 256
-   */
-  readonly memoryLimitMiB?: number;
-
-  /**
-   * Memory (MiB) set aside for this container out of the task's (its soft limit), at most `memoryLimitMiB`:
-   * the container may use more, up to its hard limit, when the task has memory free. Give it to let the
-   * sidecar burst without taking that much from the application container's reservation.
-   * @default - the whole `memoryLimitMiB`
-   */
-  readonly memoryReservationMiB?: number;
-
-  /**
-   * Container health check run by ECS.
-   * @default - none
-   */
-  readonly healthCheck?: ecs.HealthCheck;
-}
 
 /**
  * Properties for a FargateWebService.
@@ -596,42 +510,14 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
    * reserves what the sidecars leave; their reservations must leave it at least 6 MiB (checked at synth).
    */
   public addSidecar(id: string, options: SidecarOptions): ecs.ContainerDefinition {
-    const memoryLimitMiB = options.memoryLimitMiB ?? DEFAULT_SIDECAR_MEMORY_MIB;
-    withConstructPath(this, () => {
-      if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/.test(id) || id === CONTAINER_NAME) {
-        throw new Error(
-          `addSidecar id must be 1 to 255 letters, digits, '-' and '_' and not '${CONTAINER_NAME}' (the application container); received '${id}'`,
-        );
-      }
-      if (options.user !== undefined && !Token.isUnresolved(options.user) && ROOT_USER.test(options.user)) {
-        throw new Error(
-          `addSidecar('${id}') user must not be root; received '${options.user}'. Give a non-root user such as '1000:1000'`,
-        );
-      }
-      for (const port of options.containerPorts ?? [])
-        validateIntegerInRange(`addSidecar('${id}') containerPorts`, port, 1, 65535);
-      validateSidecarMemory(id, memoryLimitMiB, options.memoryReservationMiB, this.taskMemoryMiB);
-    });
-    const container = this.addRoutedContainer(id, {
-      containerName: id,
-      image: options.image,
-      essential: options.essential ?? false,
-      command: options.command,
-      entryPoint: options.entryPoint,
-      environment: options.environment,
-      secrets: options.secrets,
-      portMappings: (options.containerPorts ?? []).map((containerPort) => ({
-        containerPort,
-        protocol: ecs.Protocol.TCP,
-      })),
-      user: options.user ?? DEFAULT_USER,
-      readonlyRootFilesystem: options.readonlyRootFilesystem ?? true,
-      privileged: false,
-      memoryLimitMiB,
-      memoryReservationMiB: options.memoryReservationMiB,
-      healthCheck: options.healthCheck,
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: id, logGroup: this.logGroup }),
-    });
+    const containerOptions = withConstructPath(this, () =>
+      sidecarContainerOptions(id, options, {
+        mainContainerName: CONTAINER_NAME,
+        taskMemoryMiB: this.taskMemoryMiB,
+        logGroup: this.logGroup,
+      }),
+    );
+    const container = this.addRoutedContainer(id, containerOptions);
     this.sidecars.push(container);
     return container;
   }

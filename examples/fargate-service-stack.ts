@@ -15,7 +15,8 @@ import { SampleStackProps } from './shared-logging-stack';
  * /tmp declared a VOLUME so that uid 101 can write its pid and temp files
  * there, and pushed to the account's CDK asset repository in ECR: `cdk deploy`
  * needs Docker, tasks pull from private ECR (no Docker Hub rate limits). The
- * service serves HTTPS when the context names a domain (see sample-domain.ts).
+ * service serves HTTPS when the context names a domain (see sample-domain.ts). A sidecar exports nginx's
+ * counters as Prometheus metrics.
  */
 export class FargateServiceStack extends Stack {
   public readonly webService: FargateWebService;
@@ -34,6 +35,17 @@ export class FargateServiceStack extends Stack {
       writablePaths: ['/tmp'],
       accessLogBucket: props.accessLogBucket,
       deletionProtection: props.deletionProtection,
+    });
+    // A sidecar: the NGINX Prometheus exporter (ECR Public, pinned), which turns nginx's stub_status counters
+    // (served on 127.0.0.1:8081 inside the task, examples/fargate-image/stub-status.conf) into Prometheus
+    // metrics on port 9113 for a scraper you run (an ADOT collector, Amazon Managed Service for Prometheus).
+    // A static binary that writes nothing: non-root and read-only as addSidecar makes it. Its 64 MiB hard
+    // limit (CT.ECS.PR.7) is set aside in the task's 512 MiB; the nginx container reserves the other 448.
+    this.webService.addSidecar('metrics', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-prometheus-exporter:1.4.2'),
+      command: ['--nginx.scrape-uri=http://127.0.0.1:8081/stub_status'],
+      containerPorts: [9113],
+      memoryLimitMiB: 64,
     });
     // A second service joins the first one's load balancer with a path rule (and its cluster): one load
     // balancer, one VPC, one certificate for several services. Here it runs the same image; a real API

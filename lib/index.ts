@@ -22,6 +22,7 @@ export { DeploymentType, ServiceDeployment } from './common/ecs-service-deployme
 export type { BlueGreenDeploymentOptions, TrafficShiftDeploymentOptions } from './common/ecs-service-deployment';
 export type { SharedListenerRule } from './common/ecs-service-load-balancing';
 export type { EcsWebServiceAlarms, EcsWebServiceOptions } from './common/ecs-service-options';
+export type { SidecarOptions } from './common/ecs-sidecar';
 export { SecureVpc } from './common/secure-vpc';
 export type { SecureVpcProps } from './common/secure-vpc';
 // The patterns' modules export only public API.

@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { acknowledge, wildcardResourceFinding } from './nag';
@@ -158,5 +158,134 @@ export function acknowledgeExecWildcards(policy: iam.ManagedPolicy, statements: 
         });
       }
     }
+  }
+}
+
+/*
+ * Container memory in a task with a task-level memory size (Fargate). What ECS validates when it registers
+ * the task definition: each container's hard limit (`memory`) is at most the task's memory ("The 'memory'
+ * setting for container ... is greater than for the task"), a container's reservation is at most its hard
+ * limit, and the containers' reservations (`memoryReservation`, else `memory`; a container with neither
+ * counts 0) add up to at most the task's memory ("The sum of all container 'memoryReservation' values
+ * cannot be greater than the value of the task 'memory'"). Docker needs at least 6 MiB per container.
+ */
+
+/** The least memory (MiB) Docker 20.10 and later accepts for a container, hard limit or reservation. */
+export const MIN_CONTAINER_MEMORY_MIB = 6;
+
+/** A container's memory as the task definition will render it. */
+interface ContainerMemory {
+  readonly name: string;
+  readonly memory?: number;
+  readonly memoryReservation?: number;
+}
+
+function containerMemories(taskDefinition: ecs.TaskDefinition, except?: ecs.ContainerDefinition): ContainerMemory[] {
+  return taskDefinition.node.children
+    .filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition && c !== except)
+    .map((c) => {
+      const rendered = c.renderContainerDefinition();
+      return { name: c.containerName, memory: rendered.memory, memoryReservation: rendered.memoryReservation };
+    });
+}
+
+/** What a container counts against the task's memory: its reservation, else its hard limit, else nothing. */
+function reserved(c: ContainerMemory): number {
+  return c.memoryReservation ?? c.memory ?? 0;
+}
+
+function anyUnresolved(containers: ContainerMemory[]): boolean {
+  return containers.some((c) => Token.isUnresolved(c.memory) || Token.isUnresolved(c.memoryReservation));
+}
+
+/**
+ * The memory reservation of a task's main container, which has the whole task's memory as its hard limit:
+ * what the other containers of the task leave, so that the reservations add up to the task's memory
+ * exactly. Resolved at synth, so containers added later count. None while no other container reserves
+ * memory (the hard limit then counts), and none when a size is only known at deploy time.
+ */
+export function mainContainerReservation(
+  taskDefinition: ecs.TaskDefinition,
+  taskMemoryMiB: number,
+  main: () => ecs.ContainerDefinition,
+): number {
+  return Lazy.number({
+    produce: () => {
+      const others = containerMemories(taskDefinition, main());
+      if (Token.isUnresolved(taskMemoryMiB) || anyUnresolved(others)) return undefined;
+      const byOthers = others.reduce((sum, c) => sum + reserved(c), 0);
+      return byOthers > 0 ? taskMemoryMiB - byOthers : undefined;
+    },
+  });
+}
+
+/**
+ * Errors for the containers next to `main` (which holds the whole task's memory as its hard limit and
+ * reserves what the others leave): a hard limit above the task's memory, or reservations that leave the main
+ * container less than {@link MIN_CONTAINER_MEMORY_MIB}. Call from a validation (containers come later).
+ */
+export function containerMemoryErrors(
+  taskDefinition: ecs.TaskDefinition,
+  taskMemoryMiB: number,
+  main: ecs.ContainerDefinition,
+): string[] {
+  const others = containerMemories(taskDefinition, main);
+  if (Token.isUnresolved(taskMemoryMiB) || anyUnresolved(others)) return [];
+  const errors: string[] = [];
+  for (const c of others) {
+    if (c.memory !== undefined && c.memory > taskMemoryMiB) {
+      errors.push(
+        `container '${c.name}' has a hard memory limit of ${c.memory} MiB, more than the task's memoryLimitMiB ${taskMemoryMiB}; ECS refuses a container whose limit exceeds its task's memory. Lower its memoryLimitMiB to ${taskMemoryMiB} or less, or raise the service's memoryLimitMiB`,
+      );
+    }
+  }
+  const reserving = others.filter((c) => reserved(c) > 0);
+  const byOthers = reserving.reduce((sum, c) => sum + reserved(c), 0);
+  const needed = byOthers + MIN_CONTAINER_MEMORY_MIB;
+  if (needed > taskMemoryMiB) {
+    const list = reserving.map((c) => `'${c.name}' ${reserved(c)} MiB`).join(', ');
+    errors.push(
+      `the containers next to '${main.containerName}' reserve ${byOthers} MiB (${list}) and '${main.containerName}' needs at least ${MIN_CONTAINER_MEMORY_MIB} MiB: ${needed} MiB, more than the task's memoryLimitMiB ${taskMemoryMiB}. ECS counts each container's memoryReservationMiB, or its memoryLimitMiB when it has none, and the sum must fit in the task's memory: give the sidecars a smaller memoryReservationMiB (their memoryLimitMiB can stay), or raise the service's memoryLimitMiB`,
+    );
+  }
+  return errors;
+}
+
+/**
+ * Throws unless a sidecar's memory is valid, as ECS registers it: a hard limit of at least
+ * {@link MIN_CONTAINER_MEMORY_MIB} and at most the task's memory, and a reservation of at least as much and at
+ * most the hard limit. `id` names the sidecar in the messages; wrap the call in `withConstructPath`.
+ */
+export function validateSidecarMemory(
+  id: string,
+  memoryLimitMiB: number,
+  memoryReservationMiB: number | undefined,
+  taskMemoryMiB: number,
+): void {
+  validateContainerMemory(`addSidecar('${id}') memoryLimitMiB`, memoryLimitMiB);
+  if (!Token.isUnresolved(taskMemoryMiB) && !Token.isUnresolved(memoryLimitMiB) && memoryLimitMiB > taskMemoryMiB) {
+    throw new Error(
+      `addSidecar('${id}') memoryLimitMiB must be at most the task's memoryLimitMiB ${taskMemoryMiB} (ECS refuses a container whose hard limit exceeds its task's memory); received ${memoryLimitMiB}. Lower it, or raise the service's memoryLimitMiB`,
+    );
+  }
+  validateContainerMemory(`addSidecar('${id}') memoryReservationMiB`, memoryReservationMiB);
+  if (
+    memoryReservationMiB !== undefined &&
+    !Token.isUnresolved(memoryReservationMiB) &&
+    !Token.isUnresolved(memoryLimitMiB) &&
+    memoryReservationMiB > memoryLimitMiB
+  ) {
+    throw new Error(
+      `addSidecar('${id}') memoryReservationMiB must be at most its memoryLimitMiB ${memoryLimitMiB} (the reservation is the part of the hard limit set aside for the container); received ${memoryReservationMiB}. Lower memoryReservationMiB or raise memoryLimitMiB`,
+    );
+  }
+}
+
+function validateContainerMemory(name: string, mib: number | undefined): void {
+  if (mib === undefined || Token.isUnresolved(mib)) return;
+  if (!Number.isInteger(mib) || mib < MIN_CONTAINER_MEMORY_MIB) {
+    throw new Error(
+      `${name} must be a whole number of MiB, at least ${MIN_CONTAINER_MEMORY_MIB} (the least memory Docker gives a container); received ${mib}`,
+    );
   }
 }

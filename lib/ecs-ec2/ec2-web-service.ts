@@ -13,8 +13,10 @@ import { Construct } from 'constructs';
 import { alarmTopic } from '../common/alarm-topic';
 import {
   acknowledgeExecWildcards,
+  containerMemoryErrors,
   DEFAULT_USER,
   isEcrAuthorizationStatement,
+  mainContainerReservation,
   secretLookingVariables,
   validateEnvironment,
   validateUser,
@@ -30,6 +32,7 @@ import {
   serviceAlarms,
   validateEcsWebServiceOptions,
 } from '../common/ecs-service-options';
+import { SidecarOptions, sidecarContainerOptions } from '../common/ecs-sidecar';
 import { acknowledgeMixedInstancesLaunchTemplate, hardenedLaunchTemplate } from '../common/hardened-launch-template';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
@@ -158,7 +161,8 @@ export interface Ec2WebServiceProps extends EcsWebServiceOptions {
   readonly cpu?: number;
 
   /**
-   * Task memory in MiB: the container's hard limit, reserved on the instance.
+   * Task memory in MiB, reserved on the instance: the application container's hard limit; with sidecars
+   * (`addSidecar`), the application container reserves what their reservations leave of it.
    * @default 512
    */
   readonly memoryLimitMiB?: number;
@@ -239,6 +243,13 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
   public readonly grantPrincipal: iam.IPrincipal;
   /** The tasks' network access (`awsvpc`) or the instances' (`BRIDGE`). */
   public readonly connections: ec2.Connections;
+  /** The containers added with `addSidecar`, in order. */
+  public readonly sidecars: ecs.ContainerDefinition[] = [];
+  private readonly ecrAuthorization: RoutedPolicy;
+  private ecrAuthorizationAcknowledged = false;
+  /** The task's memory budget (MiB): the application container's hard limit, reserved on the instance. */
+  private readonly taskMemoryMiB: number;
+  private readonly networkMode: ecs.NetworkMode;
 
   constructor(scope: Construct, id: string, props: Ec2WebServiceProps) {
     super(scope, id);
@@ -250,6 +261,8 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     const instanceMin = props.instanceMinCapacity ?? 2;
     const instanceMax = props.instanceMaxCapacity ?? 6;
     const networkMode = props.networkMode ?? ecs.NetworkMode.AWS_VPC;
+    this.networkMode = networkMode;
+    this.taskMemoryMiB = memoryLimitMiB;
     const readonlyRootFilesystem = props.readonlyRootFilesystem ?? true;
     const enableExecuteCommand = props.enableExecuteCommand ?? false;
     const onDemandPercentage = props.onDemandPercentageAboveBaseCapacity ?? 100;
@@ -457,44 +470,42 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       executionRole,
     });
     this.logGroup = new SecureLogGroup(this, 'LogGroup', { retention: props.logRetention });
-    const ecrAuthorization = new RoutedPolicy(this, 'EcrAuthorizationPolicy', executionRole);
-    this.container = executionRole.routeWhile(
-      ecrAuthorization,
-      () =>
-        this.taskDefinition.addContainer('Web', {
-          containerName: CONTAINER_NAME,
-          image: props.image,
-          essential: true,
-          cpu,
-          memoryLimitMiB,
-          portMappings: [
-            {
-              containerPort,
-              hostPort: networkMode === ecs.NetworkMode.BRIDGE ? 0 : undefined,
-              protocol: ecs.Protocol.TCP,
-            },
-          ],
-          environment: props.environment,
-          secrets: props.secrets,
-          user: props.user ?? DEFAULT_USER,
-          readonlyRootFilesystem,
-          privileged: false,
-          logging: ecs.LogDrivers.awsLogs({ streamPrefix: CONTAINER_NAME, logGroup: this.logGroup }),
-        }),
-      isEcrAuthorizationStatement,
-    );
-    if (ecrAuthorization.policy) {
-      acknowledge(ecrAuthorization.policy, {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repository, granted by ARN in its default policy.',
-      });
-    }
+    this.ecrAuthorization = new RoutedPolicy(this, 'EcrAuthorizationPolicy', executionRole);
+    this.container = this.addRoutedContainer('Web', {
+      containerName: CONTAINER_NAME,
+      image: props.image,
+      essential: true,
+      cpu,
+      // memoryLimitMiB is the application container's hard limit (CT.ECS.PR.7); with sidecars it reserves
+      // what they leave, so the task still reserves memoryLimitMiB on the instance.
+      memoryLimitMiB,
+      memoryReservationMiB: mainContainerReservation(this.taskDefinition, memoryLimitMiB, () => this.container),
+      portMappings: [
+        {
+          containerPort,
+          hostPort: networkMode === ecs.NetworkMode.BRIDGE ? 0 : undefined,
+          protocol: ecs.Protocol.TCP,
+        },
+      ],
+      environment: props.environment,
+      secrets: props.secrets,
+      user: props.user ?? DEFAULT_USER,
+      readonlyRootFilesystem,
+      privileged: false,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: CONTAINER_NAME, logGroup: this.logGroup }),
+    });
     for (const [name, containerPath] of withConstructPath(this, () => writableVolumes(props.writablePaths ?? []))) {
       this.taskDefinition.addVolume({ name });
       this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
     }
     this.node.addValidation({ validate: () => secretLookingVariables(this.taskDefinition) });
+    // Sidecars (addSidecar, or containers added to the task definition) must fit in memoryLimitMiB.
+    this.node.addValidation({
+      validate: () =>
+        containerMemoryErrors(this.taskDefinition, memoryLimitMiB, this.container).map(
+          (error) => `${this.node.path}: ${error}`,
+        ),
+    });
     // aws-cdk-lib sets AWS_REGION (the Region name) on containers of EC2 task definitions, so the
     // environment is never empty here.
     acknowledge(this.taskDefinition, {
@@ -562,7 +573,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     // on the cluster covers it.
     this.service.node.addDependency(this.cluster, this.capacityProvider, this.autoScalingGroup);
     this.service.node.addDependency(...endpoints);
-    if (ecrAuthorization.policy) this.service.node.addDependency(ecrAuthorization.policy);
+    if (this.ecrAuthorization.policy) this.service.node.addDependency(this.ecrAuthorization.policy);
     if (agentPolicy.policy) this.autoScalingGroup.node.addDependency(agentPolicy.policy);
 
     // Load balancer: the shared secure ALB (the service's own, or a rule on another's), forwarding to the tasks.
@@ -605,14 +616,98 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     };
   }
 
-  /** Average CPU utilization of the service, per minute. */
-  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.service.metricCpuUtilization({ period: Duration.minutes(1), statistic: 'Average', ...props });
+  /**
+   * Adds a container (a sidecar: log router, proxy, agent) to the service's task with the service's
+   * secure defaults, as `FargateWebService.addSidecar` does: non-root user, read-only root filesystem, not
+   * privileged, logs to the service's encrypted log group under the stream prefix `id`, a hard memory limit
+   * (`memoryLimitMiB`, default 256 MiB). Not essential unless you say so. The application container keeps
+   * `memoryLimitMiB` as its hard limit and reserves what the sidecars leave (checked at synth: at least
+   * 6 MiB), so the task reserves `memoryLimitMiB` on the instance as before. `containerPorts` need the
+   * `awsvpc` network mode (the containers of a BRIDGE task do not share localhost).
+   */
+  public addSidecar(id: string, options: SidecarOptions): ecs.ContainerDefinition {
+    const containerOptions = withConstructPath(this, () => {
+      if (this.networkMode === ecs.NetworkMode.BRIDGE && (options.containerPorts ?? []).length > 0) {
+        throw new Error(
+          `addSidecar('${id}') containerPorts need the AWS_VPC network mode, in which the containers of a task share localhost; in BRIDGE mode each container has its own network namespace and a port would be published on a dynamic host port instead; received containerPorts ${options.containerPorts!.join(', ')} with networkMode BRIDGE. Use networkMode AWS_VPC, or leave containerPorts out`,
+        );
+      }
+      return sidecarContainerOptions(id, options, {
+        mainContainerName: CONTAINER_NAME,
+        taskMemoryMiB: this.taskMemoryMiB,
+        logGroup: this.logGroup,
+      });
+    });
+    const container = this.addRoutedContainer(id, containerOptions);
+    this.sidecars.push(container);
+    return container;
   }
 
-  /** Average memory utilization of the service, per minute. */
+  /**
+   * Adds a container, sending ecr:GetAuthorizationToken (granted on `*` for a private ECR image) to a policy
+   * of its own on the execution role, acknowledged there alone.
+   */
+  private addRoutedContainer(id: string, options: ecs.ContainerDefinitionOptions): ecs.ContainerDefinition {
+    const role = this.taskDefinition.executionRole as RoutedRole;
+    const container = role.routeWhile(
+      this.ecrAuthorization,
+      () => this.taskDefinition.addContainer(id, options),
+      isEcrAuthorizationStatement,
+    );
+    const policy = this.ecrAuthorization.policy;
+    if (policy && !this.ecrAuthorizationAcknowledged) {
+      this.ecrAuthorizationAcknowledged = true;
+      acknowledge(policy, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repositories, granted by ARN in its default policy.',
+      });
+      // Tasks start as soon as the service exists: the policy holding the pull permission comes first.
+      if (this.service) this.service.node.addDependency(policy);
+    }
+    return container;
+  }
+
+  // The metric helpers are FargateWebService's, with the same names and defaults (siblings speak alike).
+
+  /**
+   * Average CPU utilization of the service's tasks, in percent of the task's CPU (what target tracking scales on).
+   * @default - average over 5 minutes
+   */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.metricCpuUtilization(props);
+  }
+
+  /**
+   * Average memory utilization of the service's tasks, in percent of the task's memory.
+   * @default - average over 5 minutes
+   */
   public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.service.metricMemoryUtilization({ period: Duration.minutes(1), statistic: 'Average', ...props });
+    return this.service.metricMemoryUtilization(props);
+  }
+
+  /**
+   * Requests the load balancer sent to the service's tasks.
+   * @default - sum over 5 minutes
+   */
+  public metricRequestCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.requestCount(props);
+  }
+
+  /**
+   * Targets failing their load balancer health checks (the `unhealthyHosts` alarm's metric).
+   * @default - maximum over 5 minutes
+   */
+  public metricUnhealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.unhealthyHostCount({ statistic: 'Maximum', ...props });
+  }
+
+  /**
+   * 5xx responses from the tasks (the `target5xx` alarm's metric).
+   * @default - sum over 5 minutes
+   */
+  public metricTarget5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, props);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -11,8 +11,10 @@ import { Construct } from 'constructs';
 import { alarmTopic } from '../common/alarm-topic';
 import {
   acknowledgeExecWildcards,
+  containerMemoryErrors,
+  DEFAULT_USER,
   isEcrAuthorizationStatement,
-  ROOT_USER,
+  mainContainerReservation,
   secretLookingVariables,
   validateEnvironment,
   validateUser,
@@ -29,6 +31,7 @@ import {
   serviceAlarms,
   validateEcsWebServiceOptions,
 } from '../common/ecs-service-options';
+import { SidecarOptions, sidecarContainerOptions } from '../common/ecs-sidecar';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
@@ -45,8 +48,6 @@ export { looksLikeSecret } from '../common/ecs-container';
 /** Name of the application container in the task definition. */
 const CONTAINER_NAME = 'web';
 
-/** The container user when none is given: non-root, as Control Tower CT.ECS.PR.3 requires the template to say. */
-const DEFAULT_USER = '1000:1000';
 
 /**
  * The alarms a FargateWebService raises (the same as every ECS web service's). Each notifies the alarm
@@ -54,77 +55,6 @@ const DEFAULT_USER = '1000:1000';
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface FargateWebServiceAlarms extends EcsWebServiceAlarms {}
-
-/**
- * A further container in the task of a FargateWebService (`addSidecar`), with the service's secure
- * defaults: non-root, read-only root filesystem, not privileged, logs to the service's encrypted log group.
- */
-export interface SidecarOptions {
-  /** The container image (the same registries as the service's `image`). */
-  readonly image: ecs.ContainerImage;
-
-  /**
-   * Whether the task stops when this container stops.
-   * @default false
-   */
-  readonly essential?: boolean;
-
-  /**
-   * The command the container runs (Docker CMD).
-   * @default - the image's CMD
-   */
-  readonly command?: string[];
-
-  /**
-   * The container's entry point (Docker ENTRYPOINT).
-   * @default - the image's ENTRYPOINT
-   */
-  readonly entryPoint?: string[];
-
-  /**
-   * Plain environment variables; names that mark secrets or credentials are refused (see the service's `environment`).
-   * @default - none
-   */
-  readonly environment?: { [key: string]: string };
-
-  /**
-   * Secrets injected at task start, read by the execution role.
-   * @default - none
-   */
-  readonly secrets?: { [key: string]: ecs.Secret };
-
-  /**
-   * Ports the container listens on (reachable from the other containers of the task on localhost;
-   * the load balancer only reaches the application container).
-   * @default - none
-   */
-  readonly containerPorts?: number[];
-
-  /**
-   * Container user; must not be root.
-   * @default '1000:1000'
-   */
-  readonly user?: string;
-
-  /**
-   * Mount the container's root filesystem read-only (Control Tower CT.ECS.PR.6).
-   * @default true
-   */
-  readonly readonlyRootFilesystem?: boolean;
-
-  /**
-   * Memory (MiB) reserved for this container out of the task's; the containers' reservations must fit in
-   * the task's `memoryLimitMiB`.
-   * @default - none: the container shares the task's memory
-   */
-  readonly memoryReservationMiB?: number;
-
-  /**
-   * Container health check run by ECS.
-   * @default - none
-   */
-  readonly healthCheck?: ecs.HealthCheck;
-}
 
 /**
  * Properties for a FargateWebService.
@@ -187,7 +117,8 @@ export interface FargateWebServiceProps extends EcsWebServiceOptions {
 
   /**
    * Task memory in MiB; must be a valid Fargate combination with `cpu`. It is
-   * also the container's hard memory limit.
+   * also the application container's hard memory limit; with sidecars (`addSidecar`), the application
+   * container reserves what their reservations leave of it.
    * @default 512
    */
   readonly memoryLimitMiB?: number;
@@ -310,6 +241,8 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
   /** The containers added with `addSidecar`, in order. */
   public readonly sidecars: ecs.ContainerDefinition[] = [];
   private readonly ecrAuthorization: RoutedPolicy;
+  /** The task's memory (MiB), every container's ceiling. */
+  private readonly taskMemoryMiB: number;
   private ecrAuthorizationAcknowledged = false;
   /**
    * The tasks' network connections (their security group): allow them to reach a database with
@@ -323,6 +256,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
     super(scope, id);
     const cpu = props.cpu ?? 256;
     const memoryLimitMiB = props.memoryLimitMiB ?? 512;
+    this.taskMemoryMiB = memoryLimitMiB;
     const containerPort = props.containerPort ?? 80;
     const healthCheckPath = props.healthCheckPath ?? '/';
     const spot = props.spot ?? false;
@@ -424,7 +358,10 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       containerName: CONTAINER_NAME,
       image: props.image,
       essential: true,
+      // The whole task's memory is the application container's hard limit (CT.ECS.PR.7); it reserves
+      // what the sidecars leave, so that the reservations add up to the task's memory, as ECS requires.
       memoryLimitMiB,
+      memoryReservationMiB: mainContainerReservation(this.taskDefinition, memoryLimitMiB, () => this.container),
       portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
       environment: props.environment,
       secrets: props.secrets,
@@ -452,8 +389,13 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
     // The AwsSolutions-ECS2 acknowledgement below covers the whole task definition, so the
     // secret-name rule holds for containers added to it later too (checked at synth).
     this.node.addValidation({ validate: () => secretLookingVariables(this.taskDefinition) });
-    // Containers added to the task definition later must fit in the task's memory.
-    this.node.addValidation({ validate: () => containerMemoryOverflow(this, this.taskDefinition, memoryLimitMiB) });
+    // Containers added to the task definition later (sidecars) must fit in the task's memory.
+    this.node.addValidation({
+      validate: () =>
+        containerMemoryErrors(this.taskDefinition, memoryLimitMiB, this.container).map(
+          (error) => `${this.node.path}: ${error}`,
+        ),
+    });
     if (props.environment && Object.keys(props.environment).length > 0) {
       acknowledge(this.taskDefinition, {
         id: 'AwsSolutions-ECS2',
@@ -563,44 +505,19 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
   /**
    * Adds a container (a sidecar: log router, proxy, agent) to the service's task with the service's
    * secure defaults: non-root user, read-only root filesystem, not privileged, logs to the service's
-   * encrypted log group under the stream prefix `id`. Not essential unless you say so. Its memory
-   * reservation, if any, must fit in the task's memory (checked at synth).
+   * encrypted log group under the stream prefix `id`, a hard memory limit (`memoryLimitMiB`, default 256 MiB).
+   * Not essential unless you say so. The application container keeps the task's memory as its hard limit and
+   * reserves what the sidecars leave; their reservations must leave it at least 6 MiB (checked at synth).
    */
   public addSidecar(id: string, options: SidecarOptions): ecs.ContainerDefinition {
-    withConstructPath(this, () => {
-      if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/.test(id) || id === CONTAINER_NAME) {
-        throw new Error(
-          `addSidecar id must be 1 to 255 letters, digits, '-' and '_' and not '${CONTAINER_NAME}' (the application container); received '${id}'`,
-        );
-      }
-      if (options.user !== undefined && !Token.isUnresolved(options.user) && ROOT_USER.test(options.user)) {
-        throw new Error(
-          `addSidecar('${id}') user must not be root; received '${options.user}'. Give a non-root user such as '1000:1000'`,
-        );
-      }
-      for (const port of options.containerPorts ?? [])
-        validateIntegerInRange(`addSidecar('${id}') containerPorts`, port, 1, 65535);
-      validateIntegerInRange(`addSidecar('${id}') memoryReservationMiB`, options.memoryReservationMiB, 6, 120 * 1024);
-    });
-    const container = this.addRoutedContainer(id, {
-      containerName: id,
-      image: options.image,
-      essential: options.essential ?? false,
-      command: options.command,
-      entryPoint: options.entryPoint,
-      environment: options.environment,
-      secrets: options.secrets,
-      portMappings: (options.containerPorts ?? []).map((containerPort) => ({
-        containerPort,
-        protocol: ecs.Protocol.TCP,
-      })),
-      user: options.user ?? DEFAULT_USER,
-      readonlyRootFilesystem: options.readonlyRootFilesystem ?? true,
-      privileged: false,
-      memoryReservationMiB: options.memoryReservationMiB,
-      healthCheck: options.healthCheck,
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: id, logGroup: this.logGroup }),
-    });
+    const containerOptions = withConstructPath(this, () =>
+      sidecarContainerOptions(id, options, {
+        mainContainerName: CONTAINER_NAME,
+        taskMemoryMiB: this.taskMemoryMiB,
+        logGroup: this.logGroup,
+      }),
+    );
+    const container = this.addRoutedContainer(id, containerOptions);
     this.sidecars.push(container);
     return container;
   }
@@ -750,33 +667,4 @@ function validateProps(props: FargateWebServiceProps, v: ResolvedSizes): Service
   validateEnvironment(props.environment);
   validateUser(props.user);
   return capacity;
-}
-
-/**
- * On Fargate the memory the containers reserve (memoryReservation, else memory) must fit in the
- * task's memory, or ECS rejects the task definition at deploy time.
- */
-function containerMemoryOverflow(
-  scope: Construct,
-  taskDefinition: ecs.TaskDefinition,
-  taskMemoryMiB: number,
-): string[] {
-  if (Token.isUnresolved(taskMemoryMiB)) return [];
-  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
-  const containers = (Stack.of(taskDefinition).resolve(cfn.containerDefinitions) ?? []) as {
-    name?: string;
-    memory?: unknown;
-    memoryReservation?: unknown;
-  }[];
-  const reserved = containers.map((c) => ({ name: c.name, mib: c.memoryReservation ?? c.memory }));
-  if (reserved.some((r) => r.mib !== undefined && typeof r.mib !== 'number')) return [];
-  const total = reserved.reduce((sum, r) => sum + ((r.mib as number | undefined) ?? 0), 0);
-  if (total <= taskMemoryMiB) return [];
-  const list = reserved
-    .filter((r) => r.mib !== undefined)
-    .map((r) => `'${r.name}' ${r.mib} MiB`)
-    .join(', ');
-  return [
-    `${scope.node.path}: the containers reserve ${total} MiB (${list}), more than the task's memoryLimitMiB ${taskMemoryMiB}. On Fargate containers share the task's memory and '${CONTAINER_NAME}' may use all of it: give the containers you add no memoryLimitMiB or memoryReservationMiB (they then share it)`,
-  ];
 }

@@ -436,3 +436,36 @@ describe.each([
     expect(error?.message).toContain(message);
   });
 });
+
+describe.each([
+  ['environment-agnostic', agnosticStack],
+  ['environment-specific', specificStack],
+])('the ECS web services offer the same metric helpers (%s stack)', (_kind, makeStack) => {
+  const HELPERS = [
+    'metricCpuUtilization',
+    'metricMemoryUtilization',
+    'metricRequestCount',
+    'metricUnhealthyHostCount',
+    'metricTarget5xxCount',
+  ] as const;
+
+  test('same names, same metric, statistic and period in FargateWebService and Ec2WebService', () => {
+    const stack = makeStack();
+    const services = [
+      new FargateWebService(stack, 'Fargate', { image: IMAGE }),
+      new Ec2WebService(stack, 'Ec2', { image: IMAGE }),
+    ];
+    const shape = (s: FargateWebService | Ec2WebService) =>
+      HELPERS.map((h) => {
+        const m = s[h]();
+        return {
+          helper: h,
+          namespace: m.namespace,
+          metricName: m.metricName,
+          statistic: m.statistic,
+          period: m.period.toSeconds(),
+        };
+      });
+    expect(shape(services[1])).toEqual(shape(services[0]));
+  });
+});

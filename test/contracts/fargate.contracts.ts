@@ -24,6 +24,8 @@ export interface FargateContractOptions {
   readonly secret?: { readonly secret: string; readonly key: string };
   /** The service deploys with blue/green, linear or canary (and a test listener). @default - rolling */
   readonly trafficShifting?: TrafficShiftingContractOptions;
+  /** Ids of the sidecars added with `addSidecar` (each logs to the service's log group). @default - none */
+  readonly sidecars?: string[];
 }
 
 export interface TrafficShiftingContractOptions {
@@ -144,6 +146,20 @@ export function fargateContracts(o: FargateContractOptions): ContractGroup {
       why: 'The awslogs driver ships the container output.',
       expect: 'allowed',
     },
+    ...(o.sidecars ?? []).flatMap((id): RuntimeContract[] =>
+      (['logs:CreateLogStream', 'logs:PutLogEvents'] as const).map((action) => ({
+        caller: executionRole,
+        action,
+        resource: [
+          'arn:aws:logs:{region}:{account}:log-group:',
+          ref('AWS::Logs::LogGroup', `${p}LogGroup`),
+          `:log-stream:${id}/${id}/0123456789abcdef`,
+        ],
+        phase: 'run',
+        why: `The awslogs driver of the sidecar '${id}' writes its output to the service's log group, under the stream prefix '${id}'.`,
+        expect: 'allowed',
+      })),
+    ),
     {
       caller: serviceLinkedRole('AWSServiceRoleForECS'),
       action: 'ec2:CreateNetworkInterface',

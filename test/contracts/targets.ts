@@ -107,9 +107,10 @@ export const sampleApp: ContractApp = {
     {
       app: SAMPLE,
       stackName: 'FargateService',
-      description: 'FargateWebService with its defaults, and a second one on its load balancer (path rule /api/*).',
+      description:
+        'FargateWebService with its defaults and a metrics sidecar, and a second one on its load balancer (path rule /api/*).',
       groups: [
-        fargateContracts({ prefix: 'Web' }),
+        fargateContracts({ prefix: 'Web', sidecars: ['metrics'] }),
         fargateContracts({ prefix: 'Api' }),
         vpcFlowLogContracts('WebVpc'),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),

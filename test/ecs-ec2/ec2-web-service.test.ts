@@ -1,11 +1,14 @@
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Ec2WebService, Ec2WebServiceProps, SecureRepository } from '../../lib';
-import { agnosticStack, specificStack } from '../support/cdk-context';
-import { runGuard } from '../support/compliance';
+import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
+import { checkCompliance, runGuard } from '../support/compliance';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine');
 
@@ -326,5 +329,152 @@ describe('Ec2WebService validation', () => {
     const ids = warnings.map((w) => /\[ack: ([^\]]+)\]$/.exec(String(w.entry.data))?.[1]);
     expect(ids).toContain('cdk-compute-patterns:singleContainerInstance');
     expect(ids).not.toContain('cdk-compute-patterns:singleInstance');
+  });
+});
+
+describe('Ec2WebService sidecars', () => {
+  /** The task definition's containers, by name. */
+  function containers(template: Template): Record<string, Record<string, unknown>> {
+    const td = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0];
+    const defs = td.Properties.ContainerDefinitions as Record<string, unknown>[];
+    return Object.fromEntries(defs.map((d) => [d.Name as string, d]));
+  }
+
+  for (const [kind, makeStack] of [
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ] as const) {
+    test(`addSidecar keeps the secure defaults and a 256 MiB hard limit; 'web' reserves what it leaves (${kind} stack)`, () => {
+      // GIVEN a service with the default 512 MiB
+      const stack = makeStack();
+      const web = new Ec2WebService(stack, 'Web', { image: IMAGE });
+      // WHEN a sidecar is added, as on FargateWebService
+      const sidecar = web.addSidecar('otel', { image: IMAGE, containerPorts: [4317] });
+      // THEN it is non-root, read-only, not privileged, not essential, logs to the service's log group, and
+      // has a hard limit (CT.ECS.PR.7); 'web' keeps 512 as its limit and reserves 256, so the task still
+      // reserves 512 MiB on the instance
+      const c = containers(Template.fromStack(stack));
+      expect(c.otel).toMatchObject({
+        User: '1000:1000',
+        ReadonlyRootFilesystem: true,
+        Privileged: false,
+        Essential: false,
+        Memory: 256,
+        PortMappings: [{ ContainerPort: 4317, Protocol: 'tcp' }],
+        LogConfiguration: {
+          LogDriver: 'awslogs',
+          Options: expect.objectContaining({ 'awslogs-stream-prefix': 'otel' }),
+        },
+      });
+      expect(c.otel).not.toHaveProperty('MemoryReservation');
+      expect([c.web.Memory, c.web.MemoryReservation]).toEqual([512, 256]);
+      expect(web.sidecars).toEqual([sidecar]);
+    });
+
+    test(`fails when a sidecar's memoryLimitMiB exceeds the service's memoryLimitMiB (${kind} stack)`, () => {
+      const stack = makeStack();
+      const web = new Ec2WebService(stack, 'Web', { image: IMAGE, memoryLimitMiB: 512 });
+      expect(() => web.addSidecar('agent', { image: IMAGE, memoryLimitMiB: 1024 })).toThrow(
+        new Error(
+          `${stack.stackName}/Web: addSidecar('agent') memoryLimitMiB must be at most the task's memoryLimitMiB 512 (ECS refuses a container whose hard limit exceeds its task's memory); received 1024. Lower it, or raise the service's memoryLimitMiB`,
+        ),
+      );
+    });
+
+    test(`fails when a sidecar's memoryReservationMiB exceeds its memoryLimitMiB (${kind} stack)`, () => {
+      const stack = makeStack();
+      const web = new Ec2WebService(stack, 'Web', { image: IMAGE });
+      expect(() => web.addSidecar('agent', { image: IMAGE, memoryLimitMiB: 64, memoryReservationMiB: 128 })).toThrow(
+        new Error(
+          `${stack.stackName}/Web: addSidecar('agent') memoryReservationMiB must be at most its memoryLimitMiB 64 (the reservation is the part of the hard limit set aside for the container); received 128. Lower memoryReservationMiB or raise memoryLimitMiB`,
+        ),
+      );
+    });
+
+    test(`fails at synth when the sidecars' memory leaves 'web' less than 6 MiB (${kind} stack)`, () => {
+      const stack = makeStack();
+      const web = new Ec2WebService(stack, 'Web', { image: IMAGE, memoryLimitMiB: 512 });
+      web.addSidecar('otel', { image: IMAGE, memoryLimitMiB: 300 });
+      web.addSidecar('logs', { image: IMAGE, memoryLimitMiB: 300, memoryReservationMiB: 210 });
+      expect(() => Template.fromStack(stack)).toThrow(
+        `${stack.stackName}/Web: the containers next to 'web' reserve 510 MiB ('otel' 300 MiB, 'logs' 210 MiB) and 'web' needs at least 6 MiB: 516 MiB, more than the task's memoryLimitMiB 512. ECS counts each container's memoryReservationMiB, or its memoryLimitMiB when it has none, and the sum must fit in the task's memory: give the sidecars a smaller memoryReservationMiB (their memoryLimitMiB can stay), or raise the service's memoryLimitMiB`,
+      );
+    });
+
+    test(`fails when a sidecar has containerPorts in BRIDGE network mode (${kind} stack)`, () => {
+      const stack = makeStack();
+      const web = new Ec2WebService(stack, 'Web', { image: IMAGE, networkMode: ecs.NetworkMode.BRIDGE });
+      expect(() => web.addSidecar('otel', { image: IMAGE, containerPorts: [4317] })).toThrow(
+        new Error(
+          `${stack.stackName}/Web: addSidecar('otel') containerPorts need the AWS_VPC network mode, in which the containers of a task share localhost; in BRIDGE mode each container has its own network namespace and a port would be published on a dynamic host port instead; received containerPorts 4317 with networkMode BRIDGE. Use networkMode AWS_VPC, or leave containerPorts out`,
+        ),
+      );
+    });
+  }
+
+  test('fails when a sidecar runs as root, or takes the application container name, as on FargateWebService', () => {
+    const stack = agnosticStack();
+    const web = new Ec2WebService(stack, 'Web', { image: IMAGE });
+    expect(() => web.addSidecar('proxy', { image: IMAGE, user: '0:0' })).toThrow(
+      new Error(
+        "Agnostic/Web: addSidecar('proxy') user must not be root; received '0:0'. Give a non-root user such as '1000:1000'",
+      ),
+    );
+    expect(() => web.addSidecar('web', { image: IMAGE })).toThrow(
+      new Error(
+        "Agnostic/Web: addSidecar id must be 1 to 255 letters, digits, '-' and '_' and not 'web' (the application container); received 'web'",
+      ),
+    );
+  });
+
+  test('a sidecar without ports runs in BRIDGE mode, with a hard limit', () => {
+    const stack = agnosticStack();
+    const web = new Ec2WebService(stack, 'Web', { image: IMAGE, networkMode: ecs.NetworkMode.BRIDGE });
+    web.addSidecar('logs', { image: IMAGE, memoryLimitMiB: 64 });
+    const c = containers(Template.fromStack(stack));
+    expect([c.logs.Memory, c.web.Memory, c.web.MemoryReservation]).toEqual([64, 512, 448]);
+  });
+
+  test('a sidecar from private ECR routes ecr:GetAuthorizationToken to the acknowledged policy of its own', () => {
+    // GIVEN a service with a public image, under AwsSolutions
+    const report = checkCompliance((outdir) => {
+      const app = testApp({ outdir });
+      const stack = new Stack(app, 'Sidecar');
+      const web = new Ec2WebService(stack, 'Web', { image: IMAGE, protocol: elbv2.ApplicationProtocol.HTTP });
+      // WHEN a sidecar pulls from private ECR
+      const repo = ecr.Repository.fromRepositoryName(stack, 'Repo', 'agent');
+      web.addSidecar('agent', { image: ecs.ContainerImage.fromEcrRepository(repo, '1.0') });
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      return app;
+    }, []);
+    // THEN the registry login sits in the EcrAuthorizationPolicy alone, acknowledged there, and nothing is open
+    const stack = report.stacks.find((s) => s.stack === 'Sidecar')!;
+    expect(stack.nagViolations.filter((v) => v.path.startsWith('Sidecar/Web/'))).toEqual([]);
+    expect(stack.acknowledged.filter((a) => a.path === 'Sidecar/Web/EcrAuthorizationPolicy').map((a) => a.id)).toEqual([
+      'Annotation::AwsSolutions-IAM5[Resource::*]',
+    ]);
+  });
+
+  test('passes every ECS Control Tower rule with a sidecar, and fails CT.ECS.PR.7 for a container without a hard limit', () => {
+    const failingEcsRules = (stack: Stack) => {
+      const assembly = (stack.node.root as App).synth({ force: true });
+      const file = path.resolve(assembly.directory, stack.templateFile);
+      return (runGuard([file]).get(file) ?? []).map((f) => f.rule).filter((r) => r.startsWith('ecs_'));
+    };
+    // GIVEN a sidecar from addSidecar: every ECS rule passes
+    const withSidecar = new Stack(testApp(), 'WithSidecar');
+    new Ec2WebService(withSidecar, 'Web', { image: IMAGE }).addSidecar('otel', { image: IMAGE });
+    expect(failingEcsRules(withSidecar)).toEqual([]);
+    // AND a container added with a reservation only fails the hard-limit rule, so the check above can fail
+    const without = new Stack(testApp(), 'NoHardLimit');
+    const web = new Ec2WebService(without, 'Web', { image: IMAGE });
+    web.taskDefinition.addContainer('Proxy', {
+      image: IMAGE,
+      user: '1000',
+      readonlyRootFilesystem: true,
+      memoryReservationMiB: 64,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'proxy', logGroup: web.logGroup }),
+    });
+    expect(failingEcsRules(without)).toEqual(['ecs_task_definition_memory_hard_limit_check']);
   });
 });

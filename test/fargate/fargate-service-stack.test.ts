@@ -90,6 +90,41 @@ describe('FargateServiceStack sample', () => {
   });
 });
 
+describe('FargateServiceStack sample sidecar', () => {
+  test('runs a metrics sidecar with a hard memory limit, non-root and read-only; nginx reserves what it leaves', () => {
+    const { stack, template } = sample();
+    const taskDefinition = template.toJSON().Resources[
+      stack.getLogicalId(stack.webService.taskDefinition.node.defaultChild as never)
+    ] as { Properties: { Memory: string; ContainerDefinitions: Record<string, unknown>[] } };
+    const byName = Object.fromEntries(taskDefinition.Properties.ContainerDefinitions.map((c) => [c.Name, c]));
+    // THEN the exporter, pinned on ECR Public, reads nginx's counters on the task's loopback address
+    expect(byName.metrics).toMatchObject({
+      Image: 'public.ecr.aws/nginx/nginx-prometheus-exporter:1.4.2',
+      Command: ['--nginx.scrape-uri=http://127.0.0.1:8081/stub_status'],
+      PortMappings: [{ ContainerPort: 9113, Protocol: 'tcp' }],
+      Essential: false,
+      User: '1000:1000',
+      ReadonlyRootFilesystem: true,
+      Memory: 64,
+    });
+    // AND every container has a hard limit (CT.ECS.PR.7), and the reservations add up to the task's memory
+    expect(taskDefinition.Properties.Memory).toBe('512');
+    expect(byName.web).toMatchObject({ Memory: 512, MemoryReservation: 448 });
+    // AND the image serves those counters on that address only
+    const conf = fs.readFileSync(
+      path.join(__dirname, '..', '..', 'examples', 'fargate-image', 'stub-status.conf'),
+      'utf8',
+    );
+    expect(conf).toMatch(/^\s*listen 127\.0\.0\.1:8081;$/m);
+    expect(conf).toMatch(/location = \/stub_status \{\s*stub_status;/);
+    const dockerfile = fs.readFileSync(
+      path.join(__dirname, '..', '..', 'examples', 'fargate-image', 'Dockerfile'),
+      'utf8',
+    );
+    expect(dockerfile).toMatch(/^COPY stub-status\.conf \/etc\/nginx\/conf\.d\/stub-status\.conf$/m);
+  });
+});
+
 describe('FargateServiceStack sample on a domain', () => {
   test('serves HTTPS on the domain the context names', () => {
     const app = testApp({

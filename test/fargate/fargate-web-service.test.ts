@@ -830,21 +830,42 @@ describe('FargateWebService validation', () => {
     expect(service.DependsOn).toContain(association);
   });
 
-  test('fails when the containers of the task reserve more memory than the task has', () => {
-    // GIVEN a sidecar with a memory limit next to 'web', which may use all 512 MiB of the task
-    const stack = agnosticStack();
-    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
-    web.taskDefinition.addContainer('Proxy', {
-      image: PRIVATE_IMAGE,
-      user: '1000',
-      readonlyRootFilesystem: true,
-      memoryReservationMiB: 64,
+  for (const [kind, makeStack] of [
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ] as const) {
+    test(`fails when the containers of the task reserve more memory than the task has (${kind} stack)`, () => {
+      // GIVEN containers added to the task next to 'web', which holds the task's 512 MiB as its hard limit
+      const stack = makeStack();
+      const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+      web.addSidecar('agent', { image: IMAGE });
+      web.taskDefinition.addContainer('Proxy', {
+        image: PRIVATE_IMAGE,
+        user: '1000',
+        readonlyRootFilesystem: true,
+        memoryReservationMiB: 300,
+      });
+      // THEN synthesis refuses the task, listing each container's share
+      expect(() => Template.fromStack(stack)).toThrow(
+        `${stack.stackName}/Web: the containers next to 'web' reserve 556 MiB ('agent' 256 MiB, 'Proxy' 300 MiB) and 'web' needs at least 6 MiB: 562 MiB, more than the task's memoryLimitMiB 512. ECS counts each container's memoryReservationMiB, or its memoryLimitMiB when it has none, and the sum must fit in the task's memory: give the sidecars a smaller memoryReservationMiB (their memoryLimitMiB can stay), or raise the service's memoryLimitMiB`,
+      );
     });
-    // THEN synthesis refuses the task, listing each container's share
-    expect(() => Template.fromStack(stack)).toThrow(
-      "Agnostic/Web: the containers reserve 576 MiB ('web' 512 MiB, 'Proxy' 64 MiB), more than the task's memoryLimitMiB 512. On Fargate containers share the task's memory and 'web' may use all of it: give the containers you add no memoryLimitMiB or memoryReservationMiB (they then share it)",
-    );
-  });
+
+    test(`fails when a container added to the task has a hard limit above the task's memory (${kind} stack)`, () => {
+      const stack = makeStack();
+      const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+      web.taskDefinition.addContainer('Proxy', {
+        image: PRIVATE_IMAGE,
+        user: '1000',
+        readonlyRootFilesystem: true,
+        memoryLimitMiB: 1024,
+        memoryReservationMiB: 64,
+      });
+      expect(() => Template.fromStack(stack)).toThrow(
+        `${stack.stackName}/Web: container 'Proxy' has a hard memory limit of 1024 MiB, more than the task's memoryLimitMiB 512; ECS refuses a container whose limit exceeds its task's memory. Lower its memoryLimitMiB to 512 or less, or raise the service's memoryLimitMiB`,
+      );
+    });
+  }
 
   test('accepts added containers that share the task memory without limits of their own', () => {
     const stack = agnosticStack();
@@ -1041,6 +1062,41 @@ describe('FargateWebService against the Control Tower guard rules', () => {
     const stack = new Stack(testApp(), 'OptOut');
     build({ readonlyRootFilesystem: false }, stack);
     expect(ecsRules(failingGuardRules(stack))).toEqual(['ecs_containers_readonly_access_check']);
+  });
+
+  test('passes every ECS rule with a sidecar: its hard memory limit satisfies CT.ECS.PR.7', () => {
+    // GIVEN the defaults and a sidecar added without memory options
+    const stack = new Stack(testApp(), 'WithSidecar');
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    web.addSidecar('otel', { image: IMAGE });
+    // THEN every container has a Memory hard limit, and no ECS rule fails
+    expect(ecsRules(failingGuardRules(stack))).toEqual([]);
+    expect(Template.fromStack(stack).toJSON()).toMatchObject({
+      Resources: {
+        [logicalId(stack, web.taskDefinition)]: {
+          Properties: {
+            ContainerDefinitions: [
+              { Name: 'web', Memory: 512 },
+              { Name: 'otel', Memory: 256 },
+            ],
+          },
+        },
+      },
+    });
+  });
+
+  test('fails the memory hard-limit rule (CT.ECS.PR.7) for a container without one, so the check above can fail', () => {
+    // GIVEN a container added to the task directly, with a reservation but no hard limit
+    const stack = new Stack(testApp(), 'NoHardLimit');
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    web.taskDefinition.addContainer('Proxy', {
+      image: PRIVATE_IMAGE,
+      user: '1000',
+      readonlyRootFilesystem: true,
+      memoryReservationMiB: 64,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'proxy', logGroup: web.logGroup }),
+    });
+    expect(ecsRules(failingGuardRules(stack))).toEqual(['ecs_task_definition_memory_hard_limit_check']);
   });
 
   test('passes the HTTPS redirect and access-logging rules with a certificate and a bucket in the same stack', () => {
@@ -1341,12 +1397,100 @@ describe('FargateWebService container options, own roles and sidecars', () => {
     );
   });
 
-  test('fails at synth when a sidecar reserves more memory than the task has', () => {
+  for (const [kind, makeStack] of [
+    ['environment-agnostic', () => agnosticStack()],
+    ['environment-specific', () => specificStack()],
+  ] as const) {
+    test(`addSidecar gives the sidecar a 256 MiB hard limit, and 'web' reserves what it leaves (${kind} stack)`, () => {
+      // GIVEN a 512 MiB task
+      const stack = makeStack();
+      const web = new FargateWebService(stack, 'Web', { image: IMAGE, memoryLimitMiB: 512 });
+      // WHEN a sidecar is added without memory options
+      web.addSidecar('agent', { image: IMAGE });
+      // THEN it has a hard limit (CT.ECS.PR.7), set aside whole; 'web' keeps the task's memory as its hard
+      // limit and reserves the rest, so that the reservations add up to the task's memory, as ECS requires
+      const { agent, web: app } = containers(Template.fromStack(stack));
+      expect([agent.Memory, agent.MemoryReservation]).toEqual([256, undefined]);
+      expect([app.Memory, app.MemoryReservation]).toEqual([512, 256]);
+    });
+
+    test(`addSidecar takes memoryLimitMiB and memoryReservationMiB; 'web' reserves what the reservations leave (${kind} stack)`, () => {
+      const stack = makeStack();
+      const web = new FargateWebService(stack, 'Web', { image: IMAGE, cpu: 512, memoryLimitMiB: 1024 });
+      web.addSidecar('otel', { image: IMAGE, memoryLimitMiB: 128, memoryReservationMiB: 64 });
+      web.addSidecar('logs', { image: IMAGE, memoryLimitMiB: 100 });
+      const c = containers(Template.fromStack(stack));
+      expect([c.otel.Memory, c.otel.MemoryReservation]).toEqual([128, 64]);
+      expect([c.logs.Memory, c.logs.MemoryReservation]).toEqual([100, undefined]);
+      // 1024 - 64 - 100
+      expect([c.web.Memory, c.web.MemoryReservation]).toEqual([1024, 860]);
+    });
+
+    test(`fails when a sidecar's memoryLimitMiB exceeds the task's memory (${kind} stack)`, () => {
+      const stack = makeStack();
+      const web = new FargateWebService(stack, 'Web', { image: IMAGE, memoryLimitMiB: 512 });
+      expect(() => web.addSidecar('agent', { image: IMAGE, memoryLimitMiB: 1024 })).toThrow(
+        new Error(
+          `${stack.stackName}/Web: addSidecar('agent') memoryLimitMiB must be at most the task's memoryLimitMiB 512 (ECS refuses a container whose hard limit exceeds its task's memory); received 1024. Lower it, or raise the service's memoryLimitMiB`,
+        ),
+      );
+    });
+
+    test(`fails when a sidecar's memoryReservationMiB exceeds its memoryLimitMiB (${kind} stack)`, () => {
+      const stack = makeStack();
+      const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+      expect(() => web.addSidecar('agent', { image: IMAGE, memoryLimitMiB: 128, memoryReservationMiB: 256 })).toThrow(
+        new Error(
+          `${stack.stackName}/Web: addSidecar('agent') memoryReservationMiB must be at most its memoryLimitMiB 128 (the reservation is the part of the hard limit set aside for the container); received 256. Lower memoryReservationMiB or raise memoryLimitMiB`,
+        ),
+      );
+    });
+
+    test(`fails when a sidecar's memory is below what Docker gives a container (${kind} stack)`, () => {
+      const stack = makeStack();
+      const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+      expect(() => web.addSidecar('agent', { image: IMAGE, memoryLimitMiB: 4 })).toThrow(
+        new Error(
+          `${stack.stackName}/Web: addSidecar('agent') memoryLimitMiB must be a whole number of MiB, at least 6 (the least memory Docker gives a container); received 4`,
+        ),
+      );
+      expect(() => web.addSidecar('agent', { image: IMAGE, memoryReservationMiB: 2.5 })).toThrow(
+        new Error(
+          `${stack.stackName}/Web: addSidecar('agent') memoryReservationMiB must be a whole number of MiB, at least 6 (the least memory Docker gives a container); received 2.5`,
+        ),
+      );
+    });
+
+    test(`fails at synth when the sidecars' memory leaves 'web' less than 6 MiB (${kind} stack)`, () => {
+      // GIVEN two sidecars whose whole limits are set aside: 256 + 256 MiB of a 512 MiB task
+      const stack = makeStack();
+      const web = new FargateWebService(stack, 'Web', { image: IMAGE, memoryLimitMiB: 512 });
+      web.addSidecar('otel', { image: IMAGE });
+      web.addSidecar('logs', { image: IMAGE });
+      // THEN synthesis names both and the fix
+      expect(() => Template.fromStack(stack)).toThrow(
+        `${stack.stackName}/Web: the containers next to 'web' reserve 512 MiB ('otel' 256 MiB, 'logs' 256 MiB) and 'web' needs at least 6 MiB: 518 MiB, more than the task's memoryLimitMiB 512. ECS counts each container's memoryReservationMiB, or its memoryLimitMiB when it has none, and the sum must fit in the task's memory: give the sidecars a smaller memoryReservationMiB (their memoryLimitMiB can stay), or raise the service's memoryLimitMiB`,
+      );
+    });
+  }
+
+  test("accepts sidecars that leave 'web' exactly 6 MiB", () => {
     const stack = agnosticStack();
     const web = new FargateWebService(stack, 'Web', { image: IMAGE, memoryLimitMiB: 512 });
-    web.addSidecar('agent', { image: IMAGE, memoryReservationMiB: 256 });
-    expect(() => Template.fromStack(stack)).toThrow(
-      "Agnostic/Web: the containers reserve 768 MiB ('web' 512 MiB, 'agent' 256 MiB), more than the task's memoryLimitMiB 512",
-    );
+    web.addSidecar('otel', { image: IMAGE, memoryLimitMiB: 506 });
+    expect(containers(Template.fromStack(stack)).web.MemoryReservation).toBe(6);
+  });
+
+  test("leaves 'web' without a reservation when no sidecar reserves memory, so the template without sidecars is unchanged", () => {
+    // GIVEN no sidecar: 'web' has the task's memory as hard limit and no reservation
+    expect(containers(build().template).web).not.toHaveProperty('MemoryReservation');
+    // WHEN a container without memory is added (it counts nothing against the task)
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    web.taskDefinition.addContainer('Proxy', { image: PRIVATE_IMAGE, user: '1000', readonlyRootFilesystem: true });
+    // THEN 'web' still reserves nothing of its own
+    const c = containers(Template.fromStack(stack));
+    expect(c.web.Memory).toBe(512);
+    expect(c.web).not.toHaveProperty('MemoryReservation');
   });
 });

@@ -1,0 +1,150 @@
+import { Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_USER, ROOT_USER, validateSidecarMemory } from './ecs-container';
+import { validateIntegerInRange } from './validation';
+
+/*
+ * Sidecars of the ECS web services (FargateWebService, Ec2WebService): one options shape, one set of
+ * defaults and checks, so that `addSidecar` means the same on both.
+ */
+
+/** A sidecar's hard memory limit when none is given: enough for a log router or a telemetry agent at low traffic. */
+export const DEFAULT_SIDECAR_MEMORY_MIB = 256;
+
+/**
+ * A further container in the task of a FargateWebService or Ec2WebService (`addSidecar`), with the service's
+ * secure defaults: non-root, read-only root filesystem, not privileged, a hard memory limit, logs to the
+ * service's encrypted log group.
+ */
+export interface SidecarOptions {
+  /** The container image (the same registries as the service's `image`). */
+  readonly image: ecs.ContainerImage;
+
+  /**
+   * Whether the task stops when this container stops.
+   * @default false
+   */
+  readonly essential?: boolean;
+
+  /**
+   * The command the container runs (Docker CMD).
+   * @default - the image's CMD
+   */
+  readonly command?: string[];
+
+  /**
+   * The container's entry point (Docker ENTRYPOINT).
+   * @default - the image's ENTRYPOINT
+   */
+  readonly entryPoint?: string[];
+
+  /**
+   * Plain environment variables; names that mark secrets or credentials are refused (see the service's `environment`).
+   * @default - none
+   */
+  readonly environment?: { [key: string]: string };
+
+  /**
+   * Secrets injected at task start, read by the execution role.
+   * @default - none
+   */
+  readonly secrets?: { [key: string]: ecs.Secret };
+
+  /**
+   * Ports the container listens on (reachable from the other containers of the task on localhost, in the
+   * `awsvpc` network mode; the load balancer only reaches the application container).
+   * @default - none
+   */
+  readonly containerPorts?: number[];
+
+  /**
+   * Container user; must not be root.
+   * @default '1000:1000'
+   */
+  readonly user?: string;
+
+  /**
+   * Mount the container's root filesystem read-only (Control Tower CT.ECS.PR.6).
+   * @default true
+   */
+  readonly readonlyRootFilesystem?: boolean;
+
+  /**
+   * Hard memory limit (MiB) of the container: ECS stops it when it uses more (Control Tower CT.ECS.PR.7
+   * wants every container to have one). At most the service's `memoryLimitMiB`. Unless `memoryReservationMiB`
+   * is given, the whole limit is set aside for this container, and the application container reserves what
+   * the sidecars leave (checked at synth: it needs at least 6 MiB).
+   * @default 256
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * Memory (MiB) set aside for this container out of the task's (its soft limit), at most `memoryLimitMiB`:
+   * the container may use more, up to its hard limit, when the task has memory free. Give it to let the
+   * sidecar burst without taking that much from the application container's reservation.
+   * @default - the whole `memoryLimitMiB`
+   */
+  readonly memoryReservationMiB?: number;
+
+  /**
+   * Container health check run by ECS.
+   * @default - none
+   */
+  readonly healthCheck?: ecs.HealthCheck;
+}
+
+/** What a service tells `sidecarContainerOptions` about itself. */
+export interface SidecarContext {
+  /** The application container's name, which a sidecar may not take. */
+  readonly mainContainerName: string;
+  /** The task's memory budget (MiB): the application container's hard limit. */
+  readonly taskMemoryMiB: number;
+  /** The service's log group. */
+  readonly logGroup: logs.ILogGroup;
+}
+
+/**
+ * The container options of a sidecar with the services' secure defaults, after validating `options`
+ * (throws; wrap the call in `withConstructPath`).
+ */
+export function sidecarContainerOptions(
+  id: string,
+  options: SidecarOptions,
+  context: SidecarContext,
+): ecs.ContainerDefinitionOptions {
+  const memoryLimitMiB = options.memoryLimitMiB ?? DEFAULT_SIDECAR_MEMORY_MIB;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/.test(id) || id === context.mainContainerName) {
+    throw new Error(
+      `addSidecar id must be 1 to 255 letters, digits, '-' and '_' and not '${context.mainContainerName}' (the application container); received '${id}'`,
+    );
+  }
+  if (options.user !== undefined && !Token.isUnresolved(options.user) && ROOT_USER.test(options.user)) {
+    throw new Error(
+      `addSidecar('${id}') user must not be root; received '${options.user}'. Give a non-root user such as '1000:1000'`,
+    );
+  }
+  for (const port of options.containerPorts ?? [])
+    validateIntegerInRange(`addSidecar('${id}') containerPorts`, port, 1, 65535);
+  validateSidecarMemory(id, memoryLimitMiB, options.memoryReservationMiB, context.taskMemoryMiB);
+  return {
+    containerName: id,
+    image: options.image,
+    essential: options.essential ?? false,
+    command: options.command,
+    entryPoint: options.entryPoint,
+    environment: options.environment,
+    secrets: options.secrets,
+    portMappings: (options.containerPorts ?? []).map((containerPort) => ({
+      containerPort,
+      protocol: ecs.Protocol.TCP,
+    })),
+    user: options.user ?? DEFAULT_USER,
+    readonlyRootFilesystem: options.readonlyRootFilesystem ?? true,
+    privileged: false,
+    memoryLimitMiB,
+    memoryReservationMiB: options.memoryReservationMiB,
+    healthCheck: options.healthCheck,
+    logging: ecs.LogDrivers.awsLogs({ streamPrefix: id, logGroup: context.logGroup }),
+  };
+}

@@ -48,7 +48,6 @@ export { looksLikeSecret } from '../common/ecs-container';
 /** Name of the application container in the task definition. */
 const CONTAINER_NAME = 'web';
 
-
 /**
  * The alarms a FargateWebService raises (the same as every ECS web service's). Each notifies the alarm
  * topic; add further actions with `alarm.addAlarmAction(...)`.

@@ -79,8 +79,8 @@ describe('packaging', () => {
     expect(listing.filter((f) => f.startsWith('package/test/') || f.startsWith('package/lib/'))).toEqual([]);
   });
 
-  test('a consumer app with only aws-cdk-lib and constructs installs it quietly and synthesizes every exported construct', () => {
-    // GIVEN a throwaway app whose only other dependencies are the two peers
+  test('a consumer app with only the peer dependencies installs it quietly and synthesizes every exported construct', () => {
+    // GIVEN a throwaway app whose only other dependencies are the peers
     const app = path.join(work, 'consumer');
     fs.mkdirSync(app);
     const peer = (name: string) => `file:${path.join(ROOT, 'node_modules', name)}`;
@@ -92,6 +92,9 @@ describe('packaging', () => {
         dependencies: {
           'aws-cdk-lib': peer('aws-cdk-lib'),
           constructs: peer('constructs'),
+          // The third peer (EksCluster's kubectl layer), from this checkout like the others: npm would otherwise
+          // fetch its registry metadata, which an offline cache filled by `npm ci` does not hold.
+          '@aws-cdk/lambda-layer-kubectl-v36': peer('@aws-cdk/lambda-layer-kubectl-v36'),
           'cdk-compute-patterns': `file:${tarball}`,
         },
       }),

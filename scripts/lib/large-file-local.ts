@@ -4,18 +4,26 @@
  * the source or the bundle), S3 on s3rver and DynamoDB on dynalite.
  *
  * aws-local-stepfunctions runs Map states over an array in the state; it has no Distributed Map features. This
- * player plays exactly those parts, and nothing else:
+ * player replaces the Distributed Map with a Task state (keeping the map's ResultPath, Catch and transition) whose
+ * local handler plays the map run, and nothing else:
  * - ItemReader (S3 CSV, header in the first row): one streaming pass over the CSV in s3rver finds where each
  *   batch starts and ends (byte offsets); the batch's rows are read and turned into items (`index`, `row` by
  *   header name, as the definition's ItemSelector asks) only when its child workflow runs, so memory stays
  *   bounded for millions of rows;
  * - ItemBatcher: batches of MaxItemsPerBatch items, cut earlier at MaxInputBytesPerBatch; BatchInput evaluated
  *   from the definition's paths;
- * - ResultWriter: the children's outputs written to s3rver as manifest.json + SUCCEEDED_0.json (the layout
- *   Step Functions writes), whose details replace the map's output, as in AWS.
- * ToleratedFailurePercentage is not played: locally a batch that still fails after its Retry fails the map,
- * and the Catch takes the execution to Finish. The player refuses a definition whose map it does not know.
+ * - the map run: each batch's child workflow is the definition's ItemProcessor, executed by aws-local-stepfunctions
+ *   (its Retry included), at most MaxConcurrency at once; once the failed batches' items exceed
+ *   ToleratedFailurePercentage the map fails with States.ExceedToleratedFailureThreshold (and the map's Catch
+ *   applies): children still running are ABORTED (locally their step is awaited, so nothing writes after the map
+ *   failed) and the rest are never started (PENDING);
+ * - ResultWriter: `<Prefix>/<map run id>/manifest.json` with SUCCEEDED_n.json, FAILED_n.json (failed and
+ *   aborted children, with their input) and PENDING_n.json (with their input), the layout Step Functions writes,
+ *   also when the map run fails; a map that succeeds returns `{ MapRunArn, ResultWriterDetails }`, as in AWS.
+ *   SUCCEEDED records carry no Input locally (memory); files are cut at 32 MiB instead of 5 GB.
+ * The player refuses a definition whose map it does not know.
  */
+import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { parse } from 'csv-parse';
@@ -65,6 +73,7 @@ interface MapState {
   ItemProcessor?: { ProcessorConfig?: unknown; StartAt: string; States: Record<string, unknown> };
   ItemsPath?: string;
   ToleratedFailurePercentage?: number;
+  MaxConcurrency?: number;
   Label?: string;
   [key: string]: unknown;
 }
@@ -220,6 +229,17 @@ async function itemsOf(
   return items;
 }
 
+/** Largest result file the player writes; Step Functions starts a new one past 5 GB, the player earlier (memory). */
+const RESULT_FILE_BYTES = 32 * 1024 * 1024;
+
+interface ChildOutcome {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly output?: unknown;
+  readonly input?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
 /** Runs the definition; see the top of this file. */
 export async function runLargeFileLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   const definition = JSON.parse(JSON.stringify(options.definition)) as Record<string, unknown>;
@@ -229,122 +249,193 @@ export async function runLargeFileLocally(options: LocalRunOptions): Promise<Loc
   const writer = map.ResultWriter!;
   const maxItems = batcher.MaxItemsPerBatch ?? Number.MAX_SAFE_INTEGER;
   const maxBytes = batcher.MaxInputBytesPerBatch ?? 256 * 1024;
-  // What aws-local-stepfunctions runs instead: a Map over the played batches in `$.localBatches`.
-  delete map.ItemReader;
-  delete map.ItemSelector;
-  delete map.ItemBatcher;
-  delete map.ResultWriter;
-  delete map.ToleratedFailurePercentage;
-  delete map.Label;
-  map.ItemsPath = '$.localBatches';
-  if (map.ItemProcessor) delete map.ItemProcessor.ProcessorConfig;
+  const maxConcurrency = map.MaxConcurrency && map.MaxConcurrency > 0 ? map.MaxConcurrency : 1000;
+  const toleratedPercentage = map.ToleratedFailurePercentage ?? 0;
+  const processor = map.ItemProcessor!;
+  const processorStates = processor.States as Record<string, Record<string, unknown>>;
+  const [childTask] = Object.entries(processorStates).find(([, s]) => s.Type === 'Task')!;
+  const states = definition.States as Record<string, Record<string, unknown>>;
+  // What aws-local-stepfunctions runs instead of the map: a Task state (the played map run) with the map's own
+  // ResultPath, Catch and transition, whose result is what the Distributed Map returns with a ResultWriter.
+  const { ResultPath, Catch, Retry, Next, End, Comment } = map;
+  states[mapName] = {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::local:distributedMap',
+    TimeoutSeconds: (definition.TimeoutSeconds as number | undefined) ?? 24 * 60 * 60,
+    ...(Comment !== undefined ? { Comment } : {}),
+    ...(ResultPath !== undefined ? { ResultPath } : {}),
+    ...(Catch !== undefined ? { Catch } : {}),
+    ...(Retry !== undefined ? { Retry } : {}),
+    ...(Next !== undefined ? { Next } : {}),
+    ...(End !== undefined ? { End } : {}),
+  };
 
-  const csvCache = new Map<string, { csv: Buffer; header: string[] }>();
   let batches = 0;
   const call = async (payload: unknown) => ({ Payload: await options.worker(payload), StatusCode: 200 });
   const taskOf = (input: unknown) => (input as { Payload: Record<string, unknown> }).Payload;
-
-  // Task state names come from the definition: the one before the map (Prepare), the one in it, the one after.
-  const states = definition.States as Record<string, Record<string, unknown>>;
-  const processorStates = map.ItemProcessor!.States as Record<string, Record<string, unknown>>;
-  const [childTask] = Object.entries(processorStates).find(([, s]) => s.Type === 'Task')!;
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [name, state] of Object.entries(states)) {
-    if (state.Type !== 'Task') continue;
-    handlers[name] = async (input: unknown) => {
-      const payload = taskOf(input);
-      if (payload.action === 'finish') {
-        // The played ResultWriter: the map's array output becomes result files in S3.
-        const state = payload.state as Record<string, unknown>;
-        if (Array.isArray(state.map)) {
-          const target = evaluate(writer.Parameters ?? {}, state) as { Bucket: string; Prefix: string };
-          const base = `${target.Prefix}local-map-run/`;
-          const records = (state.map as unknown[]).map((output, i) => ({
-            ExecutionArn: `arn:aws:states:local:000000000000:execution:local/${mapName}:${i}`,
-            Status: 'SUCCEEDED',
-            Output: JSON.stringify(output),
-          }));
-          await options.s3.send(
-            new PutObjectCommand({
-              Bucket: target.Bucket,
-              Key: `${base}SUCCEEDED_0.json`,
-              Body: JSON.stringify(records),
-            }),
-          );
-          const manifest = {
-            DestinationBucket: target.Bucket,
-            MapRunArn: `arn:aws:states:local:000000000000:mapRun:local/${mapName}:local`,
-            ResultFiles: { FAILED: [], PENDING: [], SUCCEEDED: [{ Key: `${base}SUCCEEDED_0.json`, Size: 0 }] },
-          };
-          await options.s3.send(
-            new PutObjectCommand({
-              Bucket: target.Bucket,
-              Key: `${base}manifest.json`,
-              Body: JSON.stringify(manifest),
-            }),
-          );
-          const { localBatches: _omit, ...rest } = state;
-          void _omit;
-          return call({
-            ...payload,
-            state: {
-              ...rest,
-              map: {
-                MapRunArn: manifest.MapRunArn,
-                ResultWriterDetails: { Bucket: target.Bucket, Key: `${base}manifest.json` },
-              },
-            },
-          });
-        }
-        const { localBatches: _omit, ...rest } = state;
-        void _omit;
-        return call({ ...payload, state: rest });
-      }
-      const result = await call(payload);
-      const out = result.Payload as Record<string, unknown>;
-      if (payload.action === 'prepare' && out.action === 'import') {
-        // The played ItemReader + ItemBatcher: batch ranges over the CSV the map reads.
-        const params = evaluate(reader.Parameters ?? {}, out) as { Bucket: string; Key: string; VersionId?: string };
-        const csv = await readBytes(options.s3, params.Bucket, params.Key, params.VersionId);
-        const batchInput = evaluate(batcher.BatchInput ?? {}, out);
-        const overhead = Buffer.byteLength(JSON.stringify({ Items: [], BatchInput: batchInput }));
-        const { header, ranges } = await batchRanges(csv, maxItems, maxBytes, overhead);
-        csvCache.set(params.Key, { csv, header });
-        return {
-          ...result,
-          Payload: {
-            ...out,
-            localBatches: ranges.map((range) => ({
-              Items: [],
-              BatchInput: { ...batchInput, localRange: { ...range, key: params.Key } },
-            })),
-          },
-        };
-      }
-      return result;
-    };
+    if (state.Type === 'Task' && name !== mapName) handlers[name] = (input: unknown) => call(taskOf(input));
   }
-  handlers[childTask] = async (input: unknown) => {
-    const payload = taskOf(input);
-    const batchInput = payload.BatchInput as Record<string, unknown> & { localRange: LocalRange & { key: string } };
-    const { localRange, ...realInput } = batchInput;
-    const cached = csvCache.get(localRange.key)!;
-    const items = await itemsOf(
-      cached.header,
-      cached.csv.subarray(localRange.start, localRange.end),
-      localRange.firstIndex,
+
+  // The child workflow: the definition's ItemProcessor, run by aws-local-stepfunctions (its Retry included).
+  const childMachine = new StateMachine({ StartAt: processor.StartAt, States: processor.States } as never, {
+    validationOptions: { checkArn: false, checkPaths: false },
+  });
+  const childHandlers = {
+    [childTask]: async (input: unknown) => {
+      const result = await call(taskOf(input));
+      batches++;
+      options.onBatch?.(result.Payload as { rowsWritten: number; rowsTotal: number });
+      return result;
+    },
+  };
+
+  handlers[mapName] = async (input: unknown) => {
+    // The played ItemReader + ItemBatcher: batch ranges over the CSV the map reads.
+    const params = evaluate(reader.Parameters ?? {}, input) as { Bucket: string; Key: string; VersionId?: string };
+    const csv = await readBytes(options.s3, params.Bucket, params.Key, params.VersionId);
+    const batchInput = evaluate(batcher.BatchInput ?? {}, input);
+    const overhead = Buffer.byteLength(JSON.stringify({ Items: [], BatchInput: batchInput }));
+    const { header, ranges } = await batchRanges(csv, maxItems, maxBytes, overhead);
+    const childInputOf = async (range: LocalRange) => ({
+      Items: await itemsOf(header, csv.subarray(range.start, range.end), range.firstIndex),
+      BatchInput: batchInput,
+    });
+
+    // The map run: at most MaxConcurrency children at once; once more items failed than tolerated, it fails:
+    // children still running are stopped (ABORTED; locally the player waits for their step to return, so nothing
+    // writes after the map failed) and the rest are never started (PENDING).
+    const totalItems = ranges.reduce((n, r) => n + r.count, 0);
+    const outcomes: (ChildOutcome | undefined)[] = new Array<ChildOutcome | undefined>(ranges.length);
+    let failedItems = 0;
+    let mapError: Error | undefined;
+    let next = 0;
+    const runChild = async (i: number): Promise<void> => {
+      const childInput = await childInputOf(ranges[i]);
+      const execution = childMachine.run(childInput as never, {
+        overrides: { taskResourceLocalHandlers: childHandlers as never, retryIntervalOverrides: { [childTask]: 0 } },
+      });
+      try {
+        const output: unknown = await execution.result;
+        outcomes[i] = mapError
+          ? { status: 'ABORTED', input: JSON.stringify(childInput), error: 'States.Aborted' }
+          : { status: 'SUCCEEDED', output };
+      } catch (err) {
+        if (mapError) {
+          outcomes[i] = { status: 'ABORTED', input: JSON.stringify(childInput), error: 'States.Aborted' };
+          return;
+        }
+        const cause = ((err as { cause?: unknown }).cause ?? err) as Error;
+        outcomes[i] = { status: 'FAILED', input: JSON.stringify(childInput), error: cause.name, cause: cause.message };
+        failedItems += ranges[i].count;
+        if ((failedItems / totalItems) * 100 > toleratedPercentage) {
+          mapError = Object.assign(
+            new Error(
+              `${failedItems} of ${totalItems} items failed, more than the tolerated ${toleratedPercentage}% (map run ${mapName})`,
+            ),
+            { name: 'States.ExceedToleratedFailureThreshold' },
+          );
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(maxConcurrency, ranges.length) }, async () => {
+        for (let i = next++; i < ranges.length && !mapError; i = next++) await runChild(i);
+      }),
     );
-    const result = await call({ ...payload, Items: items, BatchInput: realInput });
-    batches++;
-    options.onBatch?.(result.Payload as { rowsWritten: number; rowsTotal: number });
-    return result;
+
+    // The played ResultWriter: <Prefix>/<map run id>/manifest.json and the result files, as Step Functions writes
+    // them, for a map run that failed as well as for one that succeeded.
+    const target = evaluate(writer.Parameters ?? {}, input) as { Bucket: string; Prefix?: string };
+    const mapRunId = randomUUID();
+    const base = `${target.Prefix ? `${target.Prefix.replace(/\/+$/, '')}/` : ''}${mapRunId}/`;
+    const mapRunArn = `arn:aws:states:local:000000000000:mapRun:local/${mapName}:${mapRunId}`;
+    const resultFiles: Record<'SUCCEEDED' | 'FAILED' | 'PENDING', { Key: string; Size: number }[]> = {
+      SUCCEEDED: [],
+      FAILED: [],
+      PENDING: [],
+    };
+    const writeFiles = async (status: keyof typeof resultFiles, records: AsyncIterable<unknown>) => {
+      let parts: string[] = [];
+      let size = 0;
+      const flush = async () => {
+        if (parts.length === 0) return;
+        const key = `${base}${status}_${resultFiles[status].length}.json`;
+        const body = `[${parts.join(',')}]`;
+        await options.s3.send(new PutObjectCommand({ Bucket: target.Bucket, Key: key, Body: body }));
+        resultFiles[status].push({ Key: key, Size: Buffer.byteLength(body) });
+        parts = [];
+        size = 0;
+      };
+      for await (const record of records) {
+        const text = JSON.stringify(record);
+        parts.push(text);
+        size += text.length;
+        if (size >= RESULT_FILE_BYTES) await flush();
+      }
+      await flush();
+    };
+    const arnOf = (i: number) => `arn:aws:states:local:000000000000:execution:local/${mapName}:${mapRunId}:${i}`;
+    // (SUCCEEDED records carry no Input here, to keep memory bounded; Finish reads only their Output.)
+    await writeFiles(
+      'SUCCEEDED',
+      (async function* () {
+        for (const [i, o] of outcomes.entries()) {
+          if (o?.status === 'SUCCEEDED') {
+            yield { ExecutionArn: arnOf(i), Status: 'SUCCEEDED', Output: JSON.stringify(o.output) };
+          }
+        }
+      })(),
+    );
+    await writeFiles(
+      'FAILED',
+      (async function* () {
+        for (const [i, o] of outcomes.entries()) {
+          if (o && o.status !== 'SUCCEEDED') {
+            yield {
+              ExecutionArn: arnOf(i),
+              Status: o.status,
+              Input: o.input,
+              InputDetails: { Included: true },
+              Error: o.error,
+              ...(o.cause !== undefined ? { Cause: o.cause } : {}),
+            };
+          }
+        }
+      })(),
+    );
+    await writeFiles(
+      'PENDING',
+      (async function* () {
+        for (const [i, o] of outcomes.entries()) {
+          if (!o) {
+            yield {
+              Status: 'PENDING',
+              Input: JSON.stringify(await childInputOf(ranges[i])),
+              InputDetails: { Included: true },
+            };
+          }
+        }
+      })(),
+    );
+    const manifestKey = `${base}manifest.json`;
+    await options.s3.send(
+      new PutObjectCommand({
+        Bucket: target.Bucket,
+        Key: manifestKey,
+        Body: JSON.stringify({ DestinationBucket: target.Bucket, MapRunArn: mapRunArn, ResultFiles: resultFiles }),
+      }),
+    );
+    if (mapError) throw mapError;
+    return { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket: target.Bucket, Key: manifestKey } };
   };
 
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
   const execution = machine.run(options.input as never, {
     overrides: {
       taskResourceLocalHandlers: handlers as never,
-      retryIntervalOverrides: Object.fromEntries([...Object.keys(states), childTask].map((n) => [n, 0])),
+      retryIntervalOverrides: Object.fromEntries(Object.keys(states).map((n) => [n, 0])),
     },
     context: {
       Execution: {

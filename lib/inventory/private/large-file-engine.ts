@@ -282,11 +282,19 @@ export class LargeFileEngine extends Construct {
     // A customer managed policy (NIST/HIPAA/PCI IAMNoInlinePolicy); the role's default policy stays empty, so a
     // statement the user adds there is reported on its own.
     const workerPolicy = new iam.ManagedPolicy(workerRole, 'WorkerPolicy', {
-      description: 'Reads uploads, writes reports and working files, writes items and ledger records',
+      description:
+        'Reads uploads, writes reports and working files, lists the work folder, writes items and ledger records',
       roles: [workerRole],
       statements: [
         new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [uploads, work] }),
         new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [reports] }),
+        // Finish lists the execution's work folder for the map run's manifest when the map failed (its Catch
+        // passes no ResultWriter output): listing limited to the work folder.
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [props.bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${props.reportPrefix}${WORK_FOLDER}*`] } },
+        }),
         new iam.PolicyStatement({
           actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
           resources: [props.table.tableArn],

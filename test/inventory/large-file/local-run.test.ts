@@ -7,21 +7,28 @@
  * N is 20,000 rows here (the shared 2-core machine); `npm run demo -- --large-file` and `npm run bench` run the
  * same path with 2,000,000 rows.
  */
-import { AttributeValue, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { AttributeValue, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { InventoryLoader } from '../../../lib';
-import { handler as sourceWorker, setWorkerOverrides } from '../../../lib/inventory/handler/large-file/worker';
+import {
+  handler as sourceWorker,
+  setWorkerOverrides,
+  WorkerOverrides,
+} from '../../../lib/inventory/handler/large-file/worker';
 import type { ImportReport } from '../../../lib/inventory/handler/report';
 import { definitionFromTemplate, runLargeFileLocally, StepHandler } from '../../../scripts/lib/large-file-local';
 import { testApp } from '../../support/cdk-context';
+import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../../support/emulators';
 import { BUCKET, readObject, readReport, upload, useEngineHarness } from '../handler/helpers';
 
 const harness = useEngineHarness();
 
-function synthesizedDefinition(batchSize = 1000): Record<string, unknown> {
+function synthesizedDefinition(batchSize = 1000, maxConcurrency = 4): Record<string, unknown> {
   const stack = new Stack(testApp(), 'LargeFileLocal');
-  new InventoryLoader(stack, 'Loader', { largeFiles: { threshold: Size.mebibytes(1), batchSize, maxConcurrency: 4 } });
+  new InventoryLoader(stack, 'Loader', { largeFiles: { threshold: Size.mebibytes(1), batchSize, maxConcurrency } });
   return definitionFromTemplate(Template.fromStack(stack).toJSON() as Parameters<typeof definitionFromTemplate>[0]);
 }
 
@@ -49,9 +56,56 @@ async function countItems(table: string): Promise<{ count: number; sample: Recor
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the shipped bundle, loaded as Lambda loads it */
-const bundleWorker = (): StepHandler =>
-  (require('../../../assets/inventory-large-file/index.js') as { handler: StepHandler }).handler;
+const bundle = () =>
+  require('../../../assets/inventory-large-file/index.js') as {
+    handler: StepHandler;
+    setWorkerOverrides: (o: WorkerOverrides) => void;
+  };
+const bundleWorker = (): StepHandler => bundle().handler;
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * A loopback proxy to dynalite that answers every write (BatchWriteItem, PutItem) naming a poisoned key with a
+ * 500 (InternalServerError, retryable): the rows of one batch that cannot be written, whatever the retries.
+ */
+async function faultyTable(target: string, poisoned: RegExp) {
+  const upstream = new URL(target);
+  const stats = { refused: 0 };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const action = String(req.headers['x-amz-target'] ?? '');
+      if ((action.endsWith('.BatchWriteItem') || action.endsWith('.PutItem')) && poisoned.test(body.toString('utf8'))) {
+        stats.refused++;
+        res.writeHead(500, {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-errortype': 'InternalServerError',
+        });
+        res.end(
+          JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected' }),
+        );
+        return;
+      }
+      const forward = http.request(
+        { hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 500, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stats,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 describe.each([
   ['source', () => sourceWorker as StepHandler],
@@ -111,6 +165,78 @@ describe.each([
     expect(rejected).toContain('SKU-BAD-1,,5,1,tools,20003,name is required but empty');
     expect(rejected).toContain(',1,tools,20004,quantity must not be negative; received -3');
   }, 900_000);
+});
+
+describe.each([
+  ['source', () => ({ worker: sourceWorker as StepHandler, setOverrides: setWorkerOverrides })],
+  ['bundle', () => ({ worker: bundleWorker(), setOverrides: bundle().setWorkerOverrides })],
+])('the large-file state machine, run locally, when the map fails (%s)', (_kind, steps) => {
+  afterEach(() => steps().setOverrides({}));
+
+  test('a batch that fails for good: the report counts the rows the finished batches wrote and names the batch', async () => {
+    // GIVEN 5,000 rows in 5 batches, and a table that refuses every write of the third batch (lines 2002-3001);
+    // one batch at a time, so no batch is running when the map fails (a running one would be ABORTED, its rows
+    // "not processed" although it may have written some)
+    const table = await harness.freshTable();
+    await harness.freshLedger();
+    const key = `uploads/large-mapfail-${_kind}.csv`;
+    await upload(harness.emulators(), key, inventoryCsv(5_000));
+    const proxy = await faultyTable(harness.emulators().dynamodbEndpoint, /SKU-0002\d{3}"/);
+    const dynamodb = new DynamoDBClient({
+      region: EMULATOR_REGION,
+      credentials: EMULATOR_CREDENTIALS,
+      endpoint: proxy.endpoint,
+    });
+    const { worker, setOverrides } = steps();
+    setOverrides({
+      clients: { s3: harness.emulators().s3, dynamodb },
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+
+    // WHEN (ToleratedFailurePercentage 0: the map run fails when the batch fails after its Step Functions retries)
+    try {
+      const run = await runLargeFileLocally({
+        definition: synthesizedDefinition(1000, 1),
+        worker,
+        s3: harness.emulators().s3,
+        input: { object: { bucket: BUCKET, key, size: 1 } },
+        executionName: `local-mapfail-${_kind}`,
+      });
+
+      // THEN the report counts what is in the table, and names the batch that failed and the ones never started
+      const report = await readReport(harness.emulators(), key);
+      expect(run.output).toEqual(report);
+      expect(proxy.stats.refused).toBeGreaterThan(0);
+      const { count } = await countItems(table);
+      expect(count).toBe(2_000);
+      expect(report).toMatchObject({
+        status: 'PARTIAL',
+        rowsTotal: 5_000,
+        rowsWritten: count,
+        rowsRejected: 3_000,
+        complete: false,
+      });
+      expect(report.reason).toContain('the import stopped: States.ExceedToleratedFailureThreshold');
+      expect(report.reason).toContain('lines 2002-3001 (FAILED: WriteFailure)');
+      expect(report.reason).toContain('lines 3002-4001 (PENDING)');
+      expect(report.reason).toContain('lines 4002-5001 (PENDING)');
+      expect(report.errors[0]).toMatchObject({ line: 2002 });
+      expect(report.errors[0].reason).toMatch(/^not processed: its batch failed \(WriteFailure: not written/);
+      // (the report lists the first 1,000 rejected rows; the rejected-rows CSV has all of them)
+      expect(report.errors).toHaveLength(1_000);
+      expect(report.errorsOmitted).toBe(2_000);
+      // the rejected rows are the lines to upload again, values included
+      const rejected = (await readObject(harness.emulators(), `reports/${key}.rejected.csv`)).trim().split(/\r?\n/);
+      expect(rejected).toHaveLength(3_001);
+      expect(rejected[1]).toMatch(/^SKU-0002000,"Item 2000, grade A",0,0.5,tools,2002,not processed: its batch failed/);
+      expect(rejected[1001]).toBe(
+        'SKU-0003000,"Item 3000, grade A",0,0.5,tools,3002,not processed: its batch never started (the map run stopped first)',
+      );
+    } finally {
+      dynamodb.destroy();
+      await proxy.stop();
+    }
+  }, 300_000);
 });
 
 describe('the large-file state machine, run locally: what ends without a map', () => {

@@ -50,6 +50,9 @@ export interface BatchEvent {
 export interface BatchResult {
   readonly firstLine: number;
   readonly lastLine: number;
+  /** The batch's first and last item index in the map (absent in results of earlier versions). */
+  readonly firstIndex?: number;
+  readonly lastIndex?: number;
   readonly rowsTotal: number;
   readonly rowsWritten: number;
   readonly rowsRejected: number;

@@ -8,11 +8,20 @@
  *   batch resolved as in one invocation: the later row wins), paced by the AIMD write-rate controller.
  * - `finish`: reads the ResultWriter's manifest and result files, adds up every batch (rows of failed batches
  *   become rejected rows, "not processed"), joins the batches' rejected rows into the one rejected-rows CSV,
- *   writes the report (the single-invocation report's shape) and completes the ledger record.
+ *   writes the report (the single-invocation report's shape) and completes the ledger record. When the map itself
+ *   failed (its Catch passes the error and no ResultWriter output), it finds the map run's manifest in the work
+ *   folder, which Step Functions writes for failed map runs too, and counts what the finished batches wrote.
  *
  * Bundled into assets/inventory-large-file/index.js (handler `index.handler`).
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectsV2CommandOutput,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import { WriteFailure } from '../batch-writer';
 import { Clients, createClients } from '../clients';
@@ -359,6 +368,7 @@ export async function writeBatch(
   }
   const firstLine = lines.length > 0 ? Math.min(...lines) : 0;
   const lastLine = lines.length > 0 ? Math.max(...lines) : 0;
+  const indexes = items.map((item) => item.index);
   let rejectedKey: string | undefined;
   if (rejectedRows.length > 0) {
     rejectedKey = `${job.workPrefix}rejected/${String(firstLine).padStart(12, '0')}.csv`;
@@ -371,6 +381,7 @@ export async function writeBatch(
   return {
     firstLine,
     lastLine,
+    ...(indexes.length > 0 ? { firstIndex: Math.min(...indexes), lastIndex: Math.max(...indexes) } : {}),
     rowsTotal: tally.rowsTotal,
     rowsWritten: tally.rowsWritten,
     rowsRejected: tally.rowsRejected,
@@ -383,6 +394,8 @@ export async function writeBatch(
 }
 
 interface ChildRecord {
+  /** SUCCEEDED, FAILED, TIMED_OUT, ABORTED (the FAILED_n files) or PENDING (never started). */
+  readonly Status?: string;
   readonly Input?: string;
   readonly Output?: string;
   readonly Error?: string;
@@ -406,6 +419,69 @@ async function readText(s3: S3Client, bucket: string, key: string): Promise<stri
   return (await response.Body?.transformToString('utf-8')) ?? '';
 }
 
+/**
+ * The newest `manifest.json` of a map run in the execution's work folder, where the ResultWriter writes
+ * `<Prefix>/<map run id>/manifest.json`. Step Functions exports the results of a map run that fails too: its
+ * `FAILED_n.json` holds the failed, timed-out and aborted child workflows and its `PENDING_n.json` those "that
+ * weren't started because the Map Run failed or aborted" (Step Functions Developer Guide, "ResultWriter (Map)",
+ * Exporting to Amazon S3: https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
+ * But the map's Catch passes only the error, not the ResultWriter's output, so Finish lists the work folder (the
+ * worker may list that prefix only). The folder belongs to one execution; a redriven map run writes a newer one.
+ */
+async function findManifest(s3: S3Client, job: LargeFileJob): Promise<{ Bucket: string; Key: string } | undefined> {
+  let token: string | undefined;
+  let newest: { key: string; modified: number } | undefined;
+  do {
+    const page: ListObjectsV2CommandOutput = await s3.send(
+      new ListObjectsV2Command({ Bucket: job.bucket, Prefix: job.workPrefix, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? []) {
+      if (!object.Key?.endsWith('/manifest.json')) continue;
+      const modified = object.LastModified?.getTime() ?? 0;
+      if (!newest || modified >= newest.modified) newest = { key: object.Key, modified };
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return newest ? { Bucket: job.bucket, Key: newest.key } : undefined;
+}
+
+/** Why the rows of a batch that did not finish are rejected, by the child workflow's status. */
+function notProcessedReason(record: ChildRecord): string {
+  if (record.Status === 'PENDING') return 'not processed: its batch never started (the map run stopped first)';
+  if (record.Status === 'ABORTED') {
+    return 'not processed: its batch was stopped when the map run failed (some of its rows may have been written; upload them again)';
+  }
+  return `not processed: its batch failed (${record.Error ?? 'did not finish'}${record.Cause ? `: ${record.Cause.slice(0, 300)}` : ''})`;
+}
+
+/** At most this many unfinished batches are named in the report's reason (all their rows are rejected rows). */
+const MAX_NAMED_BATCHES = 20;
+
+/** "lines 5002-6001 (FAILED: WriteFailure), ..." for the reason of a report whose map did not finish. */
+function describeBatches(batches: { firstLine: number; lastLine: number; what: string }[]): string {
+  const named = [...batches]
+    .sort((a, b) => a.firstLine - b.firstLine)
+    .slice(0, MAX_NAMED_BATCHES)
+    .map((b) => `lines ${b.firstLine}-${b.lastLine} (${b.what})`);
+  const more = batches.length - named.length;
+  return named.join(', ') + (more > 0 ? ` and ${more} more` : '');
+}
+
+/**
+ * Item ranges no batch record covers, between the first and the last item the records name (a map run that
+ * stopped may list fewer batches than the file has; rows after the last one listed are not known here).
+ */
+function holes(ranges: [number, number][]): [number, number][] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  let next = 0;
+  for (const [first, last] of sorted) {
+    if (first > next) out.push([next, first - 1]);
+    next = Math.max(next, last + 1);
+  }
+  return out;
+}
+
 /** Adds up the batches and writes the report; see the top of this file. */
 export async function finish(
   state: FinishState,
@@ -424,7 +500,6 @@ export async function finish(
   let reason: { reason: string; line: number } | undefined = failure
     ? { reason: `the import stopped: ${failure}`, line: 0 }
     : undefined;
-  const details = state.map?.ResultWriterDetails;
   const rejected = new RejectedRowsWriter(
     clients.s3,
     object.bucket,
@@ -433,11 +508,19 @@ export async function finish(
   const header = job ? (job.lineColumn ? job.header.slice(0, -2) : job.header) : [];
   if (job) rejected.setHeader(header.map((h) => h.trim()));
   try {
+    // The map failed (its Catch): no ResultWriter output, but the map run's result files are in the work folder.
+    const details =
+      state.map?.ResultWriterDetails ?? (job && failure ? await findManifest(clients.s3, job) : undefined);
     if (job && details) {
       const manifest = await readJson<Manifest>(clients.s3, details.Bucket, details.Key);
       const segments: { firstLine: number; write: () => Promise<void> }[] = [];
       const succeeded = manifest.ResultFiles?.SUCCEEDED ?? [];
       const unfinished = [...(manifest.ResultFiles?.FAILED ?? []), ...(manifest.ResultFiles?.PENDING ?? [])];
+      const unfinishedBatches: { firstLine: number; lastLine: number; what: string }[] = [];
+      // Item ranges of every batch the records name, and the line of each item at their edges (for the holes).
+      const ranges: [number, number][] = [];
+      const lineAt = new Map<number, number>();
+      let indexed = true;
       for (const file of succeeded) {
         for (const record of await readJson<ChildRecord[]>(clients.s3, details.Bucket, file.Key)) {
           const result = JSON.parse(record.Output ?? '{}') as BatchResult;
@@ -446,6 +529,13 @@ export async function finish(
           tally.rowsRejected += result.rowsRejected;
           for (const error of result.errors) addError(tally, error);
           tally.errorsOmitted += result.errorsOmitted;
+          if (result.firstIndex !== undefined && result.lastIndex !== undefined) {
+            ranges.push([result.firstIndex, result.lastIndex]);
+            lineAt.set(result.firstIndex, result.firstLine);
+            lineAt.set(result.lastIndex, result.lastLine);
+          } else {
+            indexed = false;
+          }
           if (result.rejectedKey) {
             const key = result.rejectedKey;
             segments.push({
@@ -466,12 +556,25 @@ export async function finish(
       for (const file of unfinished) {
         for (const record of await readJson<ChildRecord[]>(clients.s3, details.Bucket, file.Key)) {
           const input = JSON.parse(record.Input ?? '{}') as Partial<BatchEvent>;
-          const why = `not processed: its batch failed (${record.Error ?? 'did not finish'}${record.Cause ? `: ${record.Cause.slice(0, 300)}` : ''})`;
-          const batch = (input.Items ?? []).map((item) => {
+          const why = notProcessedReason(record);
+          const items = input.Items ?? [];
+          const batch = items.map((item) => {
             const line = lineOf(job, item);
             const values = header.map((name) => item.row[name] ?? '');
             return { line, values };
           });
+          if (items.length > 0) {
+            const first = items[0].index;
+            const last = items[items.length - 1].index;
+            ranges.push([first, last]);
+            lineAt.set(first, batch[0].line);
+            lineAt.set(last, batch[batch.length - 1].line);
+            unfinishedBatches.push({
+              firstLine: batch[0].line,
+              lastLine: batch[batch.length - 1].line,
+              what: `${record.Status ?? 'FAILED'}${record.Error ? `: ${record.Error}` : ''}`,
+            });
+          }
           const rows = batch.filter((r) => r.values.some((v) => v.trim() !== ''));
           for (const row of rows) {
             tally.read();
@@ -490,12 +593,43 @@ export async function finish(
         }
       }
       for (const segment of segments.sort((a, b) => a.firstLine - b.firstLine)) await segment.write();
-      if (unfinished.length > 0 && !reason) {
+      const parts: string[] = [];
+      if (unfinishedBatches.length > 0) {
+        parts.push(
+          `batches that did not finish (their rows are rejected as not processed; upload those lines again): ${describeBatches(unfinishedBatches)}`,
+        );
+      }
+      // Items no record names (a map run that stopped may not list every batch): their rows were not counted.
+      const missing = failure && indexed ? holes(ranges) : [];
+      if (missing.length > 0) {
+        complete = false;
+        const lineOfIndex = (index: number, side: -1 | 1): string => {
+          if (!job.lineColumn) return String(job.firstDataLine + index);
+          const neighbour = lineAt.get(index + side);
+          return neighbour === undefined ? '?' : side < 0 ? `after ${neighbour}` : `before ${neighbour}`;
+        };
+        parts.push(
+          `rows the map run did not report (not counted): ${missing
+            .slice(0, MAX_NAMED_BATCHES)
+            .map(([first, last]) => `lines ${lineOfIndex(first, -1)}-${lineOfIndex(last, 1)}`)
+            .join(', ')}`,
+        );
+      }
+      if (failure) {
+        reason = { reason: [`the import stopped: ${failure}`, ...parts].join('; '), line: 0 };
+      } else if (unfinished.length > 0) {
         reason = {
-          reason: 'some batches failed after their retries; their rows are rejected as not processed',
+          reason: ['some batches failed after their retries; their rows are rejected as not processed', ...parts].join(
+            '; ',
+          ),
           line: 0,
         };
       }
+    } else if (job && failure) {
+      reason = {
+        reason: `the import stopped: ${failure}; no map run results were found in s3://${job.bucket}/${job.workPrefix}, so the rows its batches wrote are not counted`,
+        line: 0,
+      };
     } else if (!failure) {
       reason = { reason: 'the import stopped before its batches reported (no results were written)', line: 0 };
       complete = false;

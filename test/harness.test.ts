@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { testApp } from './support/cdk-context';
@@ -93,7 +94,8 @@ describe('npm run static-checks (tsc --noEmit, ESLint and Prettier over one Type
   function run(dir: string): { code: number; output: string } {
     const result = spawnSync(process.execPath, [script, '--root', dir], { encoding: 'utf8' });
     fs.rmSync(dir, { recursive: true, force: true });
-    return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+    // Without colours: Prettier and ESLint colour their output when CI is set (as in .ci/run), even into a pipe.
+    return { code: result.status ?? -1, output: stripVTControlCharacters(`${result.stdout}${result.stderr}`) };
   }
 
   const later = 'export async function later(): Promise<void> {}\n';

@@ -313,12 +313,14 @@ export function renderReadme(readme: string, m: Measurement): string {
 export function formatCompact(m: Measurement): string {
   const pad = (s: string | number, n: number) => String(s).padEnd(n);
   const short: Record<string, string> = { AwsSolutions: 'AwsSol', Serverless: 'Srvless' };
+  // The stack column fits the longest name (ServerlessApiDefaultsAgnostic ran into its first count at 28).
+  const width = Math.max(28, ...m.stacks.map((s) => s.stack.length + 2));
   const lines = [
-    `${pad('stack', 28)}${PACKS.map((p) => pad(short[p.name] ?? p.name.split('.')[0], 9)).join('')}guard  acked`,
+    `${pad('stack', width)}${PACKS.map((p) => pad(short[p.name] ?? p.name.split('.')[0], 9)).join('')}guard  acked`,
   ];
   for (const s of m.stacks) {
     lines.push(
-      `${pad(s.stack, 28)}${PACKS.map((p) => pad(openCount(s, p.name), 9)).join('')}${pad(guardOpenCount(s), 7)}${s.findings.filter((f) => f.acknowledged).length}`,
+      `${pad(s.stack, width)}${PACKS.map((p) => pad(openCount(s, p.name), 9)).join('')}${pad(guardOpenCount(s), 7)}${s.findings.filter((f) => f.acknowledged).length}`,
     );
   }
   lines.push(`timings (ms): ${JSON.stringify(m.timings)}`);

@@ -8,8 +8,8 @@
 //   3. jest                                (its api test reads .jsii, so it starts after lane 1)
 //
 // Every step is the npm script of the same name, so `npm run lint` etc. stay the way to run one step. A step's
-// output is printed whole when it ends (never interleaved with the other lane's). A failing step fails `npm test`
-// as `&&` did: the other lane finishes, its output is printed, and jest does not start.
+// output is printed whole when it fails (never interleaved with the other lane's), and not at all when it passes.
+// A failing step fails `npm test` as `&&` did: the other lane finishes, and jest does not start.
 import { spawn } from 'node:child_process';
 
 /** Runs `npm run <script>` with its output captured; resolves to its exit code. */
@@ -23,7 +23,8 @@ function run(script, extraArgs = []) {
     child.stderr.on('data', (d) => out.push(d));
     child.on('close', (code, signal) => {
       const text = Buffer.concat(out).toString('utf8');
-      if (text.trim()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      // Quiet when it passes (issue 19: the test summary and the compliance table, nothing else); whole when it fails.
+      if (code !== 0 && text.trim()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       if (code !== 0) console.error(`npm test: \`npm run ${script}\` failed (${signal ?? `exit code ${code}`})`);
       resolve(code ?? 1);
     });

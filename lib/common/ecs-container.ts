@@ -1,7 +1,9 @@
 import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceFinding } from './nag';
+import { RoutedPolicy, RoutedRole } from './routed-role';
 
 /*
  * Container hardening shared by the ECS services (FargateWebService, Ec2WebService): no credentials
@@ -112,6 +114,39 @@ export function isEcrAuthorizationStatement(statement: iam.PolicyStatement): boo
     statement.resources.length === 1 &&
     statement.resources[0] === '*'
   );
+}
+
+/**
+ * The policy of its own for the registry login (ecr:GetAuthorizationToken on `*`) of an ECS service's execution
+ * role, acknowledged there alone when a private ECR image first needs it.
+ */
+export function ecrLoginPolicy(scope: Construct, role: iam.IRole): RoutedPolicy {
+  return new RoutedPolicy(scope, 'EcrAuthorizationPolicy', role, [
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repositories, granted by ARN in its default policy.',
+    },
+  ]);
+}
+
+/**
+ * Adds a container to an ECS service's task, sending the registry login aws-cdk-lib grants for a private ECR
+ * image to `ecrLogin` (a role the user brought is left as it is). Tasks start as soon as the service exists, so
+ * once it does (a sidecar added later; pass it), the service waits for the policy holding the pull permission.
+ */
+export function addServiceContainer(
+  taskDefinition: ecs.TaskDefinition,
+  ecrLogin: RoutedPolicy,
+  id: string,
+  options: ecs.ContainerDefinitionOptions,
+  service?: ecs.BaseService,
+): ecs.ContainerDefinition {
+  const role = taskDefinition.executionRole;
+  const add = () => taskDefinition.addContainer(id, options);
+  const container = role instanceof RoutedRole ? role.routeWhile(ecrLogin, add, isEcrAuthorizationStatement) : add();
+  if (service && ecrLogin.policy) service.node.addDependency(ecrLogin.policy);
+  return container;
 }
 
 /** One error per plain environment variable of any container of `taskDefinition` whose name marks a secret or credential. */

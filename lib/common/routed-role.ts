@@ -1,10 +1,12 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from './managed-policy-role';
+import { acknowledge, Acknowledgement } from './nag';
 
 /**
  * A policy of its own for some statements of a role, created when the first statement arrives
- * (an attached policy without statements fails synthesis).
+ * (an attached policy without statements fails synthesis). `acknowledgements` go on that policy alone,
+ * when it is created: what is inherent to the statements routed to it, never to the role's other policies.
  */
 export class RoutedPolicy {
   private created?: iam.ManagedPolicy;
@@ -13,6 +15,7 @@ export class RoutedPolicy {
     private readonly scope: Construct,
     private readonly id: string,
     private readonly role: iam.IRole,
+    private readonly acknowledgements: Acknowledgement[] = [],
   ) {}
 
   /** The policy, once a statement was routed to it. */
@@ -22,7 +25,10 @@ export class RoutedPolicy {
 
   /** Adds `statement`, creating the policy on first use. */
   public addStatement(statement: iam.PolicyStatement): iam.ManagedPolicy {
-    this.created ??= new iam.ManagedPolicy(this.scope, this.id, { roles: [this.role] });
+    if (!this.created) {
+      this.created = new iam.ManagedPolicy(this.scope, this.id, { roles: [this.role] });
+      if (this.acknowledgements.length > 0) acknowledge(this.created, ...this.acknowledgements);
+    }
     this.created.addStatements(statement);
     return this.created;
   }

@@ -15,7 +15,8 @@ import {
   acknowledgeExecWildcards,
   containerMemoryErrors,
   DEFAULT_USER,
-  isEcrAuthorizationStatement,
+  addServiceContainer,
+  ecrLoginPolicy,
   mainContainerReservation,
   secretLookingVariables,
   validateEnvironment,
@@ -246,7 +247,6 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
   /** The containers added with `addSidecar`, in order. */
   public readonly sidecars: ecs.ContainerDefinition[] = [];
   private readonly ecrAuthorization: RoutedPolicy;
-  private ecrAuthorizationAcknowledged = false;
   /** The task's memory budget (MiB): the application container's hard limit, reserved on the instance. */
   private readonly taskMemoryMiB: number;
   private readonly networkMode: ecs.NetworkMode;
@@ -470,8 +470,8 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       executionRole,
     });
     this.logGroup = new SecureLogGroup(this, 'LogGroup', { retention: props.logRetention });
-    this.ecrAuthorization = new RoutedPolicy(this, 'EcrAuthorizationPolicy', executionRole);
-    this.container = this.addRoutedContainer('Web', {
+    this.ecrAuthorization = ecrLoginPolicy(this, executionRole);
+    this.container = addServiceContainer(this.taskDefinition, this.ecrAuthorization, 'Web', {
       containerName: CONTAINER_NAME,
       image: props.image,
       essential: true,
@@ -638,33 +638,14 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
         logGroup: this.logGroup,
       });
     });
-    const container = this.addRoutedContainer(id, containerOptions);
-    this.sidecars.push(container);
-    return container;
-  }
-
-  /**
-   * Adds a container, sending ecr:GetAuthorizationToken (granted on `*` for a private ECR image) to a policy
-   * of its own on the execution role, acknowledged there alone.
-   */
-  private addRoutedContainer(id: string, options: ecs.ContainerDefinitionOptions): ecs.ContainerDefinition {
-    const role = this.taskDefinition.executionRole as RoutedRole;
-    const container = role.routeWhile(
+    const container = addServiceContainer(
+      this.taskDefinition,
       this.ecrAuthorization,
-      () => this.taskDefinition.addContainer(id, options),
-      isEcrAuthorizationStatement,
+      id,
+      containerOptions,
+      this.service,
     );
-    const policy = this.ecrAuthorization.policy;
-    if (policy && !this.ecrAuthorizationAcknowledged) {
-      this.ecrAuthorizationAcknowledged = true;
-      acknowledge(policy, {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repositories, granted by ARN in its default policy.',
-      });
-      // Tasks start as soon as the service exists: the policy holding the pull permission comes first.
-      if (this.service) this.service.node.addDependency(policy);
-    }
+    this.sidecars.push(container);
     return container;
   }
 

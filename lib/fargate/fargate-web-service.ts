@@ -13,7 +13,8 @@ import {
   acknowledgeExecWildcards,
   containerMemoryErrors,
   DEFAULT_USER,
-  isEcrAuthorizationStatement,
+  addServiceContainer,
+  ecrLoginPolicy,
   mainContainerReservation,
   secretLookingVariables,
   validateEnvironment,
@@ -242,7 +243,6 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
   private readonly ecrAuthorization: RoutedPolicy;
   /** The task's memory (MiB), every container's ceiling. */
   private readonly taskMemoryMiB: number;
-  private ecrAuthorizationAcknowledged = false;
   /**
    * The tasks' network connections (their security group): allow them to reach a database with
    * `db.connections.allowDefaultPortFrom(service)`.
@@ -352,8 +352,8 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
     this.executionRole = executionRole;
     this.grantPrincipal = taskRole;
     this.logGroup = new SecureLogGroup(this, 'LogGroup', { retention: props.logRetention });
-    this.ecrAuthorization = new RoutedPolicy(this, 'EcrAuthorizationPolicy', executionRole);
-    this.container = this.addRoutedContainer('Web', {
+    this.ecrAuthorization = ecrLoginPolicy(this, executionRole);
+    this.container = addServiceContainer(this.taskDefinition, this.ecrAuthorization, 'Web', {
       containerName: CONTAINER_NAME,
       image: props.image,
       essential: true,
@@ -516,31 +516,14 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
         logGroup: this.logGroup,
       }),
     );
-    const container = this.addRoutedContainer(id, containerOptions);
+    const container = addServiceContainer(
+      this.taskDefinition,
+      this.ecrAuthorization,
+      id,
+      containerOptions,
+      this.service,
+    );
     this.sidecars.push(container);
-    return container;
-  }
-
-  /**
-   * Adds a container, sending ecr:GetAuthorizationToken (granted on `*` for a private ECR image) to a policy
-   * of its own on the construct's execution role, acknowledged there alone.
-   */
-  private addRoutedContainer(id: string, options: ecs.ContainerDefinitionOptions): ecs.ContainerDefinition {
-    const role = this.taskDefinition.executionRole;
-    const add = () => this.taskDefinition.addContainer(id, options);
-    const container =
-      role instanceof RoutedRole ? role.routeWhile(this.ecrAuthorization, add, isEcrAuthorizationStatement) : add();
-    const policy = this.ecrAuthorization.policy;
-    if (policy && !this.ecrAuthorizationAcknowledged) {
-      this.ecrAuthorizationAcknowledged = true;
-      acknowledge(policy, {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'This policy holds only ecr:GetAuthorizationToken, which supports no resource-level permissions (it issues a registry login token); the execution role can pull only from the image repositories, granted by ARN in its default policy.',
-      });
-      // Tasks start as soon as the service exists: the policy holding the pull permission comes first.
-      if (this.service) this.service.node.addDependency(policy);
-    }
     return container;
   }
 

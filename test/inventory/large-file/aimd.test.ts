@@ -4,14 +4,13 @@
  * exceed the proxy's write units per second are answered ProvisionedThroughputExceededException (dynalite
  * itself never throttles).
  */
-import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../../../lib/inventory/handler/config';
 import { AimdRateController } from '../../../lib/inventory/handler/large-file/aimd';
 import type { LargeFileJob } from '../../../lib/inventory/handler/large-file/job';
 import { setWorkerOverrides, writeBatch } from '../../../lib/inventory/handler/large-file/worker';
 import { Logger } from '../../../lib/inventory/handler/log';
+import { startDynamoDbProxy } from '../../support/dynamodb-proxy';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../../support/emulators';
 import { BUCKET, countItems, useEngineHarness } from '../handler/helpers';
 
@@ -90,58 +89,31 @@ describe('AimdRateController', () => {
 
 /** A loopback proxy to dynalite that accepts at most `unitsPerSecond` items per second (BatchWriteItem, PutItem). */
 async function throttlingProxy(target: string, unitsPerSecond: number) {
-  const upstream = new URL(target);
   let tokens = unitsPerSecond;
   let refilled = Date.now();
   const stats = { accepted: 0, throttled: 0 };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const target = String(req.headers['x-amz-target'] ?? '');
-      if (target.endsWith('.BatchWriteItem') || target.endsWith('.PutItem')) {
-        const request = JSON.parse(body.toString('utf8')) as { RequestItems?: Record<string, unknown[]> };
-        const items = request.RequestItems
-          ? Object.values(request.RequestItems).reduce((n, list) => n + list.length, 0)
-          : 1;
-        const now = Date.now();
-        tokens = Math.min(unitsPerSecond, tokens + ((now - refilled) / 1000) * unitsPerSecond);
-        refilled = now;
-        if (tokens < items) {
-          stats.throttled++;
-          res.writeHead(400, {
-            'content-type': 'application/x-amz-json-1.0',
-            'x-amzn-errortype': 'ProvisionedThroughputExceededException',
-          });
-          res.end(
-            JSON.stringify({
-              __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
-              message: 'The level of configured provisioned throughput for the table was exceeded.',
-            }),
-          );
-          return;
-        }
-        tokens -= items;
-        stats.accepted += items;
-      }
-      const forward = http.request(
-        { hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 500, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forward.end(body);
-    });
+  const proxy = await startDynamoDbProxy(target, (operation, body) => {
+    if (operation !== 'BatchWriteItem' && operation !== 'PutItem') return undefined;
+    const request = JSON.parse(body) as { RequestItems?: Record<string, unknown[]> };
+    const items = request.RequestItems
+      ? Object.values(request.RequestItems).reduce((n, list) => n + list.length, 0)
+      : 1;
+    const now = Date.now();
+    tokens = Math.min(unitsPerSecond, tokens + ((now - refilled) / 1000) * unitsPerSecond);
+    refilled = now;
+    if (tokens < items) {
+      stats.throttled++;
+      return {
+        status: 400,
+        type: 'ProvisionedThroughputExceededException',
+        message: 'The level of configured provisioned throughput for the table was exceeded.',
+      };
+    }
+    tokens -= items;
+    stats.accepted += items;
+    return undefined;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stats,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return { ...proxy, stats };
 }
 
 describe('the batch worker against a throttling table', () => {

@@ -7,8 +7,6 @@
  * N is 20,000 rows here (the shared 2-core machine); `npm run demo -- --large-file` and `npm run bench` run the
  * same path with 2,000,000 rows.
  */
-import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { AttributeValue, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -21,6 +19,7 @@ import {
 import type { ImportReport } from '../../../lib/inventory/handler/report';
 import { definitionFromTemplate, runLargeFileLocally, StepHandler } from '../../../scripts/lib/large-file-local';
 import { testApp } from '../../support/cdk-context';
+import { startDynamoDbProxy } from '../../support/dynamodb-proxy';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../../support/emulators';
 import { BUCKET, readObject, readReport, upload, useEngineHarness } from '../handler/helpers';
 
@@ -69,42 +68,13 @@ const bundleWorker = (): StepHandler => bundle().handler;
  * 500 (InternalServerError, retryable): the rows of one batch that cannot be written, whatever the retries.
  */
 async function faultyTable(target: string, poisoned: RegExp) {
-  const upstream = new URL(target);
   const stats = { refused: 0 };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const action = String(req.headers['x-amz-target'] ?? '');
-      if ((action.endsWith('.BatchWriteItem') || action.endsWith('.PutItem')) && poisoned.test(body.toString('utf8'))) {
-        stats.refused++;
-        res.writeHead(500, {
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amzn-errortype': 'InternalServerError',
-        });
-        res.end(
-          JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected' }),
-        );
-        return;
-      }
-      const forward = http.request(
-        { hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 500, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forward.end(body);
-    });
+  const proxy = await startDynamoDbProxy(target, (operation, body) => {
+    if ((operation !== 'BatchWriteItem' && operation !== 'PutItem') || !poisoned.test(body)) return undefined;
+    stats.refused++;
+    return { status: 500, type: 'InternalServerError', message: 'injected' };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stats,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return { ...proxy, stats };
 }
 
 describe.each([

@@ -25,6 +25,11 @@ export interface EksContractOptions {
   readonly workloads?: boolean;
   /** The AWS Load Balancer Controller is installed. @default false */
   readonly loadBalancerController?: boolean;
+  /**
+   * `addAccessInstance()` was called; with `adminRole`, the logical-id prefix of the admin role its role may
+   * assume (the sample grants it). @default - no access instance
+   */
+  readonly accessInstance?: { readonly adminRole?: string };
 }
 
 const ENI = 'arn:aws:ec2:{region}:{account}:network-interface/eni-0123456789abcdef0';
@@ -117,6 +122,63 @@ export function eksContracts(o: EksContractOptions): ContractGroup {
       expect: 'allowed',
     },
   ];
+  if (o.accessInstance) {
+    const instanceRole = `${p}AccessInstanceRole`;
+    contracts.push(
+      {
+        caller: service('ec2.amazonaws.com'),
+        action: 'sts:AssumeRole',
+        resource: arn('AWS::IAM::Role', instanceRole),
+        phase: 'deploy',
+        why: 'EC2 assumes the access instance role for its instance profile.',
+        expect: 'allowed',
+      },
+      {
+        caller: role(instanceRole),
+        action: 'ssm:UpdateInstanceInformation',
+        resource: 'arn:aws:ec2:{region}:{account}:instance/i-0123456789abcdef0',
+        phase: 'run',
+        why: 'The SSM agent registers the instance, so that Session Manager can open sessions (AmazonSSMManagedInstanceCore).',
+        expect: 'allowed',
+      },
+      {
+        caller: role(instanceRole),
+        action: 'eks:DescribeCluster',
+        resource: cluster,
+        phase: 'run',
+        why: '`aws eks update-kubeconfig` on the instance reads the endpoint and CA (its customer managed policy).',
+        expect: 'allowed',
+      },
+      {
+        caller: role(instanceRole),
+        action: 'eks:DescribeCluster',
+        resource: 'arn:aws:eks:{region}:{account}:cluster/another-cluster',
+        phase: 'run',
+        why: 'Least privilege: only this cluster.',
+        expect: 'denied',
+      },
+    );
+    if (o.accessInstance.adminRole) {
+      contracts.push(
+        {
+          caller: role(instanceRole),
+          action: 'sts:AssumeRole',
+          resource: arn('AWS::IAM::Role', o.accessInstance.adminRole),
+          phase: 'run',
+          why: 'The operator on the instance assumes the cluster admin role to run kubectl.',
+          expect: 'allowed',
+        },
+        {
+          caller: role(instanceRole),
+          action: 'sts:AssumeRole',
+          resource: 'arn:aws:iam::{account}:role/AnotherRole',
+          phase: 'run',
+          why: 'Least privilege: no other role.',
+          expect: 'denied',
+        },
+      );
+    }
+  }
   if (o.autoMode) {
     contracts.push(
       {

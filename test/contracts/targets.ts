@@ -195,7 +195,12 @@ export const sampleApp: ContractApp = {
       description:
         'EksCluster sample: managed node group, Fargate profile, the AWS Load Balancer Controller and the nginx example through the kubectl provider.',
       groups: [
-        eksContracts({ prefix: 'Eks', workloads: true, loadBalancerController: true }),
+        eksContracts({
+          prefix: 'Eks',
+          workloads: true,
+          loadBalancerController: true,
+          accessInstance: { adminRole: 'EksAdminRole' },
+        }),
         vpcFlowLogContracts('EksVpc'),
         alarmTopicContracts({ alarm: 'EksApiServerErrorsAlarm' }),
         logKeyContracts({

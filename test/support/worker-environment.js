@@ -15,6 +15,7 @@
 // configuration (aws-cdk-lib's rules and schemas, picked the way aws-cdk-lib picks them), so every synthesis is
 // validated exactly as before; only the construction is shared. `free()` from aws-cdk-lib is a no-op on a shared
 // engine: the worker owns it and it lives until the worker exits.
+const fs = require('node:fs');
 const path = require('node:path');
 const { TestEnvironment: NodeEnvironment } = require('jest-environment-node');
 
@@ -73,13 +74,41 @@ function cfnValidate() {
   return cfnValidateModule;
 }
 
+/**
+ * CPU seconds used so far by the child processes this worker has waited for (cfn-guard, npm, jsii, LibreOffice):
+ * fields 16-17 (cutime, cstime) of /proc/self/stat, in clock ticks (100 per second on Linux). 0 elsewhere.
+ */
+function childCpuSeconds() {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 class WorkerEnvironment extends NodeEnvironment {
   constructor(config, context) {
     super(config, context);
     this.global[WORKER_SHARED] = { cfnValidate, cfnValidateStats: stats };
+    // JEST_CPU_LOG=<file>: append one line per test file (self CPU s, children CPU s, wall s, path) to see where
+    // `npm test`'s time goes (issue 19). Self CPU is this worker's, which runs one file at a time.
+    this.cpuLog = process.env.JEST_CPU_LOG
+      ? { path: context.testPath, cpu: process.cpuUsage(), children: childCpuSeconds(), started: Date.now() }
+      : undefined;
   }
 
   async teardown() {
+    if (this.cpuLog) {
+      const self = process.cpuUsage(this.cpuLog.cpu);
+      const line = [
+        ((self.user + self.system) / 1e6).toFixed(1),
+        (childCpuSeconds() - this.cpuLog.children).toFixed(1),
+        ((Date.now() - this.cpuLog.started) / 1000).toFixed(1),
+        path.relative(process.cwd(), this.cpuLog.path),
+      ];
+      fs.appendFileSync(process.env.JEST_CPU_LOG, `${line.join('\t')}\n`);
+    }
     if (process.env.DEBUG_WORKER_SHARED) process.stderr.write(`worker ${process.pid} ${JSON.stringify(stats)}\n`);
     await super.teardown();
   }

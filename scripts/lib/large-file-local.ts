@@ -40,6 +40,23 @@ promises.withResolvers ??= () => {
   return { promise, resolve, reject };
 };
 
+/**
+ * The definitions (as JSON text) aws-local-stepfunctions has validated in this process. Its validation
+ * (asl-validator) compiles its JSON schemas anew for every StateMachine, about half a second of CPU each; a
+ * definition found valid once is run unchecked after that (a test file or the benchmark runs the same definition
+ * and its child workflow many times).
+ */
+const validatedDefinitions = new Set<string>();
+
+function stateMachine(definition: Record<string, unknown>): StateMachine {
+  const text = JSON.stringify(definition);
+  const machine = new StateMachine(definition as never, {
+    validationOptions: validatedDefinitions.has(text) ? { noValidate: true } : { checkArn: false, checkPaths: false },
+  });
+  validatedDefinitions.add(text);
+  return machine;
+}
+
 /** A Task state's local implementation: the Lambda function's handler (event in, result out). */
 export type StepHandler = (event: unknown) => Promise<unknown>;
 
@@ -279,9 +296,7 @@ export async function runLargeFileLocally(options: LocalRunOptions): Promise<Loc
   }
 
   // The child workflow: the definition's ItemProcessor, run by aws-local-stepfunctions (its Retry included).
-  const childMachine = new StateMachine({ StartAt: processor.StartAt, States: processor.States } as never, {
-    validationOptions: { checkArn: false, checkPaths: false },
-  });
+  const childMachine = stateMachine({ StartAt: processor.StartAt, States: processor.States });
   const childHandlers = {
     [childTask]: async (input: unknown) => {
       const result = await call(taskOf(input));
@@ -431,7 +446,7 @@ export async function runLargeFileLocally(options: LocalRunOptions): Promise<Loc
     return { MapRunArn: mapRunArn, ResultWriterDetails: { Bucket: target.Bucket, Key: manifestKey } };
   };
 
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: false } });
+  const machine = stateMachine(definition);
   const execution = machine.run(options.input as never, {
     overrides: {
       taskResourceLocalHandlers: handlers as never,

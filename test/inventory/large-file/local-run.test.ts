@@ -4,8 +4,10 @@
  * DynamoDB on dynalite. The Distributed Map's item reader, batcher and result writer are played by
  * scripts/lib/large-file-local.ts (aws-local-stepfunctions has no Distributed Map features).
  *
- * N is 20,000 rows here (the shared 2-core machine); `npm run demo -- --large-file` and `npm run bench` run the
- * same path with 2,000,000 rows.
+ * The inputs are as small as the behaviour they exercise (the shared 2-core machine): the whole run is 2,000 rows
+ * in batches of 100, so 21 child workflows (the last one short) run 4 at a time; the failed map is 2,000 rows in 5
+ * batches of 400, so more than the report's 1,000 listed errors are rejected. Volume is not what these tests are
+ * about: `npm run demo -- --large-file` and `npm run bench` run the same path with 2,000,000 rows.
  */
 import { AttributeValue, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Size, Stack } from 'aws-cdk-lib';
@@ -25,10 +27,27 @@ import { BUCKET, readObject, readReport, upload, useEngineHarness } from '../han
 
 const harness = useEngineHarness();
 
-function synthesizedDefinition(batchSize = 1000, maxConcurrency = 4): Record<string, unknown> {
-  const stack = new Stack(testApp(), 'LargeFileLocal');
-  new InventoryLoader(stack, 'Loader', { largeFiles: { threshold: Size.mebibytes(1), batchSize, maxConcurrency } });
-  return definitionFromTemplate(Template.fromStack(stack).toJSON() as Parameters<typeof definitionFromTemplate>[0]);
+/** Rows of the whole-run test, and rows per batch: 21 batches (20 full, one of the 4 extra rows), 4 at a time. */
+const ROWS = 2_000;
+const BATCH_SIZE = 100;
+/** The failed-map test: 5 batches of 400, one at a time; the third fails, so 3 x 400 = 1,200 rows are rejected. */
+const MAPFAIL_ROWS = 2_000;
+const MAPFAIL_BATCH_SIZE = 400;
+
+// One synthesis per definition: the tests only read it (runLargeFileLocally copies it before it plays the map).
+const definitions = new Map<string, Record<string, unknown>>();
+function synthesizedDefinition(batchSize = BATCH_SIZE, maxConcurrency = 4): Record<string, unknown> {
+  const id = `${batchSize}/${maxConcurrency}`;
+  let definition = definitions.get(id);
+  if (!definition) {
+    const stack = new Stack(testApp(), 'LargeFileLocal');
+    new InventoryLoader(stack, 'Loader', { largeFiles: { threshold: Size.mebibytes(1), batchSize, maxConcurrency } });
+    definition = definitionFromTemplate(
+      Template.fromStack(stack).toJSON() as Parameters<typeof definitionFromTemplate>[0],
+    );
+    definitions.set(id, definition);
+  }
+  return definition;
 }
 
 function inventoryCsv(rows: number, extra = ''): string {
@@ -41,7 +60,7 @@ function inventoryCsv(rows: number, extra = ''): string {
 async function countItems(table: string): Promise<{ count: number; sample: Record<string, AttributeValue>[] }> {
   let count = 0;
   const sample: Record<string, AttributeValue>[] = [];
-  // Scans count every item: nothing is sampled from the 20,000.
+  // Scans count every item: nothing is sampled.
   let start: Record<string, AttributeValue> | undefined;
   do {
     const page = await harness
@@ -83,7 +102,7 @@ describe.each([
 ])('the large-file state machine, run locally (%s)', (_kind, worker) => {
   afterEach(() => setWorkerOverrides({}));
 
-  test('loads every row of a 20,000-row CSV and reports the single-invocation report shape', async () => {
+  test('loads every row of a 2,000-row CSV in 21 batches and reports the single-invocation report shape', async () => {
     // GIVEN
     const table = await harness.freshTable();
     await harness.freshLedger();
@@ -91,7 +110,7 @@ describe.each([
     // two invalid rows, and a key twice inside one batch: the later row wins
     const extra =
       'SKU-DUP,First,1,1,tools\nSKU-BAD-1,,5,1,tools\nSKU-BAD-2,Bad qty,-3,1,tools\nSKU-DUP,Second,2,1,tools\n';
-    await upload(harness.emulators(), key, inventoryCsv(20_000, extra));
+    await upload(harness.emulators(), key, inventoryCsv(ROWS, extra));
 
     // WHEN
     const run = await runLargeFileLocally({
@@ -102,29 +121,30 @@ describe.each([
       executionName: `local-${_kind}`,
     });
 
-    // THEN every row is accounted for: 20,004 read, 20,001 distinct keys written, 3 rejected
+    // THEN every row is accounted for: 2,004 read, 2,001 distinct keys written, 3 rejected
     const report = await readReport(harness.emulators(), key);
     expect(run.output).toEqual(report);
     expect(run.batches).toBe(21);
     expect(report).toMatchObject({
       status: 'PARTIAL',
       format: 'csv',
-      rowsTotal: 20_004,
-      rowsWritten: 20_001,
+      rowsTotal: ROWS + 4,
+      rowsWritten: ROWS + 1,
       rowsRejected: 3,
       complete: true,
       reportKey: `reports/${key}.json`,
       rejectedRowsKey: `reports/${key}.rejected.csv`,
     });
     expect(report.rowsWritten + report.rowsRejected).toBe(report.rowsTotal);
+    // (data row i is on line i + 2: the header is line 1)
     expect(report.errors.map((e) => [e.line, e.sku])).toEqual([
-      [20_002, 'SKU-DUP'],
-      [20_003, 'SKU-BAD-1'],
-      [20_004, 'SKU-BAD-2'],
+      [ROWS + 2, 'SKU-DUP'],
+      [ROWS + 3, 'SKU-BAD-1'],
+      [ROWS + 4, 'SKU-BAD-2'],
     ]);
-    expect(report.errors[0].reason).toBe('duplicate sku: superseded by line 20005');
+    expect(report.errors[0].reason).toBe(`duplicate sku: superseded by line ${ROWS + 5}`);
     const { count } = await countItems(table);
-    expect(count).toBe(20_001);
+    expect(count).toBe(ROWS + 1);
     const dup = await harness
       .emulators()
       .dynamodb.send(new GetItemCommand({ TableName: table, Key: { sku: { S: 'SKU-DUP' } } }));
@@ -132,8 +152,8 @@ describe.each([
     const rejected = await readObject(harness.emulators(), `reports/${key}.rejected.csv`);
     expect(rejected.trim().split(/\r?\n/)).toHaveLength(4);
     // (the quantity cell goes through the engine's formula-injection guard; its round trip is the engine's)
-    expect(rejected).toContain('SKU-BAD-1,,5,1,tools,20003,name is required but empty');
-    expect(rejected).toContain(',1,tools,20004,quantity must not be negative; received -3');
+    expect(rejected).toContain(`SKU-BAD-1,,5,1,tools,${ROWS + 3},name is required but empty`);
+    expect(rejected).toContain(`,1,tools,${ROWS + 4},quantity must not be negative; received -3`);
   }, 900_000);
 });
 
@@ -144,14 +164,14 @@ describe.each([
   afterEach(() => steps().setOverrides({}));
 
   test('a batch that fails for good: the report counts the rows the finished batches wrote and names the batch', async () => {
-    // GIVEN 5,000 rows in 5 batches, and a table that refuses every write of the third batch (lines 2002-3001);
-    // one batch at a time, so no batch is running when the map fails (a running one would be ABORTED, its rows
-    // "not processed" although it may have written some)
+    // GIVEN 2,000 rows in 5 batches of 400, and a table that refuses every write of the third batch (lines
+    // 802-1201, SKU-0000800 to SKU-0001199); one batch at a time, so no batch is running when the map fails (a
+    // running one would be ABORTED, its rows "not processed" although it may have written some)
     const table = await harness.freshTable();
     await harness.freshLedger();
     const key = `uploads/large-mapfail-${_kind}.csv`;
-    await upload(harness.emulators(), key, inventoryCsv(5_000));
-    const proxy = await faultyTable(harness.emulators().dynamodbEndpoint, /SKU-0002\d{3}"/);
+    await upload(harness.emulators(), key, inventoryCsv(MAPFAIL_ROWS));
+    const proxy = await faultyTable(harness.emulators().dynamodbEndpoint, /SKU-000(0[89]|1[01])\d{2}"/);
     const dynamodb = new DynamoDBClient({
       region: EMULATOR_REGION,
       credentials: EMULATOR_CREDENTIALS,
@@ -166,7 +186,7 @@ describe.each([
     // WHEN (ToleratedFailurePercentage 0: the map run fails when the batch fails after its Step Functions retries)
     try {
       const run = await runLargeFileLocally({
-        definition: synthesizedDefinition(1000, 1),
+        definition: synthesizedDefinition(MAPFAIL_BATCH_SIZE, 1),
         worker,
         s3: harness.emulators().s3,
         input: { object: { bucket: BUCKET, key, size: 1 } },
@@ -178,29 +198,29 @@ describe.each([
       expect(run.output).toEqual(report);
       expect(proxy.stats.refused).toBeGreaterThan(0);
       const { count } = await countItems(table);
-      expect(count).toBe(2_000);
+      expect(count).toBe(800);
       expect(report).toMatchObject({
         status: 'PARTIAL',
-        rowsTotal: 5_000,
+        rowsTotal: MAPFAIL_ROWS,
         rowsWritten: count,
-        rowsRejected: 3_000,
+        rowsRejected: 1_200,
         complete: false,
       });
       expect(report.reason).toContain('the import stopped: States.ExceedToleratedFailureThreshold');
-      expect(report.reason).toContain('lines 2002-3001 (FAILED: WriteFailure)');
-      expect(report.reason).toContain('lines 3002-4001 (PENDING)');
-      expect(report.reason).toContain('lines 4002-5001 (PENDING)');
-      expect(report.errors[0]).toMatchObject({ line: 2002 });
+      expect(report.reason).toContain('lines 802-1201 (FAILED: WriteFailure)');
+      expect(report.reason).toContain('lines 1202-1601 (PENDING)');
+      expect(report.reason).toContain('lines 1602-2001 (PENDING)');
+      expect(report.errors[0]).toMatchObject({ line: 802 });
       expect(report.errors[0].reason).toMatch(/^not processed: its batch failed \(WriteFailure: not written/);
       // (the report lists the first 1,000 rejected rows; the rejected-rows CSV has all of them)
       expect(report.errors).toHaveLength(1_000);
-      expect(report.errorsOmitted).toBe(2_000);
+      expect(report.errorsOmitted).toBe(200);
       // the rejected rows are the lines to upload again, values included
       const rejected = (await readObject(harness.emulators(), `reports/${key}.rejected.csv`)).trim().split(/\r?\n/);
-      expect(rejected).toHaveLength(3_001);
-      expect(rejected[1]).toMatch(/^SKU-0002000,"Item 2000, grade A",0,0.5,tools,2002,not processed: its batch failed/);
-      expect(rejected[1001]).toBe(
-        'SKU-0003000,"Item 3000, grade A",0,0.5,tools,3002,not processed: its batch never started (the map run stopped first)',
+      expect(rejected).toHaveLength(1_201);
+      expect(rejected[1]).toMatch(/^SKU-0000800,"Item 800, grade A",800,0.5,tools,802,not processed: its batch failed/);
+      expect(rejected[401]).toBe(
+        'SKU-0001200,"Item 1200, grade A",200,0.5,tools,1202,not processed: its batch never started (the map run stopped first)',
       );
     } finally {
       dynamodb.destroy();

@@ -3,14 +3,53 @@
  * and through the shipped bundle (a fresh process per invocation, as Lambda runs it), against dynalite and s3rver.
  * Workbooks are assembled from their XML parts (support/zip.ts) so each holds exactly the construct under test.
  */
+import { crc32, inflateRawSync } from 'node:zlib';
 import type { ImportReport } from '../../../lib/inventory/handler/report';
 import { readReport, s3Event, scanItems, upload, useEngineHarness } from './helpers';
 import { invoke, Outcome, RUNTIMES } from './support/bundle-runner';
-import { escapeXml, row, xlsx, zip } from './support/zip';
+import { deflateRepeated, escapeXml, row, xlsx, zip } from './support/zip';
 
 const h = useEngineHarness();
 
 const HEADER = row(1, ['sku', 'name', 'quantity', 'price', 'received']);
+
+/**
+ * A 300 KB workbook whose shared strings inflate to 300 MiB of one string, built once for both runtimes (the tests
+ * only read it) and compressed without holding the 300 MiB (support/zip.ts deflateRepeated).
+ */
+let zipBombFile: Buffer | undefined;
+function zipBomb(): Buffer {
+  zipBombFile ??= zip([
+    {
+      name: '[Content_Types].xml',
+      data: '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+    },
+    {
+      name: 'xl/workbook.xml',
+      data: '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    },
+    {
+      name: 'xl/_rels/workbook.xml.rels',
+      data: '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    },
+    {
+      name: 'xl/sharedStrings.xml',
+      data: deflateRepeated(
+        Buffer.from(
+          '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>',
+        ),
+        Buffer.alloc(1024 * 1024, 0x41),
+        300,
+        Buffer.from('</t></si></sst>'),
+      ),
+    },
+    {
+      name: 'xl/worksheets/sheet1.xml',
+      data: `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${HEADER}<row r="2"><c r="A2" t="s"><v>0</v></c></row></sheetData></worksheet>`,
+    },
+  ]);
+  return zipBombFile;
+}
 
 function report(outcome: Outcome): ImportReport {
   if (outcome.kind !== 'result') throw new Error(`expected a report, got ${JSON.stringify(outcome)}`);
@@ -223,33 +262,7 @@ describe.each(RUNTIMES)('XLSX fidelity (%s)', (runtime) => {
   test('a zip bomb (one huge shared string) fails with a report within the documented memory limit', async () => {
     // GIVEN a 300 KB workbook whose shared strings inflate to 300 MiB of one string
     await h.freshTable();
-    const huge = Buffer.alloc(300 * 1024 * 1024, 0x41);
-    const sst = Buffer.concat([
-      Buffer.from(
-        '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>',
-      ),
-      huge,
-      Buffer.from('</t></si></sst>'),
-    ]);
-    const file = zip([
-      {
-        name: '[Content_Types].xml',
-        data: '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-      },
-      {
-        name: 'xl/workbook.xml',
-        data: '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
-      },
-      {
-        name: 'xl/_rels/workbook.xml.rels',
-        data: '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-      },
-      { name: 'xl/sharedStrings.xml', data: sst },
-      {
-        name: 'xl/worksheets/sheet1.xml',
-        data: `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${HEADER}<row r="2"><c r="A2" t="s"><v>0</v></c></row></sheetData></worksheet>`,
-      },
-    ]);
+    const file = zipBomb();
     expect(file.length).toBeLessThan(1024 * 1024);
     // WHEN
     const outcome = await run(`uploads/bomb-${runtime}.xlsx`, file, 120_000);
@@ -266,5 +279,15 @@ describe.each(RUNTIMES)('XLSX fidelity (%s)', (runtime) => {
 describe('XLSX header text', () => {
   test('escapeXml keeps test workbooks well formed', () => {
     expect(escapeXml('a<b>&"c"')).toBe('a&lt;b&gt;&amp;&quot;c&quot;');
+  });
+});
+
+describe('test workbooks (support/zip.ts)', () => {
+  test('deflateRepeated inflates to exactly prefix + unit x count + suffix, with their CRC-32 and size', () => {
+    const [prefix, unit, suffix] = [Buffer.from('<t>'), Buffer.from('AB'.repeat(40_000)), Buffer.from('</t>')];
+    const whole = Buffer.concat([prefix, ...Array.from({ length: 5 }, () => unit), suffix]);
+    const made = deflateRepeated(prefix, unit, 5, suffix);
+    expect(inflateRawSync(made.deflated).equals(whole)).toBe(true);
+    expect(made).toMatchObject({ crc: crc32(whole), size: whole.length });
   });
 });

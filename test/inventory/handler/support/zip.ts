@@ -4,13 +4,47 @@
  * without a spreadsheet program on the test machine. The parts in `xlsxParts` follow what Excel and LibreOffice
  * write (ECMA-376 Part 1, SpreadsheetML).
  */
-import { crc32, deflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
+
+/** Data already compressed (raw deflate), with the CRC-32 and the size of what it inflates to. */
+export interface Deflated {
+  readonly deflated: Buffer;
+  readonly crc: number;
+  readonly size: number;
+}
 
 export interface ZipEntry {
   readonly name: string;
-  readonly data: Buffer | string;
-  /** 0 (stored) or 8 (deflate, the default). */
+  readonly data: Buffer | string | Deflated;
+  /** 0 (stored) or 8 (deflate, the default). Deflated data is always 8. */
   readonly method?: 0 | 8;
+}
+
+/**
+ * `prefix`, then `unit` `count` times, then `suffix`, deflated without ever holding the whole: each part is
+ * compressed once with a full flush (it ends byte-aligned and nothing after it refers back into it), so the
+ * unit's compressed bytes can be repeated, and only the suffix ends the stream. The result is ordinary raw
+ * deflate that inflates to exactly those bytes; for entries too big to build in memory (a zip bomb).
+ */
+export function deflateRepeated(prefix: Buffer, unit: Buffer, count: number, suffix: Buffer): Deflated {
+  const flush = { finishFlush: constants.Z_FULL_FLUSH };
+  const unitDeflated = deflateRawSync(unit, flush);
+  let crc = crc32(prefix);
+  for (let i = 0; i < count; i++) crc = crc32(unit, crc);
+  crc = crc32(suffix, crc);
+  return {
+    deflated: Buffer.concat([
+      deflateRawSync(prefix, flush),
+      ...Array.from({ length: count }, () => unitDeflated),
+      deflateRawSync(suffix),
+    ]),
+    crc,
+    size: prefix.length + unit.length * count + suffix.length,
+  };
+}
+
+function isDeflated(data: ZipEntry['data']): data is Deflated {
+  return typeof data === 'object' && !Buffer.isBuffer(data);
 }
 
 /** A ZIP archive (no data descriptors, no ZIP64). */
@@ -19,11 +53,13 @@ export function zip(entries: readonly ZipEntry[]): Buffer {
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
-    const raw = typeof entry.data === 'string' ? Buffer.from(entry.data, 'utf8') : entry.data;
-    const method = entry.method ?? 8;
-    const data = method === 8 ? deflateRawSync(raw) : raw;
+    const given = entry.data;
+    const raw = isDeflated(given) ? undefined : typeof given === 'string' ? Buffer.from(given, 'utf8') : given;
+    const method = raw ? (entry.method ?? 8) : 8;
+    const data = raw ? (method === 8 ? deflateRawSync(raw) : raw) : (given as Deflated).deflated;
+    const size = raw ? raw.length : (given as Deflated).size;
     const name = Buffer.from(entry.name, 'utf8');
-    const crc = crc32(raw);
+    const crc = raw ? crc32(raw) : (given as Deflated).crc;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
@@ -31,7 +67,7 @@ export function zip(entries: readonly ZipEntry[]): Buffer {
     local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(raw.length, 22);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(name.length, 26);
     locals.push(local, name, data);
     const central = Buffer.alloc(46);
@@ -42,7 +78,7 @@ export function zip(entries: readonly ZipEntry[]): Buffer {
     central.writeUInt16LE(method, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(raw.length, 24);
+    central.writeUInt32LE(size, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);

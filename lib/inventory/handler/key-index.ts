@@ -15,11 +15,15 @@ const MAX_KEY_BYTES = 0xffff; // uint16 length; the validator caps keys at 2048 
 const INITIAL_SLOTS = 1024;
 const MAX_LOAD = 0.75;
 
+// Held in module constants: a global (`Math`) looked up on every key or byte is slow where the global object is not
+// a plain one (a vm context, as under Jest: its tests took 5.6 CPU s with the lookups in the loops, 1.0 s without).
+const { floor, imul } = Math;
+
 function fnv1a(bytes: Uint8Array, start: number, end: number): number {
   let hash = 0x811c9dc5;
   for (let i = start; i < end; i++) {
     hash ^= bytes[i];
-    hash = Math.imul(hash, 0x01000193);
+    hash = imul(hash, 0x01000193);
   }
   return hash >>> 0;
 }
@@ -80,7 +84,7 @@ export class KeyIndex {
   }
 
   private record(address: number): Buffer {
-    return this.chunks[Math.floor(address / CHUNK_SIZE)];
+    return this.chunks[floor(address / CHUNK_SIZE)];
   }
 
   private offsetOf(address: number): number {

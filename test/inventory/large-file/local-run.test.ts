@@ -5,8 +5,8 @@
  * scripts/lib/large-file-local.ts (aws-local-stepfunctions has no Distributed Map features).
  *
  * The inputs are as small as the behaviour they exercise (the shared 2-core machine): the whole run is 2,000 rows
- * in batches of 100, so 21 child workflows (the last one short) run 4 at a time; the failed map is 2,000 rows in 5
- * batches of 400, so more than the report's 1,000 listed errors are rejected. Volume is not what these tests are
+ * in batches of 100, so 21 child workflows (the last one short) run 4 at a time; the failed map is 1,500 rows in 10
+ * batches of 150, the third failing, so more than the report's 1,000 listed errors are rejected. Volume is not what these tests are
  * about: `npm run demo -- --large-file` and `npm run bench` run the same path with 2,000,000 rows.
  */
 import { AttributeValue, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -30,9 +30,12 @@ const harness = useEngineHarness();
 /** Rows of the whole-run test, and rows per batch: 21 batches (20 full, one of the 4 extra rows), 4 at a time. */
 const ROWS = 2_000;
 const BATCH_SIZE = 100;
-/** The failed-map test: 5 batches of 400, one at a time; the third fails, so 3 x 400 = 1,200 rows are rejected. */
-const MAPFAIL_ROWS = 2_000;
-const MAPFAIL_BATCH_SIZE = 400;
+/**
+ * The failed-map test: 10 batches of 150, one at a time; the third fails and the map stops, so 8 x 150 = 1,200 rows
+ * are rejected (more than the report's 1,000 listed errors) and 300 written.
+ */
+const MAPFAIL_ROWS = 1_500;
+const MAPFAIL_BATCH_SIZE = 150;
 
 // One synthesis per definition: the tests only read it (runLargeFileLocally copies it before it plays the map).
 const definitions = new Map<string, Record<string, unknown>>();
@@ -164,14 +167,14 @@ describe.each([
   afterEach(() => steps().setOverrides({}));
 
   test('a batch that fails for good: the report counts the rows the finished batches wrote and names the batch', async () => {
-    // GIVEN 2,000 rows in 5 batches of 400, and a table that refuses every write of the third batch (lines
-    // 802-1201, SKU-0000800 to SKU-0001199); one batch at a time, so no batch is running when the map fails (a
+    // GIVEN 1,500 rows in 10 batches of 150, and a table that refuses every write of the third batch (lines
+    // 302-451, SKU-0000300 to SKU-0000449); one batch at a time, so no batch is running when the map fails (a
     // running one would be ABORTED, its rows "not processed" although it may have written some)
     const table = await harness.freshTable();
     await harness.freshLedger();
     const key = `uploads/large-mapfail-${_kind}.csv`;
     await upload(harness.emulators(), key, inventoryCsv(MAPFAIL_ROWS));
-    const proxy = await faultyTable(harness.emulators().dynamodbEndpoint, /SKU-000(0[89]|1[01])\d{2}"/);
+    const proxy = await faultyTable(harness.emulators().dynamodbEndpoint, /SKU-0000(3\d\d|4[0-4]\d)"/);
     const dynamodb = new DynamoDBClient({
       region: EMULATOR_REGION,
       credentials: EMULATOR_CREDENTIALS,
@@ -198,7 +201,7 @@ describe.each([
       expect(run.output).toEqual(report);
       expect(proxy.stats.refused).toBeGreaterThan(0);
       const { count } = await countItems(table);
-      expect(count).toBe(800);
+      expect(count).toBe(300);
       expect(report).toMatchObject({
         status: 'PARTIAL',
         rowsTotal: MAPFAIL_ROWS,
@@ -207,10 +210,11 @@ describe.each([
         complete: false,
       });
       expect(report.reason).toContain('the import stopped: States.ExceedToleratedFailureThreshold');
-      expect(report.reason).toContain('lines 802-1201 (FAILED: WriteFailure)');
-      expect(report.reason).toContain('lines 1202-1601 (PENDING)');
-      expect(report.reason).toContain('lines 1602-2001 (PENDING)');
-      expect(report.errors[0]).toMatchObject({ line: 802 });
+      expect(report.reason).toContain('lines 302-451 (FAILED: WriteFailure)');
+      for (let first = 452; first < 1_502; first += 150) {
+        expect(report.reason).toContain(`lines ${first}-${first + 149} (PENDING)`);
+      }
+      expect(report.errors[0]).toMatchObject({ line: 302 });
       expect(report.errors[0].reason).toMatch(/^not processed: its batch failed \(WriteFailure: not written/);
       // (the report lists the first 1,000 rejected rows; the rejected-rows CSV has all of them)
       expect(report.errors).toHaveLength(1_000);
@@ -218,9 +222,9 @@ describe.each([
       // the rejected rows are the lines to upload again, values included
       const rejected = (await readObject(harness.emulators(), `reports/${key}.rejected.csv`)).trim().split(/\r?\n/);
       expect(rejected).toHaveLength(1_201);
-      expect(rejected[1]).toMatch(/^SKU-0000800,"Item 800, grade A",800,0.5,tools,802,not processed: its batch failed/);
-      expect(rejected[401]).toBe(
-        'SKU-0001200,"Item 1200, grade A",200,0.5,tools,1202,not processed: its batch never started (the map run stopped first)',
+      expect(rejected[1]).toMatch(/^SKU-0000300,"Item 300, grade A",300,0.5,tools,302,not processed: its batch failed/);
+      expect(rejected[151]).toBe(
+        'SKU-0000450,"Item 450, grade A",450,0.5,tools,452,not processed: its batch never started (the map run stopped first)',
       );
     } finally {
       dynamodb.destroy();

@@ -23,7 +23,6 @@ const keyOf = (runtime: Runtime) => `uploads/stalled-${runtime}.csv`;
 // Both runtimes are invoked at once in beforeAll (each mostly waits for its deadline); each test checks its own.
 let server: Server;
 const sockets = new Set<Socket>();
-let savedEndpoint: string | undefined;
 const runs = new Map<Runtime, Promise<{ outcome: Outcome; elapsed: number }>>();
 
 beforeAll(async () => {
@@ -37,7 +36,7 @@ beforeAll(async () => {
   process.env.TABLE_NAME = 'Stalled';
   const csv = ['sku,name,quantity', ...Array.from({ length: 2000 }, (_, i) => `ST-${i},Row ${i},${i}`)].join('\n');
   for (const runtime of RUNTIMES) await upload(h.emulators(), keyOf(runtime), csv);
-  savedEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  // (useEngineHarness restores the environment and the clients after the file)
   process.env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   setClients(undefined);
   // WHEN the function has DEADLINE_MS left (the bundle's process is killed 2 s after it, as Lambda would end it)
@@ -56,8 +55,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled(runs.values());
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = savedEndpoint;
-  setClients(undefined);
   for (const socket of sockets) socket.destroy();
   await new Promise((resolve) => server.close(resolve));
 });

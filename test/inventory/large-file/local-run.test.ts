@@ -6,8 +6,9 @@
  *
  * The inputs are as small as the behaviour they exercise (the shared 2-core machine): the whole run is 2,000 rows
  * in batches of 100, so 21 child workflows (the last one short) run 4 at a time; the failed map is 1,500 rows in 10
- * batches of 150, the third failing, so more than the report's 1,000 listed errors are rejected. Volume is not what these tests are
- * about: `npm run demo -- --large-file` and `npm run bench` run the same path with 2,000,000 rows.
+ * batches of 150, the third failing, so more than the report's 1,000 listed errors are rejected. Volume is not
+ * what these tests are about: `npm run demo -- --large-file` and `npm run bench` run the same path with 2,000,000
+ * rows.
  */
 import { AttributeValue, DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Size, Stack } from 'aws-cdk-lib';

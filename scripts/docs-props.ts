@@ -28,24 +28,39 @@ export interface PropRow {
   readonly description: string;
 }
 
-let program: ts.Program | undefined;
+const LIB = path.join(ROOT, 'lib');
+const OPTIONS: ts.CompilerOptions = {
+  strict: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.CommonJS,
+  skipLibCheck: true,
+  noEmit: true,
+};
 
-function checker(): { checker: ts.TypeChecker; program: ts.Program } {
-  program ??= ts.createProgram([path.join(ROOT, 'lib', 'index.ts')], {
-    strict: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.CommonJS,
-    skipLibCheck: true,
-    noEmit: true,
-  });
-  return { checker: program.getTypeChecker(), program };
+let libOnly: ts.Program | undefined;
+let whole: ts.Program | undefined;
+
+/**
+ * lib/'s own sources and nothing they import (`noResolve`): a tenth of the time of the whole program, which loads
+ * every aws-cdk-lib declaration file. Enough for an interface whose props all have a written type and whose bases
+ * are all interfaces of lib/ (the type column is the written type, never a resolved one).
+ */
+function libOnlyProgram(): ts.Program {
+  const roots = (fs.readdirSync(LIB, { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => path.join(LIB, f));
+  return (libOnly ??= ts.createProgram(roots, { ...OPTIONS, noResolve: true, types: [] }));
 }
 
-/** The exported interface `name` of lib/, or undefined. */
-function findInterface(name: string): ts.InterfaceDeclaration | undefined {
-  const { program: p } = checker();
-  for (const file of p.getSourceFiles()) {
-    if (!file.fileName.startsWith(path.join(ROOT, 'lib'))) continue;
+/** lib/index.ts with everything it imports: needed when a props interface extends one of aws-cdk-lib's. */
+function wholeProgram(): ts.Program {
+  return (whole ??= ts.createProgram([path.join(LIB, 'index.ts')], OPTIONS));
+}
+
+/** The interface `name` of lib/ in `program`, or undefined. */
+function findInterface(program: ts.Program, name: string): ts.InterfaceDeclaration | undefined {
+  for (const file of program.getSourceFiles()) {
+    if (!file.fileName.startsWith(LIB)) continue;
     for (const statement of file.statements) {
       if (ts.isInterfaceDeclaration(statement) && statement.name.text === name) return statement;
     }
@@ -53,30 +68,62 @@ function findInterface(name: string): ts.InterfaceDeclaration | undefined {
   return undefined;
 }
 
-/** The rows of interface `name`, own and inherited props, in declaration order. */
-export function propRows(name: string): PropRow[] {
-  const declaration = findInterface(name);
-  if (!declaration) throw new Error(`docs-props: no interface ${name} under lib/`);
-  const { checker: c } = checker();
-  const type = c.getTypeAtLocation(declaration);
-  return c.getPropertiesOfType(type).map((symbol) => {
+/** Whether every base of `declaration`, transitively, is an interface declared in lib/ of the program. */
+function basesInLib(c: ts.TypeChecker, declaration: ts.InterfaceDeclaration): boolean {
+  for (const clause of declaration.heritageClauses ?? []) {
+    for (const base of clause.types) {
+      const decls = c.getTypeAtLocation(base).symbol?.declarations ?? [];
+      if (decls.length === 0) return false;
+      for (const d of decls) {
+        if (!ts.isInterfaceDeclaration(d) || !d.getSourceFile().fileName.startsWith(LIB) || !basesInLib(c, d)) {
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/** The rows of interface `name` read from `program`; undefined when it cannot tell them all (see libOnlyProgram). */
+function rowsIn(program: ts.Program, name: string, complete: boolean): PropRow[] | undefined {
+  const declaration = findInterface(program, name);
+  if (!declaration) return undefined;
+  const c = program.getTypeChecker();
+  if (!complete && !basesInLib(c, declaration)) return undefined;
+  const rows: PropRow[] = [];
+  for (const symbol of c.getPropertiesOfType(c.getTypeAtLocation(declaration))) {
     const decl = symbol.valueDeclaration ?? symbol.declarations?.[0];
     const optional = (symbol.flags & ts.SymbolFlags.Optional) !== 0;
     const typeNode = decl && ts.isPropertySignature(decl) ? decl.type : undefined;
+    if (!typeNode && !complete) return undefined;
     const typeText = typeNode
       ? typeNode.getText().replace(/\s+/g, ' ')
       : c.typeToString(c.getTypeOfSymbolAtLocation(symbol, declaration));
     const tags = symbol.getJsDocTags(c);
     const defaultTag = tags.find((t) => t.name === 'default');
     const doc = ts.displayPartsToString(symbol.getDocumentationComment(c));
-    return {
+    rows.push({
       name: symbol.getName(),
       type: typeText,
       optional,
       defaultValue: defaultTag ? ts.displayPartsToString(defaultTag.text).trim() : optional ? '' : '(required)',
       description: doc,
-    };
-  });
+    });
+  }
+  return rows;
+}
+
+/** Whether the rows of interface `name` need the whole program (a base or a prop type outside lib/). */
+export function needsWholeProgram(name: string): boolean {
+  if (!findInterface(libOnlyProgram(), name)) throw new Error(`docs-props: no interface ${name} under lib/`);
+  return rowsIn(libOnlyProgram(), name, false) === undefined;
+}
+
+/** The rows of interface `name`, own and inherited props, in declaration order. */
+export function propRows(name: string): PropRow[] {
+  // Every file of lib/ is in the lib-only program: an interface it lacks does not exist.
+  if (!findInterface(libOnlyProgram(), name)) throw new Error(`docs-props: no interface ${name} under lib/`);
+  return rowsIn(libOnlyProgram(), name, false) ?? rowsIn(wholeProgram(), name, true)!;
 }
 
 function cell(text: string): string {

@@ -105,6 +105,56 @@ describe('cfn-guard rule selection', () => {
   });
 });
 
+describe('cfn-guard over many templates', () => {
+  test('reports for each template exactly what the full rule set reports for it alone, whatever its neighbours', () => {
+    // GIVEN templates that need different rule files (a bucket; a topic; a bucket and a role) and two that need
+    // the same ones (two buckets), so runGuard runs one cfn-guard process per rule set
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-'));
+    const templates: Record<string, Record<string, unknown>> = {
+      Bucket: { Bucket: { Type: 'AWS::S3::Bucket', Properties: {} } },
+      OtherBucket: { Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'other' } } },
+      Topic: { Topic: { Type: 'AWS::SNS::Topic', Properties: {} } },
+      BucketAndRole: {
+        Bucket: { Type: 'AWS::S3::Bucket', Properties: {} },
+        Role: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: {},
+            Policies: [
+              {
+                PolicyName: 'all',
+                PolicyDocument: { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+              },
+            ],
+          },
+        },
+      },
+    };
+    const files = Object.entries(templates).map(([name, resources]) => {
+      const file = path.join(dir, `${name}.template.json`);
+      fs.writeFileSync(file, JSON.stringify({ Resources: resources }));
+      return file;
+    });
+    try {
+      // WHEN they are checked in one runGuard call
+      const together = runGuard(files);
+      // THEN each template fails the rules the whole rule directory fails for it alone, and something failed
+      for (const file of files) {
+        expect({ file, rules: [...together.get(path.resolve(file))!.map((f) => f.rule)].sort() }).toEqual({
+          file,
+          rules: [...fullGuard(file)].sort(),
+        });
+      }
+      expect(together.get(path.resolve(files[3]))!.map((f) => f.rule)).toEqual(
+        expect.arrayContaining(['s3_bucket_logging_enabled_check']),
+      );
+      expect(together.get(path.resolve(files[3]))!.some((f) => f.rule.startsWith('iam_'))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** cfn-guard over one template with the whole Control Tower rule directory, for comparison. */
 function fullGuard(file: string): string[] {
   const args = [

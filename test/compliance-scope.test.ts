@@ -19,7 +19,8 @@ import { EksCluster, FargateWebService, HighlyAvailableFleet, InventoryLoader } 
 import { guardRule, managedPolicyFinding } from '../lib/common/nag';
 import { agnosticStack, specificStack } from './support/cdk-context';
 import { findAcknowledgement } from './support/compliance';
-import { PATTERNS } from './support/compliance-matrix';
+import { KINDS, PATTERNS, stackName, VARIANTS } from './support/compliance-matrix';
+import { matrixStacks } from './support/compliance-report';
 import { probeScopes, ScopeExpectation, userWildcardStatement } from './support/scope-probe';
 
 const NIST = 'NIST.800.53.R5';
@@ -214,6 +215,14 @@ test('every pattern of the compliance matrix has scope probes, here or in its ow
     const text = fs.readFileSync(path.join(__dirname, '..', file), 'utf8');
     // a probe adds a user finding next to an acknowledged one and expects it reported
     expect(/probeScope\(|user adds/.test(text)).toBe(true);
+  }
+  // a pattern said to acknowledge nothing shows no acknowledgement in its matrix stacks (the compliance matrix,
+  // synthesized once per run: test/support/compliance-report.ts)
+  const stacks = matrixStacks();
+  for (const name of NOTHING_ACKNOWLEDGED) {
+    const ours = VARIANTS.flatMap((v) => KINDS.map((k) => stacks.find((s) => s.stack === stackName(name, v, k))!));
+    expect(ours.map((s) => s.stack).sort()).toHaveLength(VARIANTS.length * KINDS.length);
+    expect(ours.flatMap((s) => s.acknowledgements.map((a) => `${a.id} @ ${a.path}`))).toEqual([]);
   }
   // a new pattern of the matrix adds its probe above, or names its file here
 });

@@ -1,10 +1,19 @@
 import * as fs from 'node:fs';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { CDK_CONTEXT, testApp } from './support/cdk-context';
-import { checkCompliance, loadExemptions, Measurement, PACKS, runNag } from './support/compliance';
+import {
+  checkApp,
+  checkCompliance,
+  combine,
+  guardAcknowledgementId,
+  loadExemptions,
+  Measurement,
+  PACKS,
+  runNag,
+} from './support/compliance';
 import { KINDS, PATTERNS, stackName, VARIANTS } from './support/compliance-matrix';
 import {
   DOC_FILE,
@@ -241,6 +250,36 @@ describe('the harness itself', () => {
     expect(new Set(findings.map((f) => f.pack))).toEqual(
       new Set(PACKS.map((p) => p.name).filter((p) => p !== 'Serverless')),
     );
+  });
+});
+
+describe('what a shared check records from the construct tree (checkApp)', () => {
+  test('reason truth, cfn-guard acknowledgements per resource and warnings, as plain data', () => {
+    // GIVEN a stock bucket whose cfn-guard logging failure is acknowledged with a reason naming an action the
+    // template lacks, and a warning on the bucket
+    const checked = checkApp((outdir) => {
+      const app = testApp({ outdir });
+      const bucket = new s3.Bucket(new Stack(app, 'Probe'), 'Bucket');
+      Validations.of(bucket.node.defaultChild as IConstruct).acknowledge({
+        id: guardAcknowledgementId('s3_bucket_logging_enabled_check'),
+        reason: 'the bucket only ever receives ec2:CreateNetworkInterface calls',
+      });
+      Annotations.of(bucket).addWarningV2('probe:warning', 'a warning the harness must see');
+      return app;
+    });
+    // WHEN it is written and read back as a shared value is
+    const probe = combine([JSON.parse(JSON.stringify(checked))]).stacks[0];
+    // THEN the untrue reason, the acknowledged guard failure (and only it) and the warning are all there
+    expect(probe.untrueAcknowledgements).toEqual([
+      'Probe cdk-validator-cfnguard::s3_bucket_logging_enabled_check @ Bucket/Resource: ec2:CreateNetworkInterface is not an action (or condition key) in the acknowledged resources',
+    ]);
+    expect(probe.guardAcknowledged.map((g) => `${g.rule} ${g.acknowledged.path}`)).toEqual([
+      's3_bucket_logging_enabled_check Probe/Bucket/Resource',
+    ]);
+    expect(probe.guardUnexempted.map((g) => g.rule)).toContain('s3_bucket_default_encryption_kms_check');
+    expect(probe.warnings.map((w) => `${w.path} ${String(w.data)}`)).toEqual([
+      expect.stringMatching(/^\/Probe\/Bucket a warning the harness must see/),
+    ]);
   });
 });
 

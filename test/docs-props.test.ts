@@ -1,4 +1,11 @@
-import { pagesWithTables, propRows, propsTable, renderPage, stalePages } from '../scripts/docs-props';
+import {
+  needsWholeProgram,
+  pagesWithTables,
+  propRows,
+  propsTable,
+  renderPage,
+  stalePages,
+} from '../scripts/docs-props';
 
 // The props tables of docs/*.md are generated from the props interfaces (scripts/docs-props.ts): they
 // list every prop, inherited ones included, and a test keeps them current.
@@ -33,6 +40,20 @@ describe('docs props tables', () => {
     const rendered = renderPage(stale);
     expect(rendered).not.toEqual(stale);
     expect(rendered).toContain('| `schedule` | `autoscaling.Schedule` | (required) |');
+  });
+
+  test("reads lib/'s sources alone unless an interface extends one from outside lib/ (then the whole program)", () => {
+    // GIVEN interfaces whose bases are all in lib/ (the documented ones) and one that extends iam.RoleProps
+    // THEN only the latter needs aws-cdk-lib's declarations to list its inherited props
+    for (const name of [
+      'HighlyAvailableFleetProps',
+      'FargateWebServiceProps',
+      'EksClusterProps',
+      'ServerlessApiProps',
+    ]) {
+      expect({ name, whole: needsWholeProgram(name) }).toEqual({ name, whole: false });
+    }
+    expect(needsWholeProgram('VpcFunctionRoleProps')).toBe(true);
   });
 
   test('fails when a page names an interface that does not exist', () => {

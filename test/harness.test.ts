@@ -1,7 +1,7 @@
 /**
  * The test harness's own speed mechanisms (test/support/README.md) keep every check they speed up.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +9,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { testApp } from './support/cdk-context';
+import { shared, sourceHash } from './support/shared';
 
 interface WorkerShared {
   readonly cfnValidateStats: { readonly constructed: number; readonly reused: number };
@@ -131,5 +132,97 @@ describe('npm run static-checks (tsc --noEmit, ESLint and Prettier over one Type
     );
     expect(output).toContain('[warn] unformatted.ts');
     expect(code).toBe(1);
+  });
+});
+
+describe('values shared by every test file of a jest run (shared() in test/support/shared.ts)', () => {
+  /** A source tree (lib/) and a cache directory of its own. */
+  function fixture(): { root: string; dir: string; options: { root: string; dir: string; inputs: string[] } } {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'shared-'));
+    fs.mkdirSync(path.join(root, 'lib'));
+    fs.writeFileSync(path.join(root, 'lib', 'index.ts'), 'export const version = 1;\n');
+    const dir = path.join(root, 'cache');
+    return { root, dir, options: { root, dir, inputs: ['lib'] } };
+  }
+
+  test('is built once and read by every later caller; an edit to a source file gives a new key, never the stale value', () => {
+    const { root, options } = fixture();
+    try {
+      // GIVEN a value built from the sources
+      let builds = 0;
+      const entry = { name: 'value', build: () => ({ builds: ++builds, at: 'first' }) };
+      expect(shared(entry, options)).toEqual({ builds: 1, at: 'first' });
+      // WHEN another caller (another test file, another worker) asks for it THEN it reads it, no second build
+      expect(shared({ ...entry, build: () => ({ builds: ++builds, at: 'second' }) }, options)).toEqual({
+        builds: 1,
+        at: 'first',
+      });
+      // WHEN a source file changes THEN the key changes and the value is built again
+      const before = sourceHash(root, ['lib']);
+      fs.writeFileSync(path.join(root, 'lib', 'index.ts'), 'export const version = 2;\n');
+      const after = sourceHash(`${root}/`, ['lib']); // (sourceHash remembers a root's hash within a file)
+      expect(after).not.toEqual(before);
+      expect(shared(entry, { ...options, root: `${root}/` })).toEqual({ builds: 2, at: 'first' });
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a caller that finds the value being built waits for that build instead of building it again', async () => {
+    const { root, dir, options } = fixture();
+    try {
+      // GIVEN another process holding the lock, which writes the value a moment later
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `value-${sourceHash(root, ['lib'])}.json`);
+      const script = [
+        "const fs = require('node:fs');",
+        `fs.writeFileSync(${JSON.stringify(`${file}.lock`)}, String(process.pid), { flag: 'wx' });`,
+        'setTimeout(() => {',
+        `  fs.writeFileSync(${JSON.stringify(file)}, JSON.stringify({ builtBy: 'other' }));`,
+        `  fs.rmSync(${JSON.stringify(`${file}.lock`)});`,
+        '}, 1000);',
+      ].join('\n');
+      const other = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+      const exited = new Promise((resolve) => other.on('exit', resolve));
+      while (!fs.existsSync(`${file}.lock`)) await new Promise((resolve) => setTimeout(resolve, 20));
+      // WHEN this caller asks for the value
+      let built = false;
+      const value = shared({ name: 'value', build: () => ((built = true), { builtBy: 'this' }) }, options);
+      // THEN it got the other process's value and built nothing
+      expect(value).toEqual({ builtBy: 'other' });
+      expect(built).toBe(false);
+      await exited;
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a lock left by a process that died is taken over, and a build that throws leaves no value behind', () => {
+    const { root, dir, options } = fixture();
+    try {
+      // GIVEN a lock holding the pid of a process that has exited
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `value-${sourceHash(root, ['lib'])}.json`);
+      const dead = spawnSync(process.execPath, ['-e', '']).pid;
+      fs.writeFileSync(`${file}.lock`, String(dead));
+      // WHEN a build throws THEN the error reaches the caller, and nothing is written or left locked
+      expect(() =>
+        shared(
+          {
+            name: 'value',
+            build: () => {
+              throw new Error('synthesis failed');
+            },
+          },
+          options,
+        ),
+      ).toThrow('synthesis failed');
+      expect(fs.existsSync(file)).toBe(false);
+      expect(fs.existsSync(`${file}.lock`)).toBe(false);
+      // AND the next caller builds it
+      expect(shared({ name: 'value', build: () => 'built' }, options)).toBe('built');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 /**
  * What the runtime contracts run against: every stack of the sample app
- * (bin/app.ts createSampleApp, environment-agnostic) and option-rich variants
+ * (bin/app.ts createSampleApp, environment-agnostic; shared with the other test
+ * files that read it, test/support/sample-app.ts) and option-rich variants
  * of each pattern (environment-specific, in the contracts' test account and
  * region). Each app is synthesized once per test file, on first use.
  */
@@ -16,7 +17,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { createSampleApp } from '../../bin/app';
 import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
 import {
   BatchCompute,
@@ -31,9 +31,10 @@ import {
   ServiceDeployment,
 } from '../../lib';
 import { fullServerlessApiProps } from '../serverless-api/fixtures';
-import { CDK_CONTEXT, testApp } from '../support/cdk-context';
+import { testApp } from '../support/cdk-context';
 import { CfnApp, CfnTemplate, TEST_ACCOUNT, TEST_REGION } from '../support/cfn-resolver';
 import { ContractGroup } from '../support/runtime-contracts';
+import { sampleApp as sharedSampleApp } from '../support/sample-app';
 import { batchContracts } from './batch.contracts';
 import { beanstalkContracts } from './beanstalk.contracts';
 import {
@@ -85,7 +86,12 @@ const SAMPLE = 'sample app';
 /** The sample app exactly as `npx cdk synth` builds it (cdk-nag packs included). */
 export const sampleApp: ContractApp = {
   name: SAMPLE,
-  synth: memo(() => fromAssembly(createSampleApp({ context: CDK_CONTEXT }))),
+  // Synthesized once per jest run and shared with the sample-app and compliance tests (test/support/sample-app.ts).
+  synth: memo(() => {
+    const app = sharedSampleApp();
+    if (app.synthError) throw new Error(`the sample app does not synthesize: ${app.synthError}`);
+    return new CfnApp(app.stacks.map((s) => ({ stackName: s.stackName, template: s.template as CfnTemplate })));
+  }),
   targets: [
     {
       app: SAMPLE,

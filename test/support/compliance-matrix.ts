@@ -501,10 +501,13 @@ export function stackName(pattern: string, variant: Variant | 'Stock', kind?: Ki
   return `${pattern}${variant}${kind ?? ''}`;
 }
 
-/** The whole matrix as one app: the pattern stacks (defaults and full, agnostic and specific) and one stock stack per pattern, synthesized together. */
-export function createMatrixApp(outdir?: string): App {
+/**
+ * The matrix as one app: the pattern stacks (defaults and full, agnostic and specific) and one stock stack per pattern
+ * of `patterns` (all of them unless given), synthesized together.
+ */
+export function createMatrixApp(outdir?: string, patterns: PatternEntry[] = PATTERNS): App {
   const app = testApp({ outdir });
-  for (const p of PATTERNS) {
+  for (const p of patterns) {
     for (const variant of VARIANTS) {
       for (const kind of KINDS) {
         const stack = new Stack(app, stackName(p.name, variant, kind), {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import {
   AwsSolutionsChecks,
   HIPAASecurityChecks,
@@ -12,6 +13,7 @@ import {
   ServerlessChecks,
 } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { acknowledgedResources, checkClaims } from './reason-truth';
 
 /** A cfn-guard rule the project has reviewed and accepts for one stack. */
 export interface GuardExemption {
@@ -215,15 +217,37 @@ export function guardRulesFor(templateFiles: string[]): string[] {
   return guardRuleFiles.filter((r) => r.types.length === 0 || r.types.some((t) => present.has(t))).map((r) => r.file);
 }
 
-/** Runs cfn-guard with the Control Tower rules over every template at once. */
+/**
+ * Runs cfn-guard with the Control Tower rules over every template. cfn-guard copies the whole template for each
+ * rule file it evaluates (measured: memcpy, malloc and PathAwareValue clones are most of its time), so its cost is
+ * template size x rule files. Each template gets only the rule files that can apply to it (guardRulesFor), and the
+ * templates that need the same rule files share one cfn-guard process. For the sample app and the matrix (61
+ * templates, 29 rule sets) that is 37 CPU s instead of 50 for the union of their rules, with the same result per
+ * template (test/compliance-checks.test.ts).
+ */
 export function runGuard(templateFiles: string[]): Map<string, GuardFailure[]> {
   const result = new Map<string, GuardFailure[]>();
-  if (templateFiles.length === 0) return result;
-  const rules = guardRulesFor(templateFiles);
-  if (rules.length === 0) {
-    for (const f of templateFiles) result.set(path.resolve(f), []);
-    return result;
+  const groups = new Map<string, { rules: string[]; files: string[] }>();
+  for (const f of templateFiles) {
+    const rules = guardRulesFor([f]);
+    if (rules.length === 0) {
+      result.set(path.resolve(f), []);
+      continue;
+    }
+    const key = rules.join('\n');
+    const group = groups.get(key) ?? { rules, files: [] };
+    group.files.push(f);
+    groups.set(key, group);
   }
+  for (const { rules, files } of groups.values()) {
+    for (const [file, failures] of guardCall(rules, files)) result.set(file, failures);
+  }
+  return result;
+}
+
+/** One cfn-guard process: `rules` over `templateFiles`, failures per (resolved) template path. */
+function guardCall(rules: string[], templateFiles: string[]): Map<string, GuardFailure[]> {
+  const result = new Map<string, GuardFailure[]>();
   const args = ['validate', ...rules.flatMap((r) => ['--rules', r]), ...templateFiles.flatMap((f) => ['--data', f])];
   args.push('--output-format', 'json', '--show-summary', 'none', '--structured');
   let stdout: string;
@@ -316,14 +340,49 @@ export interface AcknowledgementRecord {
   readonly reason: string;
 }
 
-/** Everything measured about one synthesized stack. */
-export interface StackMeasure {
+/** A cfn-guard acknowledgement found from a resource: where it was made and why. */
+export interface AcknowledgementFound {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/**
+ * One stack of an app synthesized and checked (`checkApp`): plain data, so that it can be written to disk once and
+ * read by every test file of a jest run (test/support/shared.ts `shared`).
+ */
+export interface CheckedStack {
+  /** The stack's artifact id (its construct id for a top-level stack). */
   readonly stack: string;
-  readonly templateFile: string;
+  readonly stackName: string;
   readonly template: CfnTemplate;
+  /** Every cdk-nag finding of the five packs, open or acknowledged (runNag). */
   readonly findings: NagFinding[];
   readonly acknowledgements: AcknowledgementRecord[];
+  /**
+   * Per logical id, the cfn-guard acknowledgements (`cdk-validator-cfnguard::<rule>`) that cover the resource, as
+   * findAcknowledgement finds them (the resource, then each ancestor). Only resources with one are listed.
+   */
+  readonly guardAcknowledgements: Record<string, Record<string, AcknowledgementFound>>;
+  /** The acknowledgements whose reason names something the template lacks (reason-truth.ts), one line each. */
+  readonly untrueAcknowledgements: string[];
+  /** Every failing cfn-guard rule, before acknowledgements and exemptions. */
   readonly guardFailures: GuardFailure[];
+  /** The warnings in the stack's messages in the cloud assembly (what `Annotations.fromStack` reads). */
+  readonly warnings: { readonly path: string; readonly data: unknown }[];
+}
+
+/** An app synthesized once and checked: `checkApp`. */
+export interface CheckedApp {
+  /** The names of the validation plugins the app registered itself (they ran in its synthesis, as in `cdk synth`). */
+  readonly registeredPlugins: string[];
+  /** What the synthesis threw when a registered validation plugin reported a finding. */
+  readonly synthError?: string;
+  readonly stacks: CheckedStack[];
+  readonly timings: Record<string, number>;
+}
+
+/** Everything measured about one synthesized stack. */
+export interface StackMeasure extends CheckedStack {
   readonly guardExempted: GuardExemption[];
   /** Failing rules the construct acknowledges on the resource they fail on (`cdk-validator-cfnguard::<rule>`). */
   readonly guardAcknowledged: GuardAcknowledged[];
@@ -352,13 +411,23 @@ export function splitGuardAcknowledged(
   failures: GuardFailure[],
   resourceOf: (logicalId: string) => IConstruct | undefined,
 ): { acknowledged: GuardAcknowledged[]; open: GuardFailure[] } {
+  return splitGuardAcknowledgedBy(failures, (logicalId, id) => {
+    const c = resourceOf(logicalId);
+    return c && findAcknowledgement(c, id);
+  });
+}
+
+/** splitGuardAcknowledged with the lookup given: the acknowledgement `id` that covers resource `logicalId`. */
+export function splitGuardAcknowledgedBy(
+  failures: GuardFailure[],
+  acknowledgementOf: (logicalId: string, id: string) => AcknowledgementFound | undefined,
+): { acknowledged: GuardAcknowledged[]; open: GuardFailure[] } {
   const acknowledged: GuardAcknowledged[] = [];
   const open: GuardFailure[] = [];
   for (const f of failures) {
     const rest: string[] = [];
     for (const r of f.resources) {
-      const c = resourceOf(r);
-      const ack = c && findAcknowledgement(c, guardAcknowledgementId(f.rule));
+      const ack = acknowledgementOf(r, guardAcknowledgementId(f.rule));
       if (ack) acknowledged.push({ rule: f.rule, control: f.control, resource: r, acknowledged: ack });
       else rest.push(r);
     }
@@ -377,10 +446,10 @@ export interface CfnTemplate {
 export interface Measurement {
   readonly stacks: StackMeasure[];
   readonly staleExemptions: GuardExemption[];
-  /** The synthesized apps, for tests that read the construct tree (reasons, probes). */
-  readonly apps: App[];
-  /** Per app, the names of the validation plugins it registered itself (taken off before synth). */
+  /** Per app, the names of the validation plugins it registered itself. */
   readonly registeredPlugins: string[][];
+  /** Per app, what its synthesis threw when a registered validation plugin reported a finding. */
+  readonly synthErrors: (string | undefined)[];
   readonly timings: Record<string, number>;
 }
 
@@ -460,61 +529,115 @@ export function readAcknowledgementRecords(scope: IConstruct): AcknowledgementRe
   return out;
 }
 
-/**
- * Synthesizes each app once (validation plugins an app registers itself are
- * taken off: the five packs run here instead, over the same construct tree),
- * runs the five cdk-nag packs over it and cfn-guard over all templates in one
- * call. `exemptions` apply to the stacks they name.
- */
-export function measure(builders: ((outdir: string) => App)[], exemptions: GuardExemption[] = []): Measurement {
-  const timings: Record<string, number> = {};
-  const lap = (label: string, start: number) => (timings[label] = (timings[label] ?? 0) + Date.now() - start);
-  const dirs: string[] = [];
-  const apps: App[] = [];
-  const registeredPlugins: string[][] = [];
-  try {
-    const measures: Omit<StackMeasure, 'guardFailures' | 'guardExempted' | 'guardAcknowledged' | 'guardUnexempted'>[] =
-      [];
-    const resources = new Map<string, IConstruct>();
-    for (const build of builders) {
-      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'compliance-'));
-      dirs.push(outdir);
-      let t = Date.now();
-      const app = build(outdir);
-      apps.push(app);
-      // The packs run below over the same tree; running them again inside synth would only cost time.
-      const plugins = (app as unknown as { _policyValidation: { name: string }[] })._policyValidation;
-      registeredPlugins.push(plugins.map((p) => p.name));
-      plugins.length = 0;
-      app.synth();
-      lap('synth', t);
-      t = Date.now();
-      const findings = runNag(app);
-      lap('cdk-nag', t);
-      const acks = readAcknowledgementRecords(app);
-      for (const c of app.node.findAll()) {
-        if (CfnResource.isCfnResource(c)) {
-          const stack = Stack.of(c);
-          resources.set(`${stack.artifactId} ${stack.resolve(c.logicalId)}`, c);
-        }
-      }
-      for (const { stack, file } of readStackTemplates(outdir)) {
-        measures.push({
-          stack,
-          templateFile: file,
-          template: JSON.parse(fs.readFileSync(file, 'utf8')) as CfnTemplate,
-          findings: findings.filter((f) => f.stack === stack),
-          acknowledgements: acks.filter((a) => a.stack === stack),
-        });
+/** Every cfn-guard acknowledgement that covers `resource` (itself, then each ancestor; the nearest wins). */
+function guardAcknowledgementsOf(resource: IConstruct): Record<string, AcknowledgementFound> {
+  const out: Record<string, AcknowledgementFound> = {};
+  for (let c: IConstruct | undefined = resource; c; c = c.node.scope) {
+    for (const m of c.node.metadata) {
+      if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY || !m.data) continue;
+      for (const [key, reason] of Object.entries(m.data as Record<string, string>)) {
+        const id = key.replace(/^annotation::/i, '');
+        if (id.startsWith(guardAcknowledgementId('')) && !out[id]) out[id] = { path: c.node.path, reason };
       }
     }
-    const t = Date.now();
-    const guard = runGuard(measures.map((m) => m.templateFile));
+  }
+  return out;
+}
+
+/**
+ * Synthesizes the app of `build(outdir)` once, as `cdk synth` does (validation plugins it registers itself run; when
+ * one reports a finding the error is recorded and the checks go on), then runs the five cdk-nag packs over the same
+ * construct tree, reads its acknowledgements and checks their reasons against the templates, and runs cfn-guard over
+ * every template. The result is plain data: what the construct tree showed is recorded in it.
+ */
+export function checkApp(build: (outdir: string) => App): CheckedApp {
+  const timings: Record<string, number> = {};
+  const lap = (label: string, start: number) => (timings[label] = (timings[label] ?? 0) + Date.now() - start);
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'compliance-'));
+  try {
+    let t = Date.now();
+    const app = build(outdir);
+    const registeredPlugins = (app as unknown as { _policyValidation: { name: string }[] })._policyValidation.map(
+      (p) => p.name,
+    );
+    let synthError: string | undefined;
+    try {
+      app.synth();
+    } catch (e) {
+      // A registered validation plugin throws after writing its report; anything else is a real error.
+      if (!fs.existsSync(path.join(outdir, 'validation-report.json'))) throw e;
+      synthError = (e as Error).message;
+    }
+    lap('synth', t);
+    t = Date.now();
+    const findings = runNag(app);
+    lap('cdk-nag', t);
+    const acks = readAcknowledgementRecords(app);
+    const assembly = new cxapi.CloudAssembly(outdir);
+    const files = new Map<string, string>();
+    const constructs = new Map<string, IConstruct>();
+    const guardAcks = new Map<string, CheckedStack['guardAcknowledgements']>();
+    for (const c of app.node.findAll()) {
+      constructs.set(c.node.path, c);
+      if (!CfnResource.isCfnResource(c)) continue;
+      const found = guardAcknowledgementsOf(c);
+      if (Object.keys(found).length === 0) continue;
+      const stack = Stack.of(c);
+      const byId = guardAcks.get(stack.artifactId) ?? {};
+      byId[stack.resolve(c.logicalId) as string] = found;
+      guardAcks.set(stack.artifactId, byId);
+    }
+    // In the manifest's order (assembly.stacks sorts by dependencies), as the reports list them.
+    const artifacts = readStackTemplates(outdir).map(({ stack }) => assembly.getStackArtifact(stack));
+    const stacks = artifacts.map((artifact): CheckedStack => {
+      const template = artifact.template as CfnTemplate;
+      files.set(artifact.id, path.join(outdir, artifact.templateFile));
+      const guardAcknowledgements = guardAcks.get(artifact.id) ?? {};
+      const stackAcks = acks.filter((a) => a.stack === artifact.id);
+      const untrueAcknowledgements: string[] = [];
+      for (const a of stackAcks) {
+        const c = constructs.get(a.path);
+        if (!c) throw new Error(`acknowledgement on ${a.path} has no construct`);
+        const where = a.path.split('/').slice(1).join('/') || artifact.id;
+        for (const p of checkClaims(`${a.id} ${a.reason}`, acknowledgedResources(c, template), template)) {
+          untrueAcknowledgements.push(`${artifact.id} ${a.id} @ ${where}: ${p.claim} ${p.problem}`);
+        }
+      }
+      return {
+        stack: artifact.id,
+        stackName: artifact.stackName,
+        template,
+        findings: findings.filter((f) => f.stack === artifact.id),
+        acknowledgements: stackAcks,
+        guardAcknowledgements,
+        untrueAcknowledgements,
+        guardFailures: [],
+        warnings: artifact.messages
+          .filter((msg) => msg.level === cxapi.SynthesisMessageLevel.WARNING)
+          .map((msg) => ({ path: msg.id, data: msg.entry.data })),
+      };
+    });
+    t = Date.now();
+    const guard = runGuard([...files.values()]);
     lap('cfn-guard', t);
-    const used = new Set<GuardExemption>();
-    const stacks = measures.map((m): StackMeasure => {
-      const failures = guard.get(path.resolve(m.templateFile)) ?? [];
-      const split = splitGuardAcknowledged(failures, (id) => resources.get(`${m.stack} ${id}`));
+    return {
+      registeredPlugins,
+      synthError,
+      stacks: stacks.map((s) => ({ ...s, guardFailures: guard.get(path.resolve(files.get(s.stack)!)) ?? [] })),
+      timings,
+    };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** The checked apps with the cfn-guard acknowledgements and `exemptions` (for the stacks they name) applied. */
+export function combine(apps: CheckedApp[], exemptions: GuardExemption[] = []): Measurement {
+  const used = new Set<GuardExemption>();
+  const stacks = apps
+    .flatMap((a) => a.stacks)
+    .map((m): StackMeasure => {
+      const split = splitGuardAcknowledgedBy(m.guardFailures, (id, ack) => m.guardAcknowledgements[id]?.[ack]);
       const exempted: GuardExemption[] = [];
       const unexempted: GuardFailure[] = [];
       for (const f of split.open) {
@@ -524,18 +647,25 @@ export function measure(builders: ((outdir: string) => App)[], exemptions: Guard
           used.add(ex);
         } else unexempted.push(f);
       }
-      return {
-        ...m,
-        guardFailures: failures,
-        guardExempted: exempted,
-        guardAcknowledged: split.acknowledged,
-        guardUnexempted: unexempted,
-      };
+      return { ...m, guardExempted: exempted, guardAcknowledged: split.acknowledged, guardUnexempted: unexempted };
     });
-    const names = new Set(stacks.map((s) => s.stack));
-    const staleExemptions = exemptions.filter((e) => names.has(e.stack) && !used.has(e));
-    return { stacks, staleExemptions, apps, registeredPlugins, timings };
-  } finally {
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-  }
+  const names = new Set(stacks.map((s) => s.stack));
+  const staleExemptions = exemptions.filter((e) => names.has(e.stack) && !used.has(e));
+  const timings: Record<string, number> = {};
+  for (const a of apps) for (const [k, v] of Object.entries(a.timings)) timings[k] = (timings[k] ?? 0) + v;
+  return {
+    stacks,
+    staleExemptions,
+    registeredPlugins: apps.map((a) => a.registeredPlugins),
+    synthErrors: apps.map((a) => a.synthError),
+    timings,
+  };
+}
+
+/** checkApp over each app, then combine: `exemptions` apply to the stacks they name. */
+export function measure(builders: ((outdir: string) => App)[], exemptions: GuardExemption[] = []): Measurement {
+  return combine(
+    builders.map((b) => checkApp(b)),
+    exemptions,
+  );
 }

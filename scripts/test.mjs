@@ -1,63 +1,55 @@
-// `npm test`: the same steps as before, run so that both cores of a small machine are busy.
+// `npm test`: the same steps as before, scheduled so that both cores of a small machine stay busy to the end.
 //
-//   1. build:assets                        (jest and ESLint read assets/)
-//   2. two lanes at once:
-//        compile (jsii) -> api:check       (api:check reads the .jsii compile writes)
+//   1. build:assets, then compile (jsii)   (jest, ESLint and the API checks read assets/ and .jsii; the packaging
+//                                           test reuses the compile only when it is current)
+//   2. three at once:
+//        jest                              (every core; its own progress and summary on the terminal)
+//        api:check                         (API.md currency and jsii-diff, reading the .jsii step 1 wrote)
 //        static-checks                     (tsc --noEmit, ESLint and Prettier over ONE TypeScript program:
 //                                           scripts/static-checks.mjs; `npm run lint` / `typecheck` check the same)
-//   3. jest                                (its api test reads .jsii, so it starts after lane 1)
 //
-// Every step is the npm script of the same name, so `npm run lint` etc. stay the way to run one step. A step's
-// output is printed whole when it fails (never interleaved with the other lane's), and not at all when it passes.
-// A failing step fails `npm test` as `&&` did: the other lane finishes, and jest does not start.
+// Before issue 19's measurements the checks ran before jest, in two lanes of unequal length (about 20 s and 31 s
+// on this 2-core machine), so one core waited for the longer lane, and at jest's end one worker waited for the last
+// file. Run beside jest, the checks fill those gaps. CPU is the limit on 2 cores, so nothing runs twice and nothing
+// extra is started: the same steps, only overlapped.
+//
+// Every step is the npm script of the same name, so `npm run lint` etc. stay the way to run one step. The checks'
+// output is printed whole when they fail (after jest's summary, never interleaved with it), and not at all when they
+// pass. Any failing step fails `npm test`; a failing build or compile stops it before jest starts.
 import { spawn } from 'node:child_process';
 
-/** Runs `npm run <script>` with its output captured; resolves to its exit code. */
-function run(script, extraArgs = []) {
-  return new Promise((resolve) => {
-    const child = spawn('npm', ['run', '--silent', script, ...(extraArgs.length ? ['--', ...extraArgs] : [])], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => out.push(d));
-    child.on('close', (code, signal) => {
-      const text = Buffer.concat(out).toString('utf8');
-      // Quiet when it passes (issue 19: the test summary and the compliance table, nothing else); whole when it fails.
-      if (code !== 0 && text.trim()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      if (code !== 0) console.error(`npm test: \`npm run ${script}\` failed (${signal ?? `exit code ${code}`})`);
-      resolve(code ?? 1);
-    });
-  });
-}
-
-/** Runs the scripts one after the other, stopping at the first failure. */
-async function lane(...scripts) {
-  for (const s of scripts) {
-    const code = await run(s);
-    if (code !== 0) return code;
-  }
-  return 0;
-}
-
-/** Runs `npm run <script>` with the terminal (jest draws its own progress and summary). */
-function runInherit(script, args) {
+/** Runs `npm run <script>`; captured output (printed only on failure) or the terminal. Resolves to the exit code. */
+function run(script, { args = [], inherit = false } = {}) {
   return new Promise((resolve) => {
     const child = spawn('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], {
-      stdio: 'inherit',
+      stdio: inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'],
     });
+    const out = [];
+    child.stdout?.on('data', (d) => out.push(d));
+    child.stderr?.on('data', (d) => out.push(d));
     child.on('close', (code, signal) => {
-      if (code !== 0) console.error(`npm test: \`npm run ${script}\` failed (${signal ?? `exit code ${code}`})`);
-      resolve(code ?? 1);
+      resolve({ script, code: code ?? 1, signal, text: Buffer.concat(out).toString('utf8') });
     });
   });
+}
+
+/** Prints a failed step's captured output and what failed; returns its exit code. */
+function report({ script, code, signal, text }) {
+  if (code === 0) return 0;
+  if (text.trim()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  console.error(`npm test: \`npm run ${script}\` failed (${signal ?? `exit code ${code}`})`);
+  return code;
 }
 
 const jestArgs = process.argv.slice(2);
-let code = await lane('build:assets');
-if (code === 0) {
-  const codes = await Promise.all([lane('compile', 'api:check'), lane('static-checks')]);
-  code = codes.find((c) => c !== 0) ?? 0;
+let code = 0;
+for (const step of ['build:assets', 'compile']) {
+  code = report(await run(step));
+  if (code !== 0) process.exit(code);
 }
-if (code === 0) code = await runInherit('test:jest', jestArgs);
-process.exit(code);
+const checks = Promise.all([run('api:check'), run('static-checks')]);
+const jest = await run('test:jest', { args: jestArgs, inherit: true });
+if (jest.code !== 0)
+  console.error(`npm test: \`npm run test:jest\` failed (${jest.signal ?? `exit code ${jest.code}`})`);
+const codes = [jest.code, ...(await checks).map(report)];
+process.exit(codes.find((c) => c !== 0) ?? 0);

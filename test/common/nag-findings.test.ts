@@ -1,10 +1,12 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { NIST80053R5Checks } from 'cdk-nag';
 import { AccessLogBucket, SecureVpc } from '../../lib';
 import { acknowledge } from '../../lib/common/nag';
-import { agnosticStack, specificStack } from '../support/cdk-context';
-import { NagFinding, runNag } from '../support/compliance';
+import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
+import { checkCompliance, NagFinding, runNag } from '../support/compliance';
+import { checkNag } from '../support/nag-check';
 import { probeScope, userWildcardStatement } from '../support/scope-probe';
 
 const COMPLIANCE_PACKS = ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'];
@@ -179,5 +181,38 @@ describe('acknowledge', () => {
     ).toThrow(
       "acknowledge: 'NIST 800-53' is not a cdk-nag finding id; expected e.g. 'AwsSolutions-EC23', 'AwsSolutions-IAM5[Resource::*]', 'NIST.800.53.R5-S3BucketLoggingEnabled', 'CloudFormation-Validate::W9009' or 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check'",
     );
+  });
+});
+
+describe('checkNag', () => {
+  test('reports the same open findings and acknowledgements as checkCompliance, per stack, without cfn-guard', () => {
+    // GIVEN an app of two stacks under the NIST 800-53 pack: the SecureVpc's acknowledged public routes in both,
+    // and in one the user's own route to the internet gateway, an open finding
+    const build = (outdir: string) => {
+      const app = testApp({ outdir });
+      for (const name of ['Clean', 'Probe']) {
+        const vpc = new SecureVpc(new Stack(app, name), 'Vpc');
+        if (name === 'Probe') {
+          (vpc.publicSubnets[0] as ec2.Subnet).addRoute('UserIpv6Internet', {
+            routerId: vpc.internetGatewayId!,
+            routerType: ec2.RouterType.GATEWAY,
+            destinationIpv6CidrBlock: '::/0',
+          });
+        }
+      }
+      Validations.of(app).addPlugins(new NIST80053R5Checks(app));
+      return app;
+    };
+    // WHEN both check it
+    const full = checkCompliance(build, []);
+    const nag = checkNag(build);
+    // THEN they agree stack by stack, and the check is not vacuous: one open finding, acknowledgements in both
+    expect(nag.stacks).toEqual(
+      full.stacks.map((s) => ({ stack: s.stack, nagViolations: s.nagViolations, acknowledged: s.acknowledged })),
+    );
+    expect(nag.stacks.map((s) => [s.stack, s.nagViolations.length, s.acknowledged.length > 0])).toEqual([
+      ['Clean', 0, true],
+      ['Probe', 1, true],
+    ]);
   });
 });

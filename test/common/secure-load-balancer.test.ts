@@ -7,7 +7,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { SecureLoadBalancer, SecureLoadBalancerProps } from '../../lib/common/secure-load-balancer';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
-import { checkCompliance } from '../support/compliance';
+import { checkNag } from '../support/nag-check';
 
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 
@@ -109,7 +109,7 @@ describe.each([
 
 describe('SecureLoadBalancer acknowledgements', () => {
   function openFindings(props: Omit<SecureLoadBalancerProps, 'vpc'>, change: (lb: SecureLoadBalancer) => void) {
-    const report = checkCompliance((outdir) => {
+    const report = checkNag((outdir) => {
       const app = testApp({ outdir });
       const stack = new Stack(app, 'Probe');
       // Plain HTTP chosen explicitly: the default's warning would show up in the report too.
@@ -118,7 +118,7 @@ describe('SecureLoadBalancer acknowledgements', () => {
       change(lb);
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
       return app;
-    }, []);
+    });
     const stack = report.stacks.find((s) => s.stack === 'Probe')!;
     return {
       open: stack.nagViolations.filter((v) => v.path.startsWith('Probe/Lb')).map((v) => `${v.rule} ${v.path}`),

@@ -8,7 +8,8 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Ec2WebService, Ec2WebServiceProps, SecureRepository } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
-import { checkCompliance, runGuard } from '../support/compliance';
+import { runGuard } from '../support/compliance';
+import { checkNag } from '../support/nag-check';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine');
 
@@ -437,7 +438,7 @@ describe('Ec2WebService sidecars', () => {
 
   test('a sidecar from private ECR routes ecr:GetAuthorizationToken to the acknowledged policy of its own', () => {
     // GIVEN a service with a public image, under AwsSolutions
-    const report = checkCompliance((outdir) => {
+    const report = checkNag((outdir) => {
       const app = testApp({ outdir });
       const stack = new Stack(app, 'Sidecar');
       const web = new Ec2WebService(stack, 'Web', { image: IMAGE, protocol: elbv2.ApplicationProtocol.HTTP });
@@ -446,7 +447,7 @@ describe('Ec2WebService sidecars', () => {
       web.addSidecar('agent', { image: ecs.ContainerImage.fromEcrRepository(repo, '1.0') });
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
       return app;
-    }, []);
+    });
     // THEN the registry login sits in the EcrAuthorizationPolicy alone, acknowledged there, and nothing is open
     const stack = report.stacks.find((s) => s.stack === 'Sidecar')!;
     expect(stack.nagViolations.filter((v) => v.path.startsWith('Sidecar/Web/'))).toEqual([]);

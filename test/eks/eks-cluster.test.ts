@@ -9,6 +9,8 @@ import { IConstruct } from 'constructs';
 import { EksAccessLevel, EksCluster, EksClusterProps, SecureVpc } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance } from '../support/compliance';
+import { checkNag } from '../support/nag-check';
+import { once } from '../support/shared';
 
 const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
 const ADMIN = 'arn:aws:iam::123456789012:role/Admin';
@@ -32,9 +34,23 @@ function subnetRefs(stack: Stack, vpc: ec2.IVpc, selection: ec2.SubnetSelection)
   return vpc.selectSubnets(selection).subnets.map((s) => ({ Ref: logicalId(stack, s) }));
 }
 
+/**
+ * The cluster with no props but the admin, synthesized once per kind of stack and read by every test that only
+ * reads it (a test that adds to the cluster or needs other props builds its own).
+ */
+const DEFAULT_CLUSTER = {
+  agnostic: once(() => {
+    const built = build();
+    return { ...built, template: Template.fromStack(built.stack) };
+  }),
+  specific: once(() => {
+    const built = build({}, specificStack());
+    return { ...built, template: Template.fromStack(built.stack) };
+  }),
+};
+
 describe('EksCluster defaults (environment-agnostic stack)', () => {
-  const { stack, eks: cluster } = build();
-  const template = Template.fromStack(stack);
+  const { stack, eks: cluster, template } = DEFAULT_CLUSTER.agnostic();
   const privateSubnets = subnetRefs(stack, cluster.vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
 
   test('creates one cluster on the newest Kubernetes version with IAM access entries only', () => {
@@ -250,8 +266,7 @@ describe('EksCluster defaults (environment-agnostic stack)', () => {
 });
 
 describe('EksCluster in an environment-specific stack', () => {
-  const { stack, eks: cluster } = build({}, specificStack());
-  const template = Template.fromStack(stack);
+  const { stack, eks: cluster, template } = DEFAULT_CLUSTER.specific();
 
   test('spreads control plane and nodes over the private subnets of three AZs', () => {
     const privateSubnets = subnetRefs(stack, cluster.vpc, { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
@@ -437,7 +452,7 @@ describe('EksCluster options', () => {
   );
 
   test('does not warn about capacity at the default minCapacity', () => {
-    const { stack } = build();
+    const { stack } = DEFAULT_CLUSTER.agnostic();
     Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('singleInstance'));
   });
 
@@ -560,8 +575,7 @@ describe('EksCluster in subnets without egress', () => {
   );
 
   test('adds no interface endpoint when the subnets have egress', () => {
-    const { stack, eks: cluster } = build();
-    const template = Template.fromStack(stack);
+    const { eks: cluster, template } = DEFAULT_CLUSTER.agnostic();
     expect(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } })).toEqual(
       {},
     );
@@ -598,15 +612,14 @@ describe('EksCluster in subnets without egress', () => {
 
 describe('EksCluster control-plane log group', () => {
   test.each([
-    ['environment-agnostic', agnosticStack],
-    ['environment-specific', specificStack],
+    ['environment-agnostic', DEFAULT_CLUSTER.agnostic],
+    ['environment-specific', DEFAULT_CLUSTER.specific],
   ])(
     'creates /aws/eks/<name>/cluster encrypted, with a year of retention, before the cluster (%s stack)',
-    (_kind, makeStack) => {
+    (_kind, defaults) => {
       // GIVEN / WHEN
-      const { stack, eks: cluster } = build({}, makeStack());
+      const { stack, eks: cluster, template } = defaults();
       // THEN the cluster has a fixed name and the log group carries it
-      const template = Template.fromStack(stack);
       const name = (
         template.findResources('AWS::EKS::Cluster')[logicalId(stack, cluster.cluster)].Properties as { Name: string }
       ).Name;
@@ -1058,7 +1071,7 @@ describe('EksCluster compliance', () => {
 
   test('a managed policy the user adds next to an acknowledged one stays a finding', () => {
     // GIVEN the construct, whose vpc-cni role carries an acknowledged AmazonEKS_CNI_Policy
-    const report = checkCompliance((outdir) => {
+    const report = checkNag((outdir) => {
       const app = testApp({ outdir });
       const stack = new Stack(app, 'Eks');
       const cluster = new EksCluster(stack, 'Eks', { adminPrincipalArns: [ADMIN], fargateNamespaces: ['serverless'] });
@@ -1069,7 +1082,7 @@ describe('EksCluster compliance', () => {
       );
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
       return app;
-    }, []);
+    });
     // THEN both are open findings, each on the role it was added to
     const open = report.stacks[0].nagViolations.map((v) => `${v.rule} ${v.path}`);
     expect(open).toEqual(

@@ -9,6 +9,7 @@ import { EksCluster, EksClusterProps } from '../../lib';
 import { ALB_CONTROLLER_IAM_POLICY } from '../../lib/eks/private/alb-controller-iam-policy';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { probeScope, userWildcardStatement } from '../support/scope-probe';
+import { once } from '../support/shared';
 
 const ADMIN = 'arn:aws:iam::123456789012:role/Admin';
 
@@ -28,12 +29,23 @@ const KINDS: [string, () => Stack][] = [
   ['environment-specific', () => specificStack()],
 ];
 
-describe.each(KINDS)('EksCluster workloads (%s stack)', (_kind, makeStack) => {
+/** The cluster with every default, synthesized once per kind of stack and read by the tests that only read it. */
+const DEFAULT_CLUSTER = new Map(
+  KINDS.map(([kind, makeStack]) => [
+    kind,
+    once(() => {
+      const built = build({}, makeStack());
+      return { ...built, template: Template.fromStack(built.stack) };
+    }),
+  ]),
+);
+const defaultCluster = (kind: string) => DEFAULT_CLUSTER.get(kind)!();
+
+describe.each(KINDS)('EksCluster workloads (%s stack)', (kind, makeStack) => {
   test('a cluster with no workloads has no kubectl provider: no Lambda function, no custom resource', () => {
     // GIVEN a cluster with every default
-    const { stack, eks: cluster } = build({}, makeStack());
+    const { eks: cluster, template } = defaultCluster(kind);
     // THEN nothing runs kubectl
-    const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Lambda::Function', 0);
     template.resourceCountIs('Custom::AWSCDK-EKS-KubernetesResource', 0);
     expect(cluster.kubectlProvider).toBeUndefined();
@@ -207,10 +219,10 @@ describe('EksCluster workload validation', () => {
   });
 });
 
-describe.each(KINDS)('EksCluster AWS Load Balancer Controller (%s stack)', (_kind, makeStack) => {
+describe.each(KINDS)('EksCluster AWS Load Balancer Controller (%s stack)', (kind, makeStack) => {
   test('is not installed by default', () => {
-    const { stack, eks: cluster } = build({}, makeStack());
-    Template.fromStack(stack).resourceCountIs('Custom::AWSCDK-EKS-HelmChart', 0);
+    const { eks: cluster, template } = defaultCluster(kind);
+    template.resourceCountIs('Custom::AWSCDK-EKS-HelmChart', 0);
     expect(cluster.loadBalancerController).toBeUndefined();
   });
 
@@ -256,9 +268,8 @@ describe.each(KINDS)('EksCluster AWS Load Balancer Controller (%s stack)', (_kin
   });
 });
 
-describe.each(KINDS)('EksCluster add-ons (%s stack)', (_kind, makeStack) => {
-  const { stack, eks: cluster } = build({}, makeStack());
-  const template = Template.fromStack(stack);
+describe.each(KINDS)('EksCluster add-ons (%s stack)', (kind) => {
+  const { eks: cluster, template } = defaultCluster(kind);
 
   test('installs the Pod Identity agent, which the add-on roles rely on', () => {
     template.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'eks-pod-identity-agent' });
@@ -354,6 +365,9 @@ describe('EksCluster upgrades', () => {
     return Template.fromStack(stack).toJSON().Resources;
   }
 
+  /** The template with no props, read by two tests. */
+  const baseline = once(() => synth({}));
+
   function changed(a: ReturnType<typeof synth>, b: ReturnType<typeof synth>): string[] {
     const ids = new Set([...Object.keys(a), ...Object.keys(b)]);
     return [...ids]
@@ -381,7 +395,7 @@ describe('EksCluster upgrades', () => {
   });
 
   test('changing an add-on version changes that add-on only', () => {
-    const before = synth({});
+    const before = baseline();
     const after = synth({ addonVersions: { coredns: 'v1.13.1-eksbuild.1' } });
     const diff = changed(before, after);
     expect(diff).toHaveLength(1);
@@ -391,7 +405,7 @@ describe('EksCluster upgrades', () => {
   });
 
   test('nodeReleaseVersion pins the AMI release of every node group, and nothing else', () => {
-    const before = synth({});
+    const before = baseline();
     const after = synth({ nodeReleaseVersion: '1.37.0-20261115' });
     expect(changed(before, after)).toHaveLength(2);
     const nodegroups = Object.values(after).filter((r) => r.Type === 'AWS::EKS::Nodegroup');

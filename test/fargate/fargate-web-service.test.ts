@@ -14,7 +14,9 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { AccessLogBucket, FargateWebService, FargateWebServiceProps, HighlyAvailableFleet, SecureVpc } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
-import { checkCompliance, runGuard } from '../support/compliance';
+import { runGuard } from '../support/compliance';
+import { checkNag } from '../support/nag-check';
+import { once } from '../support/shared';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:stable-alpine');
 const PRIVATE_IMAGE = ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.0');
@@ -40,11 +42,28 @@ function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }
   return stack.getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
-/** Synthesizes the app of `stack` and returns the Control Tower rules that fail on its template. */
+/**
+ * The service with no props other than the image, and with the HARDENED props, each synthesized once and read by
+ * every test that only reads it (a test that adds constructs or needs other props builds its own).
+ */
+const DEFAULTS = once(() => build());
+const HARDENED_SERVICE = once(() => build(HARDENED));
+
+const guardResults = new WeakMap<Stack, string[]>();
+
+/**
+ * Synthesizes the app of `stack` (or takes the assembly a `Template.fromStack` already synthesized: the tree is
+ * unchanged) and returns the Control Tower rules that fail on its template, running cfn-guard once per stack.
+ */
 function failingGuardRules(stack: Stack): string[] {
-  const assembly = (stack.node.root as App).synth({ force: true });
-  const file = path.resolve(assembly.directory, stack.templateFile);
-  return (runGuard([file]).get(file) ?? []).map((f) => f.rule).sort();
+  let rules = guardResults.get(stack);
+  if (!rules) {
+    const assembly = (stack.node.root as App).synth();
+    const file = path.resolve(assembly.directory, stack.templateFile);
+    rules = (runGuard([file]).get(file) ?? []).map((f) => f.rule).sort();
+    guardResults.set(stack, rules);
+  }
+  return rules;
 }
 
 describe('FargateWebService defaults (environment-agnostic stack)', () => {
@@ -52,7 +71,7 @@ describe('FargateWebService defaults (environment-agnostic stack)', () => {
   let web: FargateWebService;
   let template: Template;
   beforeAll(() => {
-    ({ stack, web, template } = build());
+    ({ stack, web, template } = DEFAULTS());
   });
 
   test('creates a secure VPC and a cluster with Container Insights on', () => {
@@ -322,7 +341,7 @@ describe('FargateWebService in an environment-specific stack', () => {
   });
 
   test('resolves the ELB account at deploy time in an environment-agnostic stack', () => {
-    const { template } = build();
+    const { template } = DEFAULTS();
     expect(Object.keys(template.toJSON().Mappings ?? {})).toContain('CdkComputePatternsElbAccounts');
   });
 });
@@ -402,7 +421,7 @@ describe('FargateWebService options', () => {
     const acks = (web: FargateWebService) =>
       web.taskDefinition.node.metadata.filter((m) => JSON.stringify(m.data).includes('AwsSolutions-ECS2'));
     expect(acks(withEnv.web)).toHaveLength(1);
-    expect(acks(build().web)).toHaveLength(0);
+    expect(acks(DEFAULTS().web)).toHaveLength(0);
   });
 
   test('injects secrets through the execution role, never as environment variables', () => {
@@ -560,7 +579,7 @@ describe('FargateWebService options', () => {
   });
 
   test('hardens the container: non-root user, read-only root filesystem, writable ephemeral volumes', () => {
-    const { template } = build(HARDENED);
+    const { template } = HARDENED_SERVICE();
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Volumes: [{ Name: 'writable-tmp' }, { Name: 'writable-var-cache-nginx' }, { Name: 'writable-var-run' }],
       ContainerDefinitions: [
@@ -645,7 +664,7 @@ describe('FargateWebService warnings', () => {
   });
 
   test('does not warn with the defaults', () => {
-    const { stack } = build();
+    const { stack } = DEFAULTS();
     Annotations.fromStack(stack).hasNoWarning('/Agnostic/Web', Match.anyValue());
   });
 });
@@ -1020,7 +1039,7 @@ describe('FargateWebService in subnets without egress', () => {
     const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
     const { template } = build({ vpc, image: PRIVATE_IMAGE, internetFacing: false, vpcEndpointsProvided: true }, stack);
     expect(endpointServices(template)).toEqual([]);
-    expect(endpointServices(build().template)).toEqual([]);
+    expect(endpointServices(DEFAULTS().template)).toEqual([]);
   });
 
   test('fails when the image comes from a public registry, which no endpoint serves', () => {
@@ -1045,15 +1064,12 @@ describe('FargateWebService against the Control Tower guard rules', () => {
   const ecsRules = (rules: string[]) => rules.filter((r) => r.startsWith('ecs_'));
 
   test('passes every ECS rule with a non-root user and a read-only root filesystem', () => {
-    const stack = new Stack(testApp(), 'Hardened');
-    build(HARDENED, stack);
-    expect(ecsRules(failingGuardRules(stack))).toEqual([]);
+    expect(ecsRules(failingGuardRules(HARDENED_SERVICE().stack))).toEqual([]);
   });
 
   test('passes every ECS rule with the defaults', () => {
     // GIVEN no hardening props at all
-    const stack = new Stack(testApp(), 'Defaults');
-    build({}, stack);
+    const { stack } = DEFAULTS();
     // THEN the non-root (CT.ECS.PR.3) and read-only (CT.ECS.PR.6) rules pass too
     expect(ecsRules(failingGuardRules(stack))).toEqual([]);
   });
@@ -1112,9 +1128,7 @@ describe('FargateWebService against the Control Tower guard rules', () => {
   });
 
   test('fails the HTTPS redirect rule without a certificate (the sample app exemption)', () => {
-    const stack = new Stack(testApp(), 'HttpOnly');
-    build(HARDENED, stack);
-    expect(failingGuardRules(stack)).toContain('alb_http_to_https_redirection_check');
+    expect(failingGuardRules(HARDENED_SERVICE().stack)).toContain('alb_http_to_https_redirection_check');
   });
 });
 
@@ -1140,7 +1154,7 @@ describe('FargateWebService under cdk-nag', () => {
   test('acknowledges only its own findings: the wildcards a user adds to either role stay visible', () => {
     // GIVEN two stacks under the AwsSolutions and Serverless packs: every option on (ECS Exec, Spot,
     // environment, secrets, HTTPS, an ECR image), and the same with the user's own wildcard grants
-    const report = checkCompliance((outdir) => {
+    const report = checkNag((outdir) => {
       const app = testApp({ outdir });
       everything(new Stack(app, 'Everything'));
       const probed = everything(new Stack(app, 'Probed'));
@@ -1151,7 +1165,7 @@ describe('FargateWebService under cdk-nag', () => {
       );
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
       return app;
-    }, []);
+    });
     const of = (name: string) => report.stacks.find((s) => s.stack === name)!;
     // THEN the construct leaves no open finding of its own (ECS Exec's log-stream wildcard included)
     expect(of('Everything').nagViolations.filter((v) => v.path.startsWith('Everything/Web/'))).toEqual([]);
@@ -1251,7 +1265,7 @@ describe('FargateWebService connections, grants and metrics', () => {
   });
 
   test('metric helpers measure the service and its target group', () => {
-    const { stack, web } = build();
+    const { stack, web } = DEFAULTS();
     const cpu = stack.resolve(web.metricCpuUtilization().toMetricConfig().metricStat);
     expect(cpu).toMatchObject({ namespace: 'AWS/ECS', metricName: 'CPUUtilization', statistic: 'Average' });
     expect(cpu.dimensions).toEqual(
@@ -1359,7 +1373,7 @@ describe('FargateWebService container options, own roles and sidecars', () => {
 
   test('addSidecar with a private ECR image routes ecr:GetAuthorizationToken to the acknowledged policy of its own', () => {
     // GIVEN a service with a public image, under AwsSolutions
-    const report = checkCompliance((outdir) => {
+    const report = checkNag((outdir) => {
       const app = testApp({ outdir });
       const stack = new Stack(app, 'Sidecar');
       const web = new FargateWebService(stack, 'Web', { image: IMAGE, protocol: elbv2.ApplicationProtocol.HTTP });
@@ -1368,7 +1382,7 @@ describe('FargateWebService container options, own roles and sidecars', () => {
       web.addSidecar('agent', { image: ecs.ContainerImage.fromEcrRepository(repo, '1.0') });
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
       return app;
-    }, []);
+    });
     // THEN the registry login sits in the EcrAuthorizationPolicy alone, acknowledged there, and nothing is open
     const stack = report.stacks.find((s) => s.stack === 'Sidecar')!;
     expect(stack.nagViolations.filter((v) => v.path.startsWith('Sidecar/Web/'))).toEqual([]);
@@ -1483,7 +1497,7 @@ describe('FargateWebService container options, own roles and sidecars', () => {
 
   test("leaves 'web' without a reservation when no sidecar reserves memory, so the template without sidecars is unchanged", () => {
     // GIVEN no sidecar: 'web' has the task's memory as hard limit and no reservation
-    expect(containers(build().template).web).not.toHaveProperty('MemoryReservation');
+    expect(containers(DEFAULTS().template).web).not.toHaveProperty('MemoryReservation');
     // WHEN a container without memory is added (it counts nothing against the task)
     const stack = agnosticStack();
     const web = new FargateWebService(stack, 'Web', { image: IMAGE });

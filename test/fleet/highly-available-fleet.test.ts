@@ -16,6 +16,8 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { HighlyAvailableFleet, HighlyAvailableFleetProps } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { checkCompliance, runGuard } from '../support/compliance';
+import { checkNag } from '../support/nag-check';
+import { once } from '../support/shared';
 
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 
@@ -61,15 +63,24 @@ function guardFailures(template: Template): string[] {
   }
 }
 
+/**
+ * The fleet with no props, synthesized once per kind of stack and read by every test below that only reads it
+ * (a test that adds constructs or needs other props builds its own).
+ */
+const DEFAULTS = {
+  agnostic: once(() => fleetIn(agnosticStack())),
+  specific: once(() => fleetIn(specificStack())),
+};
+
 describe.each([
-  ['environment-agnostic', () => agnosticStack()],
-  ['environment-specific', () => specificStack()],
-])('HighlyAvailableFleet defaults in an %s stack', (_kind, makeStack) => {
+  ['environment-agnostic', DEFAULTS.agnostic],
+  ['environment-specific', DEFAULTS.specific],
+])('HighlyAvailableFleet defaults in an %s stack', (_kind, defaults) => {
   let fleet: HighlyAvailableFleet;
   let template: Template;
   beforeAll(() => {
     // GIVEN a stack WHEN the fleet is created with no props
-    ({ fleet, template } = fleetIn(makeStack()));
+    ({ fleet, template } = defaults());
   });
 
   test('uses a launch template, never a launch configuration', () => {
@@ -390,7 +401,7 @@ describe.each([
 
 describe('HighlyAvailableFleet compliance', () => {
   test('passes every Control Tower rule except the HTTP redirect when it serves plain HTTP', () => {
-    const { template } = fleetIn(agnosticStack());
+    const { template } = DEFAULTS.agnostic();
     expect(guardFailures(template)).toEqual(['alb_http_to_https_redirection_check']);
   });
 
@@ -1040,7 +1051,7 @@ describe('HighlyAvailableFleet in subnets without egress', () => {
   });
 
   test('adds no endpoint when the subnets have egress', () => {
-    fleetIn(agnosticStack()).template.resourceCountIs('AWS::EC2::VPCEndpoint', 2); // the SecureVpc's gateways
+    DEFAULTS.agnostic().template.resourceCountIs('AWS::EC2::VPCEndpoint', 2); // the SecureVpc's gateways
   });
 
   test('fails when an imported VPC has only isolated subnets and no endpoints are declared', () => {
@@ -1061,14 +1072,14 @@ describe('HighlyAvailableFleet in subnets without egress', () => {
 describe('HighlyAvailableFleet acknowledgements never hide the user own findings', () => {
   /** Open AwsSolutions findings of a fleet stack after `change`, as `rule path` strings. */
   function openFindings(change: (fleet: HighlyAvailableFleet, stack: Stack) => void): string[] {
-    const report = checkCompliance((outdir) => {
+    const report = checkNag((outdir) => {
       const app = testApp({ outdir });
       const stack = new Stack(app, 'Probe');
       const fleet = new HighlyAvailableFleet(stack, 'Fleet', { protocol: elbv2.ApplicationProtocol.HTTP });
       change(fleet, stack);
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
       return app;
-    }, []);
+    });
     return report.stacks
       .find((s) => s.stack === 'Probe')!
       .nagViolations.map((v) => `${v.rule} ${v.path}`)
@@ -1428,7 +1439,7 @@ describe('HighlyAvailableFleet warm pool', () => {
   });
 
   test('without a warm pool, keeps the mixed instances policy, no hook and no hibernation', () => {
-    const { fleet, template } = fleetIn(agnosticStack());
+    const { fleet, template } = DEFAULTS.agnostic();
     template.resourceCountIs('AWS::AutoScaling::WarmPool', 0);
     template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
     expect(fleet.warmPool).toBeUndefined();

@@ -10,7 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { InventoryLoader, InventoryLoaderProps } from '../../lib';
 import { testApp } from '../support/cdk-context';
-import { checkCompliance, StackCompliance } from '../support/compliance';
+import { checkNag, StackNag } from '../support/nag-check';
 
 type Env = { account: string; region: string } | undefined;
 
@@ -18,19 +18,19 @@ function audit(
   env: Env,
   addUserFindings?: (loader: InventoryLoader) => void,
   props: InventoryLoaderProps = {},
-): StackCompliance {
-  const report = checkCompliance((outdir) => {
+): StackNag {
+  const report = checkNag((outdir) => {
     const app = testApp({ outdir });
     const stack = new Stack(app, 'Probe', { env });
     const loader = new InventoryLoader(stack, 'Loader', props);
     addUserFindings?.(loader);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     return app;
-  }, []);
+  });
   return report.stacks[0];
 }
 
-const findings = (s: StackCompliance) => s.nagViolations.map((v) => `${v.rule} ${v.path}`).sort();
+const findings = (s: StackNag) => s.nagViolations.map((v) => `${v.rule} ${v.path}`).sort();
 
 describe.each([
   ['environment-agnostic', undefined],

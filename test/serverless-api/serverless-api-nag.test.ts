@@ -3,7 +3,7 @@
  * on, in both kinds of stack; and acknowledgement scope probes: each acknowledgement covers the one finding on
  * the one resource it is about, so findings a user adds next to it stay visible.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,16 +11,18 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Ch
 import { ServerlessApi, ServerlessApiProps } from '../../lib';
 import { testApp } from '../support/cdk-context';
 import { checkCompliance, StackCompliance } from '../support/compliance';
+import { checkNag, StackNag } from '../support/nag-check';
 import { fullServerlessApiProps } from './fixtures';
 
 type Env = { account: string; region: string } | undefined;
 
-function audit(
+/** An app with the ServerlessApi in stack 'Probe' under the five packs. */
+function probeApp(
   env: Env,
   props: (stack: Stack) => ServerlessApiProps = () => ({}),
   addUserFindings?: (api: ServerlessApi) => void,
-): StackCompliance {
-  const report = checkCompliance((outdir) => {
+): (outdir: string) => App {
+  return (outdir) => {
     const app = testApp({ outdir });
     const stack = new Stack(app, 'Probe', { env });
     const api = new ServerlessApi(stack, 'Api', props(stack));
@@ -33,11 +35,20 @@ function audit(
       new PCIDSS321Checks(app),
     );
     return app;
-  }, []);
-  return report.stacks[0];
+  };
 }
 
-const findings = (s: StackCompliance) => s.nagViolations.map((v) => `${v.rule} ${v.path}`).sort();
+/** cdk-nag and cfn-guard. */
+function audit(...args: Parameters<typeof probeApp>): StackCompliance {
+  return checkCompliance(probeApp(...args), []).stacks[0];
+}
+
+/** cdk-nag alone, for the tests that read no cfn-guard result. */
+function auditNag(...args: Parameters<typeof probeApp>): StackNag {
+  return checkNag(probeApp(...args)).stacks[0];
+}
+
+const findings = (s: StackNag) => s.nagViolations.map((v) => `${v.rule} ${v.path}`).sort();
 
 describe.each([
   ['environment-agnostic', undefined],
@@ -58,7 +69,7 @@ describe.each([
 
 describe('ServerlessApi acknowledgements', () => {
   test('each sits on the one resource it is about', () => {
-    const result = audit(undefined);
+    const result = auditNag(undefined);
     const ours = result.acknowledged
       .filter((a) => a.path.startsWith('Probe/Api/'))
       .map((a) => `${a.id.replace(/^Annotation::/, '')} ${a.path}`);
@@ -81,7 +92,7 @@ describe('ServerlessApi acknowledgements', () => {
 
   test('do not hide the findings a user adds next to them', () => {
     // GIVEN one user finding next to each kind of acknowledged one
-    const result = audit(undefined, undefined, (api) => {
+    const result = auditNag(undefined, undefined, (api) => {
       // next to IAM5[Resource::*] on the service policies: a Scan on * on the read role
       api.readFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['*'] }));
       // next to Serverless-LambdaDLQ on the route functions: another function in the construct

@@ -13,6 +13,7 @@ import {
   ServerlessApiProps,
 } from '../../lib';
 import { agnosticStack, specificStack } from '../support/cdk-context';
+import { once } from '../support/shared';
 import { CERT_ARN, fullServerlessApiProps } from './fixtures';
 
 const KINDS: [string, () => Stack][] = [
@@ -27,6 +28,8 @@ function build(make: () => Stack, props: (stack: Stack) => ServerlessApiProps = 
 }
 
 describe.each(KINDS)('ServerlessApi (%s stack)', (_kind, make) => {
+  /** Every option on, synthesized once and read by the two tests that read it. */
+  const full = once(() => build(make, fullServerlessApiProps));
   let t: Template;
   let api: ServerlessApi;
   let stack: Stack;
@@ -267,7 +270,7 @@ describe.each(KINDS)('ServerlessApi (%s stack)', (_kind, make) => {
   });
 
   test('every option on: CORS allow-list, API key + usage plan, custom domain with TLS 1.2, provisioned concurrency, linear deployment', () => {
-    const { template } = build(make, fullServerlessApiProps);
+    const { template } = full();
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'OPTIONS',
       Integration: Match.objectLike({
@@ -328,7 +331,7 @@ describe.each(KINDS)('ServerlessApi (%s stack)', (_kind, make) => {
   });
 
   test('a table key you bring encrypts the table', () => {
-    const { template } = build(make, fullServerlessApiProps);
+    const { template } = full();
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TableKey'), 'Arn'] } },
     });

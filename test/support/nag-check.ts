@@ -1,0 +1,83 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import type { NagViolation, StackCompliance } from './compliance';
+
+/** What `checkNag` reports for one stack: the cdk-nag half of a `StackCompliance`. */
+export type StackNag = Pick<StackCompliance, 'stack' | 'nagViolations' | 'acknowledged'>;
+
+/**
+ * The cdk-nag half of `checkCompliance` (compliance.ts), for tests that read only `nagViolations` and
+ * `acknowledged`: synthesizes `build(outdir)` (an App with the cdk-nag packs registered as validation plugins) and
+ * reports, per stack, the findings nobody fixed or acknowledged and the acknowledgements with their reasons, read
+ * from the same validation report and construct metadata as `checkCompliance` reads them. It does not run
+ * cfn-guard: a cfn-guard run costs about 0.7 CPU s per template (rules x templates, not process start-up), and a
+ * test that never reads `guardFailures` paid it for nothing. test/common/nag-findings.test.ts proves both report
+ * the same findings and acknowledgements.
+ */
+export function checkNag(build: (outdir: string) => App): { stacks: StackNag[] } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-'));
+  try {
+    const app = build(outdir);
+    try {
+      app.synth();
+    } catch (e) {
+      // Validation plugins throw after writing their report; anything else is a real error.
+      if (!fs.existsSync(path.join(outdir, 'validation-report.json'))) throw e;
+    }
+    const nag = readNagViolations(outdir);
+    const acknowledged = readAcknowledgements(app);
+    return {
+      stacks: stackNames(outdir).map((stack) => ({
+        stack,
+        nagViolations: nag.filter((v) => v.path.split('/')[0] === stack),
+        acknowledged: acknowledged.filter((a) => a.path.split('/')[0] === stack),
+      })),
+    };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function readNagViolations(outdir: string): NagViolation[] {
+  const file = path.join(outdir, 'validation-report.json');
+  if (!fs.existsSync(file)) return [];
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const out: NagViolation[] = [];
+  for (const plugin of report.pluginReports ?? []) {
+    for (const v of plugin.violations ?? []) {
+      for (const c of v.violatingConstructs ?? []) {
+        out.push({
+          pack: plugin.pluginName,
+          rule: v.ruleName,
+          severity: v.severity,
+          path: c.constructPath,
+          description: v.description,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function readAcknowledgements(app: App): { id: string; path: string; reason: string }[] {
+  const out: { id: string; path: string; reason: string }[] = [];
+  for (const c of app.node.findAll()) {
+    for (const m of c.node.metadata) {
+      if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(m.data as Record<string, string>)) {
+        out.push({ id, path: c.node.path, reason });
+      }
+    }
+  }
+  return out;
+}
+
+/** The stacks of the cloud assembly in `outdir`, in manifest order (as `checkCompliance` lists them). */
+function stackNames(outdir: string): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
+  return Object.entries<{ type: string; properties?: { templateFile?: string } }>(manifest.artifacts ?? {})
+    .filter(([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile)
+    .map(([name]) => name);
+}

@@ -57,7 +57,7 @@ export function formatOf(key: string): FileFormat | undefined {
 /**
  * Loads the XLSX reader on first use. In the bundle, `./xlsx-reader` is marked external and resolves to the
  * separately bundled assets/inventory-handler/xlsx-reader.js, so CSV imports never load it; under
- * ts-jest/tsx it resolves to xlsx-reader.ts.
+ * jest and tsx it resolves to xlsx-reader.ts.
  */
 export function loadXlsxReader(): RowReader {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load, see above

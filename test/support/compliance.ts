@@ -137,7 +137,8 @@ export function checkCompliance(build: (outdir: string) => App, exemptions: Guar
   }
 }
 
-function readNagViolations(outdir: string): NagViolation[] {
+/** The cdk-nag findings in the validation report synthesis wrote to `outdir` (none if it wrote no report). */
+export function readNagViolations(outdir: string): NagViolation[] {
   const file = path.join(outdir, 'validation-report.json');
   if (!fs.existsSync(file)) return [];
   const report = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -158,7 +159,8 @@ function readNagViolations(outdir: string): NagViolation[] {
   return out;
 }
 
-function readAcknowledgements(app: App): { id: string; path: string; reason: string }[] {
+/** Every acknowledgement recorded in the construct metadata of `app`, with where it was made and why. */
+export function readAcknowledgements(app: App): { id: string; path: string; reason: string }[] {
   const out: { id: string; path: string; reason: string }[] = [];
   for (const c of app.node.findAll()) {
     for (const m of c.node.metadata) {
@@ -171,7 +173,8 @@ function readAcknowledgements(app: App): { id: string; path: string; reason: str
   return out;
 }
 
-function readStackTemplates(outdir: string): { stack: string; file: string }[] {
+/** The stacks of the cloud assembly in `outdir` with their template files, in manifest order. */
+export function readStackTemplates(outdir: string): { stack: string; file: string }[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
   const out: { stack: string; file: string }[] = [];
   for (const [name, artifact] of Object.entries<{ type: string; properties?: { templateFile?: string } }>(

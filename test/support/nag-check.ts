@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
-import type { NagViolation, StackCompliance } from './compliance';
+import { App } from 'aws-cdk-lib';
+import { readAcknowledgements, readNagViolations, readStackTemplates, StackCompliance } from './compliance';
 
 /** What `checkNag` reports for one stack: the cdk-nag half of a `StackCompliance`. */
 export type StackNag = Pick<StackCompliance, 'stack' | 'nagViolations' | 'acknowledged'>;
@@ -29,7 +29,7 @@ export function checkNag(build: (outdir: string) => App): { stacks: StackNag[] }
     const nag = readNagViolations(outdir);
     const acknowledged = readAcknowledgements(app);
     return {
-      stacks: stackNames(outdir).map((stack) => ({
+      stacks: readStackTemplates(outdir).map(({ stack }) => ({
         stack,
         nagViolations: nag.filter((v) => v.path.split('/')[0] === stack),
         acknowledged: acknowledged.filter((a) => a.path.split('/')[0] === stack),
@@ -38,46 +38,4 @@ export function checkNag(build: (outdir: string) => App): { stacks: StackNag[] }
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }
-}
-
-function readNagViolations(outdir: string): NagViolation[] {
-  const file = path.join(outdir, 'validation-report.json');
-  if (!fs.existsSync(file)) return [];
-  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const out: NagViolation[] = [];
-  for (const plugin of report.pluginReports ?? []) {
-    for (const v of plugin.violations ?? []) {
-      for (const c of v.violatingConstructs ?? []) {
-        out.push({
-          pack: plugin.pluginName,
-          rule: v.ruleName,
-          severity: v.severity,
-          path: c.constructPath,
-          description: v.description,
-        });
-      }
-    }
-  }
-  return out;
-}
-
-function readAcknowledgements(app: App): { id: string; path: string; reason: string }[] {
-  const out: { id: string; path: string; reason: string }[] = [];
-  for (const c of app.node.findAll()) {
-    for (const m of c.node.metadata) {
-      if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-      for (const [id, reason] of Object.entries(m.data as Record<string, string>)) {
-        out.push({ id, path: c.node.path, reason });
-      }
-    }
-  }
-  return out;
-}
-
-/** The stacks of the cloud assembly in `outdir`, in manifest order (as `checkCompliance` lists them). */
-function stackNames(outdir: string): string[] {
-  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
-  return Object.entries<{ type: string; properties?: { templateFile?: string } }>(manifest.artifacts ?? {})
-    .filter(([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile)
-    .map(([name]) => name);
 }

@@ -9,6 +9,8 @@ module.exports = {
     '^@aws/cloudformation-validate$': '<rootDir>/test/support/cfn-validate-shared.js',
   },
   roots: ['<rootDir>/test'],
+  // The files that build the values shared across the run start first (see the sequencer).
+  testSequencer: '<rootDir>/test/support/sequencer.js',
   testMatch: ['**/*.test.ts'],
   transform: {
     // tsconfig.json sets isolatedModules: tests are transpiled file by file, by esbuild (see the transform), and

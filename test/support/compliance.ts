@@ -90,15 +90,7 @@ export function loadExemptions(file = EXEMPTIONS_FILE): GuardExemption[] {
  * that fail, split into reviewed exemptions and the rest.
  */
 export function checkCompliance(build: (outdir: string) => App, exemptions: GuardExemption[]): ComplianceReport {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'compliance-'));
-  try {
-    const app = build(outdir);
-    try {
-      app.synth();
-    } catch (e) {
-      // Validation plugins throw after writing their report; anything else is a real error.
-      if (!fs.existsSync(path.join(outdir, 'validation-report.json'))) throw e;
-    }
+  return withSynthesized(build, (app, outdir) => {
     const nag = readNagViolations(outdir);
     const acknowledged = readAcknowledgements(app);
     const templates = readStackTemplates(outdir);
@@ -132,6 +124,25 @@ export function checkCompliance(build: (outdir: string) => App, exemptions: Guar
       staleExemptions.length === 0 &&
       stacks.every((s) => s.nagViolations.length === 0 && s.guardUnexempted.length === 0);
     return { stacks, staleExemptions, ok };
+  });
+}
+
+/**
+ * Synthesizes `build(outdir)` into a temporary directory, hands `read` the app and the directory, and deletes the
+ * directory. A synthesis that throws after writing its validation report (cdk-nag plugins with findings) is read
+ * like one that passed; any other error is thrown.
+ */
+export function withSynthesized<T>(build: (outdir: string) => App, read: (app: App, outdir: string) => T): T {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'compliance-'));
+  try {
+    const app = build(outdir);
+    try {
+      app.synth();
+    } catch (e) {
+      // Validation plugins throw after writing their report; anything else is a real error.
+      if (!fs.existsSync(path.join(outdir, 'validation-report.json'))) throw e;
+    }
+    return read(app, outdir);
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
   }

@@ -1,8 +1,11 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { readAcknowledgements, readNagViolations, readStackTemplates, StackCompliance } from './compliance';
+import {
+  readAcknowledgements,
+  readNagViolations,
+  readStackTemplates,
+  StackCompliance,
+  withSynthesized,
+} from './compliance';
 
 /** What `checkNag` reports for one stack: the cdk-nag half of a `StackCompliance`. */
 export type StackNag = Pick<StackCompliance, 'stack' | 'nagViolations' | 'acknowledged'>;
@@ -17,15 +20,7 @@ export type StackNag = Pick<StackCompliance, 'stack' | 'nagViolations' | 'acknow
  * the same findings and acknowledgements.
  */
 export function checkNag(build: (outdir: string) => App): { stacks: StackNag[] } {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-'));
-  try {
-    const app = build(outdir);
-    try {
-      app.synth();
-    } catch (e) {
-      // Validation plugins throw after writing their report; anything else is a real error.
-      if (!fs.existsSync(path.join(outdir, 'validation-report.json'))) throw e;
-    }
+  return withSynthesized(build, (app, outdir) => {
     const nag = readNagViolations(outdir);
     const acknowledged = readAcknowledgements(app);
     return {
@@ -35,7 +30,5 @@ export function checkNag(build: (outdir: string) => App): { stacks: StackNag[] }
         acknowledged: acknowledged.filter((a) => a.path.split('/')[0] === stack),
       })),
     };
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+  });
 }

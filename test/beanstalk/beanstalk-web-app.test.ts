@@ -16,7 +16,7 @@ import {
   BeanstalkWebAppProps,
   SecureVpc,
 } from '../../lib';
-import { agnosticStack, specificStack } from '../support/cdk-context';
+import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { once } from '../support/shared';
 import { option } from './option-settings';
 
@@ -210,8 +210,8 @@ describe.each([
 
 describe('BeanstalkWebApp options', () => {
   test('serves HTTPS with the certificate and TLS 1.2+, and adds the port-80 redirect to a directory source', () => {
-    // GIVEN
-    const stack = agnosticStack();
+    // GIVEN: the test reads the staged copy of the source bundle, so this app stages assets (see TEST_CONTEXT)
+    const stack = new Stack(testApp({ context: { 'aws:cdk:disable-asset-staging': false } }), 'Agnostic');
     // WHEN
     const app = new BeanstalkWebApp(stack, 'Web', {
       sourcePath: SOURCE,

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { createSampleApp } from '../../bin/app';
 import { PATTERN_NEEDS, planNeeds, SERVICE_LINKED_ROLES } from '../../bin/cli/preflight/plan';
 import { PATTERNS, PatternName } from '../../bin/cli/verify/outputs';
-import { CDK_CONTEXT } from '../support/cdk-context';
+import { TEST_CONTEXT } from '../support/cdk-context';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
@@ -63,7 +63,7 @@ function needsOf(template: Template) {
 
 describe('preflight plan: what each sample stack adds to an account', () => {
   // GIVEN the sample app exactly as `cdk deploy` synthesizes it (the sample stacks are named after their pattern)
-  const app = createSampleApp({ context: CDK_CONTEXT });
+  const app = createSampleApp({ context: TEST_CONTEXT });
 
   test.each(PATTERNS.map((p) => [p]))('matches the synthesized %s template', (pattern: PatternName) => {
     // WHEN

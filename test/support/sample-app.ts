@@ -15,9 +15,9 @@ export const SAMPLE_APP: SharedBuild<CheckedApp> = {
     /* eslint-disable @typescript-eslint/no-require-imports -- loaded only by the worker that builds it */
     const { createSampleApp } = require('../../bin/app') as typeof import('../../bin/app');
     const { checkApp } = require('./compliance') as typeof import('./compliance');
-    const { CDK_CONTEXT } = require('./cdk-context') as typeof import('./cdk-context');
+    const { TEST_CONTEXT } = require('./cdk-context') as typeof import('./cdk-context');
     /* eslint-enable @typescript-eslint/no-require-imports */
-    return checkApp((outdir) => createSampleApp({ outdir, context: CDK_CONTEXT }));
+    return checkApp((outdir) => createSampleApp({ outdir, context: TEST_CONTEXT }));
   },
 };
 

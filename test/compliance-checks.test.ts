@@ -107,8 +107,9 @@ describe('cfn-guard rule selection', () => {
 
 describe('cfn-guard over many templates', () => {
   test('reports for each template exactly what the full rule set reports for it alone, whatever its neighbours', () => {
-    // GIVEN templates that need different rule files (a bucket; a topic; a bucket and a role) and two that need
-    // the same ones (two buckets), so runGuard runs one cfn-guard process per rule set
+    // GIVEN templates that need different rule files (a bucket; a topic; a bucket and a role; a function whose
+    // permission names its events rule, which the Lambda rules follow), two that need the same ones (two buckets),
+    // and enough of them that runGuard evaluates by rule group
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-'));
     const templates: Record<string, Record<string, unknown>> = {
       Bucket: { Bucket: { Type: 'AWS::S3::Bucket', Properties: {} } },
@@ -126,6 +127,22 @@ describe('cfn-guard over many templates', () => {
                 PolicyDocument: { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
               },
             ],
+          },
+        },
+      },
+      FunctionAndRule: {
+        Fn: {
+          Type: 'AWS::Lambda::Function',
+          Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler', Role: 'arn:aws:iam::1:role/r', Code: {} },
+        },
+        Rule: { Type: 'AWS::Events::Rule', Properties: { ScheduleExpression: 'rate(1 hour)' } },
+        Allow: {
+          Type: 'AWS::Lambda::Permission',
+          Properties: {
+            Action: 'lambda:InvokeFunction',
+            FunctionName: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+            Principal: 'events.amazonaws.com',
+            SourceArn: { 'Fn::GetAtt': ['Rule', 'Arn'] },
           },
         },
       },

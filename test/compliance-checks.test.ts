@@ -6,7 +6,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { testApp } from './support/cdk-context';
-import { CfnTemplate, GUARD_RULES, guardBinary, guardRulesFor, runGuard } from './support/compliance';
+import { CfnTemplate, GUARD_RULES, guardBinary, guardRulesFor, RULE_GROUP_BATCH, runGuard } from './support/compliance';
 import { acknowledgedResources, checkClaims } from './support/reason-truth';
 
 /** A stack with a role holding one inline statement and one AWS managed policy, and a bucket. */
@@ -152,6 +152,7 @@ describe('cfn-guard over many templates', () => {
       fs.writeFileSync(file, JSON.stringify({ Resources: resources }));
       return file;
     });
+    expect(files.length).toBeGreaterThanOrEqual(RULE_GROUP_BATCH);
     try {
       // WHEN they are checked in one runGuard call
       const together = runGuard(files);

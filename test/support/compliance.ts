@@ -200,14 +200,8 @@ export function readStackTemplates(outdir: string): { stack: string; file: strin
 
 let guardRuleFiles: { file: string; types: string[] }[] | undefined;
 
-/**
- * The Control Tower rule files that can apply to `templateFiles`: every rule
- * selects resources by type (`Resources.*[ Type == "AWS::S3::Bucket" ]`), so a
- * file naming none of the templates' resource types can only SKIP. Passing only
- * the others gives cfn-guard identical results for a third of the work; a rule
- * file that names no type at all is always kept.
- */
-export function guardRulesFor(templateFiles: string[]): string[] {
+/** Every Control Tower rule file, sorted by path, with the resource types it names (unique, sorted). */
+function guardRuleIndex(): { file: string; types: string[] }[] {
   if (!guardRuleFiles) {
     const files: { file: string; types: string[] }[] = [];
     const walk = (dir: string) => {
@@ -216,19 +210,33 @@ export function guardRulesFor(templateFiles: string[]): string[] {
         if (e.isDirectory()) walk(p);
         else if (p.endsWith('.guard')) {
           const text = fs.readFileSync(p, 'utf8');
-          files.push({ file: p, types: [...text.matchAll(/"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"/g)].map((m) => m[1]) });
+          const types = new Set([...text.matchAll(/"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"/g)].map((m) => m[1]));
+          files.push({ file: p, types: [...types].sort() });
         }
       }
     };
     walk(GUARD_RULES);
     guardRuleFiles = files.sort((a, b) => a.file.localeCompare(b.file));
   }
+  return guardRuleFiles;
+}
+
+/**
+ * The Control Tower rule files that can apply to `templateFiles`: every rule
+ * selects resources by type (`Resources.*[ Type == "AWS::S3::Bucket" ]`), so a
+ * file naming none of the templates' resource types can only SKIP. Passing only
+ * the others gives cfn-guard identical results for a third of the work; a rule
+ * file that names no type at all is always kept.
+ */
+export function guardRulesFor(templateFiles: string[]): string[] {
   const present = new Set<string>();
   for (const f of templateFiles) {
     const template = JSON.parse(fs.readFileSync(f, 'utf8')) as CfnTemplate;
     for (const r of Object.values(template.Resources ?? {})) present.add(r.Type);
   }
-  return guardRuleFiles.filter((r) => r.types.length === 0 || r.types.some((t) => present.has(t))).map((r) => r.file);
+  return guardRuleIndex()
+    .filter((r) => r.types.length === 0 || r.types.some((t) => present.has(t)))
+    .map((r) => r.file);
 }
 
 /**
@@ -237,7 +245,8 @@ export function guardRulesFor(templateFiles: string[]): string[] {
  * template size x rule files. Each template gets only the rule files that can apply to it (guardRulesFor), and the
  * templates that need the same rule files share one cfn-guard process. For the sample app and the matrix (61
  * templates, 29 rule sets) that is 37 CPU s instead of 50 for the union of their rules, with the same result per
- * template (test/compliance-checks.test.ts).
+ * template (test/compliance-checks.test.ts). From RULE_GROUP_BATCH templates on it evaluates by rule group instead
+ * (runGuardByRuleGroup), with the same results.
  */
 export function runGuard(templateFiles: string[]): Map<string, GuardFailure[]> {
   if (templateFiles.length >= RULE_GROUP_BATCH) return runGuardByRuleGroup(templateFiles);
@@ -261,7 +270,7 @@ export function runGuard(templateFiles: string[]): Map<string, GuardFailure[]> {
 }
 
 /** From this many templates on, runGuard evaluates by rule group (runGuardByRuleGroup). */
-const RULE_GROUP_BATCH = 4;
+export const RULE_GROUP_BATCH = 4;
 
 /** The logical ids `value` references: Ref, Fn::GetAtt, `${Id}` / `${Id.Attr}` in Fn::Sub, DependsOn. */
 function referencedIds(value: unknown, out: Set<string>): void {
@@ -296,12 +305,10 @@ function referencedIds(value: unknown, out: Set<string>): void {
  * on (test/compliance-checks.test.ts compares it with the whole rule directory).
  */
 function runGuardByRuleGroup(templateFiles: string[]): Map<string, GuardFailure[]> {
-  guardRulesFor([]);
   const groups = new Map<string, { types: Set<string>; rules: string[] }>();
-  for (const r of guardRuleFiles!) {
-    const types = [...new Set(r.types)].sort();
-    const key = types.join(',');
-    const group = groups.get(key) ?? { types: new Set(types), rules: [] };
+  for (const r of guardRuleIndex()) {
+    const key = r.types.join(',');
+    const group = groups.get(key) ?? { types: new Set(r.types), rules: [] };
     group.rules.push(r.file);
     groups.set(key, group);
   }

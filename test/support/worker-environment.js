@@ -107,6 +107,18 @@ if (!compileFunction.withCodeCache) {
 }
 
 /**
+ * A jest worker ends when jest has no more test files for it: jest-worker removes its IPC listener, the event loop
+ * empties, and jest waits 500 ms (`workerGracefulExitTimeout`) before it kills the worker and prints "A worker
+ * process has failed to exit gracefully". Measured (issue 19): both workers reached 'beforeExit' and 'exit' within
+ * 1 ms of the listener's removal, with no handle left but their stdio pipes, and were still killed 500 ms later:
+ * Node's natural end tears down the whole V8 heap (here over a gigabyte, with aws-cdk-lib's validation engines and
+ * the code caches) before the process ends, and on a busy 2-core machine that sometimes takes longer. Nothing is
+ * left to run at that point, so the worker ends the process itself as soon as its loop is empty. While jest has
+ * work for the worker its IPC listener keeps the loop busy, so this runs only at the end.
+ */
+process.once('beforeExit', (code) => process.exit(code));
+
+/**
  * CPU seconds used so far by the child processes this worker has waited for (cfn-guard, npm, jsii, LibreOffice):
  * fields 16-17 (cutime, cstime) of /proc/self/stat, in clock ticks (100 per second on Linux). 0 elsewhere.
  */

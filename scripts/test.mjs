@@ -1,12 +1,15 @@
 // `npm test`: the same steps as before, scheduled so that both cores of a small machine stay busy to the end.
 //
-//   1. build:assets, then compile (jsii)   (jest, ESLint and the API checks read assets/ and .jsii; the packaging
-//                                           test reuses the compile only when it is current)
-//   2. three at once:
-//        jest                              (every core; its own progress and summary on the terminal)
-//        api:check                         (API.md currency and jsii-diff, reading the .jsii step 1 wrote)
-//        static-checks                     (tsc --noEmit, ESLint and Prettier over ONE TypeScript program:
-//                                           scripts/static-checks.mjs; `npm run lint` / `typecheck` check the same)
+//   1. build:assets                        (the bundles: jest, ESLint and the API checks read assets/)
+//   2. compile (jsii) and static-checks    (static-checks: tsc --noEmit, ESLint and Prettier over ONE TypeScript
+//      at once                              program, scripts/static-checks.mjs; `npm run lint` / `typecheck` check
+//                                           the same. It reads only the sources, so it starts beside the compile,
+//                                           which keeps one core: about 13 s in which a core was idle before)
+//   3. once the compile is done:
+//        jest                              (every core; its own progress and summary on the terminal; the API and
+//                                           packaging tests read the .jsii the compile wrote)
+//        api:check                         (API.md currency and jsii-diff, reading the same .jsii)
+//      static-checks goes on beside them.
 //
 // Before issue 19's measurements the checks ran before jest, in two lanes of unequal length (about 20 s and 31 s
 // on this 2-core machine), so one core waited for the longer lane, and at jest's end one worker waited for the last
@@ -15,7 +18,8 @@
 //
 // Every step is the npm script of the same name, so `npm run lint` etc. stay the way to run one step. The checks'
 // output is printed whole when they fail (after jest's summary, never interleaved with it), and not at all when they
-// pass. Any failing step fails `npm test`; a failing build or compile stops it before jest starts.
+// pass. Any failing step fails `npm test`; a failing build or compile stops it before jest starts (after the static
+// checks finish, so that their report is printed too).
 import { spawn } from 'node:child_process';
 
 /** Runs `npm run <script>`; captured output (printed only on failure) or the terminal. Resolves to the exit code. */
@@ -42,12 +46,15 @@ function report({ script, code, signal, text }) {
 }
 
 const jestArgs = process.argv.slice(2);
-let code = 0;
-for (const step of ['build:assets', 'compile']) {
-  code = report(await run(step));
-  if (code !== 0) process.exit(code);
+let code = report(await run('build:assets'));
+if (code !== 0) process.exit(code);
+const staticChecks = run('static-checks');
+code = report(await run('compile'));
+if (code !== 0) {
+  report(await staticChecks);
+  process.exit(code);
 }
-const checks = Promise.all([run('api:check'), run('static-checks')]);
+const checks = Promise.all([run('api:check'), staticChecks]);
 const jest = await run('test:jest', { args: jestArgs, inherit: true });
 if (jest.code !== 0)
   console.error(`npm test: \`npm run test:jest\` failed (${jest.signal ?? `exit code ${jest.code}`})`);

@@ -8,7 +8,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Ec2WebService, Ec2WebServiceProps, SecureRepository } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
-import { runGuard } from '../support/compliance';
+import { guardBatch, runGuard } from '../support/compliance';
 import { checkNag } from '../support/nag-check';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine');
@@ -457,16 +457,10 @@ describe('Ec2WebService sidecars', () => {
   });
 
   test('passes every ECS Control Tower rule with a sidecar, and fails CT.ECS.PR.7 for a container without a hard limit', () => {
-    const failingEcsRules = (stack: Stack) => {
-      const assembly = (stack.node.root as App).synth({ force: true });
-      const file = path.resolve(assembly.directory, stack.templateFile);
-      return (runGuard([file]).get(file) ?? []).map((f) => f.rule).filter((r) => r.startsWith('ecs_'));
-    };
-    // GIVEN a sidecar from addSidecar: every ECS rule passes
+    // GIVEN a sidecar from addSidecar
     const withSidecar = new Stack(testApp(), 'WithSidecar');
     new Ec2WebService(withSidecar, 'Web', { image: IMAGE }).addSidecar('otel', { image: IMAGE });
-    expect(failingEcsRules(withSidecar)).toEqual([]);
-    // AND a container added with a reservation only fails the hard-limit rule, so the check above can fail
+    // AND a container added with a reservation only
     const without = new Stack(testApp(), 'NoHardLimit');
     const web = new Ec2WebService(without, 'Web', { image: IMAGE });
     web.taskDefinition.addContainer('Proxy', {
@@ -476,6 +470,11 @@ describe('Ec2WebService sidecars', () => {
       memoryReservationMiB: 64,
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'proxy', logGroup: web.logGroup }),
     });
-    expect(failingEcsRules(without)).toEqual(['ecs_task_definition_memory_hard_limit_check']);
+    // WHEN both templates are checked (one cfn-guard run: the rule files are parsed once)
+    const guard = guardBatch(() => ({ withSidecar, without }))();
+    const ecsRules = (key: 'withSidecar' | 'without') => guard.failing(key).filter((r) => r.startsWith('ecs_'));
+    // THEN every ECS rule passes with the sidecar, and the hard-limit rule fails without one, so the check can fail
+    expect(ecsRules('withSidecar')).toEqual([]);
+    expect(ecsRules('without')).toEqual(['ecs_task_definition_memory_hard_limit_check']);
   });
 });

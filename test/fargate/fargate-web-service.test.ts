@@ -1,5 +1,4 @@
-import * as path from 'node:path';
-import { App, CfnElement, CfnParameter, Stack, Validations } from 'aws-cdk-lib';
+import { CfnElement, CfnParameter, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -14,7 +13,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { AccessLogBucket, FargateWebService, FargateWebServiceProps, HighlyAvailableFleet, SecureVpc } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
-import { runGuard } from '../support/compliance';
+import { guardBatch } from '../support/compliance';
 import { checkNag } from '../support/nag-check';
 import { once } from '../support/shared';
 
@@ -48,23 +47,6 @@ function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }
  */
 const DEFAULTS = once(() => build());
 const HARDENED_SERVICE = once(() => build(HARDENED));
-
-const guardResults = new WeakMap<Stack, string[]>();
-
-/**
- * Synthesizes the app of `stack` (or takes the assembly a `Template.fromStack` already synthesized: the tree is
- * unchanged) and returns the Control Tower rules that fail on its template, running cfn-guard once per stack.
- */
-function failingGuardRules(stack: Stack): string[] {
-  let rules = guardResults.get(stack);
-  if (!rules) {
-    const assembly = (stack.node.root as App).synth();
-    const file = path.resolve(assembly.directory, stack.templateFile);
-    rules = (runGuard([file]).get(file) ?? []).map((f) => f.rule).sort();
-    guardResults.set(stack, rules);
-  }
-  return rules;
-}
 
 describe('FargateWebService defaults (environment-agnostic stack)', () => {
   let stack: Stack;
@@ -1063,30 +1045,58 @@ describe('FargateWebService in subnets without egress', () => {
 describe('FargateWebService against the Control Tower guard rules', () => {
   const ecsRules = (rules: string[]) => rules.filter((r) => r.startsWith('ecs_'));
 
+  // Every stack these tests check, built first and checked by cfn-guard in one run (guardBatch).
+  const GUARD = guardBatch(() => {
+    // the defaults plus a read-only root filesystem opt-out
+    const optOut = new Stack(testApp(), 'OptOut');
+    build({ readonlyRootFilesystem: false }, optOut);
+    // the defaults and a sidecar added without memory options
+    const withSidecar = new Stack(testApp(), 'WithSidecar');
+    new FargateWebService(withSidecar, 'Web', { image: IMAGE }).addSidecar('otel', { image: IMAGE });
+    // a container added to the task directly, with a reservation but no hard limit
+    const noHardLimit = new Stack(testApp(), 'NoHardLimit');
+    const web = new FargateWebService(noHardLimit, 'Web', { image: IMAGE });
+    web.taskDefinition.addContainer('Proxy', {
+      image: PRIVATE_IMAGE,
+      user: '1000',
+      readonlyRootFilesystem: true,
+      memoryReservationMiB: 64,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'proxy', logGroup: web.logGroup }),
+    });
+    // a certificate and an access-log bucket in the same stack
+    const withCertificate = new Stack(testApp(), 'WithCertificate');
+    const certificate = acm.Certificate.fromCertificateArn(withCertificate, 'Cert', CERT_ARN);
+    build({ ...HARDENED, certificate, accessLogBucket: AccessLogBucket.of(withCertificate) }, withCertificate);
+    return {
+      hardened: HARDENED_SERVICE().stack,
+      defaults: DEFAULTS().stack,
+      optOut,
+      withSidecar,
+      noHardLimit,
+      withCertificate,
+    };
+  });
+
   test('passes every ECS rule with a non-root user and a read-only root filesystem', () => {
-    expect(ecsRules(failingGuardRules(HARDENED_SERVICE().stack))).toEqual([]);
+    expect(ecsRules(GUARD().failing('hardened'))).toEqual([]);
   });
 
   test('passes every ECS rule with the defaults', () => {
     // GIVEN no hardening props at all
-    const { stack } = DEFAULTS();
     // THEN the non-root (CT.ECS.PR.3) and read-only (CT.ECS.PR.6) rules pass too
-    expect(ecsRules(failingGuardRules(stack))).toEqual([]);
+    expect(ecsRules(GUARD().failing('defaults'))).toEqual([]);
   });
 
   test('fails the read-only rule only for the explicit opt-out, so the checks above can fail', () => {
-    const stack = new Stack(testApp(), 'OptOut');
-    build({ readonlyRootFilesystem: false }, stack);
-    expect(ecsRules(failingGuardRules(stack))).toEqual(['ecs_containers_readonly_access_check']);
+    expect(ecsRules(GUARD().failing('optOut'))).toEqual(['ecs_containers_readonly_access_check']);
   });
 
   test('passes every ECS rule with a sidecar: its hard memory limit satisfies CT.ECS.PR.7', () => {
     // GIVEN the defaults and a sidecar added without memory options
-    const stack = new Stack(testApp(), 'WithSidecar');
-    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
-    web.addSidecar('otel', { image: IMAGE });
+    const stack = GUARD().stacks.withSidecar;
+    const web = stack.node.findChild('Web') as FargateWebService;
     // THEN every container has a Memory hard limit, and no ECS rule fails
-    expect(ecsRules(failingGuardRules(stack))).toEqual([]);
+    expect(ecsRules(GUARD().failing('withSidecar'))).toEqual([]);
     expect(Template.fromStack(stack).toJSON()).toMatchObject({
       Resources: {
         [logicalId(stack, web.taskDefinition)]: {
@@ -1103,23 +1113,11 @@ describe('FargateWebService against the Control Tower guard rules', () => {
 
   test('fails the memory hard-limit rule (CT.ECS.PR.7) for a container without one, so the check above can fail', () => {
     // GIVEN a container added to the task directly, with a reservation but no hard limit
-    const stack = new Stack(testApp(), 'NoHardLimit');
-    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
-    web.taskDefinition.addContainer('Proxy', {
-      image: PRIVATE_IMAGE,
-      user: '1000',
-      readonlyRootFilesystem: true,
-      memoryReservationMiB: 64,
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'proxy', logGroup: web.logGroup }),
-    });
-    expect(ecsRules(failingGuardRules(stack))).toEqual(['ecs_task_definition_memory_hard_limit_check']);
+    expect(ecsRules(GUARD().failing('noHardLimit'))).toEqual(['ecs_task_definition_memory_hard_limit_check']);
   });
 
   test('passes the HTTPS redirect and access-logging rules with a certificate and a bucket in the same stack', () => {
-    const stack = new Stack(testApp(), 'WithCertificate');
-    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', CERT_ARN);
-    build({ ...HARDENED, certificate, accessLogBucket: AccessLogBucket.of(stack) }, stack);
-    const failing = failingGuardRules(stack);
+    const failing = GUARD().failing('withCertificate');
     expect(failing).not.toContain('alb_http_to_https_redirection_check');
     expect(failing).not.toContain('elbv2_acm_certificate_required_check');
     expect(failing).not.toContain('elb_tls_https_listeners_only_check');
@@ -1128,7 +1126,7 @@ describe('FargateWebService against the Control Tower guard rules', () => {
   });
 
   test('fails the HTTPS redirect rule without a certificate (the sample app exemption)', () => {
-    expect(failingGuardRules(HARDENED_SERVICE().stack)).toContain('alb_http_to_https_redirection_check');
+    expect(GUARD().failing('hardened')).toContain('alb_http_to_https_redirection_check');
   });
 });
 

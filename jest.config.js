@@ -9,6 +9,10 @@ module.exports = {
     '^@aws/cloudformation-validate$': '<rootDir>/test/support/cfn-validate-shared.js',
   },
   roots: ['<rootDir>/test'],
+  // One temporary directory per run (TMPDIR for the workers), removed at the end: aws-cdk-lib leaves a cdk.out*
+  // directory per App in the system temp directory (test/support/global-setup.js).
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   // The files that build the values shared across the run start first (see the sequencer).
   testSequencer: '<rootDir>/test/support/sequencer.js',
   testMatch: ['**/*.test.ts'],

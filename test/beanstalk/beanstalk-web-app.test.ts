@@ -239,6 +239,28 @@ describe('BeanstalkWebApp options', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
+  test('keeps one staged copy of a directory source per content, however many times it is synthesized', () => {
+    // GIVEN: the copy with the redirect added lives in the system temp directory, named by its content
+    const copies = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('cdk-compute-patterns-beanstalk-'));
+    const before = new Set(copies());
+    const stagedPath = () => {
+      const stack = agnosticStack();
+      const app = new BeanstalkWebApp(stack, 'Web', {
+        sourcePath: SOURCE,
+        certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', CERT_ARN),
+      });
+      return (app.node.findChild('SourceBundle') as unknown as { assetPath: string }).assetPath;
+    };
+    // WHEN: the same app is synthesized three times
+    const paths = [stagedPath(), stagedPath(), stagedPath()];
+    // THEN: one copy, reused, holding the user's files and the redirect
+    expect(new Set(paths).size).toBe(1);
+    expect(path.basename(paths[0])).toMatch(/^cdk-compute-patterns-beanstalk-[0-9a-f]{32}$/);
+    expect(copies().filter((f) => !before.has(f)).length).toBeLessThanOrEqual(1);
+    expect(copies()).toContain(path.basename(paths[0]));
+    expect(fs.readdirSync(paths[0]).sort()).toEqual(['.ebextensions', 'app.js', 'package.json']);
+  });
+
   test('closes port 80 instead of serving HTTP when HTTPS is on and the source is a .zip it cannot change', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beanstalk-zip-'));
     const zip = path.join(dir, 'app.zip');

@@ -1,7 +1,8 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Annotations, Aws, Duration, Names, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, FileSystem, Names, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticbeanstalk from 'aws-cdk-lib/aws-elasticbeanstalk';
@@ -493,13 +494,26 @@ function mergeSettings(
  * a copy of it with those files in a temporary directory (CDK hashes the content, so the asset is stable).
  */
 function stageSource(sourcePath: string, extraFiles: { [file: string]: string } | undefined): string {
-  const files = Object.entries(extraFiles ?? {});
+  const files = Object.entries(extraFiles ?? {}).sort(([a], [b]) => a.localeCompare(b));
   if (files.length === 0 || !fs.statSync(sourcePath).isDirectory()) return sourcePath;
-  const staged = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-compute-patterns-beanstalk-'));
-  fs.cpSync(sourcePath, staged, { recursive: true });
+  // One copy per content (the source's fingerprint and the added files), reused by every later synth: a fresh
+  // temporary directory per synth would leave a copy of the user's source behind on every `cdk synth`.
+  const digest = crypto.createHash('sha256').update(FileSystem.fingerprint(sourcePath));
+  for (const [file, content] of files) digest.update(`\0${file}\0${content}`);
+  const staged = path.join(os.tmpdir(), `cdk-compute-patterns-beanstalk-${digest.digest('hex').slice(0, 32)}`);
+  if (fs.existsSync(staged)) return staged;
+  // Built under another name and renamed into place, so a concurrent synth never reads a half-written copy.
+  const building = fs.mkdtempSync(`${staged}-`);
+  fs.cpSync(sourcePath, building, { recursive: true });
   for (const [file, content] of files) {
-    fs.mkdirSync(path.dirname(path.join(staged, file)), { recursive: true });
-    fs.writeFileSync(path.join(staged, file), content);
+    fs.mkdirSync(path.dirname(path.join(building, file)), { recursive: true });
+    fs.writeFileSync(path.join(building, file), content);
+  }
+  try {
+    fs.renameSync(building, staged);
+  } catch (e) {
+    fs.rmSync(building, { recursive: true, force: true });
+    if (!fs.existsSync(staged)) throw e;
   }
   return staged;
 }

@@ -1,9 +1,11 @@
 import { Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceFinding } from './nag';
 import { RoutedPolicy, RoutedRole } from './routed-role';
+import { RequiredServiceEndpoint } from './service-endpoints';
 
 /*
  * Container hardening shared by the ECS services (FargateWebService, Ec2WebService): no credentials
@@ -45,6 +47,20 @@ const SECRET_WORD_PAIRS = [
 
 /** The container user when none is given: non-root, as Control Tower CT.ECS.PR.3 requires the template to say. */
 export const DEFAULT_USER = '1000:1000';
+
+/**
+ * The interface endpoints ECS reads `secrets` through in subnets without egress: Secrets Manager for
+ * `ecs.Secret.fromSecretsManager*` (which sets `hasField`), SSM for `ecs.Secret.fromSsmParameter` (which does not).
+ */
+export function secretServiceEndpoints(secrets: { [key: string]: ecs.Secret } | undefined): RequiredServiceEndpoint[] {
+  const values = Object.values(secrets ?? {});
+  const A = ec2.InterfaceVpcEndpointAwsService;
+  const services: RequiredServiceEndpoint[] = [];
+  if (values.some((s) => s.hasField !== undefined))
+    services.push({ service: A.SECRETS_MANAGER, name: 'SecretsManager' });
+  if (values.some((s) => s.hasField === undefined)) services.push({ service: A.SSM, name: 'Ssm' });
+  return services;
+}
 
 /** Throws for a plain environment variable whose name carries credentials or marks a secret. */
 export function validateEnvironment(environment: { [key: string]: string } | undefined): void {

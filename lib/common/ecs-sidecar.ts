@@ -1,7 +1,11 @@
 import { Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { DEFAULT_USER, ROOT_USER, validateSidecarMemory } from './ecs-container';
+import { Construct } from 'constructs';
+import { DEFAULT_USER, ROOT_USER, secretServiceEndpoints, validateSidecarMemory } from './ecs-container';
+import { checkImageRegistry } from './ecs-image';
+import { ensureServiceEndpoints, ServiceEndpointRequirements } from './service-endpoints';
 import { validateIntegerInRange } from './validation';
 
 /*
@@ -18,7 +22,10 @@ export const DEFAULT_SIDECAR_MEMORY_MIB = 256;
  * service's encrypted log group.
  */
 export interface SidecarOptions {
-  /** The container image (the same registries as the service's `image`). */
+  /**
+   * The container image, from the same registries as the service's `image` and checked the same way: Docker Hub
+   * synthesizes with a warning, and in subnets without egress only a private ECR image is accepted.
+   */
   readonly image: ecs.ContainerImage;
 
   /**
@@ -147,4 +154,33 @@ export function sidecarContainerOptions(
     healthCheck: options.healthCheck,
     logging: ecs.LogDrivers.awsLogs({ streamPrefix: id, logGroup: context.logGroup }),
   };
+}
+
+/** Where a service's tasks run, as its sidecars need to know: the subnets without egress and how to reach AWS there. */
+export interface SidecarNetwork {
+  /** The selected subnets that have no route to the internet (PRIVATE_ISOLATED); empty when all have egress. */
+  readonly isolated: ec2.ISubnet[];
+  /** The service's endpoint requirements (VPC, subnets, clients, vpcEndpointsProvided), without the services. */
+  readonly endpoints: Omit<ServiceEndpointRequirements, 'services'>;
+}
+
+/**
+ * What a sidecar needs of the network, checked and added before it joins the task: its image must be reachable
+ * (checkImageRegistry: a public registry is refused in subnets without egress, Docker Hub is warned about), and in
+ * subnets without egress ECS reads its secrets through the Secrets Manager / SSM interface endpoints, which the
+ * application container may not have needed: they are added (or refused, as for the service), and the service
+ * waits for them, as it does for its own.
+ */
+export function prepareSidecarNetwork(
+  scope: Construct,
+  id: string,
+  options: SidecarOptions,
+  network: SidecarNetwork,
+  service: ecs.BaseService,
+): void {
+  checkImageRegistry(scope, options.image, network.isolated, `addSidecar('${id}') image`);
+  const services = secretServiceEndpoints(options.secrets);
+  if (network.isolated.length === 0 || services.length === 0) return;
+  const endpoints = ensureServiceEndpoints({ ...network.endpoints, services });
+  service.node.addDependency(...endpoints);
 }

@@ -19,11 +19,12 @@ import {
   ecrLoginPolicy,
   mainContainerReservation,
   secretLookingVariables,
+  secretServiceEndpoints,
   validateEnvironment,
   validateUser,
   writableVolumes,
 } from '../common/ecs-container';
-import { imageTagAdvice } from '../common/ecs-image';
+import { checkImageRegistry, imageTagAdvice } from '../common/ecs-image';
 import { deploymentServiceProps, ServiceDeployment } from '../common/ecs-service-deployment';
 import { attachServiceToLoadBalancer, validateSharedListenerRule } from '../common/ecs-service-load-balancing';
 import {
@@ -33,13 +34,13 @@ import {
   serviceAlarms,
   validateEcsWebServiceOptions,
 } from '../common/ecs-service-options';
-import { SidecarOptions, sidecarContainerOptions } from '../common/ecs-sidecar';
+import { prepareSidecarNetwork, SidecarNetwork, SidecarOptions, sidecarContainerOptions } from '../common/ecs-sidecar';
 import { acknowledgeMixedInstancesLaunchTemplate, hardenedLaunchTemplate } from '../common/hardened-launch-template';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
-import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
+import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange, validateOrder, withConstructPath } from '../common/validation';
 import { RoutedPolicy, RoutedRole } from '../fargate/private/routed-role';
@@ -71,7 +72,9 @@ export interface Ec2WebServiceProps extends EcsWebServiceOptions {
    * The container image to run: `ecs.ContainerImage.fromEcrRepository(repository, tagOrDigest)`
    * (or `SecureRepository.imageForTag` / `imageForDigest`), `fromAsset(...)`, or an ECR Public image
    * (`fromRegistry('public.ecr.aws/...')`). An image named by a mutable tag such as `latest` (or by
-   * no tag) synthesizes with a warning; pin a digest or an immutable tag.
+   * no tag) synthesizes with a warning; pin a digest or an immutable tag. Docker Hub images synthesize
+   * with a warning too (anonymous pulls are rate-limited per source IP, and every instance pulls through
+   * the VPC's NAT address). In subnets without egress only a private ECR image can be pulled.
    */
   readonly image: ecs.ContainerImage;
 
@@ -247,6 +250,8 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
   /** The containers added with `addSidecar`, in order. */
   public readonly sidecars: ecs.ContainerDefinition[] = [];
   private readonly ecrAuthorization: RoutedPolicy;
+  /** Where the tasks run, for the sidecars' registry and endpoint checks. */
+  private readonly sidecarNetwork: SidecarNetwork;
   /** The task's memory budget (MiB): the application container's hard limit, reserved on the instance. */
   private readonly taskMemoryMiB: number;
   private readonly networkMode: ecs.NetworkMode;
@@ -326,6 +331,8 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     this.vpc = props.vpc ?? sharedLoadBalancer?.loadBalancer.vpc ?? new SecureVpc(this, 'Vpc');
     const vpcSubnets = props.vpcSubnets ?? defaultPrivateSubnets(this.vpc);
     const selected = validateMultiAz(this, this.vpc, vpcSubnets, 'the container instances');
+    // The instances pull the image: from subnets without egress only private ECR is reachable.
+    checkImageRegistry(this, props.image, isolatedSubnetsOf(this.vpc, selected));
     const publicIds = new Set(this.vpc.publicSubnets.map((s) => s.subnetId));
     const publicSelected = selected.subnets.filter((s) => publicIds.has(s.subnetId));
     if (publicSelected.length > 0) {
@@ -524,14 +531,21 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
           })
         : this.instanceSecurityGroup;
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
+    this.sidecarNetwork = {
+      isolated: isolatedSubnetsOf(this.vpc, selected),
+      endpoints: {
+        scope: this,
+        vpc: this.vpc,
+        subnets: selected,
+        // Secrets and images are fetched by the ECS agent on the instance; awsvpc tasks call AWS from their own ENI.
+        clients: [this.instanceSecurityGroup, this.securityGroup],
+        gateways: [ec2.GatewayVpcEndpointAwsService.S3],
+        vpcEndpointsProvided: props.vpcEndpointsProvided,
+      },
+    };
     const endpoints = ensureServiceEndpoints({
-      scope: this,
-      vpc: this.vpc,
-      subnets: selected,
+      ...this.sidecarNetwork.endpoints,
       services: containerInstanceEndpoints(props.secrets),
-      clients: [this.instanceSecurityGroup, this.securityGroup],
-      gateways: [ec2.GatewayVpcEndpointAwsService.S3],
-      vpcEndpointsProvided: props.vpcEndpointsProvided,
     });
     const execPolicy = new RoutedPolicy(this, 'ExecPolicy', taskRole);
     const execStatements: iam.PolicyStatement[] = [];
@@ -626,6 +640,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
    * `awsvpc` network mode (the containers of a BRIDGE task do not share localhost).
    */
   public addSidecar(id: string, options: SidecarOptions): ecs.ContainerDefinition {
+    prepareSidecarNetwork(this, id, options, this.sidecarNetwork, this.service);
     const containerOptions = withConstructPath(this, () => {
       if (this.networkMode === ecs.NetworkMode.BRIDGE && (options.containerPorts ?? []).length > 0) {
         throw new Error(
@@ -707,8 +722,6 @@ function containerInstanceEndpoints(secrets: { [key: string]: ecs.Secret } | und
     { service: A.EC2_MESSAGES, name: 'Ec2Messages' },
     { service: A.KMS, name: 'Kms' },
   ];
-  const values = Object.values(secrets ?? {});
-  if (values.some((s) => s.hasField !== undefined))
-    services.push({ service: A.SECRETS_MANAGER, name: 'SecretsManager' });
-  return services;
+  // SSM is there already (Session Manager on the instances).
+  return [...services, ...secretServiceEndpoints(secrets).filter((e) => !services.some((s) => s.name === e.name))];
 }

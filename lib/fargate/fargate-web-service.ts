@@ -17,11 +17,12 @@ import {
   ecrLoginPolicy,
   mainContainerReservation,
   secretLookingVariables,
+  secretServiceEndpoints,
   validateEnvironment,
   validateUser,
   writableVolumes,
 } from '../common/ecs-container';
-import { imageTagAdvice } from '../common/ecs-image';
+import { checkImageRegistry, imageTagAdvice } from '../common/ecs-image';
 import { deploymentServiceProps, ServiceDeployment } from '../common/ecs-service-deployment';
 import { attachServiceToLoadBalancer, validateSharedListenerRule } from '../common/ecs-service-load-balancing';
 import {
@@ -32,7 +33,7 @@ import {
   serviceAlarms,
   validateEcsWebServiceOptions,
 } from '../common/ecs-service-options';
-import { SidecarOptions, sidecarContainerOptions } from '../common/ecs-sidecar';
+import { prepareSidecarNetwork, SidecarNetwork, SidecarOptions, sidecarContainerOptions } from '../common/ecs-sidecar';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
@@ -40,7 +41,6 @@ import { SecureVpc } from '../common/secure-vpc';
 import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateExclusive, validateIntegerInRange, withConstructPath } from '../common/validation';
-import { ImageSource, imageSource } from './private/container-images';
 import { validateFargateTaskSize } from './private/fargate-sizes';
 import { RoutedPolicy, RoutedRole } from './private/routed-role';
 
@@ -241,6 +241,8 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
   /** The containers added with `addSidecar`, in order. */
   public readonly sidecars: ecs.ContainerDefinition[] = [];
   private readonly ecrAuthorization: RoutedPolicy;
+  /** Where the tasks run, for the sidecars' registry and endpoint checks. */
+  private readonly sidecarNetwork: SidecarNetwork;
   /** The task's memory (MiB), every container's ceiling. */
   private readonly taskMemoryMiB: number;
   /**
@@ -373,14 +375,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: CONTAINER_NAME, logGroup: this.logGroup }),
     });
     imageTagAdvice(this, props.image);
-    const imageName = this.container.imageName;
-    const source = imageSource(imageName);
-    if (source === ImageSource.DOCKER_HUB) {
-      Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:dockerHubImage',
-        `image '${imageName}' is pulled from Docker Hub, which rate-limits anonymous pulls per source IP address: every task pulls through the VPC's NAT address, so scale-outs and rollbacks can fail to start tasks. Use ECR Public (public.ecr.aws/...), an ECR pull-through cache rule, or your own ECR repository (ecs.ContainerImage.fromAsset / fromEcrRepository)`,
-      );
-    }
+    checkImageRegistry(this, props.image, isolatedSubnetsOf(this.vpc, selected));
     for (const [name, containerPath] of withConstructPath(this, () => writableVolumes(props.writablePaths ?? []))) {
       this.taskDefinition.addVolume({ name });
       this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
@@ -410,7 +405,18 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       allowAllOutbound: true,
     });
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
-    const endpoints = this.ensureEndpoints(props, selected, enableExecuteCommand, imageName, source);
+    this.sidecarNetwork = {
+      isolated: isolatedSubnetsOf(this.vpc, selected),
+      endpoints: {
+        scope: this,
+        vpc: this.vpc,
+        subnets: selected,
+        clients: [this.securityGroup],
+        gateways: [ec2.GatewayVpcEndpointAwsService.S3],
+        vpcEndpointsProvided: props.vpcEndpointsProvided,
+      },
+    };
+    const endpoints = this.ensureEndpoints(props, enableExecuteCommand);
     // ECS Exec's permissions, which aws-cdk-lib adds to the task role while it builds the service,
     // go to a policy of their own: the acknowledgement of their wildcards covers that policy only.
     const execPolicy = new RoutedPolicy(this, 'ExecPolicy', taskRole);
@@ -509,6 +515,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
    * reserves what the sidecars leave; their reservations must leave it at least 6 MiB (checked at synth).
    */
   public addSidecar(id: string, options: SidecarOptions): ecs.ContainerDefinition {
+    prepareSidecarNetwork(this, id, options, this.sidecarNetwork, this.service);
     const containerOptions = withConstructPath(this, () =>
       sidecarContainerOptions(id, options, {
         mainContainerName: CONTAINER_NAME,
@@ -570,47 +577,23 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
   /**
    * Tasks in subnets without egress reach AWS only through VPC endpoints: ECR (api and dkr) and the
    * S3 gateway for the image, CloudWatch Logs for awslogs, Secrets Manager / SSM for `secrets`,
-   * ssmmessages and KMS for ECS Exec. Adds them (or refuses), and refuses a public-registry image,
-   * which no endpoint serves.
+   * ssmmessages and KMS for ECS Exec. Adds them (or refuses); a public-registry image, which no endpoint
+   * serves, was refused before (checkImageRegistry).
    */
-  private ensureEndpoints(
-    props: FargateWebServiceProps,
-    selected: ec2.SelectedSubnets,
-    enableExecuteCommand: boolean,
-    imageName: string,
-    source: ImageSource,
-  ): ec2.InterfaceVpcEndpoint[] {
-    const isolated = isolatedSubnetsOf(this.vpc, selected);
-    if (isolated.length === 0) return [];
-    if (source !== ImageSource.PRIVATE_ECR) {
-      throw new Error(
-        `${this.node.path}: image '${imageName}' comes from a public registry, which tasks in subnets without egress (PRIVATE_ISOLATED: ${isolated.map((s) => s.node.path).join(', ')}) cannot reach: VPC endpoints serve AWS APIs and private ECR only. Copy the image to a private ECR repository (or create an ECR pull-through cache rule) and use ecs.ContainerImage.fromEcrRepository, build it with ecs.ContainerImage.fromAsset, or select subnets with egress (NAT)`,
-      );
-    }
+  private ensureEndpoints(props: FargateWebServiceProps, enableExecuteCommand: boolean): ec2.InterfaceVpcEndpoint[] {
+    if (this.sidecarNetwork.isolated.length === 0) return [];
     const A = ec2.InterfaceVpcEndpointAwsService;
     const services: RequiredServiceEndpoint[] = [
       { service: A.ECR, name: 'EcrApi' },
       { service: A.ECR_DOCKER, name: 'EcrDocker' },
       { service: A.CLOUDWATCH_LOGS, name: 'Logs' },
+      ...secretServiceEndpoints(props.secrets),
     ];
-    const secrets = Object.values(props.secrets ?? {});
-    // ecs.Secret.fromSecretsManager* sets hasField; fromSsmParameter does not.
-    if (secrets.some((s) => s.hasField !== undefined))
-      services.push({ service: A.SECRETS_MANAGER, name: 'SecretsManager' });
-    if (secrets.some((s) => s.hasField === undefined)) services.push({ service: A.SSM, name: 'Ssm' });
     if (enableExecuteCommand) {
       services.push({ service: A.SSM_MESSAGES, name: 'SsmMessages' });
       if (this.cluster.executeCommandConfiguration?.kmsKey) services.push({ service: A.KMS, name: 'Kms' });
     }
-    return ensureServiceEndpoints({
-      scope: this,
-      vpc: this.vpc,
-      subnets: selected,
-      services,
-      clients: [this.securityGroup],
-      gateways: [ec2.GatewayVpcEndpointAwsService.S3],
-      vpcEndpointsProvided: props.vpcEndpointsProvided,
-    });
+    return ensureServiceEndpoints({ ...this.sidecarNetwork.endpoints, services });
   }
 }
 

@@ -5,13 +5,15 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { Ec2WebService, Ec2WebServiceProps, SecureRepository } from '../../lib';
+import { Ec2WebService, Ec2WebServiceProps, SecureRepository, SecureVpc } from '../../lib';
 import { agnosticStack, specificStack, testApp } from '../support/cdk-context';
 import { guardBatch, runGuard } from '../support/compliance';
 import { checkNag } from '../support/nag-check';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine');
+const PRIVATE_IMAGE = ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.0');
 
 function build(props: Partial<Ec2WebServiceProps> = {}, stack: Stack = agnosticStack()) {
   const web = new Ec2WebService(stack, 'Web', { image: IMAGE, ...props });
@@ -330,6 +332,120 @@ describe('Ec2WebService validation', () => {
     const ids = warnings.map((w) => /\[ack: ([^\]]+)\]$/.exec(String(w.entry.data))?.[1]);
     expect(ids).toContain('cdk-compute-patterns:singleContainerInstance');
     expect(ids).not.toContain('cdk-compute-patterns:singleInstance');
+  });
+});
+
+describe('Ec2WebService in subnets without egress', () => {
+  /** The interface endpoints' services (the last part of each ServiceName), sorted. */
+  const endpointServices = (template: Template) =>
+    Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }))
+      .map(
+        (e) =>
+          /\.(ecr\.api|ecr\.dkr|ecs-agent|ecs-telemetry|[a-z0-9]+)\\?"[\]}]*"?$/.exec(
+            JSON.stringify(e.Properties.ServiceName),
+          )![1],
+      )
+      .sort();
+  /** The logical ids the service waits for. */
+  const serviceDependsOn = (template: Template): string[] =>
+    Object.values(template.findResources('AWS::ECS::Service'))[0].DependsOn as string[];
+  const INSTANCE_ENDPOINTS = [
+    'ec2messages',
+    'ecr.api',
+    'ecr.dkr',
+    'ecs',
+    'ecs-agent',
+    'ecs-telemetry',
+    'kms',
+    'logs',
+    'ssm',
+    'ssmmessages',
+  ];
+  const PUBLIC_REGISTRY = (subject: string, image: string) =>
+    `Agnostic/Web: ${subject} '${image}' comes from a public registry, which tasks in subnets without egress (PRIVATE_ISOLATED: Agnostic/Vpc/PrivateSubnet1, Agnostic/Vpc/PrivateSubnet2) cannot reach: VPC endpoints serve AWS APIs and private ECR only. Copy the image to a private ECR repository (or create an ECR pull-through cache rule) and use ecs.ContainerImage.fromEcrRepository, build it with ecs.ContainerImage.fromAsset, or select subnets with egress (NAT)`;
+
+  test('adds the endpoints the container instances and the ECS agent reach AWS through; the service waits for them', () => {
+    // GIVEN a VPC without NAT gateways in the same stack and a private ECR image
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+    // WHEN the service runs in its isolated subnets
+    const { template } = build({ vpc, image: PRIVATE_IMAGE, internetFacing: false }, stack);
+    // THEN the instance endpoints exist (beside autoscaling and xray, which the teardown function calls), and the
+    // service is created after them
+    expect(endpointServices(template)).toEqual([...INSTANCE_ENDPOINTS, 'autoscaling', 'xray'].sort());
+    const ids = [
+      'Ecs',
+      'EcsAgent',
+      'EcsTelemetry',
+      'EcrApi',
+      'EcrDocker',
+      'Logs',
+      'Ssm',
+      'SsmMessages',
+      'Ec2Messages',
+      'Kms',
+    ].map((name) => stack.getLogicalId(vpc.node.findChild(`Endpoint${name}`).node.defaultChild as ec2.CfnVPCEndpoint));
+    expect(serviceDependsOn(template)).toEqual(expect.arrayContaining(ids));
+  });
+
+  test('fails when the application image comes from a public registry, which no endpoint serves', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+    expect(() => build({ vpc, internetFacing: false, vpcEndpointsProvided: true }, stack)).toThrow(
+      new Error(PUBLIC_REGISTRY('image', 'public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine')),
+    );
+  });
+
+  test('fails when a sidecar image comes from a public registry, as for the application image', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+    const web = new Ec2WebService(stack, 'Web', { vpc, image: PRIVATE_IMAGE, internetFacing: false });
+    const otel = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.41.1';
+    expect(() => web.addSidecar('otel', { image: ecs.ContainerImage.fromRegistry(otel) })).toThrow(
+      new Error(PUBLIC_REGISTRY("addSidecar('otel') image", otel)),
+    );
+    expect(web.sidecars).toEqual([]);
+  });
+
+  test("adds the Secrets Manager endpoint a sidecar's secrets are read through; the service waits for it", () => {
+    // GIVEN a service whose application container has no secrets
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+    const web = new Ec2WebService(stack, 'Web', { vpc, image: PRIVATE_IMAGE, internetFacing: false });
+    // WHEN a sidecar reads a Secrets Manager secret
+    const secret = new secretsmanager.Secret(stack, 'ApiKey');
+    web.addSidecar('agent', { image: PRIVATE_IMAGE, secrets: { API_KEY: ecs.Secret.fromSecretsManager(secret) } });
+    // THEN the endpoint is there, the service waits for it, and the instances may reach it
+    const template = Template.fromStack(stack);
+    expect(endpointServices(template)).toEqual([...INSTANCE_ENDPOINTS, 'autoscaling', 'secretsmanager', 'xray'].sort());
+    const id = stack.getLogicalId(vpc.node.findChild('EndpointSecretsManager').node.defaultChild as ec2.CfnVPCEndpoint);
+    expect(serviceDependsOn(template)).toContain(id);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      Description: 'HTTPS to secretsmanager',
+      SourceSecurityGroupId: {
+        'Fn::GetAtt': [
+          stack.getLogicalId(web.instanceSecurityGroup.node.defaultChild as ec2.CfnSecurityGroup),
+          'GroupId',
+        ],
+      },
+    });
+  });
+
+  test('warns about Docker Hub images (application and sidecar) in subnets with egress', () => {
+    const stack = agnosticStack();
+    const web = new Ec2WebService(stack, 'Web', { image: ecs.ContainerImage.fromRegistry('nginx:1.27') });
+    web.addSidecar('proxy', { image: ecs.ContainerImage.fromRegistry('envoyproxy/envoy:v1.31.2') });
+    const warnings = Annotations.fromStack(stack)
+      .findWarning('/Agnostic/Web', Match.stringLikeRegexp('Docker Hub'))
+      .map((w) => String(w.entry.data));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^image 'nginx:1\.27' is pulled from Docker Hub, .*\[ack: cdk-compute-patterns:dockerHubImage\]$/,
+      ),
+      expect.stringMatching(
+        /^addSidecar\('proxy'\) image 'envoyproxy\/envoy:v1\.31\.2' is pulled from Docker Hub, .*\[ack: cdk-compute-patterns:dockerHubImage\]$/,
+      ),
+    ]);
   });
 });
 

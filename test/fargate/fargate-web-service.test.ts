@@ -632,6 +632,16 @@ describe('FargateWebService warnings', () => {
     }
   });
 
+  test('warns when a sidecar image comes from Docker Hub, naming the sidecar', () => {
+    const stack = agnosticStack();
+    const web = new FargateWebService(stack, 'Web', { image: IMAGE });
+    web.addSidecar('proxy', { image: ecs.ContainerImage.fromRegistry('envoyproxy/envoy:v1.31.2') });
+    Annotations.fromStack(stack).hasWarning(
+      '/Agnostic/Web',
+      `addSidecar('proxy') image 'envoyproxy/envoy:v1.31.2' is pulled from Docker Hub, which rate-limits anonymous pulls per source IP address: every task pulls through the VPC's NAT address, so scale-outs and rollbacks can fail to start tasks. Use ECR Public (public.ecr.aws/...), an ECR pull-through cache rule, or your own ECR repository (ecs.ContainerImage.fromAsset / fromEcrRepository) [ack: cdk-compute-patterns:dockerHubImage]`,
+    );
+  });
+
   test('does not warn for ECR Public, private ECR or other registries', () => {
     for (const name of [
       'public.ecr.aws/nginx/nginx-unprivileged:stable-alpine',
@@ -1030,6 +1040,47 @@ describe('FargateWebService in subnets without egress', () => {
     expect(() => build({ vpc, internetFacing: false, vpcEndpointsProvided: true }, stack)).toThrow(
       "Agnostic/Web: image 'public.ecr.aws/nginx/nginx-unprivileged:stable-alpine' comes from a public registry, which tasks in subnets without egress (PRIVATE_ISOLATED: Agnostic/Vpc/PrivateSubnet1, Agnostic/Vpc/PrivateSubnet2) cannot reach: VPC endpoints serve AWS APIs and private ECR only. Copy the image to a private ECR repository (or create an ECR pull-through cache rule) and use ecs.ContainerImage.fromEcrRepository, build it with ecs.ContainerImage.fromAsset, or select subnets with egress (NAT)",
     );
+  });
+
+  test('fails when a sidecar image comes from a public registry, as for the application image', () => {
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+    const { web } = build({ vpc, image: PRIVATE_IMAGE, internetFacing: false }, stack);
+    const otel = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.41.1';
+    expect(() => web.addSidecar('otel', { image: ecs.ContainerImage.fromRegistry(otel) })).toThrow(
+      new Error(
+        `Agnostic/Web: addSidecar('otel') image '${otel}' comes from a public registry, which tasks in subnets without egress (PRIVATE_ISOLATED: Agnostic/Vpc/PrivateSubnet1, Agnostic/Vpc/PrivateSubnet2) cannot reach: VPC endpoints serve AWS APIs and private ECR only. Copy the image to a private ECR repository (or create an ECR pull-through cache rule) and use ecs.ContainerImage.fromEcrRepository, build it with ecs.ContainerImage.fromAsset, or select subnets with egress (NAT)`,
+      ),
+    );
+    expect(web.sidecars).toEqual([]);
+  });
+
+  test("adds the Secrets Manager and SSM endpoints a sidecar's secrets are read through; the service waits for them", () => {
+    // GIVEN a service whose application container has no secrets
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+    const web = new FargateWebService(stack, 'Web', { vpc, image: PRIVATE_IMAGE, internetFacing: false });
+    // WHEN a sidecar reads a Secrets Manager secret and an SSM parameter
+    const secret = new secretsmanager.Secret(stack, 'ApiKey');
+    const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Param', {
+      parameterName: '/app/db',
+    });
+    web.addSidecar('agent', {
+      image: PRIVATE_IMAGE,
+      secrets: { API_KEY: ecs.Secret.fromSecretsManager(secret), DB_URL: ecs.Secret.fromSsmParameter(parameter) },
+    });
+    // THEN both endpoints are there, accept HTTPS from the tasks, and the service waits for them
+    const template = Template.fromStack(stack);
+    expect(endpointServices(template)).toEqual(['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm']);
+    const service = Object.values(template.findResources('AWS::ECS::Service'))[0];
+    for (const name of ['SecretsManager', 'Ssm']) {
+      const endpoint = vpc.node.findChild(`Endpoint${name}`);
+      expect(service.DependsOn).toContain(logicalId(stack, endpoint));
+    }
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      Description: 'HTTPS to secretsmanager',
+      SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(stack, web.securityGroup), 'GroupId'] },
+    });
   });
 
   test('fails when the isolated VPC belongs to another stack, naming the services it needs', () => {

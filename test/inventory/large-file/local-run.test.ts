@@ -217,6 +217,7 @@ describe.each([
       }
       expect(report.errors[0]).toMatchObject({ line: 302 });
       expect(report.errors[0].reason).toMatch(/^not processed: its batch failed \(WriteFailure: not written/);
+      expect(report.errors[0].reason).toMatch(/\); some of its rows may have been written: upload them again$/);
       // (the report lists the first 1,000 rejected rows; the rejected-rows CSV has all of them)
       expect(report.errors).toHaveLength(1_000);
       expect(report.errorsOmitted).toBe(200);

@@ -451,7 +451,9 @@ function notProcessedReason(record: ChildRecord): string {
   if (record.Status === 'ABORTED') {
     return 'not processed: its batch was stopped when the map run failed (some of its rows may have been written; upload them again)';
   }
-  return `not processed: its batch failed (${record.Error ?? 'did not finish'}${record.Cause ? `: ${record.Cause.slice(0, 300)}` : ''})`;
+  // A batch writes as it goes, so one that failed (after its retries) may have written some of its rows first; the
+  // puts are idempotent upserts, so uploading them again is safe.
+  return `not processed: its batch failed (${record.Error ?? 'did not finish'}${record.Cause ? `: ${record.Cause.slice(0, 300)}` : ''}); some of its rows may have been written: upload them again`;
 }
 
 /** At most this many unfinished batches are named in the report's reason (all their rows are rejected rows). */

@@ -8,6 +8,8 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsClients } from '../../bin/cli/verify/aws';
 import { smokeKeys, verifyInventoryLoader } from '../../bin/cli/verify/checks/inventory-loader';
+import { DEFAULT_INVENTORY_SCHEMA } from '../../lib/inventory/handler/schema';
+import { RowValidator } from '../../lib/inventory/handler/validator';
 import { createBucket, createTable, EMULATOR_CREDENTIALS, Emulators, startEmulators } from '../support/emulators';
 import { INVENTORY } from './support/fixtures';
 import { fakeClock, testContext } from './support/helpers';
@@ -66,21 +68,18 @@ describe('InventoryLoader smoke import on s3rver + dynalite', () => {
   /** What the deployed import engine does for an upload: load the rows, write the report next to it. */
   async function fakeImport(key: string): Promise<void> {
     const object = await emulators.s3.send(new GetObjectCommand({ Bucket: INVENTORY.BucketName, Key: key }));
-    const [, ...rows] = ((await object.Body?.transformToString()) ?? '').trim().split('\n');
+    const [header, ...rows] = ((await object.Body?.transformToString()) ?? '').trim().split('\n');
+    // The engine's own row validation builds the items (its CSV reading is tested with the engine).
+    const validator = new RowValidator(header.split(','), DEFAULT_INVENTORY_SCHEMA);
     let written = 0;
     const errors: { line: number; reason: string }[] = [];
     for (const [index, row] of rows.entries()) {
-      const [sku, name, quantity] = row.split(',');
-      if (!acceptRow(sku)) {
-        errors.push({ line: index + 2, reason: 'rejected by test' });
+      const result = validator.validate(row.split(','));
+      if (!result.ok || !acceptRow(result.key)) {
+        errors.push({ line: index + 2, reason: result.ok ? 'rejected by test' : result.reason });
         continue;
       }
-      await emulators.dynamodb.send(
-        new PutItemCommand({
-          TableName: INVENTORY.TableName,
-          Item: { sku: { S: sku }, name: { S: name }, quantity: { N: quantity } },
-        }),
-      );
+      await emulators.dynamodb.send(new PutItemCommand({ TableName: INVENTORY.TableName, Item: result.item }));
       written += 1;
     }
     const report = {
@@ -214,6 +213,55 @@ describe('InventoryLoader smoke import on s3rver + dynalite', () => {
       // the engine's rejected-rows CSV (named in its report) is cleaned up too
       expect(checks['smoke-cleanup'].evidence).toContain('.rejected.csv');
       expect(await bucketKeys()).toEqual([]);
+    });
+
+    test('the verifier imports in the schema the engine reads from INVENTORY_SCHEMA, into a table keyed by it', async () => {
+      // GIVEN an engine deployed with a custom schema (in its environment, as InventoryLoader sets it) and a table
+      // keyed by the schema's key column
+      const schema = {
+        key: 'itemId',
+        columns: [
+          { name: 'itemId', type: 'string', required: true, maxLength: 24 },
+          { name: 'count', type: 'integer', required: true, min: 10 },
+          { name: 'active', type: 'boolean', required: true },
+        ],
+        extraColumns: 'ignore',
+      };
+      const outputs = { ...INVENTORY, TableName: 'custom-inventory' };
+      await createTable(emulators.dynamodb, outputs.TableName, 'itemId');
+      Object.assign(process.env, { TABLE_NAME: outputs.TableName, INVENTORY_SCHEMA: JSON.stringify(schema) });
+      lambda.on(GetFunctionConfigurationCommand).resolves({
+        State: 'Active',
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        DeadLetterConfig: { TargetArn: 'arn:aws:sqs:us-east-1:111111111111:dlq' },
+        Environment: { Variables: { TABLE_NAME: outputs.TableName, INVENTORY_SCHEMA: JSON.stringify(schema) } },
+      });
+      realEngine = (event) => handler(event, { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'verify-custom' });
+      try {
+        // WHEN
+        const results = await verifyInventoryLoader(context('custom'), outputs);
+        // THEN every check but the notification configuration (which s3rver does not implement) passes
+        const checks = Object.fromEntries(results.map((r) => [r.id, r]));
+        expect(results.filter((r) => r.status !== 'pass').map((r) => r.id)).toEqual(['bucket-eventbridge']);
+        expect(checks['table-key'].evidence).toBe(
+          "partition key itemId (S), no sort key; key column 'itemId' from the function's INVENTORY_SCHEMA",
+        );
+        expect(checks['smoke-report'].evidence).toContain(
+          'status SUCCEEDED, rowsTotal 3, rowsWritten 3, rowsRejected 0',
+        );
+        expect(checks['smoke-items'].evidence).toBe(
+          'found cdk-verify-custom-1, cdk-verify-custom-2, cdk-verify-custom-3',
+        );
+        expect(await bucketKeys()).toEqual([]);
+        const { Item } = await emulators.dynamodb.send(
+          new GetItemCommand({ TableName: outputs.TableName, Key: { itemId: { S: 'cdk-verify-custom-1' } } }),
+        );
+        expect(Item).toBeUndefined();
+      } finally {
+        delete process.env.INVENTORY_SCHEMA;
+        process.env.TABLE_NAME = INVENTORY.TableName;
+      }
     });
   });
 });

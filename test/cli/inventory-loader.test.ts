@@ -20,7 +20,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { smokeCsv, smokeKeys, verifyInventoryLoader } from '../../bin/cli/verify/checks/inventory-loader';
+import { smokeCsv, smokeKeys, smokeRows, verifyInventoryLoader } from '../../bin/cli/verify/checks/inventory-loader';
 import type { CheckResult } from '../../bin/cli/verify/result';
 import { INVENTORY } from './support/fixtures';
 import { testContext } from './support/helpers';
@@ -46,8 +46,15 @@ const REPORT_OK = { status: 'SUCCEEDED', rowsTotal: 3, rowsWritten: 3, rowsRejec
 const { uploadKey, reportKey } = smokeKeys(INVENTORY, 'test-run');
 const SKUS = ['cdk-verify-test-run-1', 'cdk-verify-test-run-2', 'cdk-verify-test-run-3'];
 
-/** Item as the import engine stores it (quantity as a number). */
-const storedItem = (n: number) => ({ sku: { S: `cdk-verify-test-run-${n}` }, quantity: { N: String(n) } });
+/** Item as the import engine stores it (quantity and price as numbers), plus an attribute the check ignores. */
+const storedItem = (n: number) => ({
+  sku: { S: `cdk-verify-test-run-${n}` },
+  name: { S: `verify smoke item ${n}` },
+  quantity: { N: String(n) },
+  price: { N: `${n}.5` },
+  category: { S: `verify smoke item ${n}` },
+  note: { S: 'not in the upload' },
+});
 
 function givenHealthyFunction(config: FunctionConfiguration = FUNCTION_OK): void {
   lambda.on(GetFunctionConfigurationCommand, { FunctionName: 'inventory-fn' }).resolves(config);
@@ -133,8 +140,9 @@ describe('InventoryLoader function checks', () => {
       {
         id: 'table-key',
         status: 'pass',
-        title: 'table inventory-table has a string partition key and no sort key',
-        evidence: 'partition key sku (S), no sort key',
+        title: "table inventory-table is keyed by the schema's key column 'sku' (string) alone",
+        evidence:
+          "partition key sku (S), no sort key; key column 'sku' from the standard schema (the function has no INVENTORY_SCHEMA)",
       },
       { id: 'smoke-import', status: 'skip', title: 'smoke import of a three-row CSV', evidence: 'skipped: --no-write' },
     ]);
@@ -265,9 +273,9 @@ describe('InventoryLoader smoke import (fault injection; the happy path runs on 
   test('the CSV has a header and three valid rows in the default schema', () => {
     expect(smokeCsv('r1').split('\n')).toEqual([
       'sku,name,quantity,price,category',
-      'cdk-verify-r1-1,verify smoke item 1,1,1.50,cdk-compute-patterns-verify',
-      'cdk-verify-r1-2,verify smoke item 2,2,1.50,cdk-compute-patterns-verify',
-      'cdk-verify-r1-3,verify smoke item 3,3,1.50,cdk-compute-patterns-verify',
+      'cdk-verify-r1-1,verify smoke item 1,1,1.5,verify smoke item 1',
+      'cdk-verify-r1-2,verify smoke item 2,2,2.5,verify smoke item 2',
+      'cdk-verify-r1-3,verify smoke item 3,3,3.5,verify smoke item 3',
       '',
     ]);
   });
@@ -333,7 +341,7 @@ describe('InventoryLoader smoke import (fault injection; the happy path runs on 
       .on(GetItemCommand)
       .resolvesOnce({ Item: storedItem(1) })
       .resolvesOnce({})
-      .resolvesOnce({ Item: { sku: { S: 'cdk-verify-test-run-3' }, quantity: { S: '3' } } });
+      .resolvesOnce({ Item: { ...storedItem(3), quantity: { S: '3' } } });
     const checks = byId(await verifyInventoryLoader(testContext(), INVENTORY));
     expect(checks['smoke-items']).toMatchObject({
       status: 'fail',
@@ -551,7 +559,8 @@ describe('InventoryLoader bucket and table', () => {
     });
     expect((await checks())['table-key']).toMatchObject({
       status: 'fail',
-      evidence: 'partition key sku (S), sort key warehouse',
+      evidence:
+        "partition key sku (S), sort key warehouse; key column 'sku' from the standard schema (the function has no INVENTORY_SCHEMA)",
     });
   });
 
@@ -565,7 +574,8 @@ describe('InventoryLoader bucket and table', () => {
     });
     expect((await checks())['table-key']).toMatchObject({
       status: 'fail',
-      evidence: 'partition key id (N), no sort key',
+      evidence:
+        "partition key id (N), no sort key; key column 'sku' from the standard schema (the function has no INVENTORY_SCHEMA)",
     });
   });
 
@@ -582,6 +592,126 @@ describe('InventoryLoader bucket and table', () => {
     expect(results['table-key']).toMatchObject({
       status: 'fail',
       evidence: 'ResourceNotFoundException: Requested resource not found',
+    });
+  });
+});
+
+describe("InventoryLoader with a custom schema (the function's INVENTORY_SCHEMA)", () => {
+  /** A schema unlike the standard one: another key, a short key column, bounds the default values break. */
+  const CUSTOM = {
+    key: 'itemId',
+    columns: [
+      { name: 'itemId', type: 'string', required: true, maxLength: 16 },
+      { name: 'count', type: 'integer', required: true, min: 10, max: 20 },
+      { name: 'weight', type: 'number', required: true, max: 0.25 },
+      { name: 'active', type: 'boolean', required: true },
+      { name: 'label', type: 'string', maxLength: 5 },
+    ],
+    extraColumns: 'ignore',
+  };
+  const withSchema = (schema: unknown): FunctionConfiguration => ({
+    ...FUNCTION_OK,
+    Environment: { Variables: { TABLE_NAME: 'inventory-table', INVENTORY_SCHEMA: JSON.stringify(schema) } },
+  });
+
+  beforeEach(() => {
+    ddb.on(DescribeTableCommand, { TableName: 'inventory-table' }).resolves({
+      Table: {
+        KeySchema: [{ AttributeName: 'itemId', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'itemId', AttributeType: 'S' }],
+      },
+    });
+  });
+
+  test('uploads rows in the deployed schema, within its bounds, and checks and deletes the items by its key', async () => {
+    // GIVEN a deployed engine with the custom schema, and an import that writes what the engine writes
+    givenHealthyFunction(withSchema(CUSTOM));
+    givenWorkingImport();
+    const rows = smokeRows('test-run', CUSTOM as never);
+    ddb.on(GetItemCommand).callsFake((input: { Key: { itemId: { S: string } } }) => ({
+      Item: rows.find((r) => r.key === input.Key.itemId.S)?.item,
+    }));
+    // WHEN
+    const checks = byId(await verifyInventoryLoader(testContext(), INVENTORY));
+    // THEN the table is checked against the schema's key, and the smoke import passes
+    expect(checks['table-key']).toMatchObject({
+      status: 'pass',
+      title: "table inventory-table is keyed by the schema's key column 'itemId' (string) alone",
+      evidence: "partition key itemId (S), no sort key; key column 'itemId' from the function's INVENTORY_SCHEMA",
+    });
+    expect(['smoke-upload', 'smoke-report', 'smoke-items', 'smoke-cleanup'].map((id) => checks[id].status)).toEqual([
+      'pass',
+      'pass',
+      'pass',
+      'pass',
+    ]);
+    // AND the CSV has the schema's columns, the key's end where the column is short, values within the bounds
+    expect(String(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body).split('\n')).toEqual([
+      'itemId,count,weight,active,label',
+      'erify-test-run-1,10,0.25,true,verif',
+      'erify-test-run-2,10,0.25,true,verif',
+      'erify-test-run-3,10,0.25,true,verif',
+      '',
+    ]);
+    expect(rows[0].item).toEqual({
+      itemId: { S: 'erify-test-run-1' },
+      count: { N: '10' },
+      weight: { N: '0.25' },
+      active: { BOOL: true },
+      label: { S: 'verif' },
+    });
+    expect(ddb.commandCalls(DeleteItemCommand).map((c) => c.args[0].input.Key)).toEqual(
+      rows.map((r) => ({ itemId: { S: r.key } })),
+    );
+  });
+
+  test("fails table-key when the table is keyed by another attribute than the schema's key column", async () => {
+    givenHealthyFunction(withSchema(CUSTOM));
+    ddb.on(DescribeTableCommand).resolves({
+      Table: {
+        KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: 'S' }],
+      },
+    });
+    const checks = byId(await verifyInventoryLoader(testContext({ settings: { write: false } }), INVENTORY));
+    expect(checks['table-key']).toMatchObject({
+      status: 'fail',
+      evidence: "partition key sku (S), no sort key; key column 'itemId' from the function's INVENTORY_SCHEMA",
+    });
+  });
+
+  test('fails table-key and skips the smoke import when INVENTORY_SCHEMA is not a valid schema', async () => {
+    givenHealthyFunction(withSchema({ key: 'itemId', columns: [] }));
+    const results = await verifyInventoryLoader(testContext(), INVENTORY);
+    const checks = byId(results);
+    expect(checks['table-key']).toMatchObject({
+      status: 'fail',
+      evidence: expect.stringMatching(/^the function's INVENTORY_SCHEMA is not a valid schema: .*columns/),
+    });
+    expect(results.at(-1)).toMatchObject({
+      id: 'smoke-import',
+      status: 'skip',
+      evidence: "skipped: the function's INVENTORY_SCHEMA is not a valid schema",
+    });
+    expect(s3.commandCalls(PutObjectCommand)).toEqual([]);
+  });
+
+  test("assumes the standard schema, and says so, when the function's environment cannot be read", async () => {
+    givenHealthyFunction({
+      ...FUNCTION_OK,
+      Environment: { Error: { ErrorCode: 'AccessDeniedException', Message: 'Lambda was unable to decrypt' } },
+    });
+    ddb.on(DescribeTableCommand).resolves({
+      Table: {
+        KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: 'S' }],
+      },
+    });
+    const checks = byId(await verifyInventoryLoader(testContext({ settings: { write: false } }), INVENTORY));
+    expect(checks['table-key']).toMatchObject({
+      status: 'pass',
+      evidence:
+        "partition key sku (S), no sort key; key column 'sku' from the standard schema (assumed: the function's environment could not be read, AccessDeniedException: Lambda was unable to decrypt)",
     });
   });
 });

@@ -12,24 +12,103 @@ import {
   GetObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import {
+  ColumnDefinition,
+  DEFAULT_INVENTORY_SCHEMA,
+  DEFAULT_MAX_LENGTH,
+  InventorySchemaDefinition,
+  parseSchemaJson,
+} from '../../../../lib/inventory/handler/schema';
+import { Item, RowValidator } from '../../../../lib/inventory/handler/validator';
 import type { VerifyContext } from '../context';
 import { INVENTORY_LOADER_OUTPUTS, StackOutputs } from '../outputs';
 import { errorMessage, formatMs, poll } from '../poll';
 import { CheckResult, fail, judge, pass, skip } from '../result';
 
-/** Partition key of the inventory table (the InventoryLoader default schema's key column). */
-export const INVENTORY_KEY = 'sku';
-
-/** The three rows the smoke import uploads, in the default inventory schema. */
-export function smokeRows(runId: string): { sku: string; name: string; quantity: number }[] {
-  return [1, 2, 3].map((n) => ({ sku: `cdk-verify-${runId}-${n}`, name: `verify smoke item ${n}`, quantity: n }));
+/**
+ * The schema the deployed engine imports with, read where the engine reads it: the function's `INVENTORY_SCHEMA`
+ * environment variable, which InventoryLoader sets for a custom schema (absent: the standard schema). `source` says
+ * where it came from, for the evidence; `error` is set when the variable holds no valid schema (the engine would
+ * fail every import with the same message).
+ */
+export interface DeployedSchema {
+  readonly schema: InventorySchemaDefinition;
+  readonly source: string;
+  readonly error?: string;
 }
 
-export function smokeCsv(runId: string): string {
-  const lines = ['sku,name,quantity,price,category'];
-  for (const row of smokeRows(runId)) {
-    lines.push(`${row.sku},${row.name},${row.quantity},1.50,cdk-compute-patterns-verify`);
+export function deployedSchema(config: FunctionConfiguration | undefined): DeployedSchema {
+  const standard = (why: string): DeployedSchema => ({ schema: DEFAULT_INVENTORY_SCHEMA, source: why });
+  if (!config) return standard('the standard schema (assumed: the function configuration was not read)');
+  const env = config.Environment;
+  if (env?.Error) {
+    return standard(
+      `the standard schema (assumed: the function's environment could not be read, ${env.Error.ErrorCode ?? 'error'}: ${env.Error.Message ?? ''})`,
+    );
   }
+  const json = env?.Variables?.INVENTORY_SCHEMA;
+  if (json === undefined) return standard('the standard schema (the function has no INVENTORY_SCHEMA)');
+  try {
+    return { schema: parseSchemaJson(json), source: "the function's INVENTORY_SCHEMA" };
+  } catch (e) {
+    return { ...standard("the function's INVENTORY_SCHEMA"), error: errorMessage(e) };
+  }
+}
+
+/** A value of `column` for smoke row `n` (1-3) that the engine accepts: within the column's bounds and length. */
+function sampleValue(column: ColumnDefinition, n: number): string {
+  switch (column.type) {
+    case 'integer': {
+      const lo = column.min === undefined ? -Infinity : Math.ceil(column.min);
+      const hi = column.max === undefined ? Infinity : Math.floor(column.max);
+      return String(Math.min(Math.max(n, lo), hi));
+    }
+    case 'number':
+      return String(Math.min(Math.max(n + 0.5, column.min ?? -Infinity), column.max ?? Infinity));
+    case 'boolean':
+      return 'true';
+    default:
+      return `verify smoke item ${n}`.slice(0, Math.max(1, column.maxLength ?? DEFAULT_MAX_LENGTH));
+  }
+}
+
+/** One row of the smoke import: the CSV cells, its key, and the item the engine writes for it. */
+export interface SmokeRow {
+  readonly key: string;
+  readonly values: readonly string[];
+  readonly item: Item;
+}
+
+/**
+ * The three rows the smoke import uploads, in `schema` (the deployed engine's): every column of the schema, the key
+ * `cdk-verify-<runId>-<n>` (its end, if the key column is shorter), the other values within each column's bounds.
+ * Each row is validated with the engine's own RowValidator, which also gives the item it writes.
+ *
+ * @throws Error when the schema admits no such row (the error says why).
+ */
+export function smokeRows(runId: string, schema: InventorySchemaDefinition = DEFAULT_INVENTORY_SCHEMA): SmokeRow[] {
+  const header = schema.columns.map((c) => c.name);
+  const validator = new RowValidator(header, schema);
+  return [1, 2, 3].map((n) => {
+    const values = schema.columns.map((c) => {
+      if (c.name.toLowerCase() !== schema.key.toLowerCase()) return sampleValue(c, n);
+      const key = `cdk-verify-${runId}-${n}`;
+      const max = c.maxLength ?? DEFAULT_MAX_LENGTH;
+      return key.length <= max ? key : key.slice(key.length - max);
+    });
+    const result = validator.validate(values);
+    if (!result.ok) throw new Error(`the schema admits no smoke row: ${result.reason}`);
+    return { key: result.key, values, item: result.item };
+  });
+}
+
+/** A CSV cell, quoted when it holds a comma, a quote or a line break. */
+const csvCell = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+
+/** The smoke import's CSV: the schema's columns as the header, then the three rows. */
+export function smokeCsv(runId: string, schema: InventorySchemaDefinition = DEFAULT_INVENTORY_SCHEMA): string {
+  const lines = [schema.columns.map((c) => csvCell(c.name)).join(',')];
+  for (const row of smokeRows(runId, schema)) lines.push(row.values.map(csvCell).join(','));
   return `${lines.join('\n')}\n`;
 }
 
@@ -248,7 +327,11 @@ async function dataRoutes(ctx: VerifyContext, config: FunctionConfiguration): Pr
  * key (the engine writes each row by the schema's key column alone). The schema is not in the outputs, so the
  * evidence names the partition key for you to compare with the key column.
  */
-async function dataStoreChecks(ctx: VerifyContext, outputs: StackOutputs): Promise<CheckResult[]> {
+async function dataStoreChecks(
+  ctx: VerifyContext,
+  outputs: StackOutputs,
+  deployed: DeployedSchema,
+): Promise<CheckResult[]> {
   const bucket = outputs[INVENTORY_LOADER_OUTPUTS.bucketName];
   const table = outputs[INVENTORY_LOADER_OUTPUTS.tableName];
   const results: CheckResult[] = [];
@@ -268,7 +351,12 @@ async function dataStoreChecks(ctx: VerifyContext, outputs: StackOutputs): Promi
   } catch (e) {
     results.push(fail('bucket-eventbridge', eventsTitle, errorMessage(e)));
   }
-  const keyTitle = `table ${table} has a string partition key and no sort key`;
+  const key = deployed.schema.key;
+  const keyTitle = `table ${table} is keyed by the schema's key column '${key}' (string) alone`;
+  if (deployed.error) {
+    results.push(fail('table-key', keyTitle, `${deployed.source} is not a valid schema: ${deployed.error}`));
+    return results;
+  }
   try {
     const { Table } = (await ctx.clients.dynamodb().send(new DescribeTableCommand({ TableName: table }))) ?? {};
     const keys = Table?.KeySchema ?? [];
@@ -277,10 +365,10 @@ async function dataStoreChecks(ctx: VerifyContext, outputs: StackOutputs): Promi
     const type = Table?.AttributeDefinitions?.find((a) => a.AttributeName === hash)?.AttributeType;
     results.push(
       judge(
-        hash !== undefined && type === 'S' && range === undefined,
+        hash === key && type === 'S' && range === undefined,
         'table-key',
         keyTitle,
-        `partition key ${hash ?? 'missing'} (${type ?? '?'}), ${range === undefined ? 'no sort key' : `sort key ${range}`}`,
+        `partition key ${hash ?? 'missing'} (${type ?? '?'}), ${range === undefined ? 'no sort key' : `sort key ${range}`}; key column '${key}' from ${deployed.source}`,
       ),
     );
   } catch (e) {
@@ -293,12 +381,21 @@ async function dataStoreChecks(ctx: VerifyContext, outputs: StackOutputs): Promi
  * The smoke import: upload a three-row CSV to the upload prefix, wait for the import report, check the three items
  * are in the table, then delete everything it wrote (items, upload, report) whatever happened.
  */
-async function smokeImport(ctx: VerifyContext, outputs: StackOutputs): Promise<CheckResult[]> {
+async function smokeImport(
+  ctx: VerifyContext,
+  outputs: StackOutputs,
+  schema: InventorySchemaDefinition,
+): Promise<CheckResult[]> {
   const bucket = outputs[INVENTORY_LOADER_OUTPUTS.bucketName];
   const table = outputs[INVENTORY_LOADER_OUTPUTS.tableName];
   const { runId } = ctx.settings;
   const { uploadKey, reportKey } = smokeKeys(outputs, runId);
-  const rows = smokeRows(runId);
+  let rows: SmokeRow[];
+  try {
+    rows = smokeRows(runId, schema);
+  } catch (e) {
+    return [fail('smoke-upload', 'upload a three-row CSV to the upload prefix', errorMessage(e))];
+  }
   const s3 = ctx.clients.s3();
   const ddb = ctx.clients.dynamodb();
   const results: CheckResult[] = [];
@@ -308,7 +405,12 @@ async function smokeImport(ctx: VerifyContext, outputs: StackOutputs): Promise<C
   try {
     try {
       await s3.send(
-        new PutObjectCommand({ Bucket: bucket, Key: uploadKey, Body: smokeCsv(runId), ContentType: 'text/csv' }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: uploadKey,
+          Body: smokeCsv(runId, schema),
+          ContentType: 'text/csv',
+        }),
       );
       results.push(pass('smoke-upload', 'upload a three-row CSV to the upload prefix', `s3://${bucket}/${uploadKey}`));
     } catch (e) {
@@ -371,19 +473,23 @@ async function smokeImport(ctx: VerifyContext, outputs: StackOutputs): Promise<C
     for (const row of rows) {
       try {
         const { Item } = await ddb.send(
-          new GetItemCommand({ TableName: table, Key: { [INVENTORY_KEY]: { S: row.sku } }, ConsistentRead: true }),
+          new GetItemCommand({ TableName: table, Key: { [schema.key]: { S: row.key } }, ConsistentRead: true }),
+        );
+        // Every attribute the engine writes for the row, as its RowValidator builds it from the uploaded cells.
+        const wrong = Object.entries(row.item).filter(
+          ([name, value]) => JSON.stringify(Item?.[name] ?? null) !== JSON.stringify(value),
         );
         if (!Item) {
-          problems.push(`${row.sku} missing`);
-        } else if (Item.quantity?.N !== String(row.quantity)) {
+          problems.push(`${row.key} missing`);
+        } else if (wrong.length > 0) {
           problems.push(
-            `${row.sku} has quantity ${JSON.stringify(Item.quantity ?? null)}, expected {"N":"${row.quantity}"}`,
+            `${row.key} has ${wrong.map(([name, value]) => `${name} ${JSON.stringify(Item[name] ?? null)}, expected ${JSON.stringify(value)}`).join(', ')}`,
           );
         } else {
-          found.push(row.sku);
+          found.push(row.key);
         }
       } catch (e) {
-        problems.push(`${row.sku}: ${errorMessage(e)}`);
+        problems.push(`${row.key}: ${errorMessage(e)}`);
       }
     }
     results.push(
@@ -402,7 +508,8 @@ async function smokeImport(ctx: VerifyContext, outputs: StackOutputs): Promise<C
         bucket,
         table,
         written,
-        rows.map((r) => r.sku),
+        schema.key,
+        rows.map((r) => r.key),
       ),
     );
   }
@@ -413,14 +520,13 @@ async function cleanup(
   bucket: string,
   table: string,
   keys: string[],
+  keyColumn: string,
   skus: string[],
 ): Promise<CheckResult> {
   const problems: string[] = [];
   for (const sku of skus) {
     try {
-      await ctx.clients
-        .dynamodb()
-        .send(new DeleteItemCommand({ TableName: table, Key: { [INVENTORY_KEY]: { S: sku } } }));
+      await ctx.clients.dynamodb().send(new DeleteItemCommand({ TableName: table, Key: { [keyColumn]: { S: sku } } }));
     } catch (e) {
       problems.push(`item ${sku}: ${errorMessage(e)}`);
     }
@@ -451,11 +557,18 @@ async function cleanup(
 export async function verifyInventoryLoader(ctx: VerifyContext, outputs: StackOutputs): Promise<CheckResult[]> {
   const { results, config } = await functionChecks(ctx, outputs[INVENTORY_LOADER_OUTPUTS.functionName]);
   if (config) results.push(await dataRoutes(ctx, config));
-  results.push(...(await dataStoreChecks(ctx, outputs)));
+  const deployed = deployedSchema(config);
+  results.push(...(await dataStoreChecks(ctx, outputs, deployed)));
   if (!ctx.settings.write) {
     results.push(skip('smoke-import', 'smoke import of a three-row CSV', 'skipped: --no-write'));
     return results;
   }
-  results.push(...(await smokeImport(ctx, outputs)));
+  if (deployed.error) {
+    results.push(
+      skip('smoke-import', 'smoke import of a three-row CSV', `skipped: ${deployed.source} is not a valid schema`),
+    );
+    return results;
+  }
+  results.push(...(await smokeImport(ctx, outputs, deployed.schema)));
   return results;
 }

@@ -52,7 +52,10 @@ export interface WebAclResources {
  * What the template cannot show (docs/COMPLIANCE.md, "AWS WAF"): on PutLoggingConfiguration, WAF adds a
  * CloudWatch Logs resource policy that lets `delivery.logs.amazonaws.com` write into the log group; the
  * deploying principal needs `logs:CreateLogDelivery`, `logs:PutResourcePolicy`,
- * `logs:DescribeResourcePolicies` and `logs:DescribeLogGroups` for that, which the CDK deploy role has.
+ * `logs:DescribeResourcePolicies` and `logs:DescribeLogGroups` for that, which the CDK deploy role has. The
+ * template does not add that policy itself: CloudFormation can only create account-level resource policies, of
+ * which a Region allows 10. Whether the account has room (AWSWAF-LOGS is limited to 5,120 characters and keeps a
+ * grant per log group ever logged to) is the `waf-log-delivery` check of `cdk-compute-patterns preflight`.
  */
 export function addWebAcl(scope: Construct, resourceArn: string, options: WebAclOptions): WebAclResources {
   const metricPrefix = webAclMetricPrefix(scope);

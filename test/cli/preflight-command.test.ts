@@ -1,4 +1,5 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeResourcePoliciesCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   DescribeAddressesCommand,
   DescribeAvailabilityZonesCommand,
@@ -29,7 +30,7 @@ import {
   resetMocks,
 } from './support/preflight';
 
-const { sts, ssm, cloudformation, iam, serviceQuotas, ec2, lambda } = mocks;
+const { sts, ssm, cloudformation, iam, serviceQuotas, ec2, lambda, logs } = mocks;
 
 interface Harness {
   deps: PreflightDeps;
@@ -95,6 +96,13 @@ function readyAccount(): void {
   lambda
     .on(GetAccountSettingsCommand)
     .resolves({ AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 1000 } });
+  // Two account-level CloudWatch Logs resource policies, neither for WAF: room for WAF to create its own.
+  logs.on(DescribeResourcePoliciesCommand).resolves({
+    resourcePolicies: [
+      { policyName: 'route53-query-logging', policyDocument: '{"Statement":[]}' },
+      { policyName: 'es-slow-logs', policyDocument: '{"Statement":[]}' },
+    ],
+  });
 }
 
 beforeEach(resetMocks);
@@ -263,7 +271,8 @@ describe('runPreflight', () => {
       'PASS  quota-nat-gateways  NAT gateways per Availability Zone (vpc L-FE5A380F): in use per zone: eu-west-1a 0, eu-west-1b 0; 6 planned; quota 10 per zone (applied)',
       'PASS  quota-elastic-ips  EC2-VPC Elastic IPs (ec2 L-0263D0A3): 0 in use + 6 planned = 6 of 10 (applied)',
       'PASS  lambda-concurrency  Lambda concurrent executions (lambda L-B99A9384): limit 1000, unreserved 1000, planned reservation 0',
-      `READY: 16 passed, 0 warning(s), 0 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
+      'PASS  waf-log-delivery  CloudWatch Logs can accept the WAF web ACL logs (account resource policies): 2 of 10 account-level resource policies in eu-west-1, none covering aws-waf-logs-* groups: WAF creates AWSWAF-LOGS at deploy (the deploying role needs logs:PutResourcePolicy and logs:DescribeResourcePolicies, which the CDK bootstrap execution role has)',
+      `READY: 17 passed, 0 warning(s), 0 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
       '',
     ]);
     expect(h.err()).toBe('');
@@ -303,7 +312,8 @@ describe('runPreflight', () => {
       'PASS quota-nat-gateways',
       'PASS quota-elastic-ips',
       'FAIL lambda-concurrency',
-      `NOT READY: 4 passed, 2 warning(s), 3 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
+      'PASS waf-log-delivery',
+      `NOT READY: 5 passed, 2 warning(s), 3 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
     ]);
     expect(lines[1]).toMatch(/ Fix: npx cdk bootstrap aws:\/\/111122223333\/eu-west-1 --profile new$/);
     expect(lines[2]).toMatch(
@@ -355,8 +365,9 @@ describe('runPreflight', () => {
         expect.objectContaining({ id: 'quota-internet-gateways', status: 'pass' }),
         expect.objectContaining({ id: 'quota-nat-gateways', status: 'pass' }),
         expect.objectContaining({ id: 'quota-elastic-ips', status: 'pass' }),
+        expect.objectContaining({ id: 'waf-log-delivery', status: 'pass' }),
       ],
-      summary: { passed: 7, warnings: 0, failed: 1, info: 0 },
+      summary: { passed: 8, warnings: 0, failed: 1, info: 0 },
     });
     for (const c of report.checks) {
       expect(Object.keys(c).sort()).toEqual(

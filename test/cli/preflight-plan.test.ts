@@ -58,6 +58,12 @@ function needsOf(template: Template) {
     reservedConcurrency: all
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .reduce((sum, r) => sum + Number(r.Properties?.ReservedConcurrentExecutions ?? 0), 0),
+    // Web ACL logging to a CloudWatch Logs group (the ARN of an aws-waf-logs-* group, not S3 or Firehose).
+    wafLogGroups: all.filter(
+      (r) =>
+        r.Type === 'AWS::WAFv2::LoggingConfiguration' &&
+        JSON.stringify(r.Properties?.LogDestinationConfigs ?? []).includes(':log-group:aws-waf-logs-'),
+    ).length,
   };
 }
 
@@ -77,6 +83,7 @@ describe('preflight plan: what each sample stack adds to an account', () => {
       elasticIps: declared.elasticIps,
       serviceLinkedRoles: declared.serviceLinkedRoles.map((r) => r.roleName).sort(),
       reservedConcurrency: declared.reservedConcurrency,
+      wafLogGroups: declared.wafLogGroups,
     }).toEqual(actual);
   });
 });
@@ -109,6 +116,7 @@ describe('planNeeds', () => {
       spotCapable: false,
       lambda: true,
       reservedConcurrency: PATTERN_NEEDS.InventoryLoader.reservedConcurrency,
+      wafLogGroups: 0,
     });
   });
 

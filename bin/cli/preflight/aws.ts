@@ -1,4 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -16,6 +17,7 @@ export interface PreflightClients {
   readonly serviceQuotas: () => ServiceQuotasClient;
   readonly ec2: () => EC2Client;
   readonly lambda: () => LambdaClient;
+  readonly logs: () => CloudWatchLogsClient;
 }
 
 export function createPreflightClients(region: string, profile?: string): PreflightClients {
@@ -31,5 +33,6 @@ export function createPreflightClients(region: string, profile?: string): Prefli
     serviceQuotas: lazy(() => new ServiceQuotasClient(config)),
     ec2: lazy(() => new EC2Client(config)),
     lambda: lazy(() => new LambdaClient(config)),
+    logs: lazy(() => new CloudWatchLogsClient(config)),
   };
 }

@@ -17,6 +17,7 @@ import { checkBootstrap, DEFAULT_QUALIFIER } from './checks/bootstrap';
 import { checkLambdaConcurrency } from './checks/lambda';
 import { checkElasticIpQuota, checkInternetGatewayQuota, checkNatGatewayQuota, checkVpcQuota } from './checks/quotas';
 import { checkServiceLinkedRole } from './checks/service-linked-roles';
+import { checkWafLogDelivery } from './checks/waf-log-delivery';
 import type { PreflightContext } from './context';
 import { PATTERN_NEEDS, planNeeds } from './plan';
 import { buildPreflightReport, check, formatPreflightLine, formatPreflightSummary, PreflightCheck } from './result';
@@ -189,6 +190,7 @@ export function plannedChecks(ctx: PreflightContext): Array<{ id: string; run: (
     ...(needs.natGateways > 0 ? [{ id: 'quota-nat-gateways', run: () => checkNatGatewayQuota(ctx) }] : []),
     ...(needs.elasticIps > 0 ? [{ id: 'quota-elastic-ips', run: () => checkElasticIpQuota(ctx) }] : []),
     ...(needs.lambda ? [{ id: 'lambda-concurrency', run: () => checkLambdaConcurrency(ctx) }] : []),
+    ...(needs.wafLogGroups > 0 ? [{ id: 'waf-log-delivery', run: () => checkWafLogDelivery(ctx) }] : []),
   ];
 }
 

@@ -124,6 +124,8 @@ export interface PatternNeeds {
   readonly lambda: boolean;
   /** Reserved concurrency the sample's function sets (0: none). */
   readonly reservedConcurrency: number;
+  /** AWS WAF web ACLs that log to a CloudWatch Logs group (AWS::WAFv2::LoggingConfiguration): see waf-log-delivery. */
+  readonly wafLogGroups: number;
 }
 
 const R = SERVICE_LINKED_ROLES;
@@ -138,6 +140,8 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     canUseSpot: true,
     lambda: false,
     reservedConcurrency: 0,
+    // The web ACL in front of its load balancer logs to an aws-waf-logs-* group.
+    wafLogGroups: 1,
   },
   FargateService: {
     vpcs: 1,
@@ -149,6 +153,8 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     canUseSpot: false,
     lambda: false,
     reservedConcurrency: 0,
+    // The web ACL in front of its load balancer logs to an aws-waf-logs-* group.
+    wafLogGroups: 1,
   },
   EksCluster: {
     vpcs: 1,
@@ -159,6 +165,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     canUseSpot: true,
     lambda: false,
     reservedConcurrency: 0,
+    wafLogGroups: 0,
   },
   BatchJobs: {
     vpcs: 1,
@@ -170,6 +177,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     canUseSpot: false,
     lambda: false,
     reservedConcurrency: 0,
+    wafLogGroups: 0,
   },
   BeanstalkApp: {
     // Elastic Beanstalk creates the web tier's load balancer and both tiers' Auto Scaling groups in its own stacks.
@@ -181,6 +189,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     canUseSpot: false,
     lambda: false,
     reservedConcurrency: 0,
+    wafLogGroups: 0,
   },
   Ec2Service: {
     vpcs: 1,
@@ -193,6 +202,8 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     // The teardown custom resource's function (no reserved concurrency).
     lambda: true,
     reservedConcurrency: 0,
+    // The web ACL in front of its load balancer logs to an aws-waf-logs-* group.
+    wafLogGroups: 1,
   },
   ContainerRegistry: {
     // A repository and its key: no network, no service-linked role (enhanced scanning, off in the sample, makes
@@ -205,6 +216,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     canUseSpot: false,
     lambda: false,
     reservedConcurrency: 0,
+    wafLogGroups: 0,
   },
   InventoryLoader: {
     // Isolated subnets only: no internet gateway, no NAT gateway, no Elastic IP.
@@ -216,6 +228,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     canUseSpot: false,
     lambda: true,
     reservedConcurrency: 0,
+    wafLogGroups: 0,
   },
   ServerlessApi: {
     // Isolated subnets only (a DynamoDB gateway endpoint and an X-Ray interface endpoint); three functions, none
@@ -228,6 +241,8 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     canUseSpot: false,
     lambda: true,
     reservedConcurrency: 0,
+    // The web ACL in front of the API stage logs to an aws-waf-logs-* group.
+    wafLogGroups: 1,
   },
 };
 
@@ -246,6 +261,7 @@ export interface PlannedNeeds {
   readonly spotCapable: boolean;
   readonly lambda: boolean;
   readonly reservedConcurrency: number;
+  readonly wafLogGroups: number;
 }
 
 export interface PlanOptions {
@@ -278,5 +294,6 @@ export function planNeeds(patterns: readonly PatternName[], opts: PlanOptions = 
     spotCapable,
     lambda: needs.some((n) => n.lambda),
     reservedConcurrency: opts.reservedConcurrency ?? sum((n) => n.reservedConcurrency),
+    wafLogGroups: sum((n) => n.wafLogGroups),
   };
 }

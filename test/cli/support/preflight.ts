@@ -1,4 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -24,6 +25,7 @@ export const mocks = {
   serviceQuotas: mockClient(ServiceQuotasClient),
   ec2: mockClient(EC2Client),
   lambda: mockClient(LambdaClient),
+  logs: mockClient(CloudWatchLogsClient),
 };
 
 export function resetMocks(): void {

@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DEFAULT_USER, ROOT_USER, secretServiceEndpoints, validateSidecarMemory } from './ecs-container';
 import { checkImageRegistry } from './ecs-image';
-import { ensureServiceEndpoints, ServiceEndpointRequirements } from './service-endpoints';
+import { ensureServiceEndpoints, isolatedSubnetsOf, ServiceEndpointRequirements } from './service-endpoints';
 import { validateIntegerInRange } from './validation';
 
 /*
@@ -162,6 +162,23 @@ export interface SidecarNetwork {
   readonly isolated: ec2.ISubnet[];
   /** The service's endpoint requirements (VPC, subnets, clients, vpcEndpointsProvided), without the services. */
   readonly endpoints: Omit<ServiceEndpointRequirements, 'services'>;
+}
+
+/**
+ * The SidecarNetwork of an ECS service whose tasks run in `subnets` of `vpc` and call AWS from `clients`: image
+ * layers come through the S3 gateway endpoint, as the application container's do.
+ */
+export function sidecarNetwork(
+  scope: Construct,
+  vpc: ec2.IVpc,
+  subnets: ec2.SelectedSubnets,
+  clients: ec2.IConnectable[],
+  vpcEndpointsProvided: boolean | undefined,
+): SidecarNetwork {
+  return {
+    isolated: isolatedSubnetsOf(vpc, subnets),
+    endpoints: { scope, vpc, subnets, clients, gateways: [ec2.GatewayVpcEndpointAwsService.S3], vpcEndpointsProvided },
+  };
 }
 
 /**

@@ -34,7 +34,13 @@ import {
   serviceAlarms,
   validateEcsWebServiceOptions,
 } from '../common/ecs-service-options';
-import { prepareSidecarNetwork, SidecarNetwork, SidecarOptions, sidecarContainerOptions } from '../common/ecs-sidecar';
+import {
+  prepareSidecarNetwork,
+  sidecarNetwork,
+  SidecarNetwork,
+  SidecarOptions,
+  sidecarContainerOptions,
+} from '../common/ecs-sidecar';
 import { acknowledgeMixedInstancesLaunchTemplate, hardenedLaunchTemplate } from '../common/hardened-launch-template';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
@@ -531,18 +537,14 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
           })
         : this.instanceSecurityGroup;
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
-    this.sidecarNetwork = {
-      isolated: isolatedSubnetsOf(this.vpc, selected),
-      endpoints: {
-        scope: this,
-        vpc: this.vpc,
-        subnets: selected,
-        // Secrets and images are fetched by the ECS agent on the instance; awsvpc tasks call AWS from their own ENI.
-        clients: [this.instanceSecurityGroup, this.securityGroup],
-        gateways: [ec2.GatewayVpcEndpointAwsService.S3],
-        vpcEndpointsProvided: props.vpcEndpointsProvided,
-      },
-    };
+    // Secrets and images are fetched by the ECS agent on the instance; awsvpc tasks call AWS from their own ENI.
+    this.sidecarNetwork = sidecarNetwork(
+      this,
+      this.vpc,
+      selected,
+      [this.instanceSecurityGroup, this.securityGroup],
+      props.vpcEndpointsProvided,
+    );
     const endpoints = ensureServiceEndpoints({
       ...this.sidecarNetwork.endpoints,
       services: containerInstanceEndpoints(props.secrets),

@@ -33,7 +33,13 @@ import {
   serviceAlarms,
   validateEcsWebServiceOptions,
 } from '../common/ecs-service-options';
-import { prepareSidecarNetwork, SidecarNetwork, SidecarOptions, sidecarContainerOptions } from '../common/ecs-sidecar';
+import {
+  prepareSidecarNetwork,
+  sidecarNetwork,
+  SidecarNetwork,
+  SidecarOptions,
+  sidecarContainerOptions,
+} from '../common/ecs-sidecar';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
@@ -405,17 +411,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       allowAllOutbound: true,
     });
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
-    this.sidecarNetwork = {
-      isolated: isolatedSubnetsOf(this.vpc, selected),
-      endpoints: {
-        scope: this,
-        vpc: this.vpc,
-        subnets: selected,
-        clients: [this.securityGroup],
-        gateways: [ec2.GatewayVpcEndpointAwsService.S3],
-        vpcEndpointsProvided: props.vpcEndpointsProvided,
-      },
-    };
+    this.sidecarNetwork = sidecarNetwork(this, this.vpc, selected, [this.securityGroup], props.vpcEndpointsProvided);
     const endpoints = this.ensureEndpoints(props, enableExecuteCommand);
     // ECS Exec's permissions, which aws-cdk-lib adds to the task role while it builds the service,
     // go to a policy of their own: the acknowledgement of their wildcards covers that policy only.

@@ -77,6 +77,14 @@ function givenWorkingImport(report: object = REPORT_OK): void {
   ddb.on(DeleteItemCommand).resolves({});
 }
 
+/** DescribeTable's answer for a table with the partition key `name` of `type` and no sort key. */
+const tableKeyedBy = (name: string, type = 'S') => ({
+  Table: {
+    KeySchema: [{ AttributeName: name, KeyType: 'HASH' as const }],
+    AttributeDefinitions: [{ AttributeName: name, AttributeType: type as 'S' }],
+  },
+});
+
 const byId = (results: CheckResult[]): Record<string, CheckResult> => Object.fromEntries(results.map((r) => [r.id, r]));
 
 beforeEach(() => {
@@ -88,12 +96,7 @@ beforeEach(() => {
   s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'inventory-bucket' }).resolves({
     EventBridgeConfiguration: {},
   });
-  ddb.on(DescribeTableCommand, { TableName: 'inventory-table' }).resolves({
-    Table: {
-      KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: 'S' }],
-    },
-  });
+  ddb.on(DescribeTableCommand, { TableName: 'inventory-table' }).resolves(tableKeyedBy('sku'));
 });
 
 describe('InventoryLoader function checks', () => {
@@ -566,12 +569,7 @@ describe('InventoryLoader bucket and table', () => {
 
   test('fails when the partition key is a number', async () => {
     givenHealthyFunction();
-    ddb.on(DescribeTableCommand).resolves({
-      Table: {
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'N' }],
-      },
-    });
+    ddb.on(DescribeTableCommand).resolves(tableKeyedBy('id', 'N'));
     expect((await checks())['table-key']).toMatchObject({
       status: 'fail',
       evidence:
@@ -615,12 +613,7 @@ describe("InventoryLoader with a custom schema (the function's INVENTORY_SCHEMA)
   });
 
   beforeEach(() => {
-    ddb.on(DescribeTableCommand, { TableName: 'inventory-table' }).resolves({
-      Table: {
-        KeySchema: [{ AttributeName: 'itemId', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'itemId', AttributeType: 'S' }],
-      },
-    });
+    ddb.on(DescribeTableCommand, { TableName: 'inventory-table' }).resolves(tableKeyedBy('itemId'));
   });
 
   test('uploads rows in the deployed schema, within its bounds, and checks and deletes the items by its key', async () => {
@@ -667,12 +660,7 @@ describe("InventoryLoader with a custom schema (the function's INVENTORY_SCHEMA)
 
   test("fails table-key when the table is keyed by another attribute than the schema's key column", async () => {
     givenHealthyFunction(withSchema(CUSTOM));
-    ddb.on(DescribeTableCommand).resolves({
-      Table: {
-        KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: 'S' }],
-      },
-    });
+    ddb.on(DescribeTableCommand).resolves(tableKeyedBy('sku'));
     const checks = byId(await verifyInventoryLoader(testContext({ settings: { write: false } }), INVENTORY));
     expect(checks['table-key']).toMatchObject({
       status: 'fail',
@@ -701,12 +689,7 @@ describe("InventoryLoader with a custom schema (the function's INVENTORY_SCHEMA)
       ...FUNCTION_OK,
       Environment: { Error: { ErrorCode: 'AccessDeniedException', Message: 'Lambda was unable to decrypt' } },
     });
-    ddb.on(DescribeTableCommand).resolves({
-      Table: {
-        KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: 'S' }],
-      },
-    });
+    ddb.on(DescribeTableCommand).resolves(tableKeyedBy('sku'));
     const checks = byId(await verifyInventoryLoader(testContext({ settings: { write: false } }), INVENTORY));
     expect(checks['table-key']).toMatchObject({
       status: 'pass',

@@ -99,8 +99,8 @@ export function containerImageSource(image: ecs.ContainerImage): { source: Image
  * - an image from any public registry is refused when the tasks run in subnets without egress (`isolated`): VPC
  *   endpoints serve AWS APIs and private ECR only, so no task could start (a template cannot show it).
  *
- * `subject` names the container in the messages: `image` for the application container, `sidecar 'Id' image` for a
- * sidecar.
+ * `subject` names the container in the messages: `image` for the application container, `addSidecar('id') image` for
+ * a sidecar.
  */
 export function checkImageRegistry(
   scope: Construct,

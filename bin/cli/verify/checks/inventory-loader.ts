@@ -323,9 +323,8 @@ async function dataRoutes(ctx: VerifyContext, config: FunctionConfiguration): Pr
 /**
  * What the construct checks at synth for a bucket and table defined in the app, checked on the deployed ones (an
  * imported bucket or table is known only here): `bucket-eventbridge`, the bucket sends its events to EventBridge (the
- * import rule matches `Object Created` events from it); `table-key`, the table has a string partition key and no sort
- * key (the engine writes each row by the schema's key column alone). The schema is not in the outputs, so the
- * evidence names the partition key for you to compare with the key column.
+ * import rule matches `Object Created` events from it); `table-key`, the table's partition key is the deployed
+ * schema's key column, of type S, with no sort key (the engine writes each row by that column alone).
  */
 async function dataStoreChecks(
   ctx: VerifyContext,

@@ -13,7 +13,7 @@ export interface SecureTableOptions {
   readonly what: string;
   /** A key you bring; default: a new SecureKey named `<id>Key` next to the table. */
   readonly encryptionKey?: kms.IKey;
-  /** Default RETAIN. */
+  /** Of the table and of the key made for it. Default RETAIN. */
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -22,25 +22,33 @@ export interface SecureTableOptions {
  * SecureKey unless one is given), deletion protection and RETAIN. (`Table`, not
  * `TableV2`: TableV2 cannot render a customer managed key in an
  * environment-agnostic stack.)
+ *
+ * With `removalPolicy: DESTROY` the table has no deletion protection: DynamoDB refuses DeleteTable on a protected
+ * table, so CloudFormation's delete would fail (DELETE_FAILED) and leave the stack stuck. The key made for the table
+ * then goes with it too (KMS schedules its deletion after the pending window); a key you bring is yours to keep.
  */
 export function secureTable(scope: Construct, id: string, options: SecureTableOptions): dynamodb.Table {
+  const removalPolicy = options.removalPolicy ?? RemovalPolicy.RETAIN;
   const table = new dynamodb.Table(scope, id, {
     partitionKey: { name: options.partitionKey, type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
     encryptionKey:
       options.encryptionKey ??
-      new SecureKey(scope, `${id}Key`, { description: `Encrypts ${options.what} of ${scope.node.path}` }),
+      new SecureKey(scope, `${id}Key`, {
+        description: `Encrypts ${options.what} of ${scope.node.path}`,
+        removalPolicy,
+      }),
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    deletionProtection: true,
-    removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
+    deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
+    removalPolicy,
   });
   // On the table resource only: the table's own backups are what the rule asks about.
   acknowledge(
     table.node.defaultChild!,
     ...inEveryCompliancePack(
       'DynamoDBInBackupPlan',
-      'Point-in-time recovery is on (continuous backups, restorable to any second of the recovery period, 35 days by default), and deletion protection keeps the table. An AWS Backup plan adds cross-account or cross-Region copies and longer retention, an organization-level choice: add the table to your plan with BackupResource.fromDynamoDbTable.',
+      `Point-in-time recovery is on (continuous backups, restorable to any second of the recovery period, 35 days by default), and ${removalPolicy === RemovalPolicy.DESTROY ? 'the table was given removalPolicy DESTROY, so it has no deletion protection and leaves with the stack' : 'deletion protection keeps the table'}. An AWS Backup plan adds cross-account or cross-Region copies and longer retention, an organization-level choice: add the table to your plan with BackupResource.fromDynamoDbTable.`,
       ['NIST.800.53.R5', 'HIPAA.Security'],
     ),
   );

@@ -16,6 +16,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { limitLambdaEnvironment } from '../common/lambda-environment';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge, inEveryCompliancePack, wildcardResourceFinding } from '../common/nag';
 import { SecureBucket } from '../common/secure-bucket';
@@ -338,6 +339,10 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
     this.grantPrincipal = this.function.grantPrincipal;
     // Lambda checks the ENI permissions when it creates the function: the policy must exist first.
     this.function.node.addDependency(role.servicePolicy);
+    limitLambdaEnvironment(
+      this.function,
+      'INVENTORY_SCHEMA (your schema) is most of it: give it fewer columns or shorter names and bounds.',
+    );
     this.grantLeastPrivilege(role);
 
     const largeFiles = props.largeFiles

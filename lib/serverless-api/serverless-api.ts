@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -16,6 +16,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { limitLambdaEnvironment } from '../common/lambda-environment';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge, inEveryCompliancePack, managedPolicyFinding } from '../common/nag';
 import { secureTable } from '../common/secure-table';
@@ -217,7 +218,9 @@ export interface ServerlessApiProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * What happens to the table (and its key) when it leaves the stack.
+   * What happens to the table (and the key made for it; a key you bring is yours) when it leaves the stack. With
+   * `RemovalPolicy.DESTROY` the table has no deletion protection, which DynamoDB would otherwise enforce by refusing
+   * CloudFormation's delete.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -390,6 +393,10 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
     // The REST API.
     this.accessLogGroup = new SecureLogGroup(this, 'AccessLogs', { retention: props.logRetention });
     this.api = new apigw.RestApi(this, 'Api', {
+      // API Gateway's metrics are keyed by the API's name (the ApiName dimension), so the name is unique in the
+      // account and Region: aws-cdk-lib's default, the construct id 'Api', would make the alarms (and the canary
+      // rollbacks they drive) count every other API named 'Api', including other instances of this construct.
+      restApiName: Names.uniqueResourceName(this, { maxLength: 255, separator: '-' }),
       description: `${collection.name} API of ${this.node.path}`,
       endpointConfiguration: { types: [endpointType] },
       cloudWatchRole: true,
@@ -599,6 +606,10 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
       },
     });
     fn.node.addDependency(role.servicePolicy);
+    limitLambdaEnvironment(
+      fn,
+      'COLLECTION_SCHEMA (your schema) is most of it: give it fewer attributes or shorter names; ALLOWED_ORIGINS counts too.',
+    );
     // What the group's routes need, in a customer managed policy of its own (NIST/HIPAA/PCI IAMNoInlinePolicy):
     // the role's default policy stays empty, so whatever a user adds to the role lands there, under its own findings.
     const actions = GROUP_ACTIONS[group];

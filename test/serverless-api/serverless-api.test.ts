@@ -1,4 +1,4 @@
-import { Size, Stack } from 'aws-cdk-lib';
+import { CfnElement, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -13,6 +13,7 @@ import {
   ServerlessApiProps,
 } from '../../lib';
 import { agnosticStack, specificStack } from '../support/cdk-context';
+import { findAcknowledgement } from '../support/compliance';
 import { once } from '../support/shared';
 import { CERT_ARN, fullServerlessApiProps } from './fixtures';
 
@@ -335,6 +336,58 @@ describe.each(KINDS)('ServerlessApi (%s stack)', (_kind, make) => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TableKey'), 'Arn'] } },
     });
+  });
+
+  test('removalPolicy DESTROY: the table and its key leave with the stack, so the table has no deletion protection', () => {
+    // GIVEN the default (RETAIN): a protected table and a retained key
+    const tableOf = (template: Template) => Object.values(template.findResources('AWS::DynamoDB::Table'))[0];
+    const keyOf = (template: Template) =>
+      template.toJSON().Resources[tableOf(template).Properties.SSESpecification.KMSMasterKeyId['Fn::GetAtt'][0]];
+    expect(tableOf(t)).toMatchObject({ DeletionPolicy: 'Retain', Properties: { DeletionProtectionEnabled: true } });
+    expect(keyOf(t).DeletionPolicy).toBe('Retain');
+    // WHEN
+    const destroyed = build(make, () => ({ removalPolicy: RemovalPolicy.DESTROY }));
+    // THEN DynamoDB would refuse CloudFormation's DeleteTable on a protected table (DELETE_FAILED)
+    expect(tableOf(destroyed.template)).toMatchObject({
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: { DeletionProtectionEnabled: false },
+    });
+    expect(keyOf(destroyed.template).DeletionPolicy).toBe('Delete');
+    // AND the backup-plan acknowledgement says so, instead of claiming deletion protection
+    const table = destroyed.api.table.node.defaultChild!;
+    expect(findAcknowledgement(table, 'NIST.800.53.R5-DynamoDBInBackupPlan')?.reason).toContain(
+      'the table was given removalPolicy DESTROY, so it has no deletion protection and leaves with the stack',
+    );
+    expect(findAcknowledgement(api.table.node.defaultChild!, 'NIST.800.53.R5-DynamoDBInBackupPlan')?.reason).toContain(
+      'deletion protection keeps the table',
+    );
+  });
+
+  test('each API has a name of its own, so its alarms (and the rollbacks they drive) count only its own requests', () => {
+    // GIVEN two APIs in one stack (API Gateway's metrics are keyed by the API's name, the ApiName dimension)
+    const stack = make();
+    const users = new ServerlessApi(stack, 'Users');
+    const books = new ServerlessApi(stack, 'Books', {
+      schema: CollectionSchema.of({
+        name: 'books',
+        keyAttribute: 'bookId',
+        attributes: [{ name: 'title', type: CollectionAttributeType.STRING, required: true }],
+      }),
+    });
+    const template = Template.fromStack(stack);
+    // THEN the names differ, and each API's alarms read the metrics of its own name
+    const names = Object.values(template.findResources('AWS::ApiGateway::RestApi')).map((r) => r.Properties.Name);
+    expect(new Set(names).size).toBe(2);
+    expect(names).not.toContain('Api');
+    for (const api of [users, books]) {
+      const name = stack.resolve(api.api.restApiName);
+      expect(names).toContain(name);
+      for (const alarm of [api.alarms.serverErrorRate, api.alarms.latency]) {
+        const id = stack.getLogicalId(alarm.node.defaultChild as CfnElement);
+        expect(template.toJSON().Resources[id].Properties.Dimensions).toEqual([{ Name: 'ApiName', Value: name }]);
+      }
+    }
   });
 
   test('alarmTopic you bring receives the alarms', () => {

@@ -13,6 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { notifyingAlarm } from '../../common/alarm-topic';
+import { limitLambdaEnvironment } from '../../common/lambda-environment';
 import { SecureLogGroup } from '../../common/log-group';
 import { acknowledge, inEveryCompliancePack, wildcardResourceFinding } from '../../common/nag';
 import { ensureServiceEndpoints } from '../../common/service-endpoints';
@@ -312,6 +313,10 @@ export class LargeFileEngine extends Construct {
       ],
     });
     this.worker.node.addDependency(workerRole.servicePolicy, workerPolicy);
+    limitLambdaEnvironment(
+      this.worker,
+      'INVENTORY_SCHEMA (your schema) is most of it: give it fewer columns or shorter names and bounds.',
+    );
     acknowledge(
       workerPolicy,
       {

@@ -13,7 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
 import { hardenedLaunchTemplate } from '../common/hardened-launch-template';
-import { SecureLogGroup } from '../common/log-group';
+import { perStackInstanceName, SecureLogGroup } from '../common/log-group';
 import { acknowledge, managedPolicyFinding, wildcardResourceFinding } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
@@ -410,7 +410,7 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
       state: 'ENABLED',
       target: {
         // The universal target calls Batch's SubmitJob with the submit role.
-        arn: 'arn:aws:scheduler:::aws-sdk:batch:submitJob',
+        arn: `arn:${Aws.PARTITION}:scheduler:::aws-sdk:batch:submitJob`,
         roleArn: this.submitAccess().role.roleArn,
         input: Stack.of(this).toJsonString({
           JobName: name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
@@ -657,7 +657,10 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
   private eventLogGroup(id: string, retention: logs.RetentionDays | undefined): SecureLogGroup {
     const group = new SecureLogGroup(this, id, {
       retention,
-      logGroupName: EVENT_LOG_PREFIX + Names.uniqueResourceName(this, { maxLength: 400 }) + '/' + id,
+      // Kept on delete (RETAIN): the stack id's UUID at the end lets a destroyed stack be deployed again.
+      logGroupName: perStackInstanceName(
+        EVENT_LOG_PREFIX + Names.uniqueResourceName(this, { maxLength: 400 }) + '/' + id,
+      ),
     });
     eventsToLogsPolicy(this);
     return group;

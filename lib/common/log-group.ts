@@ -1,4 +1,4 @@
-import { Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -37,6 +37,16 @@ export function logEncryptionKey(scope: Construct): kms.IKey {
 }
 
 /**
+ * `name` followed by the stack instance's id (the UUID at the end of the stack's ARN), for a log group that must have
+ * a fixed name and is kept when its stack is deleted (RETAIN). With the name alone, the kept group would hold the
+ * name after `cdk destroy`, and the next deploy of the same stack would fail creating it ("already exists"); a
+ * stack created again has a new id. The name is known at deploy time only; it is still unique per stack instance.
+ */
+export function perStackInstanceName(name: string): string {
+  return `${name}-${Fn.select(2, Fn.split('/', Aws.STACK_ID))}`;
+}
+
+/**
  * Properties for a SecureLogGroup.
  */
 export interface SecureLogGroupProps {
@@ -47,7 +57,9 @@ export interface SecureLogGroupProps {
   readonly retention?: logs.RetentionDays;
 
   /**
-   * The log group name.
+   * The log group name. The group is kept when the stack is deleted (unless `removalPolicy` says otherwise), so a
+   * fixed name would collide with the kept group when the stack is deployed again: end it with something unique
+   * to the stack instance, such as the stack id's UUID.
    * @default - a name CloudFormation generates
    */
   readonly logGroupName?: string;

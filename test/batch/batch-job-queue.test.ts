@@ -163,6 +163,27 @@ describe.each(KINDS)('BatchJobQueue defaults (%s stack)', (_kind, makeStack) => 
     template.resourceCountIs('AWS::Logs::ResourcePolicy', 1);
   });
 
+  test('the event log groups are kept on delete and end with the stack id, so a destroyed stack deploys again', () => {
+    // A kept group with a fixed name would still hold the name after `cdk destroy`: the next deploy would fail
+    // creating it ("already exists"). A stack created again has a new id.
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).filter((g) =>
+      JSON.stringify(g.Properties.LogGroupName ?? '').includes('/aws/events/cdk-compute-patterns/'),
+    );
+    expect(groups).toHaveLength(2);
+    for (const group of groups) {
+      expect(group.DeletionPolicy).toBe('Retain');
+      expect(group.Properties.LogGroupName).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            expect.stringMatching(/^\/aws\/events\/cdk-compute-patterns\/.+\/(FailedJobs|BlockedQueue)LogGroup-$/),
+            { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] },
+          ],
+        ],
+      });
+    }
+  });
+
   test('EventBridge may write only to the pattern event log groups, for rules of this account', () => {
     const [policy] = Object.values(template.findResources('AWS::Logs::ResourcePolicy'));
     const document = JSON.stringify(policy.Properties.PolicyDocument);
@@ -280,7 +301,8 @@ describe('BatchJobQueue triggers and grants', () => {
       ScheduleExpression: 'cron(0 2 * * ? *)',
       Name: Match.absent(),
       Target: Match.objectLike({
-        Arn: 'arn:aws:scheduler:::aws-sdk:batch:submitJob',
+        // The universal target's ARN in the stack's partition (aws-cn, aws-us-gov have their own).
+        Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:::aws-sdk:batch:submitJob']] },
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^JobsDeadLetterQueue'), 'Arn'] } },
         RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 8 },
       }),

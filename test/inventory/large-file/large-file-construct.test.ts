@@ -69,8 +69,18 @@ describe.each([
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.anyValue()] },
       TracingConfiguration: { Enabled: true },
     });
+    // A vended-logs name (no resource policy needed), ending with the stack id's UUID: the group is kept on delete,
+    // and a destroyed stack can be deployed again without a name clash.
     template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/'),
+      LogGroupName: {
+        'Fn::Join': [
+          '',
+          [
+            Match.stringLikeRegexp('^/aws/vendedlogs/states/.+-$'),
+            { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] },
+          ],
+        ],
+      },
       KmsKeyId: Match.anyValue(),
     });
     expect(loader.largeFileFailedAlarm).toBeDefined();

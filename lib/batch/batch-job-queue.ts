@@ -12,12 +12,19 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { secretServiceEndpoints } from '../common/ecs-container';
+import { checkImageRegistry } from '../common/ecs-image';
 import { hardenedLaunchTemplate } from '../common/hardened-launch-template';
 import { perStackInstanceName, SecureLogGroup } from '../common/log-group';
 import { acknowledge, managedPolicyFinding, wildcardResourceFinding } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
-import { ensureServiceEndpoints, RequiredServiceEndpoint } from '../common/service-endpoints';
+import {
+  ensureServiceEndpoints,
+  isolatedSubnetsOf,
+  RequiredServiceEndpoint,
+  ServiceEndpointRequirements,
+} from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { BatchJobDefinition, BatchJobDefinitionOptions } from './batch-job-definition';
 
@@ -223,6 +230,8 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
   private readonly cpuArchitecture: ecs.CpuArchitecture;
   private readonly runnableTimeout: Duration;
   private readonly queueKey: SecureKey;
+  /** Where the jobs run and how they reach AWS there, for the endpoints a job definition's secrets need. */
+  private readonly endpointRequirements: Omit<ServiceEndpointRequirements, 'services'>;
   private submit?: { readonly role: iam.Role; readonly policy: iam.ManagedPolicy };
 
   constructor(scope: Construct, id: string, props: BatchJobQueueProps = {}) {
@@ -265,15 +274,15 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
         { service: A.ECS_TELEMETRY, name: 'EcsTelemetry' },
       );
     }
-    ensureServiceEndpoints({
+    this.endpointRequirements = {
       scope: this,
       vpc: this.vpc,
       subnets: selected,
-      services,
       clients: [this.securityGroup],
       gateways: [ec2.GatewayVpcEndpointAwsService.S3],
       vpcEndpointsProvided: props.vpcEndpointsProvided,
-    });
+    };
+    ensureServiceEndpoints({ ...this.endpointRequirements, services });
 
     // Compute environments: Spot first, On-Demand next.
     const environments: batch.IManagedComputeEnvironment[] = [];
@@ -369,6 +378,14 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
    * Adds an ECS job definition: see {@link BatchJobDefinition} for its secure defaults.
    */
   public addJobDefinition(id: string, options: BatchJobDefinitionOptions): BatchJobDefinition {
+    // The image must be reachable (a public registry is refused in subnets without egress, Docker Hub warned about),
+    // as for the ECS services' containers. In subnets without egress ECS reads the job's secrets through the Secrets Manager / SSM interface endpoints
+    // (added to the VPC, or refused as for the queue's own endpoints). Jobs start only when submitted, after the
+    // stack is deployed, so nothing has to wait for them.
+    const { vpc, subnets } = this.endpointRequirements;
+    checkImageRegistry(this, options.image, isolatedSubnetsOf(vpc, subnets), `addJobDefinition('${id}') image`);
+    const secretEndpoints = secretServiceEndpoints(options.secrets);
+    if (secretEndpoints.length > 0) ensureServiceEndpoints({ ...this.endpointRequirements, services: secretEndpoints });
     const definition = new BatchJobDefinition(this, id, {
       ...options,
       logGroup: this.logGroup,

@@ -50,9 +50,12 @@ export const DEFAULT_USER = '1000:1000';
 
 /**
  * The interface endpoints ECS reads `secrets` through in subnets without egress: Secrets Manager for
- * `ecs.Secret.fromSecretsManager*` (which sets `hasField`), SSM for `ecs.Secret.fromSsmParameter` (which does not).
+ * `fromSecretsManager*` (which sets `hasField`), SSM for `fromSsmParameter` (which does not). Takes `ecs.Secret` and
+ * `batch.Secret` (AWS Batch runs jobs on ECS, and its secrets follow the same convention).
  */
-export function secretServiceEndpoints(secrets: { [key: string]: ecs.Secret } | undefined): RequiredServiceEndpoint[] {
+export function secretServiceEndpoints(
+  secrets: { [key: string]: { readonly hasField?: boolean } } | undefined,
+): RequiredServiceEndpoint[] {
   const values = Object.values(secrets ?? {});
   const A = ec2.InterfaceVpcEndpointAwsService;
   const services: RequiredServiceEndpoint[] = [];

@@ -1,11 +1,14 @@
-import { Duration, Size, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CfnElement, Duration, Size, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { BatchCompute, BatchJobQueue, BatchJobQueueProps, SecureBucket, SecureVpc } from '../../lib';
 import { agnosticStack, specificStack } from '../support/cdk-context';
 
@@ -260,6 +263,64 @@ describe('BatchJobQueue capacity', () => {
       )
       .sort();
     expect(services).toEqual(['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry', 'logs']);
+  });
+
+  describe('job definitions in subnets without egress', () => {
+    const PRIVATE = ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.eu-west-1.amazonaws.com/report:1.0');
+    const interfaceServices = (template: Template) =>
+      Object.values(template.findResources('AWS::EC2::VPCEndpoint'))
+        .filter((e) => e.Properties.VpcEndpointType === 'Interface')
+        .map((e) => JSON.stringify(e.Properties.ServiceName).match(/\.(ecr\.api|ecr\.dkr|[a-z]+)"/)?.[1])
+        .sort();
+
+    test("add the Secrets Manager and SSM endpoints a job's secrets are read through", () => {
+      // GIVEN Fargate jobs in isolated subnets
+      const stack = agnosticStack();
+      const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+      const jobs = new BatchJobQueue(stack, 'Jobs', { vpc });
+      // WHEN a job definition reads a Secrets Manager secret and an SSM parameter
+      const secret = new secretsmanager.Secret(stack, 'ApiKey');
+      const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Param', {
+        parameterName: '/db',
+      });
+      jobs.addJobDefinition('Report', {
+        image: PRIVATE,
+        secrets: { API_KEY: batch.Secret.fromSecretsManager(secret), DB_URL: batch.Secret.fromSsmParameter(parameter) },
+      });
+      // THEN both endpoints are there, next to the ones the queue needs anyway, and accept HTTPS from the jobs
+      const template = Template.fromStack(stack);
+      expect(interfaceServices(template)).toEqual(['ecr.api', 'ecr.dkr', 'logs', 'secretsmanager', 'ssm']);
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        Description: 'HTTPS to secretsmanager',
+        SourceSecurityGroupId: {
+          'Fn::GetAtt': [
+            stack.getLogicalId(jobs.connections.securityGroups[0].node.defaultChild as CfnElement),
+            'GroupId',
+          ],
+        },
+      });
+    });
+
+    test('refuse an image from a public registry, which no endpoint serves, and add nothing', () => {
+      const stack = agnosticStack();
+      const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+      const jobs = new BatchJobQueue(stack, 'Jobs', { vpc });
+      expect(() => jobs.addJobDefinition('Report', { image: IMAGE })).toThrow(
+        new Error(
+          "Agnostic/Jobs: addJobDefinition('Report') image 'public.ecr.aws/docker/library/busybox:stable' comes from a public registry, which tasks in subnets without egress (PRIVATE_ISOLATED: Agnostic/Vpc/PrivateSubnet1, Agnostic/Vpc/PrivateSubnet2) cannot reach: VPC endpoints serve AWS APIs and private ECR only. Copy the image to a private ECR repository (or create an ECR pull-through cache rule) and use ecs.ContainerImage.fromEcrRepository, build it with ecs.ContainerImage.fromAsset, or select subnets with egress (NAT)",
+        ),
+      );
+      expect(jobs.jobDefinitions).toEqual([]);
+    });
+  });
+
+  test('warns about a Docker Hub job image in subnets with egress', () => {
+    const { jobs, stack } = build();
+    jobs.addJobDefinition('Report', { image: ecs.ContainerImage.fromRegistry('busybox:1.37') });
+    Annotations.fromStack(stack).hasWarning(
+      '/Agnostic/Jobs',
+      Match.stringLikeRegexp("^addJobDefinition\\('Report'\\) image 'busybox:1.37' is pulled from Docker Hub"),
+    );
   });
 
   test('fair share: one scheduling policy shared by every queue', () => {

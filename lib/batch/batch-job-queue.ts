@@ -168,6 +168,14 @@ export interface BatchScheduleOptions {
    * @default - names the job definition and the construct
    */
   readonly description?: string;
+
+  /**
+   * The share identifier of the submitted jobs (up to 255 letters, digits, '-' and '_'). Required when the queue has
+   * `fairShare`, refused when it has not: Batch's SubmitJob fails on a fair-share queue without one, and with one on
+   * a queue without a scheduling policy.
+   * @default - none (a queue without fairShare)
+   */
+  readonly shareIdentifier?: string;
 }
 
 /** Namespace of the metrics the construct derives from Batch events. */
@@ -417,6 +425,22 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
     definition: BatchJobDefinition,
     options: BatchScheduleOptions = {},
   ): scheduler.CfnSchedule {
+    const share = options.shareIdentifier;
+    if (this.schedulingPolicy && share === undefined) {
+      throw new Error(
+        `${this.node.path}: submitOnSchedule('${id}') needs a shareIdentifier: the queues have fairShare, and Batch refuses a job without a share identifier on a fair-share queue. Pass shareIdentifier (the shares: ${this.schedulingPolicy.shares.map((x) => `'${x.shareIdentifier}'`).join(', ') || 'none yet'})`,
+      );
+    }
+    if (!this.schedulingPolicy && share !== undefined) {
+      throw new Error(
+        `${this.node.path}: submitOnSchedule('${id}') shareIdentifier is only for queues with fairShare (Batch refuses a share identifier on a queue without a scheduling policy); received '${share}'. Leave it out, or give the construct fairShare`,
+      );
+    }
+    if (share !== undefined && !Token.isUnresolved(share) && !/^[A-Za-z0-9_-]{1,255}$/.test(share)) {
+      throw new Error(
+        `${this.node.path}: submitOnSchedule('${id}') shareIdentifier must be 1 to 255 letters, digits, '-' and '_'; received '${share}'`,
+      );
+    }
     this.allowSubmit(definition);
     const name = Names.uniqueResourceName(this, { maxLength: 48 }) + `-${id}`.slice(0, 15);
     const cfnSchedule = new scheduler.CfnSchedule(this, `${id}Schedule`, {
@@ -433,6 +457,7 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
           JobName: name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 128),
           JobQueue: this.jobQueue.jobQueueArn,
           JobDefinition: definition.jobDefinitionArn,
+          ...(share !== undefined ? { ShareIdentifier: share } : {}),
         }),
         retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 8 },
         deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
@@ -460,6 +485,11 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
     if (!Token.isUnresolved(prefix) && prefix.length > 0 && !prefix.endsWith('/')) {
       throw new Error(
         `${this.node.path}: the prefix of submitOnUpload must be empty or end in '/' (such as 'incoming/'); received '${prefix}'`,
+      );
+    }
+    if (this.schedulingPolicy) {
+      throw new Error(
+        `${this.node.path}: submitOnUpload('${id}') cannot submit to these queues: they have fairShare, and Batch refuses a job without a share identifier there, which an EventBridge Batch target cannot set (its BatchParameters have no share identifier). Submit from your own code or a Lambda function with SubmitJob and a shareIdentifier, or use a BatchJobQueue without fairShare for uploads`,
       );
     }
     this.allowSubmit(definition);

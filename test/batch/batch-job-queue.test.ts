@@ -337,6 +337,45 @@ describe('BatchJobQueue capacity', () => {
     t.allResourcesProperties('AWS::Batch::JobQueue', { SchedulingPolicyArn: Match.anyValue() });
   });
 
+  describe('fair share and the triggers (Batch refuses a job without a share identifier on a fair-share queue)', () => {
+    const FAIR = { fairShare: { shares: [{ shareIdentifier: 'teamA', weightFactor: 1 }] } };
+    const nightly = scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' });
+
+    test('submitOnSchedule puts the shareIdentifier in the SubmitJob input', () => {
+      const { jobs, template } = build(FAIR);
+      const report = jobs.addJobDefinition('Report', { image: IMAGE });
+      jobs.submitOnSchedule('Nightly', nightly, report, { shareIdentifier: 'teamA' });
+      const [schedule] = Object.values(template().findResources('AWS::Scheduler::Schedule'));
+      expect(JSON.stringify(schedule.Properties.Target.Input)).toContain('\\"ShareIdentifier\\":\\"teamA\\"');
+    });
+
+    test('submitOnSchedule fails without a shareIdentifier on fair-share queues, and with one on others', () => {
+      const fair = build(FAIR);
+      const report = fair.jobs.addJobDefinition('Report', { image: IMAGE });
+      expect(() => fair.jobs.submitOnSchedule('Nightly', nightly, report)).toThrow(
+        new Error(
+          "Agnostic/Jobs: submitOnSchedule('Nightly') needs a shareIdentifier: the queues have fairShare, and Batch refuses a job without a share identifier on a fair-share queue. Pass shareIdentifier (the shares: 'teamA')",
+        ),
+      );
+      expect(() => fair.jobs.submitOnSchedule('Bad', nightly, report, { shareIdentifier: 'team A' })).toThrow(
+        "submitOnSchedule('Bad') shareIdentifier must be 1 to 255 letters, digits, '-' and '_'; received 'team A'",
+      );
+      const plain = build();
+      const job = plain.jobs.addJobDefinition('Report', { image: IMAGE });
+      expect(() => plain.jobs.submitOnSchedule('Nightly', nightly, job, { shareIdentifier: 'teamA' })).toThrow(
+        "Agnostic/Jobs: submitOnSchedule('Nightly') shareIdentifier is only for queues with fairShare",
+      );
+    });
+
+    test('submitOnUpload fails on fair-share queues: an EventBridge Batch target cannot set a share identifier', () => {
+      const { jobs, stack } = build(FAIR);
+      const convert = jobs.addJobDefinition('Convert', { image: IMAGE });
+      expect(() => jobs.submitOnUpload('Incoming', new s3.Bucket(stack, 'B'), 'incoming/', convert)).toThrow(
+        "Agnostic/Jobs: submitOnUpload('Incoming') cannot submit to these queues: they have fairShare",
+      );
+    });
+  });
+
   test('an EC2 job definition runs on EC2 with whole vCPUs', () => {
     const { jobs, template } = build({ compute: BatchCompute.EC2 });
     jobs.addJobDefinition('Big', { image: IMAGE, vcpus: 4, memory: Size.gibibytes(16) });

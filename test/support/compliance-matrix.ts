@@ -377,8 +377,22 @@ export const PATTERNS: PatternEntry[] = [
         timeout: Duration.hours(2),
         retryAttempts: 5,
       });
-      jobs.submitOnSchedule('Nightly', scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' }), job);
-      jobs.submitOnUpload('Incoming', s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads-bucket'), 'incoming/', job);
+      jobs.submitOnSchedule('Nightly', scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' }), job, {
+        shareIdentifier: 'nightly',
+      });
+      // Upload-triggered jobs need queues without fairShare (an EventBridge Batch target cannot set a share
+      // identifier): a second construct in the same VPC.
+      const uploads = new BatchJobQueue(scope, 'UploadJobs', { vpc: jobs.vpc });
+      const convert = uploads.addJobDefinition('Convert', {
+        image: ecs.ContainerImage.fromRegistry(BATCH_IMAGE),
+        command: ['process', 'Ref::bucket', 'Ref::key'],
+      });
+      uploads.submitOnUpload(
+        'Incoming',
+        s3.Bucket.fromBucketName(scope, 'Uploads', 'uploads-bucket'),
+        'incoming/',
+        convert,
+      );
     },
     stockDescription: 'aws-batch FargateComputeEnvironment + JobQueue + EcsJobDefinition with defaults (its own Vpc)',
     stock: (scope) => {

@@ -55,7 +55,7 @@ export interface WebAclResources {
  * `logs:DescribeResourcePolicies` and `logs:DescribeLogGroups` for that, which the CDK deploy role has. The
  * template does not add that policy itself: CloudFormation can only create account-level resource policies, of
  * which a Region allows 10. Whether the account has room (AWSWAF-LOGS is limited to 5,120 characters and keeps a
- * grant per log group ever logged to) is the `waf-log-delivery` check of `cdk-compute-patterns preflight`.
+ * grant per log group ever logged to) is the `logs-resource-policies` check of `cdk-compute-patterns preflight`.
  */
 export function addWebAcl(scope: Construct, resourceArn: string, options: WebAclOptions): WebAclResources {
   const metricPrefix = webAclMetricPrefix(scope);

@@ -271,7 +271,7 @@ describe('runPreflight', () => {
       'PASS  quota-nat-gateways  NAT gateways per Availability Zone (vpc L-FE5A380F): in use per zone: eu-west-1a 0, eu-west-1b 0; 6 planned; quota 10 per zone (applied)',
       'PASS  quota-elastic-ips  EC2-VPC Elastic IPs (ec2 L-0263D0A3): 0 in use + 6 planned = 6 of 10 (applied)',
       'PASS  lambda-concurrency  Lambda concurrent executions (lambda L-B99A9384): limit 1000, unreserved 1000, planned reservation 0',
-      'PASS  waf-log-delivery  CloudWatch Logs can accept the WAF web ACL logs (account resource policies): 2 of 10 account-level resource policies in eu-west-1, none covering aws-waf-logs-* groups: WAF creates AWSWAF-LOGS at deploy (the deploying role needs logs:PutResourcePolicy and logs:DescribeResourcePolicies, which the CDK bootstrap execution role has)',
+      'PASS  logs-resource-policies  CloudWatch Logs account resource policies (WAF log delivery, Batch events): 2 of 10 account-level resource policies in eu-west-1; the planned stacks create 2 (BatchJobs-events-to-logs, AWSWAF-LOGS); WAF creates AWSWAF-LOGS at deploy for the 4 planned web ACL log group(s) (the deploying role needs logs:PutResourcePolicy and logs:DescribeResourcePolicies, which the CDK bootstrap execution role has)',
       `READY: 17 passed, 0 warning(s), 0 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
       '',
     ]);
@@ -312,7 +312,7 @@ describe('runPreflight', () => {
       'PASS quota-nat-gateways',
       'PASS quota-elastic-ips',
       'FAIL lambda-concurrency',
-      'PASS waf-log-delivery',
+      'PASS logs-resource-policies',
       `NOT READY: 5 passed, 2 warning(s), 3 failed, 0 info for account ${ACCOUNT} in eu-west-1`,
     ]);
     expect(lines[1]).toMatch(/ Fix: npx cdk bootstrap aws:\/\/111122223333\/eu-west-1 --profile new$/);
@@ -365,7 +365,7 @@ describe('runPreflight', () => {
         expect.objectContaining({ id: 'quota-internet-gateways', status: 'pass' }),
         expect.objectContaining({ id: 'quota-nat-gateways', status: 'pass' }),
         expect.objectContaining({ id: 'quota-elastic-ips', status: 'pass' }),
-        expect.objectContaining({ id: 'waf-log-delivery', status: 'pass' }),
+        expect.objectContaining({ id: 'logs-resource-policies', status: 'pass' }),
       ],
       summary: { passed: 8, warnings: 0, failed: 1, info: 0 },
     });

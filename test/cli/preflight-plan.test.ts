@@ -59,6 +59,10 @@ function needsOf(template: Template) {
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .reduce((sum, r) => sum + Number(r.Properties?.ReservedConcurrentExecutions ?? 0), 0),
     // Web ACL logging to a CloudWatch Logs group (the ARN of an aws-waf-logs-* group, not S3 or Firehose).
+    logResourcePolicies: all
+      .filter((r) => r.Type === 'AWS::Logs::ResourcePolicy')
+      .map((r) => r.Properties?.PolicyName as string)
+      .sort(),
     wafLogGroups: all.filter(
       (r) =>
         r.Type === 'AWS::WAFv2::LoggingConfiguration' &&
@@ -84,6 +88,7 @@ describe('preflight plan: what each sample stack adds to an account', () => {
       serviceLinkedRoles: declared.serviceLinkedRoles.map((r) => r.roleName).sort(),
       reservedConcurrency: declared.reservedConcurrency,
       wafLogGroups: declared.wafLogGroups,
+      logResourcePolicies: [...declared.logResourcePolicies].sort(),
     }).toEqual(actual);
   });
 });
@@ -117,6 +122,7 @@ describe('planNeeds', () => {
       lambda: true,
       reservedConcurrency: PATTERN_NEEDS.InventoryLoader.reservedConcurrency,
       wafLogGroups: 0,
+      logResourcePolicies: [],
     });
   });
 

@@ -309,7 +309,7 @@ export function serverlessApiContracts(o: ServerlessApiContractOptions): Contrac
         why: `AWS WAF delivers the web ACL's logs to its aws-waf-logs-* group through CloudWatch Logs log delivery (${action}), which the log group's account resource policy must allow.`,
         expect: 'allowed',
         knownGap:
-          'WAF log delivery: the template has no AWS::Logs::ResourcePolicy for delivery.logs.amazonaws.com (account-level policies are limited to 10 per Region); WAF creates or extends AWSWAF-LOGS at deploy if the deployer may logs:PutResourcePolicy and the account has room, which `cdk-compute-patterns preflight` checks (waf-log-delivery) (web ACL, lib/common)',
+          'WAF log delivery: the template has no AWS::Logs::ResourcePolicy for delivery.logs.amazonaws.com (account-level policies are limited to 10 per Region); WAF creates or extends AWSWAF-LOGS at deploy if the deployer may logs:PutResourcePolicy and the account has room, which `cdk-compute-patterns preflight` checks (logs-resource-policies) (web ACL, lib/common)',
       }),
     ),
   ];

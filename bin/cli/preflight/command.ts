@@ -15,9 +15,9 @@ import { createPreflightClients, PreflightClients } from './aws';
 import { call } from './call';
 import { checkBootstrap, DEFAULT_QUALIFIER } from './checks/bootstrap';
 import { checkLambdaConcurrency } from './checks/lambda';
+import { checkLogsResourcePolicies } from './checks/logs-resource-policies';
 import { checkElasticIpQuota, checkInternetGatewayQuota, checkNatGatewayQuota, checkVpcQuota } from './checks/quotas';
 import { checkServiceLinkedRole } from './checks/service-linked-roles';
-import { checkWafLogDelivery } from './checks/waf-log-delivery';
 import type { PreflightContext } from './context';
 import { PATTERN_NEEDS, planNeeds } from './plan';
 import { buildPreflightReport, check, formatPreflightLine, formatPreflightSummary, PreflightCheck } from './result';
@@ -190,7 +190,9 @@ export function plannedChecks(ctx: PreflightContext): Array<{ id: string; run: (
     ...(needs.natGateways > 0 ? [{ id: 'quota-nat-gateways', run: () => checkNatGatewayQuota(ctx) }] : []),
     ...(needs.elasticIps > 0 ? [{ id: 'quota-elastic-ips', run: () => checkElasticIpQuota(ctx) }] : []),
     ...(needs.lambda ? [{ id: 'lambda-concurrency', run: () => checkLambdaConcurrency(ctx) }] : []),
-    ...(needs.wafLogGroups > 0 ? [{ id: 'waf-log-delivery', run: () => checkWafLogDelivery(ctx) }] : []),
+    ...(needs.wafLogGroups > 0 || needs.logResourcePolicies.length > 0
+      ? [{ id: 'logs-resource-policies', run: () => checkLogsResourcePolicies(ctx) }]
+      : []),
   ];
 }
 

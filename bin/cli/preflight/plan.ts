@@ -124,8 +124,10 @@ export interface PatternNeeds {
   readonly lambda: boolean;
   /** Reserved concurrency the sample's function sets (0: none). */
   readonly reservedConcurrency: number;
-  /** AWS WAF web ACLs that log to a CloudWatch Logs group (AWS::WAFv2::LoggingConfiguration): see waf-log-delivery. */
+  /** AWS WAF web ACLs that log to a CloudWatch Logs group (AWS::WAFv2::LoggingConfiguration): see logs-resource-policies. */
   readonly wafLogGroups: number;
+  /** The names of the account-level CloudWatch Logs resource policies the template creates (AWS::Logs::ResourcePolicy). */
+  readonly logResourcePolicies: readonly string[];
 }
 
 const R = SERVICE_LINKED_ROLES;
@@ -142,6 +144,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     reservedConcurrency: 0,
     // The web ACL in front of its load balancer logs to an aws-waf-logs-* group.
     wafLogGroups: 1,
+    logResourcePolicies: [],
   },
   FargateService: {
     vpcs: 1,
@@ -155,6 +158,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     reservedConcurrency: 0,
     // The web ACL in front of its load balancer logs to an aws-waf-logs-* group.
     wafLogGroups: 1,
+    logResourcePolicies: [],
   },
   EksCluster: {
     vpcs: 1,
@@ -166,6 +170,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     lambda: false,
     reservedConcurrency: 0,
     wafLogGroups: 0,
+    logResourcePolicies: [],
   },
   BatchJobs: {
     vpcs: 1,
@@ -178,6 +183,8 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     lambda: false,
     reservedConcurrency: 0,
     wafLogGroups: 0,
+    // The per-stack policy that lets EventBridge write the failed-job and blocked-queue events to their log groups.
+    logResourcePolicies: ['BatchJobs-events-to-logs'],
   },
   BeanstalkApp: {
     // Elastic Beanstalk creates the web tier's load balancer and both tiers' Auto Scaling groups in its own stacks.
@@ -190,6 +197,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     lambda: false,
     reservedConcurrency: 0,
     wafLogGroups: 0,
+    logResourcePolicies: [],
   },
   Ec2Service: {
     vpcs: 1,
@@ -204,6 +212,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     reservedConcurrency: 0,
     // The web ACL in front of its load balancer logs to an aws-waf-logs-* group.
     wafLogGroups: 1,
+    logResourcePolicies: [],
   },
   ContainerRegistry: {
     // A repository and its key: no network, no service-linked role (enhanced scanning, off in the sample, makes
@@ -217,6 +226,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     lambda: false,
     reservedConcurrency: 0,
     wafLogGroups: 0,
+    logResourcePolicies: [],
   },
   InventoryLoader: {
     // Isolated subnets only: no internet gateway, no NAT gateway, no Elastic IP.
@@ -229,6 +239,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     lambda: true,
     reservedConcurrency: 0,
     wafLogGroups: 0,
+    logResourcePolicies: [],
   },
   ServerlessApi: {
     // Isolated subnets only (a DynamoDB gateway endpoint and an X-Ray interface endpoint); three functions, none
@@ -243,6 +254,7 @@ export const PATTERN_NEEDS: Readonly<Record<PatternName, PatternNeeds>> = {
     reservedConcurrency: 0,
     // The web ACL in front of the API stage logs to an aws-waf-logs-* group.
     wafLogGroups: 1,
+    logResourcePolicies: [],
   },
 };
 
@@ -262,6 +274,8 @@ export interface PlannedNeeds {
   readonly lambda: boolean;
   readonly reservedConcurrency: number;
   readonly wafLogGroups: number;
+  /** Every account-level CloudWatch Logs resource policy the planned templates create, once. */
+  readonly logResourcePolicies: readonly string[];
 }
 
 export interface PlanOptions {
@@ -295,5 +309,6 @@ export function planNeeds(patterns: readonly PatternName[], opts: PlanOptions = 
     lambda: needs.some((n) => n.lambda),
     reservedConcurrency: opts.reservedConcurrency ?? sum((n) => n.reservedConcurrency),
     wafLogGroups: sum((n) => n.wafLogGroups),
+    logResourcePolicies: [...new Set(needs.flatMap((n) => n.logResourcePolicies))],
   };
 }

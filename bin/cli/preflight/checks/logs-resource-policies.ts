@@ -11,6 +11,8 @@ import { check, PreflightCheck } from '../result';
  * at most 10 account-level resource policies per Region (AWSWAF-LOGS would be one more), and at most 5,120
  * characters per policy document. AWSWAF-LOGS grows by one log group ARN per web ACL log group ever created, and
  * keeps the ARNs of deleted groups, so deploy-and-destroy cycles (the e2e command's) fill it up.
+ * BatchJobs' own template creates one account-level policy too (EventBridge writing Batch events to its log groups),
+ * and it counts against the same 10.
  * Sources: docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html (the policy and
  * the permissions) and .../logs/cloudwatch_limits_cwl.html (10 resource policies, 5,120 characters).
  */
@@ -24,8 +26,8 @@ export const CHARACTERS_PER_LOG_GROUP = 120;
 /** The policy the fix puts in place: one statement for every `aws-waf-logs-*` group, so WAF never adds one. */
 export const WILDCARD_POLICY_NAME = 'cdk-compute-patterns-waf-logs';
 
-const ID = 'waf-log-delivery';
-const TITLE = 'CloudWatch Logs can accept the WAF web ACL logs (account resource policies)';
+const ID = 'logs-resource-policies';
+const TITLE = 'CloudWatch Logs account resource policies (WAF log delivery, Batch events)';
 
 /** Whether `pattern` (an IAM resource or action pattern with `*` and `?`) matches `value`. */
 export function globMatches(pattern: string, value: string): boolean {
@@ -96,12 +98,13 @@ export function wildcardPolicyCommand(ctx: PreflightContext): string {
 }
 
 /**
- * The account-level CloudWatch Logs resource policies leave room for the planned web ACL log groups: one already
- * covers every `aws-waf-logs-*` group (pass), or AWSWAF-LOGS has room for the planned groups, or there is room to
- * create it. Otherwise the stack fails at AWS::WAFv2::LoggingConfiguration, and the fix is one wildcard policy.
+ * The account-level CloudWatch Logs resource policies leave room for what the planned stacks add: the policies their
+ * templates create (BatchJobs' events-to-logs policy), and what WAF needs for the web ACL log groups (nothing if a
+ * policy already covers every `aws-waf-logs-*` group; else room in AWSWAF-LOGS, or one more policy to create it).
+ * Over the limits, the stack fails at AWS::Logs::ResourcePolicy or AWS::WAFv2::LoggingConfiguration and rolls back.
  */
-export async function checkWafLogDelivery(ctx: PreflightContext): Promise<PreflightCheck> {
-  const planned = ctx.needs.wafLogGroups;
+export async function checkLogsResourcePolicies(ctx: PreflightContext): Promise<PreflightCheck> {
+  const { wafLogGroups, logResourcePolicies } = ctx.needs;
   const listed = await call(ctx, 'logs:DescribeResourcePolicies', async () => {
     const policies: ResourcePolicy[] = [];
     let nextToken: string | undefined;
@@ -117,54 +120,68 @@ export async function checkWafLogDelivery(ctx: PreflightContext): Promise<Prefli
       'warn',
       ID,
       TITLE,
-      `could not check: ${listed.reason}; the planned patterns add ${planned} WAF log group(s), which need room in the account's CloudWatch Logs resource policies`,
+      `could not check: ${listed.reason}; the planned stacks create ${logResourcePolicies.length} account-level resource policy(ies) and log ${wafLogGroups} WAF web ACL(s), which need room among the account's ${MAX_RESOURCE_POLICIES}`,
       `allow logs:DescribeResourcePolicies, or check by hand: aws logs describe-resource-policies${cliScope(ctx, true)}`,
     );
   }
   const policies = listed.value;
-  const covering = policies.find((p) => coversEveryWafLogGroup(p, ctx.account, ctx.region));
-  if (covering) {
-    return check(
-      'pass',
-      ID,
-      TITLE,
-      `resource policy ${covering.policyName} lets log delivery write into every aws-waf-logs-* log group: WAF adds no policy for the ${planned} planned group(s)`,
-    );
-  }
-  const waf = policies.find((p) => p.policyName === WAF_POLICY_NAME);
-  const fix = `${wildcardPolicyCommand(ctx)}  (one statement for every aws-waf-logs-* group; then ${WAF_POLICY_NAME} no longer grows and may be deleted: aws logs delete-resource-policy --policy-name ${WAF_POLICY_NAME}${cliScope(ctx, true)})`;
-  if (waf) {
-    const size = (waf.policyDocument ?? '').length;
-    const needed = planned * CHARACTERS_PER_LOG_GROUP;
-    const evidence = `${WAF_POLICY_NAME} has ${size} of ${MAX_POLICY_CHARACTERS} characters; WAF appends a grant for each new log group (about ${CHARACTERS_PER_LOG_GROUP} characters) and keeps those of deleted groups, and the planned patterns add ${planned}`;
-    if (size + needed > MAX_POLICY_CHARACTERS) {
-      return check(
-        'fail',
-        ID,
-        TITLE,
-        `${evidence}: the policy would exceed its limit, so PutLoggingConfiguration fails (WAFLogDestinationPermissionIssueException) and the stack rolls back`,
-        fix,
-      );
+  const existing = new Set(policies.map((p) => p.policyName));
+  // A stack deployed before already has its policy: only the missing ones are created.
+  const created = logResourcePolicies.filter((name) => !existing.has(name));
+  const wafFix = `${wildcardPolicyCommand(ctx)}  (one statement for every aws-waf-logs-* group; then ${WAF_POLICY_NAME} no longer grows and may be deleted: aws logs delete-resource-policy --policy-name ${WAF_POLICY_NAME}${cliScope(ctx, true)})`;
+
+  // What WAF needs for the planned web ACL log groups.
+  let waf: { status: 'pass' | 'warn' | 'fail'; evidence: string; createsPolicy: boolean } | undefined;
+  if (wafLogGroups > 0) {
+    const covering = policies.find((p) => coversEveryWafLogGroup(p, ctx.account, ctx.region));
+    const wafPolicy = policies.find((p) => p.policyName === WAF_POLICY_NAME);
+    if (covering) {
+      waf = {
+        status: 'pass',
+        evidence: `${covering.policyName} lets log delivery write into every aws-waf-logs-* log group, so WAF adds nothing for the ${wafLogGroups} planned web ACL log group(s)`,
+        createsPolicy: false,
+      };
+    } else if (wafPolicy) {
+      const size = (wafPolicy.policyDocument ?? '').length;
+      const needed = wafLogGroups * CHARACTERS_PER_LOG_GROUP;
+      const evidence = `${WAF_POLICY_NAME} has ${size} of ${MAX_POLICY_CHARACTERS} characters; WAF appends a grant for each new log group (about ${CHARACTERS_PER_LOG_GROUP} characters) and keeps those of deleted groups, and the planned patterns add ${wafLogGroups}`;
+      waf =
+        size + needed > MAX_POLICY_CHARACTERS
+          ? {
+              status: 'fail',
+              evidence: `${evidence}: the policy would exceed its limit, so PutLoggingConfiguration fails (WAFLogDestinationPermissionIssueException) and the stack rolls back`,
+              createsPolicy: false,
+            }
+          : size + needed + 10 * CHARACTERS_PER_LOG_GROUP > MAX_POLICY_CHARACTERS
+            ? {
+                status: 'warn',
+                evidence: `${evidence}: room for fewer than 10 more log groups after these`,
+                createsPolicy: false,
+              }
+            : { status: 'pass', evidence, createsPolicy: false };
+    } else {
+      waf = {
+        status: 'pass',
+        evidence: `WAF creates ${WAF_POLICY_NAME} at deploy for the ${wafLogGroups} planned web ACL log group(s) (the deploying role needs logs:PutResourcePolicy and logs:DescribeResourcePolicies, which the CDK bootstrap execution role has)`,
+        createsPolicy: true,
+      };
     }
-    if (size + needed + 10 * CHARACTERS_PER_LOG_GROUP > MAX_POLICY_CHARACTERS) {
-      return check('warn', ID, TITLE, `${evidence}: room for fewer than 10 more log groups after these`, fix);
-    }
-    return check('pass', ID, TITLE, evidence);
   }
-  const evidence = `${policies.length} of ${MAX_RESOURCE_POLICIES} account-level resource policies in ${ctx.region}, none covering aws-waf-logs-* groups`;
-  if (policies.length >= MAX_RESOURCE_POLICIES) {
+
+  const newPolicies = [...created, ...(waf?.createsPolicy ? [WAF_POLICY_NAME] : [])];
+  const count = `${policies.length} of ${MAX_RESOURCE_POLICIES} account-level resource policies in ${ctx.region}; the planned stacks create ${newPolicies.length}${newPolicies.length ? ` (${newPolicies.join(', ')})` : ''}`;
+  if (policies.length + newPolicies.length > MAX_RESOURCE_POLICIES) {
     return check(
       'fail',
       ID,
       TITLE,
-      `${evidence}: WAF cannot create ${WAF_POLICY_NAME} (the limit of ${MAX_RESOURCE_POLICIES} cannot be raised), so PutLoggingConfiguration fails and the stack rolls back. Add the statement to one of the existing policies (aws logs put-resource-policy with its name and its document plus the statement below), or delete an unused policy and run`,
-      fix,
+      `${count}: more than the ${MAX_RESOURCE_POLICIES} CloudWatch Logs allows (the limit cannot be raised), so the deploy fails creating them and the stack rolls back. Merge statements into fewer policies or delete unused ones${waf?.createsPolicy ? `; for WAF, a policy covering every aws-waf-logs-* group (the command below) replaces ${WAF_POLICY_NAME} for good` : ''}`,
+      waf?.createsPolicy
+        ? wafFix
+        : `aws logs describe-resource-policies${cliScope(ctx, true)}, then aws logs delete-resource-policy --policy-name <unused policy>${cliScope(ctx, true)}`,
     );
   }
-  return check(
-    'pass',
-    ID,
-    TITLE,
-    `${evidence}: WAF creates ${WAF_POLICY_NAME} at deploy (the deploying role needs logs:PutResourcePolicy and logs:DescribeResourcePolicies, which the CDK bootstrap execution role has)`,
-  );
+  const evidence = `${count}${waf ? `; ${waf.evidence}` : ''}`;
+  if (waf && waf.status !== 'pass') return check(waf.status, ID, TITLE, evidence, wafFix);
+  return check('pass', ID, TITLE, evidence);
 }

@@ -1,12 +1,12 @@
 import { DescribeResourcePoliciesCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CHARACTERS_PER_LOG_GROUP,
-  checkWafLogDelivery,
+  checkLogsResourcePolicies,
   coversEveryWafLogGroup,
   globMatches,
   MAX_POLICY_CHARACTERS,
   wildcardPolicyCommand,
-} from '../../bin/cli/preflight/checks/waf-log-delivery';
+} from '../../bin/cli/preflight/checks/logs-resource-policies';
 import { accessDenied, ACCOUNT, mocks, preflightContext, REGION, resetMocks } from './support/preflight';
 
 const { logs } = mocks;
@@ -65,19 +65,20 @@ describe('coversEveryWafLogGroup', () => {
   });
 });
 
-describe('waf-log-delivery', () => {
+describe('logs-resource-policies', () => {
+  const TWO_OF_TEN = '2 of 10 account-level resource policies in eu-west-1';
+
   test('passes when a policy already covers every aws-waf-logs-* group (WAF adds nothing), reading every page', async () => {
     logs
       .on(DescribeResourcePoliciesCommand)
       .resolvesOnce({ resourcePolicies: [wafPolicy(4900)], nextToken: 'page2' })
       .resolves({ resourcePolicies: [{ policyName: 'waf-logs', policyDocument: doc([wafGrant('aws-waf-logs-*')]) }] });
-    const result = await checkWafLogDelivery(preflightContext());
+    const result = await checkLogsResourcePolicies(preflightContext());
     expect(result).toEqual({
-      id: 'waf-log-delivery',
+      id: 'logs-resource-policies',
       status: 'pass',
-      title: 'CloudWatch Logs can accept the WAF web ACL logs (account resource policies)',
-      evidence:
-        'resource policy waf-logs lets log delivery write into every aws-waf-logs-* log group: WAF adds no policy for the 2 planned group(s)',
+      title: 'CloudWatch Logs account resource policies (WAF log delivery, Batch events)',
+      evidence: `${TWO_OF_TEN}; the planned stacks create 0; waf-logs lets log delivery write into every aws-waf-logs-* log group, so WAF adds nothing for the 2 planned web ACL log group(s)`,
     });
     expect(logs.commandCalls(DescribeResourcePoliciesCommand).map((c) => c.args[0].input.nextToken)).toEqual([
       undefined,
@@ -90,11 +91,11 @@ describe('waf-log-delivery', () => {
     const waf = wafPolicy(MAX_POLICY_CHARACTERS - CHARACTERS_PER_LOG_GROUP);
     logs.on(DescribeResourcePoliciesCommand).resolves({ resourcePolicies: [waf] });
     // WHEN two more groups are planned (the default plan has two web ACLs)
-    const result = await checkWafLogDelivery(preflightContext());
+    const result = await checkLogsResourcePolicies(preflightContext());
     // THEN
     expect(result.status).toBe('fail');
     expect(result.evidence).toBe(
-      `AWSWAF-LOGS has ${waf.policyDocument.length} of 5120 characters; WAF appends a grant for each new log group (about 120 characters) and keeps those of deleted groups, and the planned patterns add 2: the policy would exceed its limit, so PutLoggingConfiguration fails (WAFLogDestinationPermissionIssueException) and the stack rolls back`,
+      `1 of 10 account-level resource policies in eu-west-1; the planned stacks create 0; AWSWAF-LOGS has ${waf.policyDocument.length} of 5120 characters; WAF appends a grant for each new log group (about 120 characters) and keeps those of deleted groups, and the planned patterns add 2: the policy would exceed its limit, so PutLoggingConfiguration fails (WAFLogDestinationPermissionIssueException) and the stack rolls back`,
     );
     expect(result.fix).toBe(
       `${wildcardPolicyCommand(preflightContext())}  (one statement for every aws-waf-logs-* group; then AWSWAF-LOGS no longer grows and may be deleted: aws logs delete-resource-policy --policy-name AWSWAF-LOGS --region ${REGION})`,
@@ -103,23 +104,33 @@ describe('waf-log-delivery', () => {
 
   test('warns when AWSWAF-LOGS will be close to its limit, passes when it has room', async () => {
     logs.on(DescribeResourcePoliciesCommand).resolves({ resourcePolicies: [wafPolicy(4000)] });
-    await expect(checkWafLogDelivery(preflightContext())).resolves.toMatchObject({
+    await expect(checkLogsResourcePolicies(preflightContext())).resolves.toMatchObject({
       status: 'warn',
       evidence: expect.stringMatching(/: room for fewer than 10 more log groups after these$/),
     });
     logs.on(DescribeResourcePoliciesCommand).resolves({ resourcePolicies: [wafPolicy(1500)] });
-    await expect(checkWafLogDelivery(preflightContext())).resolves.toMatchObject({ status: 'pass' });
+    await expect(checkLogsResourcePolicies(preflightContext())).resolves.toMatchObject({ status: 'pass' });
   });
 
-  test('fails when ten policies leave no room for AWSWAF-LOGS', async () => {
+  test('passes when WAF can create AWSWAF-LOGS, and fails when ten policies leave no room for it', async () => {
+    logs.on(DescribeResourcePoliciesCommand).resolves({
+      resourcePolicies: [
+        { policyName: 'route53-query-logging', policyDocument: doc([]) },
+        { policyName: 'es-slow-logs', policyDocument: doc([]) },
+      ],
+    });
+    await expect(checkLogsResourcePolicies(preflightContext())).resolves.toMatchObject({
+      status: 'pass',
+      evidence: `${TWO_OF_TEN}; the planned stacks create 1 (AWSWAF-LOGS); WAF creates AWSWAF-LOGS at deploy for the 2 planned web ACL log group(s) (the deploying role needs logs:PutResourcePolicy and logs:DescribeResourcePolicies, which the CDK bootstrap execution role has)`,
+    });
     logs.on(DescribeResourcePoliciesCommand).resolves({
       resourcePolicies: Array.from({ length: 10 }, (_, i) => ({ policyName: `p${i}`, policyDocument: doc([]) })),
     });
-    const result = await checkWafLogDelivery(preflightContext(undefined, { profile: 'dev' }));
+    const result = await checkLogsResourcePolicies(preflightContext(undefined, { profile: 'dev' }));
     expect(result).toMatchObject({
       status: 'fail',
       evidence: expect.stringMatching(
-        /^10 of 10 account-level resource policies in eu-west-1, none covering aws-waf-logs-\* groups: WAF cannot create AWSWAF-LOGS/,
+        /^10 of 10 account-level resource policies in eu-west-1; the planned stacks create 1 \(AWSWAF-LOGS\): more than the 10 CloudWatch Logs allows \(the limit cannot be raised\)/,
       ),
       fix: expect.stringMatching(
         /^aws logs put-resource-policy --policy-name cdk-compute-patterns-waf-logs .* --region eu-west-1 --profile dev {2}\(/,
@@ -127,13 +138,46 @@ describe('waf-log-delivery', () => {
     });
   });
 
+  test("counts the policies the templates create (BatchJobs' events-to-logs), unless the account has them already", async () => {
+    // GIVEN nine policies and a plan with BatchJobs (its own policy) and WebFleet (WAF would create AWSWAF-LOGS)
+    const nine = Array.from({ length: 9 }, (_, i) => ({ policyName: `p${i}`, policyDocument: doc([]) }));
+    logs.on(DescribeResourcePoliciesCommand).resolves({ resourcePolicies: nine });
+    const ctx = preflightContext(['BatchJobs', 'WebFleet']);
+    // THEN two more would be eleven
+    await expect(checkLogsResourcePolicies(ctx)).resolves.toMatchObject({
+      status: 'fail',
+      evidence: expect.stringMatching(
+        /^9 of 10 account-level resource policies in eu-west-1; the planned stacks create 2 \(BatchJobs-events-to-logs, AWSWAF-LOGS\): more than the 10/,
+      ),
+    });
+    // AND with BatchJobs deployed before (its policy exists), only AWSWAF-LOGS is new: ten in all
+    logs.on(DescribeResourcePoliciesCommand).resolves({
+      resourcePolicies: [...nine.slice(1), { policyName: 'BatchJobs-events-to-logs', policyDocument: doc([]) }],
+    });
+    await expect(checkLogsResourcePolicies(ctx)).resolves.toMatchObject({
+      status: 'pass',
+      evidence: expect.stringMatching(
+        /^9 of 10 .*; the planned stacks create 1 \(AWSWAF-LOGS\); WAF creates AWSWAF-LOGS/,
+      ),
+    });
+    // AND BatchJobs alone (no web ACL) is checked too
+    logs.on(DescribeResourcePoliciesCommand).resolves({ resourcePolicies: nine.slice(0, 3) });
+    await expect(checkLogsResourcePolicies(preflightContext(['BatchJobs']))).resolves.toEqual(
+      expect.objectContaining({
+        status: 'pass',
+        evidence:
+          '3 of 10 account-level resource policies in eu-west-1; the planned stacks create 1 (BatchJobs-events-to-logs)',
+      }),
+    );
+  });
+
   test('warns, with the command to check by hand, when the policies cannot be read', async () => {
     logs.on(DescribeResourcePoliciesCommand).rejects(accessDenied('logs:DescribeResourcePolicies'));
-    const result = await checkWafLogDelivery(preflightContext());
+    const result = await checkLogsResourcePolicies(preflightContext());
     expect(result).toMatchObject({
       status: 'warn',
       evidence: expect.stringMatching(
-        /^could not check: .*AccessDenied.*; the planned patterns add 2 WAF log group\(s\)/,
+        /^could not check: .*AccessDenied.*; the planned stacks create 0 account-level resource policy\(ies\) and log 2 WAF web ACL\(s\)/,
       ),
       fix: `allow logs:DescribeResourcePolicies, or check by hand: aws logs describe-resource-policies --region ${REGION}`,
     });

@@ -182,7 +182,13 @@ export class BatchJobDefinition extends Construct implements iam.IGrantable {
       // Batch retries what matches nothing.
       retryStrategies: [
         batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
-        batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.custom({ onStatusReason: '*interrupted*' })),
+        // Fargate Spot stops an interrupted task with "Your Spot Task was interrupted." Batch's patterns may only
+        // end with '*' (letters, digits, '.', ':' and spaces before it; EvaluateOnExit in the Batch API reference),
+        // so the match is on the start of that reason.
+        batch.RetryStrategy.of(
+          batch.Action.RETRY,
+          batch.Reason.custom({ onStatusReason: 'Your Spot Task was interrupted*' }),
+        ),
         batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.CANNOT_PULL_CONTAINER),
         batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.NON_ZERO_EXIT_CODE),
       ],

@@ -118,12 +118,26 @@ describe.each(KINDS)('BatchJobQueue defaults (%s stack)', (_kind, makeStack) => 
         Attempts: 3,
         EvaluateOnExit: [
           { Action: 'RETRY', OnStatusReason: 'Host EC2*' },
-          { Action: 'RETRY', OnStatusReason: '*interrupted*' },
+          { Action: 'RETRY', OnStatusReason: 'Your Spot Task was interrupted*' },
           { Action: 'RETRY', OnReason: 'CannotPullContainerError:*' },
           { Action: 'EXIT', OnExitCode: '*' },
         ],
       },
     });
+  });
+
+  test('every retry condition is a pattern Batch accepts (a trailing * only; EvaluateOnExit in the Batch API reference)', () => {
+    // onStatusReason and onReason: letters, digits, '.', ':' and white space, optionally ending with '*';
+    // onExitCode: digits, optionally ending with '*'.
+    const text = /^[A-Za-z0-9.:\s]*\*?$/;
+    for (const definition of Object.values(template.findResources('AWS::Batch::JobDefinition'))) {
+      for (const condition of definition.Properties.RetryStrategy.EvaluateOnExit) {
+        if (condition.OnStatusReason !== undefined) expect(condition.OnStatusReason).toMatch(text);
+        if (condition.OnReason !== undefined) expect(condition.OnReason).toMatch(text);
+        if (condition.OnExitCode !== undefined) expect(condition.OnExitCode).toMatch(/^[0-9]*\*?$/);
+        expect(JSON.stringify(condition).length).toBeLessThan(512);
+      }
+    }
   });
 
   test('the task role has no permissions until granted; the execution role uses a customer managed policy', () => {

@@ -627,7 +627,7 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
     acknowledge(instanceRole, {
       id: managedPolicyFinding('service-role/AmazonEC2ContainerServiceforEC2Role'),
       reason:
-        'The AWS managed policy AWS Batch documents for its ECS container instances: the ECS agent registers the instance, polls for tasks and pulls images with it. Jobs get their own task role, and IMDSv2 with a hop limit of 1 keeps containers off the instance role.',
+        'The AWS managed policy AWS Batch documents for its ECS container instances: the ECS agent creates or joins the cluster, registers the instance, polls for tasks, tags its resources, pulls images from ECR and writes container logs with it. Jobs get their own task role, and IMDSv2 with a hop limit of 1 keeps containers off the instance role.',
     });
     const types = instanceTypes ?? defaultInstanceTypes(arm);
     return new batch.ManagedEc2EcsComputeEnvironment(this, id, {

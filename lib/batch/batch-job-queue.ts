@@ -15,7 +15,7 @@ import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
 import { secretServiceEndpoints } from '../common/ecs-container';
 import { checkImageRegistry } from '../common/ecs-image';
 import { hardenedLaunchTemplate } from '../common/hardened-launch-template';
-import { perStackInstanceName, SecureLogGroup } from '../common/log-group';
+import { fixedNameLogGroupProps, SecureLogGroup } from '../common/log-group';
 import { acknowledge, managedPolicyFinding, wildcardResourceFinding } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
@@ -704,10 +704,9 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
   private eventLogGroup(id: string, retention: logs.RetentionDays | undefined): SecureLogGroup {
     const group = new SecureLogGroup(this, id, {
       retention,
-      // Kept on delete (RETAIN): the stack id's UUID at the end lets a destroyed stack be deployed again.
-      logGroupName: perStackInstanceName(
-        EVENT_LOG_PREFIX + Names.uniqueResourceName(this, { maxLength: 400 }) + '/' + id,
-      ),
+      // Under the prefix the resource policy names; kept on delete, the name ends with the stack id's UUID, so a
+      // destroyed stack deploys again (fixedNameLogGroupProps).
+      ...fixedNameLogGroupProps(EVENT_LOG_PREFIX + Names.uniqueResourceName(this, { maxLength: 400 }) + '/' + id),
     });
     eventsToLogsPolicy(this);
     return group;

@@ -47,6 +47,17 @@ export function perStackInstanceName(name: string): string {
 }
 
 /**
+ * The name and removal policy of a SecureLogGroup whose name must start with a fixed prefix (one a service or a
+ * resource policy requires): `name` per stack instance (perStackInstanceName), kept on update and delete, but not
+ * when the deploy that created it rolls back (RetainExceptOnCreate), so retrying a failed deploy finds no kept group
+ * in the way. One case is left: removing the construct from a stack and adding it back to the same stack meets the
+ * group kept at the removal, which must then be deleted first (the construct docs say so).
+ */
+export function fixedNameLogGroupProps(name: string): Pick<SecureLogGroupProps, 'logGroupName' | 'removalPolicy'> {
+  return { logGroupName: perStackInstanceName(name), removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE };
+}
+
+/**
  * Properties for a SecureLogGroup.
  */
 export interface SecureLogGroupProps {

@@ -2,7 +2,7 @@ import { Annotations, ArnFormat, Names, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { SecureLogGroup } from './log-group';
+import { fixedNameLogGroupProps, SecureLogGroup } from './log-group';
 
 /**
  * The AWS managed rule groups every web ACL of the library evaluates, in this order: the core rule set
@@ -84,8 +84,13 @@ export function addWebAcl(scope: Construct, resourceArn: string, options: WebAcl
     resourceArn,
     webAclArn: webAcl.attrArn,
   });
-  const logGroupName = `${WAF_LOG_GROUP_PREFIX}${Names.uniqueResourceName(scope, { maxLength: 400 })}`;
-  const logGroup = new SecureLogGroup(scope, 'WebAclLogs', { retention: options.logRetention, logGroupName });
+  // WAF requires the aws-waf-logs- prefix. Kept on delete, the name ends with the stack id's UUID, so a destroyed
+  // stack deploys again (fixedNameLogGroupProps).
+  const fixedName = fixedNameLogGroupProps(
+    `${WAF_LOG_GROUP_PREFIX}${Names.uniqueResourceName(scope, { maxLength: 400 })}`,
+  );
+  const logGroupName = fixedName.logGroupName!;
+  const logGroup = new SecureLogGroup(scope, 'WebAclLogs', { retention: options.logRetention, ...fixedName });
   const loggingConfiguration = new wafv2.CfnLoggingConfiguration(scope, 'WebAclLogging', {
     resourceArn: webAcl.attrArn,
     // The log group's ARN without the ':*' suffix that LogGroup.logGroupArn carries: WAF refuses that one.

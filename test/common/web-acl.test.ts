@@ -28,6 +28,16 @@ function expectUserLoadBalancerReported(stack: Stack, internetFacing: boolean): 
 }
 
 /** A template value as text: Fn::Join concatenated, Ref written `{Name}`. */
+/** The log groups whose name starts with WAF's required prefix (the name ends with a token: the stack id's UUID). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- template resources are untyped JSON
+function wafLogGroups(t: Template): Record<string, { [key: string]: any }> {
+  return Object.fromEntries(
+    Object.entries(t.findResources('AWS::Logs::LogGroup')).filter(([, g]) =>
+      flatten(g.Properties.LogGroupName ?? '').startsWith(WAF_LOG_GROUP_PREFIX),
+    ),
+  );
+}
+
 function flatten(value: unknown): string {
   if (typeof value === 'string') return value;
   const v = value as Record<string, unknown>;
@@ -80,18 +90,22 @@ describe.each([
       WebACLArn: { 'Fn::GetAtt': [aclId, 'Arn'] },
     });
     // AND every request is logged to an encrypted log group whose name WAF accepts (aws-waf-logs-*), one year by default
-    const groups = t.findResources('AWS::Logs::LogGroup', {
-      Properties: { LogGroupName: Match.stringLikeRegexp(`^${WAF_LOG_GROUP_PREFIX}`) },
-    });
+    const groups = wafLogGroups(t);
     expect(Object.keys(groups)).toHaveLength(1);
     const [groupId, group] = Object.entries(groups)[0];
+    // AND it is kept on update and delete (not when the deploy that created it rolls back), and its name ends with the
+    // stack id's UUID, so the stack deploys again after `cdk destroy` instead of failing on the kept name
+    expect(group.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(flatten(group.Properties.LogGroupName)).toMatch(
+      /^aws-waf-logs-.+-\{"Fn::Select":\[2,\{"Fn::Split":\["\/",\{"Ref":"AWS::StackId"\}\]\}\]\}$/,
+    );
     expect(group.Properties.KmsKeyId).toEqual({
       'Fn::GetAtt': [expect.stringMatching(/^CdkComputePatternsLogKey/), 'Arn'],
     });
     expect(group.Properties.RetentionInDays).toBe(365);
     // AND the logging configuration names it by its plain ARN (WAF refuses the ':*' form), in the stack's own
     // account and Region (WAF logs only to a log group of the account and Region of the web ACL), after it exists
-    const name = group.Properties.LogGroupName as string;
+    const name = flatten(group.Properties.LogGroupName);
     const [logging] = Object.values(t.findResources('AWS::WAFv2::LoggingConfiguration'));
     expect(logging.Properties.ResourceArn).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
     expect(logging.DependsOn).toEqual(expect.arrayContaining([groupId]));
@@ -113,10 +127,8 @@ describe.each([
   test('keeps its request logs as long as logRetention says', () => {
     const stack = makeStack();
     newBalancer(stack, { logRetention: logs.RetentionDays.TWO_YEARS });
-    Template.fromStack(stack).hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp(`^${WAF_LOG_GROUP_PREFIX}`),
-      RetentionInDays: 731,
-    });
+    const groups = Object.values(wafLogGroups(Template.fromStack(stack)));
+    expect(groups.map((g) => g.Properties.RetentionInDays)).toEqual([731]);
   });
 
   test('webAcl: false removes it with a warning, and acknowledges ALBWAFEnabled on this load balancer alone', () => {

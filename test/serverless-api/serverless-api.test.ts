@@ -151,7 +151,9 @@ describe.each(KINDS)('ServerlessApi (%s stack)', (_kind, make) => {
       ],
     });
     t.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
-    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-') });
+    t.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: { 'Fn::Join': ['', [Match.stringLikeRegexp('^aws-waf-logs-'), Match.anyValue()]] },
+    });
     t.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 1);
   });
 

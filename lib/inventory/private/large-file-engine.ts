@@ -14,7 +14,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { notifyingAlarm } from '../../common/alarm-topic';
 import { limitLambdaEnvironment } from '../../common/lambda-environment';
-import { perStackInstanceName, SecureLogGroup } from '../../common/log-group';
+import { fixedNameLogGroupProps, SecureLogGroup } from '../../common/log-group';
 import { acknowledge, inEveryCompliancePack, wildcardResourceFinding } from '../../common/nag';
 import { ensureServiceEndpoints } from '../../common/service-endpoints';
 import type { InventoryLargeFileOptions } from '../large-file-options';
@@ -358,9 +358,9 @@ export class LargeFileEngine extends Construct {
     // --- the state machine
     this.stateMachineLogGroup = new SecureLogGroup(this, 'StateMachineLogGroup', {
       retention: props.logRetention,
-      // CloudWatch Logs needs no resource policy for vended log groups (/aws/vendedlogs/...). Kept on delete
-      // (RETAIN): the stack id's UUID at the end lets a destroyed stack be deployed again.
-      logGroupName: perStackInstanceName(`/aws/vendedlogs/states/${stateMachineName}`),
+      // CloudWatch Logs needs no resource policy for vended log groups (/aws/vendedlogs/...). Kept on delete, the
+      // name ends with the stack id's UUID, so a destroyed stack deploys again (fixedNameLogGroupProps).
+      ...fixedNameLogGroupProps(`/aws/vendedlogs/states/${stateMachineName}`),
     });
     const machineRole = new iam.Role(this, 'StateMachineRole', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),

@@ -28,6 +28,8 @@ export interface BatchContractOptions {
   readonly secret?: { readonly secret: string; readonly key: string };
   /** The jobs run on EC2 container instances. @default false (Fargate) */
   readonly ec2?: boolean;
+  /** The queues have fairShare: the schedule submits with this share identifier. @default - none */
+  readonly shareIdentifier?: string;
 }
 
 export function batchContracts(o: BatchContractOptions): ContractGroup {
@@ -167,8 +169,12 @@ export function batchContracts(o: BatchContractOptions): ContractGroup {
         caller: submitRole,
         action: 'batch:SubmitJob',
         resource: queue,
+        // On a fair-share queue SubmitJob carries a share identifier; IAM has no condition key for it on SubmitJob
+        // (the service authorization reference the evaluator reads), so the request context is the same.
         phase: 'run',
-        why: 'A schedule or an upload submits the job to the default queue.',
+        why: o.shareIdentifier
+          ? `The schedule submits the job to the default fair-share queue, with the share identifier '${o.shareIdentifier}'.`
+          : 'A schedule or an upload submits the job to the default queue.',
         expect: 'allowed',
       },
       {

@@ -16,6 +16,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
 import {
@@ -517,6 +518,17 @@ export const batchVariant: ContractApp = {
     });
     const uploads = new s3.Bucket(stack, 'Uploads', { eventBridgeEnabled: true, enforceSSL: true });
     jobs.submitOnUpload('Incoming', uploads, 'incoming/', convert);
+    // Fair-share queues in the same VPC, fed by a schedule that sends the share identifier they require.
+    const fair = new BatchJobQueue(stack, 'FairJobs', {
+      vpc: jobs.vpc,
+      fairShare: { shares: [{ shareIdentifier: 'teamA', weightFactor: 1 }] },
+    });
+    const report = fair.addJobDefinition('Report', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/amazonlinux/amazonlinux:2023'),
+    });
+    fair.submitOnSchedule('Nightly', scheduler.ScheduleExpression.cron({ hour: '2', minute: '0' }), report, {
+      shareIdentifier: 'teamA',
+    });
     return fromAssembly(app);
   }),
   targets: [
@@ -524,7 +536,7 @@ export const batchVariant: ContractApp = {
       app: BATCH,
       stackName: 'BatchVariant',
       description:
-        'BatchJobQueue on EC2 (Spot first, On-Demand next) with a Secrets Manager secret under a customer key and an S3 upload trigger (environment-specific stack).',
+        'BatchJobQueue on EC2 (Spot first, On-Demand next) with a Secrets Manager secret under a customer key and an S3 upload trigger, and beside it a fair-share BatchJobQueue fed by a schedule with a share identifier (environment-specific stack).',
       groups: [
         batchContracts({
           prefix: 'Jobs',
@@ -533,6 +545,7 @@ export const batchVariant: ContractApp = {
           secret: { secret: 'ApiToken', key: 'SecretKey' },
           ec2: true,
         }),
+        batchContracts({ prefix: 'FairJobs', definition: 'Report', schedule: 'Nightly', shareIdentifier: 'teamA' }),
         alarmTopicContracts({ alarm: 'JobsQueueBlockedAlarm' }),
         logKeyContracts({ logGroups: ['JobsLogGroup'] }),
       ],

@@ -3,13 +3,20 @@
  * container instances, Session Manager, the task and execution roles.
  */
 import { arn, ContractGroup, ref, role, RuntimeContract, service } from '../support/runtime-contracts';
-import { TrafficShiftingContractOptions, trafficShiftingContracts } from './fargate.contracts';
+import {
+  ContainerSecretContract,
+  containerSecretContracts,
+  TrafficShiftingContractOptions,
+  trafficShiftingContracts,
+} from './fargate.contracts';
 
 export interface Ec2ServiceContractOptions {
   /** The construct id of the service (logical-id prefix of what it creates). */
   readonly prefix: string;
   /** The service deploys with blue/green, linear or canary (and a test listener). @default - rolling */
   readonly trafficShifting?: TrafficShiftingContractOptions;
+  /** The secrets the service's containers (application or sidecars) get. @default - none */
+  readonly secrets?: ContainerSecretContract[];
 }
 
 export function ec2ServiceContracts(o: Ec2ServiceContractOptions): ContractGroup {
@@ -109,6 +116,7 @@ export function ec2ServiceContracts(o: Ec2ServiceContractOptions): ContractGroup
     ...teardownContracts(p),
   ];
   if (o.trafficShifting) contracts.push(...trafficShiftingContracts(p, o.trafficShifting));
+  contracts.push(...containerSecretContracts(role(`${p}ExecutionRole`), o.secrets ?? []));
   return { pattern: 'Ec2WebService', contracts };
 }
 

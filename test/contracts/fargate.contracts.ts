@@ -5,6 +5,7 @@
  */
 import {
   arn,
+  Caller,
   ContractGroup,
   ref,
   role,
@@ -20,12 +21,68 @@ export interface FargateContractOptions {
   readonly exec?: boolean;
   /** Logical-id prefix of the ECR repository the image comes from. @default - a public image */
   readonly ecrRepository?: string;
-  /** Logical-id prefixes of a Secrets Manager secret the container gets, and of its key. @default - none */
-  readonly secret?: { readonly secret: string; readonly key: string };
+  /** The secrets the service's containers (application or sidecars) get. @default - none */
+  readonly secrets?: ContainerSecretContract[];
   /** The service deploys with blue/green, linear or canary (and a test listener). @default - rolling */
   readonly trafficShifting?: TrafficShiftingContractOptions;
   /** Ids of the sidecars added with `addSidecar` (each logs to the service's log group). @default - none */
   readonly sidecars?: string[];
+}
+
+/** A secret injected into one container of an ECS task by the task's execution role. */
+export interface ContainerSecretContract {
+  /** The container that gets it: 'the application container' or `the sidecar 'agent'`. */
+  readonly container: string;
+  /** Logical-id prefix of a Secrets Manager secret, and of its customer key (none: the AWS managed key). */
+  readonly secretsManager?: { readonly secret: string; readonly key?: string };
+  /** Logical-id prefix of an SSM parameter. */
+  readonly ssmParameter?: string;
+}
+
+/**
+ * What ECS does with the task's execution role to inject `secrets` (any container of the task: ECS reads every
+ * container's secrets before it starts the task, so a sidecar's secret the role cannot read stops the whole task).
+ */
+export function containerSecretContracts(executionRole: Caller, secrets: ContainerSecretContract[]): RuntimeContract[] {
+  return secrets.flatMap((s): RuntimeContract[] => [
+    ...(s.secretsManager
+      ? [
+          {
+            caller: executionRole,
+            action: 'secretsmanager:GetSecretValue',
+            resource: ref('AWS::SecretsManager::Secret', s.secretsManager.secret),
+            phase: 'run' as const,
+            why: `The execution role reads the secret to inject it into ${s.container}.`,
+            expect: 'allowed' as const,
+          },
+          ...(s.secretsManager.key
+            ? [
+                {
+                  caller: executionRole,
+                  action: 'kms:Decrypt',
+                  resource: arn('AWS::KMS::Key', s.secretsManager.key),
+                  context: { 'kms:ViaService': 'secretsmanager.{region}.amazonaws.com' },
+                  phase: 'run' as const,
+                  why: `Secrets Manager decrypts the secret of ${s.container} with its customer key for the execution role.`,
+                  expect: 'allowed' as const,
+                },
+              ]
+            : []),
+        ]
+      : []),
+    ...(s.ssmParameter
+      ? [
+          {
+            caller: executionRole,
+            action: 'ssm:GetParameters',
+            resource: arn('AWS::SSM::Parameter', s.ssmParameter),
+            phase: 'run' as const,
+            why: `The execution role reads the parameter to inject it into ${s.container} (ECS calls GetParameters).`,
+            expect: 'allowed' as const,
+          },
+        ]
+      : []),
+  ]);
 }
 
 export interface TrafficShiftingContractOptions {
@@ -206,27 +263,7 @@ export function fargateContracts(o: FargateContractOptions): ContractGroup {
       })),
     );
   }
-  if (o.secret) {
-    contracts.push(
-      {
-        caller: executionRole,
-        action: 'secretsmanager:GetSecretValue',
-        resource: ref('AWS::SecretsManager::Secret', o.secret.secret),
-        phase: 'run',
-        why: 'The execution role reads the secret to inject it into the container environment.',
-        expect: 'allowed',
-      },
-      {
-        caller: executionRole,
-        action: 'kms:Decrypt',
-        resource: arn('AWS::KMS::Key', o.secret.key),
-        context: { 'kms:ViaService': 'secretsmanager.{region}.amazonaws.com' },
-        phase: 'run',
-        why: 'Secrets Manager decrypts the secret with its customer key for the execution role.',
-        expect: 'allowed',
-      },
-    );
-  }
+  contracts.push(...containerSecretContracts(executionRole, o.secrets ?? []));
   if (o.exec) {
     contracts.push(
       ...['ssmmessages:CreateControlChannel', 'ssmmessages:OpenDataChannel'].map((action) => ({

@@ -18,6 +18,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
 import {
   BatchCompute,
@@ -315,12 +316,17 @@ export const fargateVariant: ContractApp = {
     const repository = new ecr.Repository(stack, 'Repository', { imageTagMutability: ecr.TagMutability.IMMUTABLE });
     const secretKey = new kms.Key(stack, 'SecretKey', { enableKeyRotation: true });
     const secret = new secretsmanager.Secret(stack, 'DatabasePassword', { encryptionKey: secretKey });
-    new FargateWebService(stack, 'Web', {
+    const web = new FargateWebService(stack, 'Web', {
       image: ecs.ContainerImage.fromEcrRepository(repository, 'v1'),
       enableExecuteCommand: true,
       spot: true,
       secrets: { DB_PASSWORD: ecs.Secret.fromSecretsManager(secret) },
       deployment: ServiceDeployment.canary({ testListenerPort: 8080 }),
+    });
+    const agentToken = new secretsmanager.Secret(stack, 'AgentToken', { encryptionKey: secretKey });
+    web.addSidecar('agent', {
+      image: ecs.ContainerImage.fromEcrRepository(repository, 'agent-v1'),
+      secrets: { AGENT_TOKEN: ecs.Secret.fromSecretsManager(agentToken) },
     });
     return fromAssembly(app);
   }),
@@ -329,13 +335,20 @@ export const fargateVariant: ContractApp = {
       app: FARGATE,
       stackName: 'FargateVariant',
       description:
-        'FargateWebService with ECS Exec, a Secrets Manager secret under a customer key, Fargate Spot, an image from a private ECR repository and a canary deployment with a test listener (environment-specific stack).',
+        'FargateWebService with ECS Exec, a Secrets Manager secret under a customer key, Fargate Spot, an image from a private ECR repository, a canary deployment with a test listener, and a sidecar with its own secret (environment-specific stack).',
       groups: [
         fargateContracts({
           prefix: 'Web',
           exec: true,
           ecrRepository: 'Repository',
-          secret: { secret: 'DatabasePassword', key: 'SecretKey' },
+          secrets: [
+            {
+              container: 'the application container',
+              secretsManager: { secret: 'DatabasePassword', key: 'SecretKey' },
+            },
+            { container: "the sidecar 'agent'", secretsManager: { secret: 'AgentToken', key: 'SecretKey' } },
+          ],
+          sidecars: ['agent'],
           trafficShifting: { listener: 'WebLoadBalancerHttp', testListener: 'WebLoadBalancerTest8080' },
         }),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),
@@ -352,9 +365,14 @@ export const ec2ServiceVariant: ContractApp = {
   synth: memo(() => {
     const app = testApp();
     const stack = new Stack(app, 'Ec2ServiceVariant', { env });
-    new Ec2WebService(stack, 'Web', {
+    const web = new Ec2WebService(stack, 'Web', {
       image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx-unprivileged:stable-alpine'),
       deployment: ServiceDeployment.blueGreen({ testListenerPort: 9000 }),
+    });
+    const collectorConfig = new ssm.StringParameter(stack, 'CollectorConfig', { stringValue: 'exporters: {}' });
+    web.addSidecar('collector', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/aws-observability/aws-otel-collector:latest'),
+      secrets: { COLLECTOR_CONFIG: ecs.Secret.fromSsmParameter(collectorConfig) },
     });
     return fromAssembly(app);
   }),
@@ -362,10 +380,12 @@ export const ec2ServiceVariant: ContractApp = {
     {
       app: EC2,
       stackName: 'Ec2ServiceVariant',
-      description: 'Ec2WebService deploying blue/green with a test listener on port 9000 (environment-specific stack).',
+      description:
+        'Ec2WebService deploying blue/green with a test listener on port 9000, and a sidecar given an SSM parameter as a secret (environment-specific stack).',
       groups: [
         ec2ServiceContracts({
           prefix: 'Web',
+          secrets: [{ container: "the sidecar 'collector'", ssmParameter: 'CollectorConfig' }],
           trafficShifting: { listener: 'WebLoadBalancerHttp', testListener: 'WebLoadBalancerTest9000' },
         }),
         alarmTopicContracts({ alarm: 'WebCpuHighAlarm' }),

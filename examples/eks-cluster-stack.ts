@@ -24,7 +24,7 @@ import { EksCluster } from '../lib';
  * in the `web` namespace, exposed by a `LoadBalancer` Service that the AWS Load
  * Balancer Controller turns into an internet-facing Network Load Balancer
  * (plain HTTP on port 80, as in the course). Output `NginxHostnameCommand`
- * prints the load balancer's hostname; see docs/EKS-DAY-TWO.md.
+ * prints the load balancer's hostname; see docs/EKS.md.
  */
 export class EksClusterStack extends Stack {
   public readonly eks: EksCluster;

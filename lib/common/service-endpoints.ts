@@ -103,15 +103,34 @@ export function ensureServiceEndpoints(req: ServiceEndpointRequirements): ec2.In
  * or `new ec2.GatewayVpcEndpoint(anyScope, id, { vpc })`, also for an imported VPC).
  */
 export function hasGatewayEndpoint(vpc: ec2.IVpc, service: ec2.GatewayVpcEndpointAwsService): boolean {
+  return gatewayEndpointsOf(vpc, [service]).length > 0;
+}
+
+/** The gateway endpoints for `services` that the app adds to `vpc`, wherever they are defined. */
+function gatewayEndpointsOf(vpc: ec2.IVpc, services: ec2.GatewayVpcEndpointAwsService[]): ec2.CfnVPCEndpoint[] {
+  const names = new Set(services.map((s) => s.name));
   return vpc.node.root.node
     .findAll()
-    .some(
-      (c) =>
+    .filter(
+      (c): c is ec2.CfnVPCEndpoint =>
         c instanceof ec2.CfnVPCEndpoint &&
         (c.vpcEndpointType ?? 'Gateway') === 'Gateway' &&
-        c.serviceName === service.name &&
+        names.has(c.serviceName as string) &&
         c.vpcId === vpc.vpcId,
     );
+}
+
+/**
+ * The gateway endpoints (`req.gateways`) that compute in subnets without egress relies on, to depend on: in such
+ * subnets a gateway endpoint is the only route to S3 (ECR image layers, a custom resource's response to
+ * CloudFormation) or DynamoDB. Nothing else in a template depends on a gateway endpoint, so without the dependency
+ * CloudFormation may create the compute before it, or delete it first on stack deletion, while a custom resource
+ * still has to answer. Empty when the subnets have egress. Call it after {@link ensureServiceEndpoints}, which
+ * adds the missing ones.
+ */
+export function requiredGatewayEndpoints(req: ServiceEndpointRequirements): ec2.CfnVPCEndpoint[] {
+  if (isolatedSubnetsOf(req.vpc, req.subnets).length === 0) return [];
+  return gatewayEndpointsOf(req.vpc, req.gateways ?? []);
 }
 
 /** An interface endpoint for `service` that the user already added to `vpc` (any construct id). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { KubectlV36Layer } from '@aws-cdk/lambda-layer-kubectl-v36';
-import { Annotations, Aws, Duration, Lazy, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Lazy, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
@@ -21,7 +21,13 @@ import {
 } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
-import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
+import {
+  ensureServiceEndpoints,
+  isolatedSubnetsOf,
+  RequiredServiceEndpoint,
+  requiredGatewayEndpoints,
+  ServiceEndpointRequirements,
+} from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import {
   validateCidrs,
@@ -399,7 +405,12 @@ export interface EksClusterProps {
 
   /**
    * Give the principal that creates the cluster (the CloudFormation execution
-   * role) a cluster-admin access entry. Changing it replaces the cluster.
+   * role) a cluster-admin access entry. With the standard CDK bootstrap that
+   * role (`cdk-hnb659fds-cfn-exec-role-*`) trusts only CloudFormation, so no
+   * person can use this admin: it counts as an admin only for clusters whose
+   * deploy role people can assume. Changing it replaces the cluster, and with
+   * a fixed `clusterName` the replacement fails (the name is taken): change
+   * `clusterName` with it.
    * @default false
    */
   readonly bootstrapClusterCreatorAdminPermissions?: boolean;
@@ -408,7 +419,7 @@ export interface EksClusterProps {
    * The Lambda layer with kubectl and helm that the kubectl provider runs, created on the first
    * `addManifest`, `addHelmChart` or `addServiceAccount` call (a cluster without workloads has none).
    * Use a kubectl within one minor version of `version`.
-   * @default - kubectl 1.36 and helm 3 from @aws-cdk/lambda-layer-kubectl-v36
+   * @default - kubectl 1.36 and helm 4 (4.2.3) from @aws-cdk/lambda-layer-kubectl-v36
    */
   readonly kubectlLayer?: lambda.ILayerVersion;
 
@@ -417,6 +428,8 @@ export interface EksClusterProps {
    * Pod Identity role carrying the IAM policy it documents, so a Kubernetes `Service` of type
    * `LoadBalancer` gets a Network Load Balancer and an `Ingress` an Application Load Balancer.
    * Creates the kubectl provider. Internet-facing load balancers need public subnets in the VPC.
+   * The cluster subnets need egress (NAT): the chart comes from https://aws.github.io/eks-charts and
+   * the controller calls Elastic Load Balancing, WAF and Shield (refused at synth in isolated subnets).
    * @default false
    */
   readonly loadBalancerController?: boolean;
@@ -432,7 +445,8 @@ export interface EksClusterProps {
 
   /**
    * The AMI release version of every managed node group (e.g. `1.37.0-20261115`). The node groups
-   * always run the cluster's Kubernetes `version`; this picks the patch release within it.
+   * always run the cluster's Kubernetes `version`; this picks the patch release within it, so it
+   * must start with `version` (checked at synth): change both together when you upgrade.
    * @default - the latest AMI release for the Kubernetes version when the node group is created or upgraded
    */
   readonly nodeReleaseVersion?: string;
@@ -458,13 +472,15 @@ export interface EksClusterProps {
 }
 
 /**
- * A production Amazon EKS cluster on `aws-eks-v2` (native CloudFormation, no
- * kubectl Lambda): a private API endpoint by default, IAM access entries
- * (authentication mode API), all five control-plane log types, Kubernetes
- * secrets envelope-encrypted with a customer managed KMS key, a managed node
- * group of Amazon Linux 2023 nodes (encrypted volumes, IMDSv2) in private
- * subnets of two or more Availability Zones, optional Fargate profiles, and
- * the vpc-cni, kube-proxy, coredns and eks-pod-identity-agent managed add-ons.
+ * A production Amazon EKS cluster on `aws-eks-v2` (native CloudFormation; a
+ * kubectl provider Lambda only once a workload is added): a private API
+ * endpoint by default, IAM access entries (authentication mode API), all five
+ * control-plane log types, Kubernetes secrets envelope-encrypted with a
+ * customer managed KMS key, a managed node group of Amazon Linux 2023 nodes
+ * (encrypted volumes, IMDSv2) in private subnets of two or more Availability
+ * Zones, optional Fargate profiles, and the vpc-cni, kube-proxy, coredns,
+ * eks-pod-identity-agent, aws-ebs-csi-driver and amazon-cloudwatch-observability
+ * managed add-ons (in Auto Mode, amazon-cloudwatch-observability only).
  */
 export class EksCluster extends Construct implements ec2.IConnectable {
   /** The EKS cluster. */
@@ -541,6 +557,8 @@ export class EksCluster extends Construct implements ec2.IConnectable {
   private readonly kubectlLayer?: lambda.ILayerVersion;
   private readonly addonVersions: { [addonName: string]: string };
   private readonly nodeReleaseVersion?: string;
+  /** What nodes and Fargate profiles are created after: the interface and gateway endpoints they need. */
+  private readonly nodeDependencies: IConstruct[];
   private kubectl?: { provider: eks.KubectlProvider; cluster: eks.ICluster; ready: IConstruct[] };
   /** What workloads wait for besides the kubectl provider: the nodes and coredns (none in Auto Mode). */
   private readonly workloadCapacity: IConstruct[] = [];
@@ -561,6 +579,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     this.kubectlLayer = props.kubectlLayer;
     this.addonVersions = validateAddonVersions(this, props.addonVersions ?? {});
     this.nodeReleaseVersion = props.nodeReleaseVersion;
+    withConstructPath(this, () => validateNodeReleaseVersion(this.version.version, props.nodeReleaseVersion));
     // Errors name this cluster's construct path: a user with several clusters must know which one is wrong.
     withConstructPath(this, () => validateAutoModeExclusions(props));
     const endpointAccess = withConstructPath(this, () => endpointAccessFor(props));
@@ -588,9 +607,12 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       );
     }
     // EKS would create this log group itself, unencrypted and never expiring; created first, EKS writes into it.
+    // Its name is EKS's, so it cannot end with the stack id (fixedNameLogGroupProps): it is kept on update and
+    // delete, but not when the deploy that created it rolls back, so a failed first deploy can simply be retried.
     this.controlPlaneLogGroup = new SecureLogGroup(this, 'ControlPlaneLogGroup', {
       logGroupName: `/aws/eks/${clusterName}/cluster`,
       retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     this.secretsKey = new SecureKey(this, 'SecretsKey', {
@@ -619,7 +641,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     });
     this.connections = this.cluster.connections;
     this.cluster.node.findChild('Resource').node.addDependency(this.controlPlaneLogGroup);
-    this.vpcEndpoints = ensureServiceEndpoints({
+    const nodeEndpoints: ServiceEndpointRequirements = {
       scope: this,
       vpc: this.vpc,
       subnets: selected,
@@ -627,7 +649,10 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       gateways: [ec2.GatewayVpcEndpointAwsService.S3],
       clients: [],
       vpcEndpointsProvided: props.vpcEndpointsProvided,
-    });
+    };
+    this.vpcEndpoints = ensureServiceEndpoints(nodeEndpoints);
+    // Nodes and Fargate pods pull image layers from S3: in subnets without egress, through the gateway endpoint.
+    this.nodeDependencies = [...this.vpcEndpoints, ...requiredGatewayEndpoints(nodeEndpoints)];
     this.allowHttpsFromClusterTo(this.vpcEndpoints);
     // The control plane reads and writes secrets with the key (it holds no KMS permissions otherwise).
     // A customer managed policy rather than a grant into the role's inline default policy (NIST/HIPAA/PCI
@@ -660,7 +685,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
 
     // Ids derive from the ARN, so reordering the list does not replace (and collide with) existing entries.
     admins.forEach((arn, i) => {
-      const entry = this.cluster.grantClusterAdmin(accessEntryId('ClusterAdmin', arn, i), arn);
+      const entry = this.cluster.grantClusterAdmin(accessEntryId(arn, i), arn);
       this.accessEntries.set(arn, { entry, admin: true, levels: new Set() });
     });
     for (const grant of props.namespaceAccess ?? []) {
@@ -688,6 +713,11 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     this.alarms = this.createAlarms(props);
 
     if (props.loadBalancerController) {
+      if (isolatedSubnetsOf(this.vpc, selected).length > 0) {
+        throw new Error(
+          `${this.node.path}: loadBalancerController needs cluster subnets with egress (NAT): the kubectl provider downloads the controller's Helm chart from https://aws.github.io/eks-charts, and the controller calls Elastic Load Balancing, WAF and Shield, which have no endpoints here; the cluster's subnets are PRIVATE_ISOLATED. Use subnets with a NAT gateway, or install the controller yourself from a chart and endpoints you provide`,
+        );
+      }
       const lb = this.addLoadBalancerController();
       this.loadBalancerControllerRole = lb.role;
       this.loadBalancerController = lb.chart;
@@ -843,7 +873,10 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       existing.levels.add(accessLevel);
       return existing.entry;
     }
-    const entry = new eks.AccessEntry(this, accessEntryId('NamespaceAccess', principalArn, this.accessEntries.size), {
+    // The same scope and id as an admin entry of the principal (accessEntryId): moving a principal between
+    // adminPrincipalArns and namespaceAccess updates its entry's policies in place. With another id, CloudFormation
+    // would create the new entry before deleting the old one, and EKS refuses a second entry for a principal.
+    const entry = new eks.AccessEntry(this.cluster, accessEntryId(principalArn, this.accessEntries.size), {
       cluster: this.cluster,
       principal: principalArn,
       accessPolicies: [policy],
@@ -935,8 +968,9 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     const k8sVersion = this.version.version;
     userData.addCommands(
       'set -euo pipefail',
-      `V=$(curl -fsSL https://dl.k8s.io/release/stable-${k8sVersion}.txt)`,
-      'curl -fsSLo /usr/local/bin/kubectl "https://dl.k8s.io/release/${V}/bin/linux/arm64/kubectl"',
+      // User data runs once: retry while the NAT route or DNS is not there yet, rather than boot without kubectl.
+      `V=$(curl -fsSL --retry 10 --retry-all-errors --retry-delay 6 https://dl.k8s.io/release/stable-${k8sVersion}.txt)`,
+      'curl -fsSL --retry 10 --retry-all-errors --retry-delay 6 -o /usr/local/bin/kubectl "https://dl.k8s.io/release/${V}/bin/linux/arm64/kubectl"',
       'chmod 0755 /usr/local/bin/kubectl',
     );
     const instance = new ec2.Instance(this, id, {
@@ -982,6 +1016,8 @@ export class EksCluster extends Construct implements ec2.IConnectable {
         "The instance is in the cluster's VPC: its subnet is NetworkInterfaces[0].SubnetId (the interface that states AssociatePublicIpAddress false), and the rule reads only the instance-level SubnetId, which CloudFormation refuses next to NetworkInterfaces.",
       ),
     );
+    // Boot only once the subnets' NAT routes exist: the user data downloads kubectl once.
+    instance.node.addDependency(selected.internetConnectivityEstablished);
     return instance;
   }
 
@@ -996,7 +1032,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       vpc: this.vpc,
       subnetSelection: this.subnets,
     });
-    profile.node.addDependency(...this.vpcEndpoints);
+    profile.node.addDependency(...this.nodeDependencies);
     acknowledgeManagedPolicies(
       profile.podExecutionRole,
       profile.podExecutionRole,
@@ -1086,7 +1122,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       ec2.Port.tcp(443),
       'HTTPS to the Kubernetes API, AWS APIs and Helm chart repositories',
     );
-    new ec2.CfnSecurityGroupIngress(this, 'KubectlToApi', {
+    const toApi = new ec2.CfnSecurityGroupIngress(this, 'KubectlToApi', {
       groupId: this.cluster.clusterSecurityGroupId,
       sourceSecurityGroupId: securityGroup.securityGroupId,
       ipProtocol: 'tcp',
@@ -1094,14 +1130,17 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       toPort: 443,
       description: 'HTTPS from the kubectl provider to the Kubernetes API (private endpoint)',
     });
-    const endpoints = ensureServiceEndpoints({
+    const kubectlEndpoints: ServiceEndpointRequirements = {
       scope: this,
       vpc: this.vpc,
       subnets: selected,
       services: KUBECTL_SERVICES,
+      // The provider framework answers CloudFormation at a pre-signed S3 URL, on deletion too.
+      gateways: [ec2.GatewayVpcEndpointAwsService.S3],
       clients: [securityGroup],
       vpcEndpointsProvided: this.vpcEndpointsProvided,
-    });
+    };
+    const endpoints = [...ensureServiceEndpoints(kubectlEndpoints), ...requiredGatewayEndpoints(kubectlEndpoints)];
     const provider = new eks.KubectlProvider(this, 'KubectlProvider', {
       cluster: this.cluster,
       kubectlLayer: this.kubectlLayer ?? new KubectlV36Layer(this, 'KubectlLayer'),
@@ -1116,7 +1155,12 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       vpc: this.vpc,
       kubectlProvider: provider,
     });
-    this.kubectl = { provider, cluster, ready: [provider, access, ...this.workloadCapacity] };
+    // The workloads depend on the rule that lets the provider reach the private API endpoint, not only on the
+    // provider: otherwise CloudFormation deletes the rule in the same wave as the manifests on `cdk destroy`, the
+    // provider cannot reach the API to delete them (its handler logs delete errors and succeeds), and what they
+    // made outside the template (a Service's load balancer and its security groups) stays behind and blocks the
+    // deletion of the subnets and the VPC.
+    this.kubectl = { provider, cluster, ready: [provider, access, toApi, ...this.workloadCapacity] };
     return this.kubectl;
   }
 
@@ -1339,7 +1383,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
     vpcCni.node.addDependency(podIdentityAgent);
     const kubeProxy = this.managedAddon('KubeProxyAddon', 'kube-proxy');
     // Every node group: the same launch template and role, after vpc-cni, kube-proxy and the endpoints.
-    this.nodeBase = { launchTemplate, nodeRole, dependencies: [vpcCni, kubeProxy, ...this.vpcEndpoints] };
+    this.nodeBase = { launchTemplate, nodeRole, dependencies: [vpcCni, kubeProxy, ...this.nodeDependencies] };
 
     const nodegroup = this.createNodegroup('Nodegroup', '', {
       instanceTypes: props.nodeInstanceTypes,
@@ -1539,9 +1583,28 @@ function validateAdmins(arns: string[] | undefined): string[] {
 }
 
 /** A construct id for the access entry of `arn` that stays stable when the list is reordered. */
-function accessEntryId(prefix: string, arn: string, index: number): string {
+/**
+ * The construct id (under the eks.Cluster) of a principal's access entry, admin or namespace-scoped alike: derived
+ * from the ARN, so neither reordering the lists nor moving a principal between them replaces its entry. The prefix
+ * is the one the admin entries had since 0.1.0, kept so that deployed entries are not replaced.
+ */
+function accessEntryId(arn: string, index: number): string {
+  const prefix = 'ClusterAdmin';
   if (Token.isUnresolved(arn)) return `${prefix}${index}`;
   return `${prefix}${createHash('sha256').update(arn).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * An AMI release version belongs to one Kubernetes minor version (`1.37.0-20261115` to 1.37). A release of another
+ * version would be refused by the node group update after the control plane (which cannot go back) was upgraded.
+ */
+function validateNodeReleaseVersion(version: string, release: string | undefined): void {
+  if (release === undefined || Token.isUnresolved(release) || Token.isUnresolved(version)) return;
+  if (!release.startsWith(`${version}.`)) {
+    throw new Error(
+      `nodeReleaseVersion must be an AMI release of the cluster's Kubernetes version ${version} (e.g. '${version}.0-20261115'); received '${release}'. When you change version, change nodeReleaseVersion with it, or remove it to get the latest release of the new version`,
+    );
+  }
 }
 
 function validateFargateNamespaces(what: string, namespaces: string[]): void {

@@ -98,12 +98,14 @@ describe.each(KINDS)('EksCluster workloads (%s stack)', (kind, makeStack) => {
         }),
       ],
     });
-    // AND the manifest waits for that access entry, the nodes and coredns (and is deleted before them)
+    // AND the manifest waits for that access entry, the rule into the API, the nodes and coredns (and is deleted
+    // before them: deleted beside it, the rule would go first and the handler could not reach the API to delete it)
     const deps = template.toJSON().Resources[logicalId(manifest)].DependsOn as string[];
     const accessEntry = cluster.cluster.node.findChild('KubectlProviderAccess');
     expect(deps).toEqual(
       expect.arrayContaining([
         logicalId(accessEntry),
+        logicalId(cluster.node.findChild('KubectlToApi')),
         logicalId(cluster.nodegroup!),
         logicalId(cluster.node.findChild('CoreDnsAddon')),
       ]),
@@ -201,10 +203,39 @@ describe('EksCluster workloads in subnets without egress', () => {
         VpcEndpointType: 'Interface',
       });
     }
+    // AND the provider's functions depend on the S3 gateway endpoint, through which the framework answers
+    // CloudFormation (on stack deletion too: nothing else depends on it, so it could otherwise go first), and so
+    // do the node group's nodes, which pull image layers through it
+    const gateways = Object.keys(
+      template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } }),
+    );
+    expect(gateways).toHaveLength(1);
+    const resources = template.toJSON().Resources as Record<string, { Type: string; DependsOn?: string[] }>;
+    const dependents = Object.entries(resources)
+      .filter(([, r]) => (r.DependsOn ?? []).includes(gateways[0]))
+      .map(([, r]) => r.Type);
+    expect(dependents.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(2);
+    expect(dependents).toContain('AWS::EKS::Nodegroup');
   });
 });
 
 describe('EksCluster workload validation', () => {
+  test('fails when the load balancer controller is asked for in subnets without egress', () => {
+    // GIVEN an isolated-only VPC
+    const stack = agnosticStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    // THEN the controller, whose chart and AWS APIs need egress, is refused
+    expect(() =>
+      build({ vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, loadBalancerController: true }, stack),
+    ).toThrow(
+      /^Agnostic\/Eks: loadBalancerController needs cluster subnets with egress \(NAT\): .*https:\/\/aws\.github\.io\/eks-charts.*PRIVATE_ISOLATED/,
+    );
+  });
+
   test('fails when addManifest is called twice with the same id', () => {
     const { eks: cluster } = build();
     cluster.addManifest('Namespace', NGINX_NAMESPACE);
@@ -410,6 +441,20 @@ describe('EksCluster upgrades', () => {
     expect(changed(before, after)).toHaveLength(2);
     const nodegroups = Object.values(after).filter((r) => r.Type === 'AWS::EKS::Nodegroup');
     expect(nodegroups.map((n) => n.Properties!.ReleaseVersion)).toEqual(['1.37.0-20261115', '1.37.0-20261115']);
+  });
+
+  test('fails when nodeReleaseVersion is a release of another Kubernetes version', () => {
+    // GIVEN a release of 1.36 pinned on a cluster moved to 1.37: the node group update would be refused after the
+    // control plane was upgraded
+    expect(() =>
+      build({ version: eks.KubernetesVersion.V1_37, nodeReleaseVersion: '1.36.4-20261101' }, agnosticStack()),
+    ).toThrow(
+      "Agnostic/Eks: nodeReleaseVersion must be an AMI release of the cluster's Kubernetes version 1.37 (e.g. '1.37.0-20261115'); received '1.36.4-20261101'",
+    );
+    // AND '1.3' is not a prefix of a 1.37 release in the check's eyes (the minor version ends at the dot)
+    expect(() =>
+      build({ version: eks.KubernetesVersion.of('1.3'), nodeReleaseVersion: '1.37.0-20261115' }, agnosticStack()),
+    ).toThrow(/received '1\.37\.0-20261115'/);
   });
 
   test('sets the version of the Pod Identity agent add-on too', () => {

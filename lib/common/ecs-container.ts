@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge, wildcardResourceFinding } from './nag';
 import { RoutedPolicy, RoutedRole } from './routed-role';
 import { RequiredServiceEndpoint } from './service-endpoints';
@@ -133,6 +134,22 @@ export function isEcrAuthorizationStatement(statement: iam.PolicyStatement): boo
     statement.resources.length === 1 &&
     statement.resources[0] === '*'
   );
+}
+
+/**
+ * Makes an ECS service wait for the identity policies of its task's roles. A task definition references its roles,
+ * not their policies, so without this CloudFormation may start the service (and its first tasks) before the
+ * execution role's policy (image pull, awslogs, secrets) exists: the tasks then fail with CannotPullContainerError
+ * or a logs AccessDenied, and enough of them trip the deployment circuit breaker during the stack's creation.
+ * Roles of this library keep their statements in one customer managed policy (ManagedPolicyRole); another role
+ * keeps aws-cdk-lib's grants in its `DefaultPolicy`.
+ */
+export function dependOnTaskRolePolicies(service: ecs.BaseService, roles: (iam.IRole | undefined)[]): void {
+  for (const role of roles) {
+    if (!role) continue;
+    const policy = role instanceof ManagedPolicyRole ? role.policy : role.node.tryFindChild('DefaultPolicy');
+    if (policy) service.node.addDependency(policy);
+  }
 }
 
 /**

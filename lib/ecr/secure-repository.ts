@@ -82,6 +82,8 @@ export interface SecureRepositoryProps {
    * AWS Regions (of this account) that images are replicated to. Replication is a registry-wide
    * setting: this adds a rule for this repository to the replication configuration of the stack
    * (shared by every SecureRepository in it); only one stack per account and Region can own it.
+   * ECR's only repository filter is a name prefix, so the rule also replicates every repository whose
+   * name starts with this one's (`shop/web` also matches `shop/web-admin`).
    * @default - no replication
    */
   readonly replicationRegions?: string[];

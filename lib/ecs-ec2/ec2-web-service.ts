@@ -16,6 +16,7 @@ import {
   containerMemoryErrors,
   DEFAULT_USER,
   addServiceContainer,
+  dependOnTaskRolePolicies,
   ecrLoginPolicy,
   mainContainerReservation,
   secretLookingVariables,
@@ -46,7 +47,12 @@ import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
-import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
+import {
+  ensureServiceEndpoints,
+  isolatedSubnetsOf,
+  RequiredServiceEndpoint,
+  requiredGatewayEndpoints,
+} from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange, validateOrder, withConstructPath } from '../common/validation';
 import { RoutedPolicy, RoutedRole } from '../fargate/private/routed-role';
@@ -138,8 +144,10 @@ export interface Ec2WebServiceProps extends EcsWebServiceOptions {
   readonly onDemandBaseCapacity?: number;
 
   /**
-   * Percentage of on-demand instances above `onDemandBaseCapacity`; below 100 the rest is Spot, whose
-   * interruptions ECS handles by draining the instance's tasks (managed draining).
+   * Percentage of on-demand instances above `onDemandBaseCapacity`; below 100 the rest is Spot. The ECS agent
+   * then drains an instance's tasks on its two-minute Spot interruption notice
+   * (`ECS_ENABLE_SPOT_INSTANCE_DRAINING`, set in the user data; managed draining covers Auto Scaling's own
+   * terminations, not Spot interruptions).
    * @default 100
    */
   readonly onDemandPercentageAboveBaseCapacity?: number;
@@ -392,6 +400,11 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       securityGroup: this.instanceSecurityGroup,
       rootVolumeSize: Size.gibibytes(30),
     });
+    if (onDemandPercentage < 100) {
+      // Managed draining acts on Auto Scaling's terminations (scale-in, refresh, rebalancing); a Spot interruption
+      // notice reaches ECS only through the agent, which acts on it only with this setting (off by default).
+      this.launchTemplate.userData!.addCommands('echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config');
+    }
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'AutoScalingGroup', {
       vpc: this.vpc,
       vpcSubnets,
@@ -421,7 +434,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     acknowledgeMixedInstancesLaunchTemplate(this.autoScalingGroup);
     // Managed termination protection: ECS protects the instances that run tasks from scale-in, so managed scaling
     // only removes empty instances; managed draining moves tasks off an instance before Auto Scaling terminates it
-    // (Spot, refresh, rebalancing). Stack deletion never hangs (aws-cdk#14732, #18179): the teardown resource is
+    // (scale-in, refresh, rebalancing; Spot interruptions are drained by the agent, see above). Stack deletion never hangs (aws-cdk#14732, #18179): the teardown resource is
     // deleted after the capacity provider and before the group, and releases the protection ECS leaves behind.
     this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
       autoScalingGroup: this.autoScalingGroup,
@@ -545,10 +558,14 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       [this.instanceSecurityGroup, this.securityGroup],
       props.vpcEndpointsProvided,
     );
-    const endpoints = ensureServiceEndpoints({
+    const endpointRequirements = {
       ...this.sidecarNetwork.endpoints,
       services: containerInstanceEndpoints(props.secrets),
-    });
+    };
+    const endpoints = [
+      ...ensureServiceEndpoints(endpointRequirements),
+      ...requiredGatewayEndpoints(endpointRequirements),
+    ];
     const execPolicy = new RoutedPolicy(this, 'ExecPolicy', taskRole);
     const execStatements: iam.PolicyStatement[] = [];
     const createService = () =>
@@ -589,6 +606,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
     // on the cluster covers it.
     this.service.node.addDependency(this.cluster, this.capacityProvider, this.autoScalingGroup);
     this.service.node.addDependency(...endpoints);
+    dependOnTaskRolePolicies(this.service, [executionRole, taskRole]);
     if (this.ecrAuthorization.policy) this.service.node.addDependency(this.ecrAuthorization.policy);
     if (agentPolicy.policy) this.autoScalingGroup.node.addDependency(agentPolicy.policy);
 

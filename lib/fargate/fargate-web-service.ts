@@ -7,13 +7,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { alarmTopic } from '../common/alarm-topic';
 import {
   acknowledgeExecWildcards,
   containerMemoryErrors,
   DEFAULT_USER,
   addServiceContainer,
+  dependOnTaskRolePolicies,
   ecrLoginPolicy,
   mainContainerReservation,
   secretLookingVariables,
@@ -44,7 +45,12 @@ import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
-import { ensureServiceEndpoints, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
+import {
+  ensureServiceEndpoints,
+  isolatedSubnetsOf,
+  RequiredServiceEndpoint,
+  requiredGatewayEndpoints,
+} from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateExclusive, validateIntegerInRange, withConstructPath } from '../common/validation';
 import { validateFargateTaskSize } from './private/fargate-sizes';
@@ -452,6 +458,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
     // Tasks start as soon as the service exists: the endpoints they pull and log through, and the
     // policies of their own that hold the image pull and ECS Exec permissions, come first.
     this.service.node.addDependency(...endpoints);
+    dependOnTaskRolePolicies(this.service, [executionRole, taskRole]);
     for (const routed of [this.ecrAuthorization, execPolicy]) {
       if (routed.policy) this.service.node.addDependency(routed.policy);
     }
@@ -576,7 +583,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
    * ssmmessages and KMS for ECS Exec. Adds them (or refuses); a public-registry image, which no endpoint
    * serves, was refused before (checkImageRegistry).
    */
-  private ensureEndpoints(props: FargateWebServiceProps, enableExecuteCommand: boolean): ec2.InterfaceVpcEndpoint[] {
+  private ensureEndpoints(props: FargateWebServiceProps, enableExecuteCommand: boolean): IConstruct[] {
     if (this.sidecarNetwork.isolated.length === 0) return [];
     const A = ec2.InterfaceVpcEndpointAwsService;
     const services: RequiredServiceEndpoint[] = [
@@ -589,7 +596,8 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       services.push({ service: A.SSM_MESSAGES, name: 'SsmMessages' });
       if (this.cluster.executeCommandConfiguration?.kmsKey) services.push({ service: A.KMS, name: 'Kms' });
     }
-    return ensureServiceEndpoints({ ...this.sidecarNetwork.endpoints, services });
+    const requirements = { ...this.sidecarNetwork.endpoints, services };
+    return [...ensureServiceEndpoints(requirements), ...requiredGatewayEndpoints(requirements)];
   }
 }
 

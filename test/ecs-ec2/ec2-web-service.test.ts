@@ -226,6 +226,13 @@ describe('Ec2WebService options', () => {
         InstancesDistribution: Match.objectLike({ OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25 }),
       }),
     });
+    // AND the ECS agent drains the tasks of a Spot instance on its interruption notice (off by default; managed
+    // draining does not see Spot interruptions)
+    const userData = (template: Template) =>
+      JSON.stringify(Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0].Properties);
+    expect(userData(template)).toContain('echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config');
+    // AND on-demand only (the default), the setting is left out
+    expect(userData(build().template)).not.toContain('ECS_ENABLE_SPOT_INSTANCE_DRAINING');
   });
 
   test('an x86 instance type gets the x86 ECS-optimized AMI', () => {
@@ -385,7 +392,30 @@ describe('Ec2WebService in subnets without egress', () => {
       'Ec2Messages',
       'Kms',
     ].map((name) => stack.getLogicalId(vpc.node.findChild(`Endpoint${name}`).node.defaultChild as ec2.CfnVPCEndpoint));
-    expect(serviceDependsOn(template)).toEqual(expect.arrayContaining(ids));
+    // (and the S3 gateway endpoint, the subnets' only route to the image layers)
+    const [s3Gateway] = Object.keys(
+      template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } }),
+    ).filter((id) => id.includes('S3'));
+    expect(serviceDependsOn(template)).toEqual(expect.arrayContaining([...ids, s3Gateway]));
+  });
+
+  test('the teardown function depends on the endpoints it calls on stack deletion, so they are deleted after it', () => {
+    // GIVEN a service in isolated subnets
+    const stack = agnosticStack();
+    const vpc = new SecureVpc(stack, 'Vpc', { natGateways: 0 });
+    const { template } = build({ vpc, image: PRIVATE_IMAGE, internetFacing: false }, stack);
+    // THEN the teardown function (which runs after the service and the capacity provider are gone) depends on the
+    // EC2 Auto Scaling and X-Ray endpoints and on the S3 gateway endpoint its response to CloudFormation goes
+    // through: nothing else depends on them, so without this CloudFormation could delete them first
+    const endpointId = (name: string) =>
+      stack.getLogicalId(vpc.node.findChild(`Endpoint${name}`).node.defaultChild as ec2.CfnVPCEndpoint);
+    const [s3Gateway] = Object.keys(
+      template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } }),
+    ).filter((id) => id.includes('S3'));
+    const [fn] = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
+      id.includes('Teardown'),
+    );
+    expect(fn[1].DependsOn).toEqual(expect.arrayContaining([endpointId('AutoScaling'), endpointId('XRay'), s3Gateway]));
   });
 
   test('fails when the application image comes from a public registry, which no endpoint serves', () => {

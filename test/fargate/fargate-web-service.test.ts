@@ -189,6 +189,10 @@ describe('FargateWebService defaults (environment-agnostic stack)', () => {
         Resource: { 'Fn::GetAtt': [logicalId(stack, web.logGroup), 'Arn'] },
       },
     ]);
+    // AND the service waits for that policy: the task definition references the role, not its policy, and tasks
+    // started before it exists fail to log (or to pull a private image) and trip the circuit breaker
+    const service = Object.values(template.findResources('AWS::ECS::Service'))[0];
+    expect(service.DependsOn).toEqual(expect.arrayContaining(Object.keys(policies)));
   });
 
   test('puts the service behind the shared secure load balancer on HTTP 80 with an IP target group', () => {
@@ -994,6 +998,11 @@ describe('FargateWebService in subnets without egress', () => {
         const service = Object.values(template.findResources('AWS::ECS::Service'))[0];
         expect(service.DependsOn).toContain(id);
       }
+      // AND for the S3 gateway endpoint, the subnets' only route to the image layers
+      const [s3Gateway] = Object.keys(
+        template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } }),
+      ).filter((id) => id.includes('S3'));
+      expect(Object.values(template.findResources('AWS::ECS::Service'))[0].DependsOn).toContain(s3Gateway);
     });
   }
 
@@ -1388,6 +1397,11 @@ describe('FargateWebService container options, own roles and sidecars', () => {
       JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ecs-tasks.amazonaws.com'),
     );
     expect(ecsRoles).toHaveLength(2);
+    // AND the service waits for the grants aws-cdk-lib put into the given execution role's default policy
+    const service = Object.values(template.findResources('AWS::ECS::Service'))[0];
+    expect(service.DependsOn).toContain(
+      stack.getLogicalId(executionRole.node.findChild('DefaultPolicy').node.defaultChild as CfnElement),
+    );
     expect(web.taskRole).toBe(taskRole);
     expect(web.executionRole).toBe(executionRole);
     expect(web.grantPrincipal).toBe(taskRole);

@@ -9,7 +9,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SecureLogGroup } from '../../common/log-group';
 import { acknowledge, inEveryCompliancePack, wildcardResourceFinding } from '../../common/nag';
-import { ensureServiceEndpoints } from '../../common/service-endpoints';
+import {
+  ensureServiceEndpoints,
+  requiredGatewayEndpoints,
+  ServiceEndpointRequirements,
+} from '../../common/service-endpoints';
 import { VpcFunctionRole } from '../../common/vpc-function-role';
 
 const HANDLER_ASSET = path.join(__dirname, '..', '..', '..', 'assets', 'ecs-ec2-teardown');
@@ -45,7 +49,7 @@ export class ContainerInstanceTeardown extends Construct {
     });
     // EC2 Auto Scaling (or its interface endpoint) and the pre-signed S3 response URL: HTTPS only.
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to EC2 Auto Scaling and S3');
-    ensureServiceEndpoints({
+    const endpointRequirements: ServiceEndpointRequirements = {
       scope,
       vpc: props.vpc,
       subnets: props.selectedSubnets,
@@ -56,7 +60,15 @@ export class ContainerInstanceTeardown extends Construct {
       gateways: [ec2.GatewayVpcEndpointAwsService.S3],
       clients: [securityGroup],
       vpcEndpointsProvided: props.vpcEndpointsProvided,
-    });
+    };
+    // The function runs on stack deletion, after the service and the capacity provider are gone: the endpoints it
+    // calls (EC2 Auto Scaling, and the S3 gateway for its response to CloudFormation) must still be there, so it
+    // depends on them (nothing else does; CloudFormation would otherwise delete them first, and the stack would
+    // wait out the custom resource's timeout and end in DELETE_FAILED).
+    const endpoints = [
+      ...ensureServiceEndpoints(endpointRequirements),
+      ...requiredGatewayEndpoints(endpointRequirements),
+    ];
     const role = new VpcFunctionRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Releases the container instances of ${scope.node.path} when its stack is deleted`,
@@ -80,7 +92,7 @@ export class ContainerInstanceTeardown extends Construct {
       vpcSubnets: props.vpcSubnets,
       securityGroups: [securityGroup],
     });
-    this.function.node.addDependency(role.servicePolicy);
+    this.function.node.addDependency(role.servicePolicy, ...endpoints);
     const groupArn = group.autoScalingGroupArn;
     const policy = new iam.ManagedPolicy(this, 'Policy', {
       description: `Teardown of ${scope.node.path}: release the scale-in protection of its one Auto Scaling group; its log group`,

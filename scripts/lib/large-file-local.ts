@@ -20,7 +20,8 @@
  * - ResultWriter: `<Prefix>/<map run id>/manifest.json` with SUCCEEDED_n.json, FAILED_n.json (failed and
  *   aborted children, with their input) and PENDING_n.json (with their input), the layout Step Functions writes,
  *   also when the map run fails; a map that succeeds returns `{ MapRunArn, ResultWriterDetails }`, as in AWS.
- *   SUCCEEDED records carry no Input locally (memory); files are cut at 32 MiB instead of 5 GB.
+ *   JSON Lines or one JSON array per file, as the ResultWriter's WriterConfig asks (Transformation NONE only:
+ *   every record with its Input); files are cut at 32 MiB instead of 5 GB.
  * The player refuses a definition whose map it does not know.
  */
 import { randomUUID } from 'node:crypto';
@@ -86,7 +87,11 @@ interface MapState {
   };
   ItemSelector?: Record<string, string>;
   ItemBatcher?: { MaxItemsPerBatch?: number; MaxInputBytesPerBatch?: number; BatchInput?: Record<string, string> };
-  ResultWriter?: { Resource?: string; Parameters?: Record<string, string> };
+  ResultWriter?: {
+    Resource?: string;
+    Parameters?: Record<string, string>;
+    WriterConfig?: { OutputType?: 'JSON' | 'JSONL'; Transformation?: string };
+  };
   ItemProcessor?: { ProcessorConfig?: unknown; StartAt: string; States: Record<string, unknown> };
   ItemsPath?: string;
   ToleratedFailurePercentage?: number;
@@ -371,13 +376,20 @@ export async function runLargeFileLocally(options: LocalRunOptions): Promise<Loc
       FAILED: [],
       PENDING: [],
     };
+    const jsonLines = writer.WriterConfig?.OutputType === 'JSONL';
+    if ((writer.WriterConfig?.Transformation ?? 'NONE') !== 'NONE') {
+      throw new Error(
+        `the local player writes results untransformed only; ${mapName} asks for ${JSON.stringify(writer.WriterConfig)}`,
+      );
+    }
     const writeFiles = async (status: keyof typeof resultFiles, records: AsyncIterable<unknown>) => {
       let parts: string[] = [];
       let size = 0;
       const flush = async () => {
         if (parts.length === 0) return;
         const key = `${base}${status}_${resultFiles[status].length}.json`;
-        const body = `[${parts.join(',')}]`;
+        // WriterConfig OutputType: JSON Lines, or (without it) one JSON array, as Step Functions writes them.
+        const body = jsonLines ? `${parts.join('\n')}\n` : `[${parts.join(',')}]`;
         await options.s3.send(new PutObjectCommand({ Bucket: target.Bucket, Key: key, Body: body }));
         resultFiles[status].push({ Key: key, Size: Buffer.byteLength(body) });
         parts = [];
@@ -392,13 +404,20 @@ export async function runLargeFileLocally(options: LocalRunOptions): Promise<Loc
       await flush();
     };
     const arnOf = (i: number) => `arn:aws:states:local:000000000000:execution:local/${mapName}:${mapRunId}:${i}`;
-    // (SUCCEEDED records carry no Input here, to keep memory bounded; Finish reads only their Output.)
+    // SUCCEEDED records carry their Input as in AWS (Transformation NONE), rebuilt from the CSV range as each record
+    // is written, so the files Finish reads are the size they are in AWS.
     await writeFiles(
       'SUCCEEDED',
       (async function* () {
         for (const [i, o] of outcomes.entries()) {
           if (o?.status === 'SUCCEEDED') {
-            yield { ExecutionArn: arnOf(i), Status: 'SUCCEEDED', Output: JSON.stringify(o.output) };
+            yield {
+              ExecutionArn: arnOf(i),
+              Status: 'SUCCEEDED',
+              Input: JSON.stringify(await childInputOf(ranges[i])),
+              InputDetails: { Included: true },
+              Output: JSON.stringify(o.output),
+            };
           }
         }
       })(),

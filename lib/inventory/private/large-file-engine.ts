@@ -72,13 +72,14 @@ export interface LargeFileDefinitionParams {
 /**
  * The large-file state machine (Amazon States Language): Prepare → (import) Distributed Map reading the CSV
  * with the S3 CSV item reader, in batches, each written by an EXPRESS child workflow → Finish (the report).
- * Prepare and the map catch every error into Finish, so every execution that gets past Prepare's retries ends
- * with a report.
+ * Prepare and the map catch every error into Finish, and Finish catches its own into ReportFailure (a report
+ * that does not read the batch results), so every execution that gets past Prepare's retries ends with a report.
  */
 export function largeFileDefinition(p: LargeFileDefinitionParams): Record<string, unknown> {
   const invoke = `arn:${p.partition}:states:::lambda:invoke`;
   const lambdaRetry = {
     ErrorEquals: [
+      'Lambda.ClientExecutionTimeoutException',
       'Lambda.ServiceException',
       'Lambda.AWSLambdaException',
       'Lambda.SdkClientException',
@@ -167,6 +168,11 @@ export function largeFileDefinition(p: LargeFileDefinitionParams): Record<string
         ResultWriter: {
           Resource: `arn:${p.partition}:states:::s3:putObject`,
           Parameters: { 'Bucket.$': '$.job.bucket', 'Prefix.$': '$.job.workPrefix' },
+          // JSON Lines, so Finish reads the result files a record at a time: a SUCCEEDED record carries its batch's
+          // rows (Input), so the files are about 2.5 times the CSV, and one JSON array of them would not fit in the
+          // function's memory (or in a string) for files of a few million rows. NONE keeps every record's Status,
+          // Input, Output, Error and Cause, which Finish reads.
+          WriterConfig: { OutputType: 'JSONL', Transformation: 'NONE' },
         },
         ResultPath: '$.map',
         Catch: catchToFinish,
@@ -175,6 +181,17 @@ export function largeFileDefinition(p: LargeFileDefinitionParams): Record<string
       Finish: {
         Type: 'Task',
         Comment: 'Adds up the batches and writes the report',
+        Resource: invoke,
+        Parameters: { FunctionName: p.workerArn, Payload: { action: 'finish', 'state.$': '$' } },
+        OutputPath: '$.Payload',
+        TimeoutSeconds: WORKER_TIMEOUT_SECONDS,
+        Retry: [lambdaRetry],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.finishError', Next: 'ReportFailure' }],
+        End: true,
+      },
+      ReportFailure: {
+        Type: 'Task',
+        Comment: 'Finish failed: writes a report without the batch results, saying so, and releases the ledger',
         Resource: invoke,
         Parameters: { FunctionName: p.workerArn, Payload: { action: 'finish', 'state.$': '$' } },
         OutputPath: '$.Payload',

@@ -262,6 +262,47 @@ describe('the large-file state machine, run locally: what ends without a map', (
     expect((await countItems(table)).count).toBe(0);
   }, 60_000);
 
+  test('Finish fails (its Lambda error): ReportFailure still writes a report, and the file can be imported again', async () => {
+    // GIVEN a file whose rows the batches write, and a Finish step that fails once it is called with the results
+    // (what running out of memory or a timeout looks like to the state machine)
+    await harness.freshTable();
+    await harness.freshLedger();
+    const key = 'uploads/large-finish-fails.csv';
+    await upload(harness.emulators(), key, inventoryCsv(30));
+    const object = { bucket: BUCKET, key, size: 1, etag: 'etag-finish' };
+    const failingFinish: StepHandler = async (event) => {
+      const e = event as { action: string; state?: { finishError?: unknown } };
+      if (e.action === 'finish' && !e.state?.finishError) {
+        throw Object.assign(new Error('Runtime exited with error: signal: killed'), { name: 'Lambda.Unknown' });
+      }
+      return (sourceWorker as StepHandler)(event);
+    };
+
+    // WHEN the execution runs
+    const run = await runLargeFileLocally({
+      definition: synthesizedDefinition(),
+      worker: failingFinish,
+      s3: harness.emulators().s3,
+      input: { object },
+      executionName: 'local-finish-fails',
+    });
+
+    // THEN the execution ends with ReportFailure's report: FAILED, saying Finish failed and nothing is counted
+    const report: ImportReport = await readReport(harness.emulators(), key);
+    expect(run.output).toEqual(report);
+    expect(report).toMatchObject({ status: 'FAILED', rowsWritten: 0, complete: false });
+    expect(report.reason).toMatch(/^the report could not be built from the batch results \(Lambda\.Unknown: /);
+    // AND the ledger claim was released: the same version is imported again, not skipped
+    const again = await runLargeFileLocally({
+      definition: synthesizedDefinition(),
+      worker: sourceWorker as StepHandler,
+      s3: harness.emulators().s3,
+      input: { object },
+      executionName: 'local-finish-again',
+    });
+    expect(again.output).toMatchObject({ status: 'SUCCEEDED', rowsWritten: 30 });
+  }, 60_000);
+
   test('a second delivery of the same version is skipped by the ledger', async () => {
     // GIVEN one import done
     await harness.freshTable();

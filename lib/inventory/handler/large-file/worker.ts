@@ -14,6 +14,8 @@
  *
  * Bundled into assets/inventory-large-file/index.js (handler `index.handler`).
  */
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -85,6 +87,11 @@ export interface FinishState {
   readonly map?: { readonly ResultWriterDetails?: { readonly Bucket: string; readonly Key: string } };
   /** Set when the map or Prepare failed (a Catch). */
   readonly error?: { readonly Error?: string; readonly Cause?: string };
+  /**
+   * Set when Finish itself failed (its Catch, into ReportFailure): the report is written without reading the batch
+   * results, which may be what failed.
+   */
+  readonly finishError?: { readonly Error?: string; readonly Cause?: string };
 }
 export interface FinishEvent {
   readonly action: 'finish';
@@ -414,6 +421,34 @@ async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T
   return JSON.parse((await response.Body?.transformToString('utf-8')) ?? 'null') as T;
 }
 
+/**
+ * The records of one ResultWriter result file, one at a time. The state machine asks for JSON Lines (WriterConfig
+ * OutputType JSONL), read line by line from the response stream, so a file of any size takes the memory of one
+ * record (a batch's rows at most); a file written as one JSON array (a map run of a state machine deployed before
+ * JSON Lines, or another runner) is parsed whole.
+ */
+export async function* readResultRecords(s3: S3Client, bucket: string, key: string): AsyncGenerator<ChildRecord> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const body = response.Body as Readable | undefined;
+  if (!body) return;
+  const lines = createInterface({ input: body, crlfDelay: Infinity });
+  let arrayText: string[] | undefined;
+  for await (const line of lines) {
+    if (arrayText) {
+      arrayText.push(line);
+      continue;
+    }
+    const text = line.trim();
+    if (text === '') continue;
+    if (text.startsWith('[')) {
+      arrayText = [line];
+      continue;
+    }
+    yield JSON.parse(text) as ChildRecord;
+  }
+  if (arrayText) yield* JSON.parse(arrayText.join('\n')) as ChildRecord[];
+}
+
 async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
   const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return (await response.Body?.transformToString('utf-8')) ?? '';
@@ -497,6 +532,7 @@ export async function finish(
   const startedAt = job?.startedAt ?? new Date().toISOString();
   const tally = new Tally();
   const format = formatOf(object.key);
+  if (state.finishError) return reportFinishFailure(state, config, clients, logger);
   const failure = state.error ? `${state.error.Error ?? 'Error'}: ${state.error.Cause ?? ''}`.trim() : undefined;
   let complete = failure === undefined;
   let reason: { reason: string; line: number } | undefined = failure
@@ -524,7 +560,7 @@ export async function finish(
       const lineAt = new Map<number, number>();
       let indexed = true;
       for (const file of succeeded) {
-        for (const record of await readJson<ChildRecord[]>(clients.s3, details.Bucket, file.Key)) {
+        for await (const record of readResultRecords(clients.s3, details.Bucket, file.Key)) {
           const result = JSON.parse(record.Output ?? '{}') as BatchResult;
           tally.rowsTotal += result.rowsTotal;
           tally.rowsWritten += result.rowsWritten;
@@ -556,7 +592,7 @@ export async function finish(
         }
       }
       for (const file of unfinished) {
-        for (const record of await readJson<ChildRecord[]>(clients.s3, details.Bucket, file.Key)) {
+        for await (const record of readResultRecords(clients.s3, details.Bucket, file.Key)) {
           const input = JSON.parse(record.Input ?? '{}') as Partial<BatchEvent>;
           const why = notProcessedReason(record);
           const items = input.Items ?? [];
@@ -657,6 +693,43 @@ export async function finish(
     rowsWritten: report.rowsWritten,
     rowsRejected: report.rowsRejected,
   });
+  return report;
+}
+
+/**
+ * ReportFailure: Finish failed (out of memory, a timeout, an S3 error on the results), so the batch results are
+ * not read again. The report says the import's outcome is unknown (FAILED, no rows counted, why) and the ledger
+ * claim is released, so that uploading the file again imports it; the writes are idempotent upserts.
+ */
+async function reportFinishFailure(
+  state: FinishState,
+  config: EngineConfig,
+  clients: Clients,
+  logger: Logger,
+): Promise<ImportReport> {
+  const object = state.object;
+  const owner = state.job?.executionName ?? state.executionName ?? '';
+  const e = state.finishError!;
+  const why = `${e.Error ?? 'Error'}${e.Cause ? `: ${e.Cause.slice(0, 500)}` : ''}`;
+  const earlier = state.error ? `; before that the import had stopped: ${state.error.Error ?? 'Error'}` : '';
+  const reason = {
+    reason: `the report could not be built from the batch results (${why})${earlier}: the rows the batches wrote are not counted and rejected rows are not listed. Upload the file again to import it with a full report (rows already written are written again, unchanged)`,
+    line: 0,
+  };
+  const report = buildReport(
+    object,
+    config,
+    formatOf(object.key),
+    new Tally(),
+    false,
+    state.job?.startedAt ?? new Date().toISOString(),
+    reason,
+    true,
+  );
+  await putReport(clients.s3, report);
+  const ledger = ledgerOf(config, clients);
+  if (ledger && owner) await ledger.release(object, owner);
+  logger.error('large-file import finished without its batch results', { key: object.key, error: why });
   return report;
 }
 

@@ -46,9 +46,10 @@ export interface LightsailServerProps {
   readonly bundleId?: string;
 
   /**
-   * The ports the firewall opens, each to the CIDRs given. Nothing else is open: Lightsail's own default
-   * (SSH and HTTP from anywhere) is replaced.
-   * @default - no port open
+   * The ports the firewall opens, each to the CIDRs given (IPv4; IPv6 stays closed). Nothing else is open:
+   * Lightsail's own default (SSH and HTTP from anywhere) is replaced once the instance exists (CloudFormation
+   * creates the instance, then sets its firewall).
+   * @default - no port open (one placeholder rule, HTTPS from 192.0.2.1/32, which no client has: see the class)
    */
   readonly ports?: LightsailPort[];
 
@@ -103,11 +104,25 @@ export interface LightsailServerProps {
 }
 
 /**
+ * The one firewall rule of a LightsailServer with no port to open: HTTPS from 192.0.2.1/32 (TEST-NET-1, reserved for
+ * documentation by RFC 5737, so no client has it). A rule is needed because an empty list of ports leaves
+ * Lightsail's default firewall (SSH and HTTP from anywhere) in place.
+ */
+const LIGHTSAIL_CLOSED_FIREWALL: lightsail.CfnInstance.PortProperty = {
+  fromPort: 443,
+  toPort: 443,
+  protocol: 'tcp',
+  cidrs: ['192.0.2.1/32'],
+};
+
+/**
  * A Lightsail virtual private server for a small site, closed by default: only the ports you open, from the
  * CIDRs you name (SSH only when asked, never from anywhere), daily automatic snapshots, and a static IP.
  *
- * Lightsail opens SSH and HTTP to the world when an instance names no ports; this construct always names
- * them, so an instance with no `ports` has none open.
+ * Lightsail opens SSH and HTTP to the world when an instance names no ports, and CloudFormation's Lightsail
+ * handler sets the firewall only when the list of ports is not empty (an empty list keeps that default). So an
+ * instance with nothing to open gets one placeholder rule instead, `LIGHTSAIL_CLOSED_FIREWALL`: HTTPS from
+ * 192.0.2.1/32 (TEST-NET-1, RFC 5737, an address no client on the internet has), which replaces the default.
  */
 export class LightsailServer extends Construct {
   /** The Lightsail instance. */
@@ -138,6 +153,8 @@ export class LightsailServer extends Construct {
         ...(props.lightsailConnect ? { cidrListAliases: ['lightsail-connect'] } : {}),
       });
     }
+    // An empty list would keep Lightsail's default firewall (see the class documentation).
+    if (firewall.length === 0) firewall.push(LIGHTSAIL_CLOSED_FIREWALL);
     const automaticSnapshots = props.automaticSnapshots ?? true;
     this.instance = new lightsail.CfnInstance(this, 'Resource', {
       instanceName: this.instanceName,

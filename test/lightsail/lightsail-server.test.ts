@@ -20,8 +20,10 @@ describe.each(KINDS)('LightsailServer (%s stack)', (_kind, makeStack) => {
     template.hasResourceProperties('AWS::Lightsail::Instance', {
       BlueprintId: 'amazon_linux_2023',
       BundleId: 'small_3_0',
-      // THEN the firewall is named and empty: Lightsail's default (22 and 80 from anywhere) never applies
-      Networking: { Ports: [] },
+      // THEN the firewall holds one placeholder rule that admits no client (HTTPS from TEST-NET-1): CloudFormation's
+      // Lightsail handler sets the firewall only from a non-empty list, and an empty one would keep Lightsail's
+      // default (22 and 80 from anywhere)
+      Networking: { Ports: [{ FromPort: 443, ToPort: 443, Protocol: 'tcp', Cidrs: ['192.0.2.1/32'] }] },
       AddOns: [
         { AddOnType: 'AutoSnapshot', Status: 'Enabled', AutoSnapshotAddOnRequest: { SnapshotTimeOfDay: '06:00' } },
       ],

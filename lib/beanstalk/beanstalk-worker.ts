@@ -25,6 +25,10 @@ import {
 /**
  * Properties for a BeanstalkWorker.
  */
+/** The SQS daemon's option ranges (Elastic Beanstalk Developer Guide, namespace aws:elasticbeanstalk:sqsd). */
+const MAX_SQSD_INACTIVITY_SECONDS = 36000;
+const MAX_SQSD_RETRIES = 100;
+
 export interface BeanstalkWorkerProps extends BeanstalkEnvironmentOptions {
   /**
    * The web app whose Elastic Beanstalk application the worker joins (one application, two environments).
@@ -40,13 +44,15 @@ export interface BeanstalkWorkerProps extends BeanstalkEnvironmentOptions {
 
   /**
    * How long a message stays invisible while the application processes it: the daemon waits up to this long
-   * (less one second) for the application's answer. Whole seconds, 1 to 43,200.
+   * (less one second, and at most 36,000 seconds, the most its InactivityTimeout takes) for the application's
+   * answer. Whole seconds, 2 to 43,200.
    * @default Duration.minutes(5)
    */
   readonly visibilityTimeout?: Duration;
 
   /**
-   * How often a message is received (and failed) before it moves to the dead-letter queue.
+   * How often a message is received (and failed) before it moves to the dead-letter queue: 1 to 100 (the SQS
+   * daemon's MaxRetries takes no more).
    * @default 5
    */
   readonly maxReceiveCount?: number;
@@ -120,7 +126,8 @@ export class BeanstalkWorker extends Construct implements ec2.IConnectable, iam.
     const httpPath = props.httpPath ?? '/';
     const validated = withConstructPath(this, () => {
       const common = validateCommon(props);
-      validateIntegerInRange('maxReceiveCount', maxReceiveCount, 1, 1000);
+      // Both the queue's redrive policy (1 to 1,000) and the daemon's MaxRetries (1 to 100) get it.
+      validateIntegerInRange('maxReceiveCount', maxReceiveCount, 1, MAX_SQSD_RETRIES);
       if (!visibility.isUnresolved()) {
         const seconds = visibility.toSeconds();
         if (!Number.isInteger(seconds) || seconds < 2 || seconds > 43200) {
@@ -182,11 +189,12 @@ export class BeanstalkWorker extends Construct implements ec2.IConnectable, iam.
           setting('aws:elasticbeanstalk:sqsd', 'HttpPath', httpPath),
           setting('aws:elasticbeanstalk:sqsd', 'MimeType', 'application/json'),
           setting('aws:elasticbeanstalk:sqsd', 'VisibilityTimeout', num(seconds)),
-          // The daemon gives up on the application's answer before the message becomes visible again.
+          // The daemon gives up on the application's answer before the message becomes visible again (and
+          // InactivityTimeout takes at most 36,000 seconds: above it Elastic Beanstalk refuses the environment).
           setting(
             'aws:elasticbeanstalk:sqsd',
             'InactivityTimeout',
-            Token.isUnresolved(seconds) ? num(seconds) : String(seconds - 1),
+            Token.isUnresolved(seconds) ? num(seconds) : String(Math.min(seconds - 1, MAX_SQSD_INACTIVITY_SECONDS)),
           ),
           setting('aws:elasticbeanstalk:sqsd', 'MaxRetries', num(maxReceiveCount)),
         ],

@@ -158,9 +158,25 @@ describe('BeanstalkWorker options and validation', () => {
     expect(option(template, 'aws:elasticbeanstalk:sqsd', 'InactivityTimeout')).toBe('599');
   });
 
-  test('fails when maxReceiveCount is not a positive integer', () => {
-    expect(build({ maxReceiveCount: 0 }).make).toThrow(
-      new Error('Agnostic/Worker: maxReceiveCount must be an integer between 1 and 1000; received 0'),
+  test('caps the daemon InactivityTimeout at 36,000 seconds for longer visibility timeouts, within the option ranges', () => {
+    // GIVEN the longest visibility timeout SQS takes, and the most retries the daemon takes
+    const stack = agnosticStack();
+    new BeanstalkWorker(stack, 'Long', {
+      sourcePath: SOURCE,
+      visibilityTimeout: Duration.hours(12),
+      maxReceiveCount: 100,
+    });
+    const template = Template.fromStack(stack);
+    // THEN every sqsd option is within the range Elastic Beanstalk accepts (aws:elasticbeanstalk:sqsd):
+    // VisibilityTimeout 0-43,200, InactivityTimeout 1-36,000, MaxRetries 1-100
+    expect(option(template, 'aws:elasticbeanstalk:sqsd', 'VisibilityTimeout')).toBe('43200');
+    expect(option(template, 'aws:elasticbeanstalk:sqsd', 'InactivityTimeout')).toBe('36000');
+    expect(option(template, 'aws:elasticbeanstalk:sqsd', 'MaxRetries')).toBe('100');
+  });
+
+  test.each([0, 101])('fails when maxReceiveCount is outside 1-100 (the daemon MaxRetries range): %d', (count) => {
+    expect(build({ maxReceiveCount: count }).make).toThrow(
+      new Error(`Agnostic/Worker: maxReceiveCount must be an integer between 1 and 100; received ${count}`),
     );
   });
 

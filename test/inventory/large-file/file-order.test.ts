@@ -6,8 +6,14 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../../../lib/inventory/handler/config';
 import type { BatchResult, LargeFileJob } from '../../../lib/inventory/handler/large-file/job';
-import { setWorkerOverrides, writeBatch } from '../../../lib/inventory/handler/large-file/worker';
+import {
+  BATCH_DEADLINE_MS,
+  BatchDeadlineExceeded,
+  setWorkerOverrides,
+  writeBatch,
+} from '../../../lib/inventory/handler/large-file/worker';
 import { Logger } from '../../../lib/inventory/handler/log';
+import { largeFileDefinition } from '../../../lib/inventory/private/large-file-engine';
 import { BUCKET, countItems, useEngineHarness } from '../handler/helpers';
 
 const harness = useEngineHarness();
@@ -148,4 +154,57 @@ describe('duplicate keys across the batches of a large file', () => {
       expect(await nameOf(table, `K-${key}`)).toBe(`line ${last + 2}`);
     }
   }, 120_000);
+});
+
+describe('a batch past its deadline', () => {
+  test('stops writing and fails before its child workflow times out, so no write outlives the batch', async () => {
+    // GIVEN a batch of 1,000 rows whose clock passes the deadline once the first chunk is written
+    const table = await harness.freshTable();
+    const { s3, dynamodb } = harness.emulators();
+    let clock = 0;
+    let calls = 0;
+    setWorkerOverrides({
+      clients: { s3, dynamodb },
+      // the first two reads: the deadline is set, the first chunk starts; then the chunk took 271 s
+      now: () => (++calls <= 2 ? clock : (clock = BATCH_DEADLINE_MS + 1_000)),
+    });
+    const items = batch(0, 1_000, (i) => `DL-${i}`);
+
+    // WHEN it runs
+    const run = writeBatch(
+      { Items: items, BatchInput: { job: job('deadline') } },
+      loadConfig(),
+      { s3, dynamodb },
+      new Logger({}, () => {}),
+    );
+
+    // THEN it fails with BatchDeadlineExceeded (not retried by the state machine), after its first chunk only
+    await expect(run).rejects.toThrow(BatchDeadlineExceeded);
+    await expect(run).rejects.toThrow(
+      /^the batch stopped after 270 s, before its child workflow's 300 s timeout, with \d+ of 1000 rows written$/,
+    );
+    const written = await countItems(harness.emulators(), table);
+    expect(written).toBeGreaterThan(0);
+    expect(written).toBeLessThan(1_000);
+  }, 60_000);
+
+  test("the deadline leaves time before the WriteBatch task's timeout, and the state machine does not retry it", () => {
+    const definition = largeFileDefinition({
+      partition: 'aws',
+      workerArn: 'arn:aws:lambda:eu-west-1:123456789012:function:worker',
+      batchSize: 1000,
+      maxConcurrency: 10,
+      toleratedFailurePercentage: 0,
+    }) as {
+      States: {
+        ImportRows: {
+          ItemProcessor: { States: { WriteBatch: { TimeoutSeconds: number; Retry: { ErrorEquals: string[] }[] } } };
+        };
+      };
+    };
+    const task = definition.States.ImportRows.ItemProcessor.States.WriteBatch;
+    expect(BATCH_DEADLINE_MS).toBeLessThanOrEqual(task.TimeoutSeconds * 1000 - 30_000);
+    expect(task.Retry.flatMap((r) => r.ErrorEquals)).not.toContain('BatchDeadlineExceeded');
+    expect(task.Retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
+  });
 });

@@ -67,6 +67,26 @@ export const LARGE_FILE_LEASE_MS = 25 * 60 * 60 * 1000;
  */
 export const IMPORT_STAMP_ATTRIBUTE = '_import';
 
+/**
+ * How long a batch may write, from the start of its invocation. Its child workflow is EXPRESS (at most five minutes;
+ * the WriteBatch task's TimeoutSeconds is 300, lib/inventory/private/large-file-engine.ts), but the function's own
+ * timeout is fifteen minutes: without a deadline of its own, a batch whose child timed out went on writing for up to
+ * ten minutes more, its conditional puts stamped with this import, over rows a newer import (an upload of the lines
+ * the report rejected) had written meanwhile. At the deadline it stops and fails, leaving 30 seconds for the last
+ * flush; its rows are then rejected as not processed, as for any failed batch.
+ */
+export const BATCH_DEADLINE_MS = 270_000;
+
+/** A batch that reached BATCH_DEADLINE_MS: it stops writing and fails (not retried: it would be as slow again). */
+export class BatchDeadlineExceeded extends Error {
+  constructor(written: number, total: number) {
+    super(
+      `the batch stopped after ${BATCH_DEADLINE_MS / 1000} s, before its child workflow's 300 s timeout, with ${written} of ${total} rows written`,
+    );
+    this.name = 'BatchDeadlineExceeded';
+  }
+}
+
 /** Largest header row Prepare reads (bytes): the engine's record limit. */
 const HEADER_BYTES = 1024 * 1024;
 
@@ -107,12 +127,13 @@ export interface PrepareResult {
   readonly reason?: string;
 }
 
-/** Test seams: clients, the AIMD options, the retry policy and the sleep of the batch writer. */
+/** Test seams: clients, the AIMD options, the retry policy, the sleep of the batch writer and the clock. */
 export interface WorkerOverrides {
   clients?: Clients;
   aimd?: AimdOptions;
   retry?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 let overrides: WorkerOverrides = {};
 export function setWorkerOverrides(next: WorkerOverrides): void {
@@ -345,7 +366,14 @@ export async function writeBatch(
 
   let throttledChunks = 0;
   let index = 0;
+  const now = overrides.now ?? Date.now;
+  const deadline = now() + BATCH_DEADLINE_MS;
   while (index < items.length && !writer.failure) {
+    if (now() >= deadline) {
+      const failure = new BatchDeadlineExceeded(tally.rowsWritten, items.length);
+      logger.error('batch failed', { firstLine: lines[0], ...errorFields(failure) });
+      throw failure;
+    }
     const chunkSize = Math.max(25, Math.min(500, Math.floor(aimd.rate / 4)));
     const end = Math.min(items.length, index + chunkSize);
     await aimd.acquire(end - index);

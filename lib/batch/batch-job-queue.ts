@@ -11,7 +11,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { alarmTopicFor, notifyingAlarm } from '../common/alarm-topic';
 import { secretServiceEndpoints } from '../common/ecs-container';
 import { checkImageRegistry } from '../common/ecs-image';
 import { hardenedLaunchTemplate } from '../common/hardened-launch-template';
@@ -139,8 +139,10 @@ export interface BatchJobQueueProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * The SNS topic the alarms notify.
-   * @default - the stack's shared encrypted alarm topic
+   * The SNS topic every alarm notifies. When its KMS key is managed in this app, the construct lets
+   * CloudWatch alarms of this account and Region use it; an imported key must already allow that (a
+   * warning says so). A topic policy, if the topic has one, must let `cloudwatch.amazonaws.com` publish.
+   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only), opened to this account's CloudWatch alarms
    */
   readonly alarmTopic?: sns.ITopic;
 }
@@ -335,7 +337,7 @@ export class BatchJobQueue extends Construct implements ec2.IConnectable {
       { id: 'Serverless-SQSRedrivePolicy', reason: isDeadLetterQueue },
     );
     // Alarms from Batch's own events.
-    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    this.alarmTopic = alarmTopicFor(this, props.alarmTopic);
     this.failedJobsLogGroup = this.eventLogGroup('FailedJobsLogGroup', props.logRetention);
     this.blockedQueueLogGroup = this.eventLogGroup('BlockedQueueLogGroup', props.logRetention);
     this.recordEvents('FailedJobsRule', this.failedJobsLogGroup, 'FailedJobs', {

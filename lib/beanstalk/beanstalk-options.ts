@@ -186,8 +186,10 @@ export interface BeanstalkEnvironmentOptions {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * The SNS topic the alarms notify.
-   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only)
+   * The SNS topic every alarm notifies. When its KMS key is managed in this app, the construct lets
+   * CloudWatch alarms of this account and Region use it; an imported key must already allow that (a
+   * warning says so). A topic policy, if the topic has one, must let `cloudwatch.amazonaws.com` publish.
+   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only), opened to this account's CloudWatch alarms
    */
   readonly alarmTopic?: sns.ITopic;
 

@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AccessLogBucket, allowLoadBalancerLogDelivery } from '../common/access-log-bucket';
-import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { alarmTopicFor, notifyingAlarm } from '../common/alarm-topic';
 import { validateMultiAz } from '../common/subnets';
 import { withConstructPath } from '../common/validation';
 import { BeanstalkEnvironmentOptions, BeanstalkOptionSetting } from './beanstalk-options';
@@ -256,7 +256,7 @@ export class BeanstalkWebApp extends Construct implements ec2.IConnectable, iam.
     this.grantPrincipal = this.instanceRole;
     this.url = `${https ? 'https' : 'http'}://${this.environment.attrEndpointUrl}`;
 
-    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    this.alarmTopic = alarmTopicFor(this, props.alarmTopic);
     this.alarms = {
       environmentHealth: environmentHealthAlarm(this, this.environmentName, this.alarmTopic),
       target5xx: notifyingAlarm(this, 'Target5xxAlarm', this.metricApplicationRequests5xx(), {

@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { alarmTopicFor, notifyingAlarm } from '../common/alarm-topic';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { validateIntegerInRange, withConstructPath } from '../common/validation';
@@ -240,7 +240,7 @@ export class BeanstalkWorker extends Construct implements ec2.IConnectable, iam.
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
     this.grantPrincipal = this.instanceRole;
 
-    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    this.alarmTopic = alarmTopicFor(this, props.alarmTopic);
     this.alarms = {
       environmentHealth: environmentHealthAlarm(this, this.environmentName, this.alarmTopic),
       deadLetter: notifyingAlarm(this, 'DeadLetterAlarm', this.metricDeadLetterMessages(), {

@@ -1,7 +1,8 @@
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Annotations, Aws, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SecureKey } from './secure-key';
@@ -21,9 +22,48 @@ export function alarmTopic(scope: Construct): sns.ITopic {
   const key = new SecureKey(stack, `${TOPIC_ID}Key`, {
     description: 'Encrypts the alarm notifications of cdk-compute-patterns constructs',
   });
-  // CloudWatch alarms publish to the encrypted topic with this key: only alarms of this account and
-  // region (the confused-deputy conditions CloudWatch sets and documents for encrypted SNS topics).
-  key.addToResourcePolicy(
+  allowCloudWatchAlarmsToUseKey(key);
+  const topic = new sns.Topic(stack, TOPIC_ID, {
+    displayName: 'cdk-compute-patterns alarms',
+    masterKey: key,
+    enforceSSL: true,
+  });
+  // enforceSSL gives the topic an explicit policy, which replaces SNS's default owner policy.
+  allowCloudWatchAlarms(topic);
+  return topic;
+}
+
+/**
+ * The topic a pattern's alarms notify: the one the user gave (`alarmTopic` prop), or the stack's shared alarm topic.
+ * CloudWatch publishes to an encrypted topic with the topic's key, so a given topic whose key is managed in this
+ * app gets the key statement the shared topic's key has (CloudWatch alarms of this account and Region may use it);
+ * without it every alarm action fails with a KMS AccessDenied, seen only in the alarm's history. A key that cannot
+ * be edited here (imported) gets a warning, `cdk-compute-patterns:alarmTopicKey`. The topic policy is left alone
+ * (see allowCloudWatchAlarms).
+ */
+export function alarmTopicFor(scope: Construct, given: sns.ITopic | undefined): sns.ITopic {
+  if (!given) return alarmTopic(scope);
+  const key = given.masterKey;
+  if (key && !allowCloudWatchAlarmsToUseKey(key)) {
+    Annotations.of(scope).addWarningV2(
+      'cdk-compute-patterns:alarmTopicKey',
+      `Could not let CloudWatch alarms use the key of ${given.node.path}, which is not managed in this app; allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* in that key's policy, or the alarm notifications will not be delivered`,
+    );
+  }
+  return given;
+}
+
+/** Keys that already let CloudWatch alarms use them (several patterns may share one topic). */
+const keysAllowed = new WeakSet<object>();
+
+/**
+ * Lets CloudWatch alarms of this account and Region use `key` (the key of a topic they notify): only alarms of this
+ * account and Region, by the confused-deputy conditions CloudWatch sets and documents for encrypted SNS topics.
+ * Idempotent; false when the key's policy cannot be edited here (an imported key).
+ */
+function allowCloudWatchAlarmsToUseKey(key: kms.IKey): boolean {
+  if (keysAllowed.has(key)) return true;
+  const result = key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'AllowCloudWatchAlarmsToUseTheKey',
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -35,14 +75,8 @@ export function alarmTopic(scope: Construct): sns.ITopic {
       },
     }),
   );
-  const topic = new sns.Topic(stack, TOPIC_ID, {
-    displayName: 'cdk-compute-patterns alarms',
-    masterKey: key,
-    enforceSSL: true,
-  });
-  // enforceSSL gives the topic an explicit policy, which replaces SNS's default owner policy.
-  allowCloudWatchAlarms(topic);
-  return topic;
+  if (result.statementAdded) keysAllowed.add(key);
+  return result.statementAdded;
 }
 
 /**

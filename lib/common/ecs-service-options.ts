@@ -161,9 +161,9 @@ export interface EcsWebServiceOptions extends WebLoadBalancerOptions {
   readonly target5xxAlarmThreshold?: number;
 
   /**
-   * The SNS topic every alarm notifies. Its policy must let `cloudwatch.amazonaws.com` publish (SNS's
-   * default policy does; a custom one, for example from `enforceSSL`, must say so), and if it is encrypted,
-   * its key must let CloudWatch use it.
+   * The SNS topic every alarm notifies. When its KMS key is managed in this app, the construct lets
+   * CloudWatch alarms of this account and Region use it; an imported key must already allow that (a
+   * warning says so). A topic policy, if the topic has one, must let `cloudwatch.amazonaws.com` publish.
    * @default - the stack's shared alarm topic (KMS-encrypted, TLS only), opened to this account's CloudWatch alarms
    */
   readonly alarmTopic?: sns.ITopic;

@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { alarmTopic } from '../common/alarm-topic';
+import { alarmTopicFor } from '../common/alarm-topic';
 import {
   acknowledgeExecWildcards,
   containerMemoryErrors,
@@ -355,7 +355,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       );
     }
 
-    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    this.alarmTopic = alarmTopicFor(this, props.alarmTopic);
     if (!allowAutoScalingNotifications(this.alarmTopic)) {
       Annotations.of(this).addWarningV2(
         'cdk-compute-patterns:notificationTopicKey',
@@ -423,7 +423,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       groupMetrics: [autoscaling.GroupMetrics.all()],
       notifications: [
         {
-          topic: (this.alarmTopic = props.alarmTopic ?? alarmTopic(this)),
+          topic: this.alarmTopic,
           scalingEvents: autoscaling.ScalingEvents.ALL,
         },
       ],

@@ -10,7 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
-import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { alarmTopicFor, notifyingAlarm } from '../common/alarm-topic';
 import { logEncryptionKey, SecureLogGroup } from '../common/log-group';
 import {
   acknowledge,
@@ -452,8 +452,9 @@ export interface EksClusterProps {
   readonly nodeReleaseVersion?: string;
 
   /**
-   * The SNS topic every alarm notifies. Its policy must let `cloudwatch.amazonaws.com`
-   * publish, and if it is encrypted, its key must let CloudWatch use it.
+   * The SNS topic every alarm notifies. When its KMS key is managed in this app, the construct lets
+   * CloudWatch alarms of this account and Region use it; an imported key must already allow that (a
+   * warning says so). A topic policy, if the topic has one, must let `cloudwatch.amazonaws.com` publish.
    * @default - the stack's shared alarm topic (KMS-encrypted, TLS only), opened to this account's CloudWatch alarms
    */
   readonly alarmTopic?: sns.ITopic;
@@ -709,7 +710,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
 
     this.updateKubeconfigCommand = `aws eks update-kubeconfig --name ${this.cluster.clusterName} --region ${Stack.of(this).region}`;
 
-    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    this.alarmTopic = alarmTopicFor(this, props.alarmTopic);
     this.alarms = this.createAlarms(props);
 
     if (props.loadBalancerController) {

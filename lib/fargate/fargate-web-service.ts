@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct, IConstruct } from 'constructs';
-import { alarmTopic } from '../common/alarm-topic';
+import { alarmTopicFor } from '../common/alarm-topic';
 import {
   acknowledgeExecWildcards,
   containerMemoryErrors,
@@ -481,7 +481,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
     }
 
     // Load balancer: the shared secure ALB (the service's own, or a rule on another's), forwarding to the tasks.
-    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    this.alarmTopic = alarmTopicFor(this, props.alarmTopic);
     const attached = attachServiceToLoadBalancer(this, {
       vpc: this.vpc,
       service: this.service,

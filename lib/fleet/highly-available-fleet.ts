@@ -8,7 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { alarmTopic } from '../common/alarm-topic';
+import { alarmTopicFor } from '../common/alarm-topic';
 import { acknowledgeMixedInstancesLaunchTemplate, hardenedLaunchTemplate } from '../common/hardened-launch-template';
 import { addLoadBalancer5xxAlarm } from '../common/load-balancer-alarms';
 import { ManagedPolicyRole } from '../common/managed-policy-role';
@@ -215,11 +215,12 @@ export interface HighlyAvailableFleetProps extends WebLoadBalancerOptions {
 
   /**
    * The SNS topic that receives every scaling event (launch, terminate and
-   * their errors) and the fleet's alarms. When its key is managed in this app
-   * the construct lets the AWSServiceRoleForAutoScaling service-linked role use
-   * it; an imported key must already allow that role and cloudwatch.amazonaws.com,
-   * and a topic policy, if the topic has one, must let cloudwatch.amazonaws.com publish.
-   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only)
+   * their errors) and the fleet's alarms. When its KMS key is managed in this
+   * app, the construct lets the AWSServiceRoleForAutoScaling service-linked role
+   * and CloudWatch alarms of this account and Region use it; an imported key must
+   * already allow both (a warning says so). A topic policy, if the topic has one,
+   * must let `cloudwatch.amazonaws.com` publish.
+   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only), opened to this account's CloudWatch alarms
    */
   readonly alarmTopic?: sns.ITopic;
 
@@ -490,7 +491,7 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
       rootVolumeEncryptionKey: props.rootVolumeEncryptionKey,
     });
 
-    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    this.alarmTopic = alarmTopicFor(this, props.alarmTopic);
     if (!allowAutoScalingNotifications(this.alarmTopic)) {
       Annotations.of(this).addWarningV2(
         'cdk-compute-patterns:alarmTopicKey',

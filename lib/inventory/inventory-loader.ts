@@ -15,7 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { alarmTopicFor, notifyingAlarm } from '../common/alarm-topic';
 import { limitLambdaEnvironment } from '../common/lambda-environment';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge, inEveryCompliancePack, wildcardResourceFinding } from '../common/nag';
@@ -137,8 +137,10 @@ export interface InventoryLoaderProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * The SNS topic the alarms notify.
-   * @default - the stack's shared, encrypted alarm topic
+   * The SNS topic every alarm notifies. When its KMS key is managed in this app, the construct lets
+   * CloudWatch alarms of this account and Region use it; an imported key must already allow that (a
+   * warning says so). A topic policy, if the topic has one, must let `cloudwatch.amazonaws.com` publish.
+   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only), opened to this account's CloudWatch alarms
    */
   readonly alarmTopic?: sns.ITopic;
 
@@ -418,7 +420,7 @@ export class InventoryLoader extends Construct implements ec2.IConnectable, iam.
       }),
     );
 
-    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    this.alarmTopic = alarmTopicFor(this, props.alarmTopic);
     const deadLetter = notifyingAlarm(
       this,
       'DeadLetterAlarm',

@@ -15,7 +15,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { alarmTopic, notifyingAlarm } from '../common/alarm-topic';
+import { alarmTopicFor, notifyingAlarm } from '../common/alarm-topic';
 import { limitLambdaEnvironment } from '../common/lambda-environment';
 import { SecureLogGroup } from '../common/log-group';
 import { acknowledge, inEveryCompliancePack, managedPolicyFinding } from '../common/nag';
@@ -251,8 +251,10 @@ export interface ServerlessApiProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * The SNS topic the alarms notify.
-   * @default - the stack's shared, encrypted alarm topic
+   * The SNS topic every alarm notifies. When its KMS key is managed in this app, the construct lets
+   * CloudWatch alarms of this account and Region use it; an imported key must already allow that (a
+   * warning says so). A topic policy, if the topic has one, must let `cloudwatch.amazonaws.com` publish.
+   * @default - the stack's shared alarm topic (KMS-encrypted, TLS only), opened to this account's CloudWatch alarms
    */
   readonly alarmTopic?: sns.ITopic;
 }
@@ -330,7 +332,7 @@ export class ServerlessApi extends Construct implements ec2.IConnectable {
     const rate = props.throttlingRateLimit ?? 100;
     const burst = props.throttlingBurstLimit ?? 200;
     this.validate(props, endpointType, stageName, rate, burst);
-    this.alarmTopic = props.alarmTopic ?? alarmTopic(this);
+    this.alarmTopic = alarmTopicFor(this, props.alarmTopic);
 
     this.table = secureTable(this, 'Table', {
       partitionKey: collection.key,

@@ -1,6 +1,8 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { alarmTopic } from '../../lib/common/alarm-topic';
+import { Construct } from 'constructs';
+import { alarmTopic, alarmTopicFor } from '../../lib/common/alarm-topic';
 import { agnosticStack, specificStack } from '../support/cdk-context';
 
 const ALARMS_OF_THIS_ACCOUNT_AND_REGION = {
@@ -60,5 +62,42 @@ describe.each([
         },
       }),
     );
+  });
+});
+
+describe('alarmTopicFor', () => {
+  test('warns when the given topic is encrypted with a key it cannot edit (imported), naming what the key must allow', () => {
+    // GIVEN a topic of this app encrypted with an imported key
+    const stack = agnosticStack();
+    const key = kms.Key.fromKeyArn(
+      stack,
+      'Imported',
+      'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    );
+    const topic = new sns.Topic(stack, 'Ops', { masterKey: key });
+    // WHEN a pattern takes it
+    const scope = new Construct(stack, 'Pattern');
+    expect(alarmTopicFor(scope, topic)).toBe(topic);
+    // THEN a warning says the notifications will not be delivered unless the key allows CloudWatch
+    Annotations.fromStack(stack).hasWarning(
+      '/Agnostic/Pattern',
+      Match.stringLikeRegexp(
+        "^Could not let CloudWatch alarms use the key of Agnostic/Ops, which is not managed in this app; allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey\\* in that key's policy",
+      ),
+    );
+  });
+
+  test('adds the key statement once for a topic several patterns share, and nothing for a topic without a key', () => {
+    const stack = agnosticStack();
+    const key = new kms.Key(stack, 'OpsKey', { enableKeyRotation: true });
+    const topic = new sns.Topic(stack, 'Ops', { masterKey: key });
+    alarmTopicFor(new Construct(stack, 'A'), topic);
+    alarmTopicFor(new Construct(stack, 'B'), topic);
+    const plain = new sns.Topic(stack, 'Plain');
+    expect(alarmTopicFor(new Construct(stack, 'C'), plain)).toBe(plain);
+    const statements = Template.fromStack(stack).toJSON().Resources[
+      stack.getLogicalId(key.node.defaultChild as kms.CfnKey)
+    ].Properties.KeyPolicy.Statement as { Sid?: string }[];
+    expect(statements.filter((s) => s.Sid === 'AllowCloudWatchAlarmsToUseTheKey')).toHaveLength(1);
   });
 });

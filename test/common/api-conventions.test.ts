@@ -5,6 +5,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
@@ -46,6 +47,10 @@ const ALARMING: [string, (scope: Construct, topic?: sns.ITopic) => Alarming][] =
   ['InventoryLoader', (s, alarmTopic) => new InventoryLoader(s, 'P', { alarmTopic })],
   ['BeanstalkWebApp', (s, alarmTopic) => new BeanstalkWebApp(s, 'P', { sourcePath: WEB, alarmTopic })],
   ['BeanstalkWorker', (s, alarmTopic) => new BeanstalkWorker(s, 'P', { sourcePath: WEB, alarmTopic })],
+  ['Ec2WebService', (s, alarmTopic) => new Ec2WebService(s, 'P', { image: IMAGE, alarmTopic })],
+  ['EksCluster', (s, alarmTopic) => new EksCluster(s, 'P', { adminPrincipalArns: [ADMIN], alarmTopic })],
+  ['ServerlessApi', (s, alarmTopic) => new ServerlessApi(s, 'P', { alarmTopic })],
+  ['BatchJobQueue', (s, alarmTopic) => new BatchJobQueue(s, 'P', { alarmTopic })],
 ];
 
 /** Every pattern owning network endpoints, as IConnectable. */
@@ -108,6 +113,28 @@ describe.each(ALARMING)('%s alarms', (_name, build) => {
         { Ref: stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic) },
       ]);
     }
+  });
+
+  test('lets CloudWatch alarms use the key of an alarmTopic encrypted with a key of this app', () => {
+    // GIVEN the user's topic, encrypted with their key
+    const stack = agnosticStack();
+    const key = new kms.Key(stack, 'OpsKey', { enableKeyRotation: true });
+    const topic = new sns.Topic(stack, 'Ops', { masterKey: key });
+    // WHEN the pattern's alarms notify it
+    build(stack, topic);
+    // THEN the key lets CloudWatch alarms of this account and Region use it (without it every notification fails
+    // with a KMS AccessDenied), and nothing warns
+    const keyPolicy = Template.fromStack(stack).toJSON().Resources[
+      stack.getLogicalId(key.node.defaultChild as kms.CfnKey)
+    ].Properties.KeyPolicy.Statement as Record<string, unknown>[];
+    expect(keyPolicy.filter((s) => s.Sid === 'AllowCloudWatchAlarmsToUseTheKey')).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: expect.objectContaining({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+      }),
+    ]);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('alarmTopicKey'));
   });
 
   test('defaults alarmTopic to the stack shared encrypted topic', () => {

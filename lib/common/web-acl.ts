@@ -14,6 +14,9 @@ export const MANAGED_RULE_GROUPS = [
   'AWSManagedRulesAmazonIpReputationList',
 ];
 
+/** The request headers the web ACL's logs leave out (WAF writes `REDACTED` instead of their values). */
+export const REDACTED_HEADERS = ['authorization', 'cookie'];
+
 /** AWS WAF delivers logs to CloudWatch Logs only into log groups whose name starts with this prefix. */
 export const WAF_LOG_GROUP_PREFIX = 'aws-waf-logs-';
 
@@ -93,6 +96,9 @@ export function addWebAcl(scope: Construct, resourceArn: string, options: WebAcl
   const logGroup = new SecureLogGroup(scope, 'WebAclLogs', { retention: options.logRetention, ...fixedName });
   const loggingConfiguration = new wafv2.CfnLoggingConfiguration(scope, 'WebAclLogging', {
     resourceArn: webAcl.attrArn,
+    // Every request is logged for a year; these headers carry credentials and session tokens, which would then be
+    // readable by whoever may read the log group.
+    redactedFields: REDACTED_HEADERS.map((name) => ({ singleHeader: { Name: name } })),
     // The log group's ARN without the ':*' suffix that LogGroup.logGroupArn carries: WAF refuses that one.
     logDestinationConfigs: [
       Stack.of(scope).formatArn({

@@ -114,6 +114,11 @@ describe.each([
         ? `arn:{AWS::Partition}:logs:{AWS::Region}:{AWS::AccountId}:log-group:${name}`
         : `arn:aws:logs:eu-west-1:123456789012:log-group:${name}`,
     ]);
+    // AND the headers that carry credentials and session tokens are left out of the logs
+    expect(logging.Properties.RedactedFields).toEqual([
+      { SingleHeader: { Name: 'authorization' } },
+      { SingleHeader: { Name: 'cookie' } },
+    ]);
     // AND nothing of it is reported under NIST 800-53 R5 or PCI DSS 3.2.1 (ALBWAFEnabled, WAFv2LoggingEnabled)
     expect(wafFindings(stack, lb)).toEqual([]);
   });

@@ -86,7 +86,8 @@ export interface WebLoadBalancerOptions {
 
   /**
    * The Route 53 hosted zone that holds `domainName`: the alias record and the
-   * certificate's validation records go there. Required with `domainName`.
+   * certificate's validation records go there. Required with `domainName`. A
+   * private hosted zone needs `certificate` too (ACM validates through public DNS).
    * @default - no DNS record
    */
   readonly domainZone?: route53.IHostedZone;
@@ -442,6 +443,13 @@ export class SecureLoadBalancer extends Construct {
     if ((props.domainName === undefined) !== (props.domainZone === undefined)) {
       throw new Error(
         `${this.node.path}: domainName and domainZone go together (the zone holds the alias record and the certificate validation records); received ${props.domainName === undefined ? 'domainZone without domainName' : 'domainName without domainZone'}`,
+      );
+    }
+    // ACM validates over public DNS: a certificate validated through a private zone stays pending until ACM gives up
+    // (72 hours), and the stack with it. (An imported private zone cannot be told apart here.)
+    if (props.domainZone instanceof route53.PrivateHostedZone && props.certificate === undefined) {
+      throw new Error(
+        `${this.node.path}: domainZone ${props.domainZone.node.path} is a private hosted zone, and ACM validates certificates through public DNS only, so the certificate for '${props.domainName}' would never be issued. Pass a certificate (issued elsewhere, or validated through a public zone) with the private zone, or use a public hosted zone`,
       );
     }
     const tls = props.certificate !== undefined || props.domainName !== undefined;

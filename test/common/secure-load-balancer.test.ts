@@ -165,6 +165,25 @@ describe('SecureLoadBalancer validation', () => {
     );
   });
 
+  test('fails when the certificate would be validated through a private hosted zone, and accepts the zone with a certificate', () => {
+    // GIVEN an internal load balancer named in a private hosted zone
+    const stack = agnosticStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+    const zone = new route53.PrivateHostedZone(stack, 'Internal', { zoneName: 'corp.internal', vpc });
+    const props = { vpc, internetFacing: false, domainName: 'app.corp.internal', domainZone: zone };
+    // THEN without a certificate it fails: ACM validates through public DNS, the certificate would never be issued
+    expect(() => new SecureLoadBalancer(stack, 'Lb', props)).toThrow(
+      "Agnostic/Lb: domainZone Agnostic/Internal is a private hosted zone, and ACM validates certificates through public DNS only, so the certificate for 'app.corp.internal' would never be issued. Pass a certificate (issued elsewhere, or validated through a public zone) with the private zone, or use a public hosted zone",
+    );
+    // AND with a certificate the private zone gets the alias record and no certificate is created
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', CERTIFICATE_ARN);
+    const lb = new SecureLoadBalancer(stack, 'Lb2', { ...props, certificate });
+    lb.listener.addAction('Default', { action: elbv2.ListenerAction.fixedResponse(200) });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'app.corp.internal.', Type: 'A' });
+  });
+
   test('fails when domainName comes without domainZone', () => {
     expect(build({ domainName: 'app.example.com' })).toThrow(
       'Agnostic/Lb: domainName and domainZone go together (the zone holds the alias record and the certificate validation records); received domainName without domainZone',

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -103,8 +103,14 @@ export class SecureVpc extends ec2.Vpc {
     // flow log gets it immutable, or aws-cdk-lib would add the same statement again inline.
     this.flowLogRole = new iam.Role(this, 'FlowLogRole', {
       description: 'Lets VPC Flow Logs of this account write to the flow log group',
+      // The confused-deputy conditions the VPC Flow Logs guide gives for the delivery role's trust policy.
       assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${Aws.PARTITION}:ec2:${Stack.of(this).region}:${Stack.of(this).account}:vpc-flow-log/*`,
+          },
+        },
       }),
     });
     this.flowLogPolicy = new iam.ManagedPolicy(this, 'FlowLogPolicy', {

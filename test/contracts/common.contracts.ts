@@ -132,10 +132,25 @@ export function vpcFlowLogContracts(vpc: string): ContractGroup {
         caller: service('vpc-flow-logs.amazonaws.com'),
         action: 'sts:AssumeRole',
         resource: arn('AWS::IAM::Role', flowRole),
-        context: { 'aws:SourceAccount': '{account}' },
+        context: {
+          'aws:SourceAccount': '{account}',
+          'aws:SourceArn': 'arn:aws:ec2:{region}:{account}:vpc-flow-log/fl-0123456789abcdef0',
+        },
         phase: 'deploy',
         why: 'VPC Flow Logs assumes the delivery role when the flow log is created.',
         expect: 'allowed',
+      },
+      {
+        caller: service('vpc-flow-logs.amazonaws.com'),
+        action: 'sts:AssumeRole',
+        resource: arn('AWS::IAM::Role', flowRole),
+        context: {
+          'aws:SourceAccount': '{account}',
+          'aws:SourceArn': 'arn:aws:ec2:ca-west-1:{account}:vpc-flow-log/fl-0123456789abcdef0',
+        },
+        phase: 'deploy',
+        why: 'Confused deputy: a flow log of another Region of the account cannot be delivered with this role.',
+        expect: 'denied',
       },
       {
         caller: service('vpc-flow-logs.amazonaws.com'),

@@ -11,6 +11,9 @@
 #   windows-1252.xlsx     src/windows-1252.csv read as Windows-1252 (the right charset): umlauts in a header
 #   mojibake.xlsx         the same CSV read as UTF-8 (the wrong charset): LibreOffice writes U+FFFD into the header
 #   shared-strings.xlsx   3,000 generated rows whose text cells repeat (every string is a shared string)
+#   zero-padded.xlsx      src/zero-padded.fods: a number cell 123 shown as 00123 (format 00000) beside the text 123
+#   formats.xlsx          src/formats.fods: the number 123 shown as 00123, a line break, a time, a percentage, a
+#                         boolean, the literal text _x0041_ (LibreOffice escapes it as _x005F_x0041_), a hidden row
 #
 # Usage: scripts/make-libreoffice-fixtures.sh
 set -euo pipefail
@@ -29,6 +32,8 @@ convert() { # convert SOURCE OUTPUT [INFILTER]
 python3 "$here/src/resave-source.py" "$work/resaved.xlsx"
 convert "$work/resaved.xlsx" resaved.xlsx
 convert "$here/src/stock-1904.fods" from-fods.xlsx
+convert "$here/src/zero-padded.fods" zero-padded.xlsx
+convert "$here/src/formats.fods" formats.xlsx
 # CSV filter options: separator 44 (,), text delimiter 34 ("), character set (1 = Windows-1252, 76 = UTF-8), first line 1
 convert "$here/src/windows-1252.csv" windows-1252.xlsx 'CSV:44,34,1,1'
 cp "$here/src/windows-1252.csv" "$work/mojibake.csv"

@@ -264,10 +264,13 @@ async function readWorkbook(zip: Buffer, entries: Map<string, ZipEntryInfo>): Pr
     ),
   );
   const rels = await relationships(zip, entries, workbookPath);
-  const visible = sheets.find((s) => !s.hidden);
+  // A chart sheet (Excel's "Move Chart > New sheet", inserted before the data) is a tab but holds no cells: the
+  // first visible tab that is a worksheet is the one to import.
+  const isWorksheet = (s: { id: string }) => rels.get(s.id)?.type.endsWith('/worksheet') ?? true;
+  const visible = sheets.find((s) => !s.hidden && isWorksheet(s));
   if (!visible) {
     throw new FileFormatError(
-      sheets.length === 0
+      !sheets.some(isWorksheet)
         ? 'the workbook has no worksheet'
         : 'every worksheet of the workbook is hidden; unhide the sheet to import',
     );
@@ -286,8 +289,19 @@ async function readWorkbook(zip: Buffer, entries: Map<string, ZipEntryInfo>): Pr
   };
 }
 
-/** For each cell style index, whether its number format displays a date. */
-async function readDateStyles(zip: Buffer, entry: ZipEntryInfo | undefined): Promise<boolean[]> {
+/** How a cell style displays numbers, where it changes the text of the value: as a date, or zero-padded. */
+interface CellStyle {
+  /** The number format displays a date (or time). */
+  readonly date: boolean;
+  /** The number format is only zeros (`00000`): integers are shown padded with leading zeros to this width. */
+  readonly zeroPadWidth?: number;
+}
+
+/**
+ * For each cell style index, how its number format shows a number. Zero-padded formats matter because they are
+ * how spreadsheets keep identifiers such as 00123 in a number cell: the file holds 123, the user sees 00123.
+ */
+async function readCellStyles(zip: Buffer, entry: ZipEntryInfo | undefined): Promise<CellStyle[]> {
   if (!entry) return [];
   const custom = new Map<number, string>();
   const xfs: number[] = [];
@@ -305,7 +319,23 @@ async function readDateStyles(zip: Buffer, entry: ZipEntryInfo | undefined): Pro
       });
     }),
   );
-  return xfs.map((id) => (custom.has(id) ? isDateFormat(custom.get(id)) : BUILTIN_DATE_FORMATS.has(id)));
+  return xfs.map((id) => {
+    const code = custom.get(id);
+    if (code === undefined) return { date: BUILTIN_DATE_FORMATS.has(id) };
+    // Only zeros (optionally quoted as a whole): the width of the padded integer. Built-in format 1 ('0') pads to
+    // one digit, which changes nothing.
+    const zeros = /^"?(0+)"?$/.exec(code.trim());
+    return { date: isDateFormat(code), ...(zeros && zeros[1].length > 1 ? { zeroPadWidth: zeros[1].length } : {}) };
+  });
+}
+
+/**
+ * Decodes the `_xHHHH_` escapes of an OOXML string (ST_Xstring): Excel writes characters XML cannot hold that way
+ * (a carriage return as `_x000D_`), and a literal `_x` followed by four hex digits as `_x005F_x...`.
+ */
+function decodeXString(text: string): string {
+  if (!text.includes('_x')) return text;
+  return text.replace(/_x([0-9A-Fa-f]{4})_/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /**
@@ -360,7 +390,7 @@ async function readSharedStrings(zip: Buffer, entry: ZipEntryInfo | undefined): 
               `the workbook's shared strings exceed ${MAX_SHARED_STRINGS_CHARS / MIB} Mi characters; save it as CSV UTF-8 and upload that`,
             );
           }
-          strings.push(text.text);
+          strings.push(decodeXString(text.text));
         } else text.close(name);
       });
     }),
@@ -434,7 +464,7 @@ export async function* readXlsx(body: AsyncIterable<Uint8Array>): AsyncGenerator
 async function* readWorksheet(zip: Buffer): AsyncGenerator<SourceRow> {
   const entries = zipDirectory(zip);
   const workbook = await readWorkbook(zip, entries);
-  const dateStyles = await readDateStyles(zip, workbook.stylesPath ? entries.get(workbook.stylesPath) : undefined);
+  const styles = await readCellStyles(zip, workbook.stylesPath ? entries.get(workbook.stylesPath) : undefined);
   const shared = await readSharedStrings(
     zip,
     workbook.sharedStringsPath ? entries.get(workbook.sharedStringsPath) : undefined,
@@ -457,13 +487,17 @@ async function* readWorksheet(zip: Buffer): AsyncGenerator<SourceRow> {
     let text = '';
     let problem: string | undefined;
     if (type === 's') {
-      const index = Number(value);
-      if (!Number.isInteger(index) || index < 0 || index >= shared.length)
+      // An empty shared-string cell (no <v>, or an empty one) is an empty cell: Number('') would be index 0.
+      const index = value.trim() === '' ? undefined : Number(value);
+      if (index === undefined) text = '';
+      else if (!Number.isInteger(index) || index < 0 || index >= shared.length)
         problem = `cell ${ref} refers to a shared string that does not exist`;
       else text = shared[index];
     } else if (type === 'inlineStr') {
-      text = inline.text;
-    } else if (type === 'str' || type === 'd') {
+      text = decodeXString(inline.text);
+    } else if (type === 'str') {
+      text = decodeXString(value);
+    } else if (type === 'd') {
       text = value;
     } else if (type === 'b') {
       text = value === '1' ? 'true' : value === '0' ? 'false' : value;
@@ -472,14 +506,15 @@ async function* readWorksheet(zip: Buffer): AsyncGenerator<SourceRow> {
     } else if (value === '') {
       if (cell.formula)
         problem = `cell ${ref} has a formula without a cached result; open and save the workbook in Excel`;
-    } else if (dateStyles[cell.style]) {
+    } else if (styles[cell.style]?.date) {
       const serial = Number(value);
       text = Number.isFinite(serial) ? formatDate(serialToDate(serial, workbook.date1904)) : '';
       if (!text) problem = `cell ${ref} is not a date`;
     } else {
       const number = excelNumberText(value);
+      const width = styles[cell.style]?.zeroPadWidth;
       if (number === undefined) problem = `cell ${ref} is not a number`;
-      else text = number;
+      else text = width && /^-?\d+$/.test(number) ? zeroPad(number, width) : number;
     }
     while (values.length < cell.column - 1) values.push('');
     values[cell.column - 1] = text;
@@ -499,6 +534,8 @@ async function* readWorksheet(zip: Buffer): AsyncGenerator<SourceRow> {
           lastColumn = 0;
           break;
         case 'c': {
+          // A cell's inline string is its own: one without an <is> (t="inlineStr" and nothing else) is empty.
+          inline.reset();
           const ref = String(tag.attributes.r ?? '');
           const column = ref ? columnOf(ref) : lastColumn + 1;
           cell = {
@@ -561,4 +598,9 @@ async function* readWorksheet(zip: Buffer): AsyncGenerator<SourceRow> {
     });
   });
   if (first) yield { line: 1, values: [], sheet: workbook.sheet.name };
+}
+
+/** An integer as a zero-only number format (`00000`) shows it: padded with leading zeros to `width` digits. */
+function zeroPad(integer: string, width: number): string {
+  return integer.startsWith('-') ? `-${integer.slice(1).padStart(width, '0')}` : integer.padStart(width, '0');
 }

@@ -46,15 +46,23 @@ async function* decodeUtf8(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<st
 
 const CANDIDATE_DELIMITERS = [',', ';', '\t'];
 
-/** The delimiter of a file, from its first line (counted outside double quotes). */
+/**
+ * The delimiter of a file, from its first non-blank line (counted outside double quotes): blank lines before the
+ * header are skipped as the importer skips them.
+ */
 export function detectDelimiter(head: Uint8Array): string {
   const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, 64 * 1024)).toString('utf8');
   const counts = new Map(CANDIDATE_DELIMITERS.map((d) => [d, 0]));
   let quoted = false;
+  let blank = true;
   for (const char of text) {
+    if (!quoted && (char === '\n' || char === '\r')) {
+      if (blank) continue;
+      break;
+    }
     if (char === '"') quoted = !quoted;
-    else if (!quoted && (char === '\n' || char === '\r')) break;
     else if (!quoted && counts.has(char)) counts.set(char, (counts.get(char) ?? 0) + 1);
+    if (char.trim() !== '' && char !== '\ufeff') blank = false;
   }
   if ((counts.get(',') ?? 0) > 0) return ',';
   const [best, count] = [...counts].sort((a, b) => b[1] - a[1])[0];
@@ -89,6 +97,7 @@ export async function* readCsv(body: AsyncIterable<Uint8Array>): AsyncGenerator<
   });
   let nextLine = 1;
   let consumed = 0;
+  let headerSeen = false;
   const skipped = (skip: { code: string; message: string }): SourceRow => {
     if (skip.code === 'CSV_QUOTE_NOT_CLOSED') {
       return {
@@ -120,7 +129,10 @@ export async function* readCsv(body: AsyncIterable<Uint8Array>): AsyncGenerator<
             problem: 'the row contains bytes that are not valid UTF-8; save the file as "CSV UTF-8"',
           }
         : { line, values: record };
-      yield consumed === 1 && delimiter !== ',' ? { ...row, delimiter } : row;
+      // The delimiter is reported with the header: the first row with a value (blank lines before it are skipped).
+      const first = !headerSeen && record.some((value) => value.trim() !== '');
+      if (first) headerSeen = true;
+      yield first && delimiter !== ',' ? { ...row, delimiter } : row;
     }
     if (skips.length > 0) yield skipped(skips[0]);
   } finally {

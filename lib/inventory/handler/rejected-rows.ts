@@ -41,6 +41,11 @@ export class RejectedRowsWriter {
   private uploadId: string | undefined;
   private readonly parts: { PartNumber: number; ETag: string }[] = [];
   private width = 0;
+  /**
+   * Whether the source's header ended with this file's own `_line` and `_reason` columns (a rejected-rows file
+   * uploaded again): they are replaced, not repeated, so the next rejected-rows file can be uploaded too.
+   */
+  private ownColumns = false;
   /** Rows written (for tests and logs). */
   rows = 0;
 
@@ -58,17 +63,23 @@ export class RejectedRowsWriter {
 
   /** Sets the header (the source file's header cells). Call once, before `add`. */
   setHeader(header: readonly string[]): void {
-    this.width = header.length;
-    this.append(csvLine([...header, LINE_COLUMN, REASON_COLUMN]));
+    const n = header.length;
+    this.ownColumns =
+      n >= 2 &&
+      header[n - 2].trim().toLowerCase() === LINE_COLUMN &&
+      header[n - 1].trim().toLowerCase() === REASON_COLUMN;
+    const cells = this.ownColumns ? header.slice(0, -2) : header;
+    this.width = cells.length;
+    this.append(csvLine([...cells, LINE_COLUMN, REASON_COLUMN]));
   }
 
   /** Adds one rejected row (buffered; call `flushIfFull` to bound memory). */
   add(line: number, reason: string, values: readonly string[]): void {
     if (this.rows === 0 && this.buffered === 0 && this.parts.length === 0) this.setHeader([]);
+    // The previous upload's `_line` and `_reason` cells give way to this one's (cells past them are kept).
+    const own = this.ownColumns ? [...values.slice(0, this.width), ...values.slice(this.width + 2)] : values;
     const cells =
-      values.length >= this.width
-        ? [...values]
-        : [...values, ...new Array<string>(this.width - values.length).fill('')];
+      own.length >= this.width ? [...own] : [...own, ...new Array<string>(this.width - own.length).fill('')];
     this.rows++;
     this.append(csvLine([...cells, String(line), reason]));
   }

@@ -48,7 +48,8 @@ const FORMULA_TRIGGER = /^'[=+\-@\t\r]/;
  */
 export function cellValue(raw: string | undefined): string {
   const value = (raw ?? '').trim();
-  return value.charCodeAt(0) === 0x27 && FORMULA_TRIGGER.test(value) ? value.slice(1) : value;
+  // Trimmed again after the apostrophe: '\tIndented (a tab the writer neutralised) loads as a first upload loads it.
+  return value.charCodeAt(0) === 0x27 && FORMULA_TRIGGER.test(value) ? value.slice(1).trim() : value;
 }
 
 /** The header does not fit the schema: the file is rejected whole. */

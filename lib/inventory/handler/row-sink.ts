@@ -86,6 +86,11 @@ export class RowSink {
       outcomes.rejected(row.line, row.problem, validator.keyOf(row.values), row.values);
       return;
     }
+    const earlier = validator.supersededEarlier(row.values);
+    if (earlier !== undefined) {
+      outcomes.rejected(row.line, notImportedAgainReason(earlier), validator.keyOf(row.values), row.values);
+      return;
+    }
     const result = validator.validate(row.values);
     if (!result.ok) {
       outcomes.rejected(row.line, result.reason, result.key, row.values);
@@ -112,6 +117,16 @@ export class RowSink {
     if (!validator) return [key];
     return validator.header.map((_name, index) => (index === validator.keyColumn ? key : ''));
   }
+}
+
+const EARLIER_UPLOAD = '; in an earlier upload, whose rejected-rows file this line comes from: ';
+
+/**
+ * The reason a row of a rejected-rows CSV, superseded in the upload it came from, is not imported again. It starts
+ * with that reason, so the next generation of the file keeps it out too.
+ */
+export function notImportedAgainReason(earlier: string): string {
+  return `${earlier.split(EARLIER_UPLOAD)[0]}${EARLIER_UPLOAD}not imported again, so it cannot undo the row that won (delete the line, or clear its _reason cell to import it)`;
 }
 
 /** The reason a superseded row is rejected with (line 0: DynamoDB did not say which later line). */

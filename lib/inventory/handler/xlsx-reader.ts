@@ -43,6 +43,16 @@ export function isDateFormat(numFmt: string | undefined): boolean {
   return /[dy]/i.test(stripped) || /h+:m/i.test(stripped);
 }
 
+/** A date or time format that shows a time of day and no date (`h:mm`, `hh:mm:ss AM/PM`). */
+export function isTimeOnlyFormat(numFmt: string | undefined): boolean {
+  if (!numFmt) return false;
+  const stripped = numFmt.replace(/"[^"]*"|\[[^\]]*\]|\\./g, '');
+  return /h/i.test(stripped) && !/[dy]/i.test(stripped);
+}
+
+/** Built-in time-of-day formats (ECMA-376 Part 1, 18.8.30): h:mm AM/PM, h:mm:ss AM/PM, h:mm, h:mm:ss, mm:ss. */
+const BUILTIN_TIME_FORMATS = new Set([18, 19, 20, 21, 45]);
+
 /** Built-in number formats that display dates or times (ECMA-376 Part 1, 18.8.30, and the CJK ids). */
 const BUILTIN_DATE_FORMATS = new Set([
   14, 15, 16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56,
@@ -57,6 +67,15 @@ export function formatDate(date: Date): string {
 }
 
 const MS_PER_DAY = 86_400_000;
+
+/**
+ * A time of day without a date (a serial below 1 under a time-only format, such as 12:30): `HH:MM:SS`, ISO 8601's
+ * time of day (with milliseconds when there are any), not a timestamp on Excel's day zero (1899-12-31T12:30:00Z).
+ */
+export function formatTimeOfDay(serial: number): string {
+  const iso = new Date(Math.round(serial * MS_PER_DAY)).toISOString();
+  return iso.endsWith('.000Z') ? iso.slice(11, 19) : iso.slice(11, 23);
+}
 /** 1900 system: serial 1 is 1900-01-01; Excel counts a 29 February 1900 that never was (serial 60). */
 const EPOCH_1900 = Date.UTC(1899, 11, 30);
 /** 1904 system: serial 0 is 1904-01-01. */
@@ -293,6 +312,8 @@ async function readWorkbook(zip: Buffer, entries: Map<string, ZipEntryInfo>): Pr
 interface CellStyle {
   /** The number format displays a date (or time). */
   readonly date: boolean;
+  /** The number format displays a time of day only (no date). */
+  readonly timeOnly?: boolean;
   /** The number format is only zeros (`00000`): integers are shown padded with leading zeros to this width. */
   readonly zeroPadWidth?: number;
 }
@@ -321,11 +342,15 @@ async function readCellStyles(zip: Buffer, entry: ZipEntryInfo | undefined): Pro
   );
   return xfs.map((id) => {
     const code = custom.get(id);
-    if (code === undefined) return { date: BUILTIN_DATE_FORMATS.has(id) };
+    if (code === undefined) return { date: BUILTIN_DATE_FORMATS.has(id), timeOnly: BUILTIN_TIME_FORMATS.has(id) };
     // Only zeros (optionally quoted as a whole): the width of the padded integer. Built-in format 1 ('0') pads to
     // one digit, which changes nothing.
     const zeros = /^"?(0+)"?$/.exec(code.trim());
-    return { date: isDateFormat(code), ...(zeros && zeros[1].length > 1 ? { zeroPadWidth: zeros[1].length } : {}) };
+    return {
+      date: isDateFormat(code),
+      timeOnly: isTimeOnlyFormat(code),
+      ...(zeros && zeros[1].length > 1 ? { zeroPadWidth: zeros[1].length } : {}),
+    };
   });
 }
 
@@ -508,7 +533,11 @@ async function* readWorksheet(zip: Buffer): AsyncGenerator<SourceRow> {
         problem = `cell ${ref} has a formula without a cached result; open and save the workbook in Excel`;
     } else if (styles[cell.style]?.date) {
       const serial = Number(value);
-      text = Number.isFinite(serial) ? formatDate(serialToDate(serial, workbook.date1904)) : '';
+      text = !Number.isFinite(serial)
+        ? ''
+        : styles[cell.style]?.timeOnly && serial >= 0 && serial < 1
+          ? formatTimeOfDay(serial)
+          : formatDate(serialToDate(serial, workbook.date1904));
       if (!text) problem = `cell ${ref} is not a date`;
     } else {
       const number = excelNumberText(value);

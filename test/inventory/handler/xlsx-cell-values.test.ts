@@ -33,6 +33,8 @@ describe('XLSX cell values', () => {
     const items = await scanItems(harness.emulators(), table);
     expect(items.get('00124')?.name).toBe('Lit _x0041_ code');
     expect(items.get('00123')?.name).toBe('Line one\nLine two');
+    // AND a time of day (12:30, no date) is stored as a time of day, not as a timestamp on Excel's day zero
+    expect(items.get('00123')?.opens).toBe('12:30:00');
     // AND a shared string, an inline string and a formula's string result as Excel writes a cell holding CR LF
     const table2 = await harness.freshTable();
     const book = xlsx({

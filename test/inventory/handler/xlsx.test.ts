@@ -4,7 +4,9 @@ import type { ImportReport } from '../../../lib/inventory/handler/report';
 import {
   excelNumberText,
   formatDate,
+  formatTimeOfDay,
   isDateFormat,
+  isTimeOnlyFormat,
   readXlsx,
   serialToDate,
 } from '../../../lib/inventory/handler/xlsx-reader';
@@ -102,6 +104,17 @@ describe('XLSX cell conversion', () => {
     expect(isDateFormat('[$-409]d-mmm-yy;@')).toBe(true);
     expect(isDateFormat('0.00')).toBe(false);
     expect(isDateFormat('"day"0')).toBe(false);
+  });
+
+  test('recognises time-of-day formats, and writes a time of day as HH:MM:SS', () => {
+    expect(isTimeOnlyFormat('h:mm')).toBe(true);
+    expect(isTimeOnlyFormat('[$-409]h:mm:ss AM/PM;@')).toBe(true);
+    expect(isTimeOnlyFormat('yyyy-mm-dd h:mm')).toBe(false);
+    expect(isTimeOnlyFormat('d-mmm')).toBe(false);
+    expect(isTimeOnlyFormat('"hours"0')).toBe(false);
+    expect(formatTimeOfDay(0.5208333333333334)).toBe('12:30:00');
+    expect(formatTimeOfDay(0)).toBe('00:00:00');
+    expect(formatTimeOfDay(0.5 + 0.25 / 86_400)).toBe('12:00:00.250');
   });
 
   test("serial numbers become dates in the workbook's date system", () => {

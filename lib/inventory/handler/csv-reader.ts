@@ -24,7 +24,10 @@ import { FileFormatError, peek, ReadAbortedError, sniffBinary, SourceRow } from 
 export const MAX_RECORD_BYTES = 1024 * 1024;
 
 const LINE_BREAK = /\r\n|\r|\n/g;
-const INVALID_UTF8 = '\uFFFD';
+export const INVALID_UTF8 = '\uFFFD';
+
+/** The problem of a row holding bytes that are not UTF-8 (they decode as U+FFFD). */
+export const INVALID_UTF8_PROBLEM = 'the row contains bytes that are not valid UTF-8; save the file as "CSV UTF-8"';
 
 function lineBreaks(values: readonly string[]): number {
   let count = 0;
@@ -126,7 +129,7 @@ export async function* readCsv(body: AsyncIterable<Uint8Array>): AsyncGenerator<
         ? {
             line,
             values: record,
-            problem: 'the row contains bytes that are not valid UTF-8; save the file as "CSV UTF-8"',
+            problem: INVALID_UTF8_PROBLEM,
           }
         : { line, values: record };
       // The delimiter is reported with the header: the first row with a value (blank lines before it are skipped).

@@ -5,7 +5,7 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../../../lib/inventory/handler/config';
-import type { BatchResult, LargeFileJob } from '../../../lib/inventory/handler/large-file/job';
+import type { BatchItem, BatchResult, LargeFileJob } from '../../../lib/inventory/handler/large-file/job';
 import {
   BATCH_DEADLINE_MS,
   BatchDeadlineExceeded,
@@ -44,7 +44,7 @@ function batch(first: number, count: number, skuOf: (index: number) => string) {
   });
 }
 
-async function run(j: LargeFileJob, items: ReturnType<typeof batch>): Promise<BatchResult> {
+async function run(j: LargeFileJob, items: BatchItem[]): Promise<BatchResult> {
   const { s3, dynamodb } = harness.emulators();
   setWorkerOverrides({ clients: { s3, dynamodb } });
   return writeBatch({ Items: items, BatchInput: { job: j } }, loadConfig(), { s3, dynamodb }, new Logger({}, () => {}));
@@ -206,5 +206,21 @@ describe('a batch past its deadline', () => {
     expect(BATCH_DEADLINE_MS).toBeLessThanOrEqual(task.TimeoutSeconds * 1000 - 30_000);
     expect(task.Retry.flatMap((r) => r.ErrorEquals)).not.toContain('BatchDeadlineExceeded');
     expect(task.Retry.flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
+  });
+});
+
+describe('items the map did not read with the checked header', () => {
+  test('are rejected, not skipped as blank (a delimiter or header line the map reader took differently)', async () => {
+    // GIVEN items keyed the way a comma reader keys a semicolon file: one column named after the whole header
+    const table = await harness.freshTable();
+    const items = [0, 1].map((index) => ({ index, row: { 'sku;name;quantity': `S-${index};One;1` } }));
+    // WHEN the batch runs
+    const result = await run(job('unread'), items);
+    // THEN both rows are counted and rejected, saying why; nothing is written
+    expect(result).toMatchObject({ rowsTotal: 2, rowsWritten: 0, rowsRejected: 2 });
+    expect(result.errors[0].reason).toBe(
+      "the row was not read with the file's header: the map's CSV reader found the column(s) 'sku;name;quantity' instead of 'sku', 'name', 'quantity'; nothing of it was written",
+    );
+    expect(await countItems(harness.emulators(), table)).toBe(0);
   });
 });

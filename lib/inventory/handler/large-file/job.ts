@@ -32,6 +32,10 @@ export interface LargeFileJob {
   /** Working files of this execution: `<reportPrefix>large-file-work/<executionName>/`. */
   readonly workPrefix: string;
   readonly startedAt: string;
+  /** XLSX: the worksheet read, for the report (as a single invocation reports it). */
+  readonly sheet?: string;
+  /** CSV: the delimiter found when it is not a comma, for the report. */
+  readonly delimiter?: string;
 }
 
 /** One item of the Distributed Map (its ItemSelector): the row's index in the CSV and its cells by header name. */

@@ -28,7 +28,7 @@ import { parse as parseCsvSync } from 'csv-parse/sync';
 import { WriteFailure } from '../batch-writer';
 import { Clients, createClients } from '../clients';
 import { EngineConfig, loadConfig } from '../config';
-import { readCsv } from '../csv-reader';
+import { INVALID_UTF8, INVALID_UTF8_PROBLEM, readCsv } from '../csv-reader';
 import { formatOf, loadXlsxReader } from '../importer';
 import { Ledger } from '../ledger';
 import { errorFields, Logger } from '../log';
@@ -218,6 +218,17 @@ export async function prepare(
       }
       if (!header) return failWith('the file is empty (no header row)');
       new RowValidator(header.values, config.schema); // throws HeaderError
+      if (header.delimiter !== undefined || header.line > 1) {
+        // The map's CSV item reader reads commas, and takes the file's first line as the header (FIRST_ROW): a
+        // `;` or tab file, or blank lines before the header, would give items the header does not name. Such a
+        // file is read once here with the engine's reader and written as the comma CSV the map reads, each row
+        // with its line, as for XLSX.
+        return {
+          ...base,
+          action: 'import',
+          job: await convertToRows(object, executionName, startedAt, workPrefix, config, clients, 'csv'),
+        };
+      }
       const job: LargeFileJob = {
         ...jobBase(object, executionName, startedAt, workPrefix),
         format,
@@ -232,7 +243,7 @@ export async function prepare(
     return {
       ...base,
       action: 'import',
-      job: await convertSheet(object, executionName, startedAt, workPrefix, config, clients),
+      job: await convertToRows(object, executionName, startedAt, workPrefix, config, clients, 'xlsx'),
     };
   } catch (err) {
     if (err instanceof HeaderError) return failWith(err.message, 1);
@@ -261,32 +272,41 @@ function jobBase(
 }
 
 /**
- * XLSX: the sheet the engine reads, streamed to `<workPrefix>rows.csv` in the rejected-rows layout (the header,
- * then `_line` with each row's worksheet row number and `_reason` with a read problem). The validator ignores
- * those two columns, and the batches take each row's line from `_line`.
+ * XLSX, and CSV files the map's CSV reader would read differently (see prepare): the rows the engine reads,
+ * streamed to `<workPrefix>rows.csv` in the rejected-rows layout (the trimmed header, then `_line` with each row's
+ * line or worksheet row number and `_reason` with a read problem). The validator ignores those two columns, and
+ * the batches take each row's line from `_line`. A row with values past the header's columns gets the problem the
+ * single-invocation validator gives it (its cells past the header would otherwise shift `_line` and `_reason`).
  */
-async function convertSheet(
+async function convertToRows(
   object: LargeFileObject,
   executionName: string,
   startedAt: string,
   workPrefix: string,
   config: EngineConfig,
   clients: Clients,
+  format: 'csv' | 'xlsx',
 ): Promise<LargeFileJob> {
   const readerKey = `${workPrefix}rows.csv`;
   const body = await getBody(clients.s3, object);
   const writer = new RejectedRowsWriter(clients.s3, object.bucket, readerKey);
   let header: readonly string[] | undefined;
+  let source: Pick<SourceRow, 'sheet' | 'delimiter'> = {};
   try {
-    for await (const row of loadXlsxReader()(body)) {
+    for await (const row of format === 'csv' ? readCsv(body) : loadXlsxReader()(body)) {
       if (row.problem === undefined && row.values.every((v) => v.trim() === '')) continue;
       if (!header) {
         new RowValidator(row.values, config.schema); // throws HeaderError
-        header = row.values;
+        header = row.values.map((h) => h.trim());
+        source = { sheet: row.sheet, delimiter: row.delimiter };
         writer.setHeader(header);
         continue;
       }
-      writer.add(row.line, row.problem ?? '', row.values);
+      const extra = row.values.length > header.length && row.values.slice(header.length).some((v) => v.trim() !== '');
+      const problem =
+        row.problem ??
+        (extra ? `the row has ${row.values.length} values but the header has ${header.length} columns` : '');
+      writer.add(row.line, problem, row.values.slice(0, header.length));
       await writer.flushIfFull();
     }
     if (!header) throw new FileFormatError('the file is empty (no header row)');
@@ -300,13 +320,33 @@ async function convertSheet(
   const head = await clients.s3.send(new HeadObjectCommand({ Bucket: object.bucket, Key: readerKey }));
   return {
     ...jobBase(object, executionName, startedAt, workPrefix),
-    format: 'xlsx',
+    format,
     readerKey,
     readerVersionId: head.VersionId ?? 'null',
-    header: [...header.map((h) => h.trim()), '_line', '_reason'],
+    header: [...header, '_line', '_reason'],
     firstDataLine: 2,
     lineColumn: true,
+    ...(source.sheet !== undefined ? { sheet: source.sheet } : {}),
+    ...(source.delimiter !== undefined ? { delimiter: source.delimiter } : {}),
   };
+}
+
+/**
+ * What the single-invocation reader would have rejected in an item, or an item the map's CSV reader did not read
+ * with the header Prepare checked (its keys are not the header's names: a delimiter or header line the reader took
+ * differently), which would otherwise look blank and vanish uncounted.
+ */
+function itemProblem(job: LargeFileJob, item: BatchItem, values: readonly string[]): string {
+  const keys = Object.keys(item.row);
+  if (keys.length > 0 && !job.header.some((name) => name in item.row)) {
+    const seen = keys.slice(0, 3).map((k) => `'${k.slice(0, 40)}'`);
+    return `the row was not read with the file's header: the map's CSV reader found the column(s) ${seen.join(', ')}${keys.length > 3 ? ', ...' : ''} instead of ${job.header
+      .slice(0, 3)
+      .map((h) => `'${h}'`)
+      .join(', ')}; nothing of it was written`;
+  }
+  if (!job.lineColumn && values.some((v) => v.includes(INVALID_UTF8))) return INVALID_UTF8_PROBLEM;
+  return '';
 }
 
 /** The source line of a map item. */
@@ -382,7 +422,7 @@ export async function writeBatch(
       const item = items[index];
       const cells = job.header.map((name) => item.row[name] ?? '');
       const values = cells.slice(0, width);
-      const problem = job.lineColumn ? cells[width + 1] : '';
+      const problem = (job.lineColumn ? cells[width + 1] : '') || itemProblem(job, item, values);
       if (!problem && values.every((v) => v.trim() === '')) continue;
       tally.read();
       await sink.add({ line: lines[index], values, problem: problem || undefined }, validator);
@@ -707,7 +747,7 @@ export async function finish(
     throw err;
   }
   const fileLevel = !job;
-  const report = buildReport(object, config, format, tally, complete, startedAt, reason, fileLevel);
+  const report = buildReport(object, config, format, tally, complete, startedAt, reason, fileLevel, job);
   await putReport(clients.s3, report);
   const ledger = ledgerOf(config, clients);
   if (ledger && owner) {
@@ -775,6 +815,7 @@ function buildReport(
   startedAt: string,
   problem: { reason: string; line: number } | undefined,
   fileLevel = problem !== undefined && tally.rowsTotal === 0 && !complete,
+  source?: Pick<LargeFileJob, 'sheet' | 'delimiter'>,
 ): ImportReport {
   const finishedAt = new Date();
   const errors = tally.sortedErrors();
@@ -786,6 +827,8 @@ function buildReport(
     ...(object.versionId ? { versionId: object.versionId } : {}),
     ...(object.etag ? { etag: object.etag } : {}),
     ...(format ? { format } : {}),
+    ...(source?.sheet !== undefined ? { sheet: source.sheet } : {}),
+    ...(source?.delimiter !== undefined ? { delimiter: source.delimiter } : {}),
     rowsTotal: tally.rowsTotal,
     rowsWritten: tally.rowsWritten,
     rowsRejected: tally.rowsRejected,

@@ -136,4 +136,40 @@ describe('the large-file path ends as a single invocation does', () => {
       .replace('A2,Beta,2,2,y,x,oops,3,', 'A2,Beta,2,2,y,3,');
     expect(large.rejected).toBe(withoutExtraCells);
   });
+
+  test('a header the schema refuses: FAILED, complete, and no stale rejected rows of an earlier upload', async () => {
+    // GIVEN an earlier upload of the same key that left a rejected row
+    await harness.freshTable();
+    const key = 'uploads/parity-refused.csv';
+    await importFile(harness.emulators(), key, `${H}\nA1,,1,1,x\n`);
+    expect(await readRejectedCsv(harness.emulators(), key)).toContain('name is required but empty');
+    // WHEN the next upload has a header the schema refuses and goes through the large-file path
+    await upload(harness.emulators(), key, 'sku,title\nA1,Hammer\n');
+    await runLargeFileLocally({
+      definition: definition(),
+      worker: sourceWorker as StepHandler,
+      s3: harness.emulators().s3,
+      input: { object: { bucket: BUCKET, key, size: 1 } },
+      executionName: 'parity-refused',
+    });
+    // THEN as a single invocation: FAILED, complete, and an empty rejected-rows file
+    const report = await readReport(harness.emulators(), key);
+    expect(report).toMatchObject({ status: 'FAILED', complete: true, rowsTotal: 0 });
+    expect(await readRejectedCsv(harness.emulators(), key)).toBe('_line,_reason\r\n');
+  });
+
+  test('a rejected-rows file saved as XLSX and uploaded again: its superseded duplicate is not imported again', async () => {
+    // GIVEN A1 written by an earlier upload, and the rejected-rows file of an upload where A1 lost to a later line,
+    // saved as a workbook after B1 was fixed
+    const body = book([
+      row(1, [...HX, '_line', '_reason']),
+      row(2, ['A1', 'Old', 1, 1, 'x', 2, 'duplicate sku: superseded by line 5']),
+      row(3, ['B1', 'Fixed', 2, 2, 'y', 3, 'name is required but empty']),
+    ]);
+    const { small, large } = await bothPaths(body, 'xlsx');
+    // THEN both paths keep A1 out (rejected, saying why) and load B1
+    expect(small.report).toMatchObject({ rowsWritten: 1, rowsRejected: 1 });
+    expect(Object.keys(small.items)).toEqual(['B1']);
+    expect(large).toEqual(small);
+  });
 });

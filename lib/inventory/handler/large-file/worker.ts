@@ -43,7 +43,7 @@ import {
   Tally,
 } from '../report';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, sleep as realSleep } from '../retry';
-import { RowSink } from '../row-sink';
+import { notImportedAgainReason, RowSink } from '../row-sink';
 import { FileFormatError, isFileFormatError, isReadAbortedError, SourceRow } from '../source';
 import { HeaderError, RowValidator } from '../validator';
 import { AimdOptions, AimdRateController } from './aimd';
@@ -196,7 +196,14 @@ export async function prepare(
   const startedAt = new Date().toISOString();
   const workPrefix = `${config.reportPrefix}${WORK_FOLDER}${executionName}/`;
   const failWith = async (reason: string, line = 0): Promise<PrepareResult> => {
-    const report = buildReport(object, config, format, new Tally(), false, startedAt, { reason, line });
+    // Refused whole, as a single invocation refuses it: complete (no row was left unread), FAILED, and an empty
+    // rejected-rows file, so the previous upload's never lingers under this key.
+    const report = buildReport(object, config, format, new Tally(), true, startedAt, { reason, line }, true);
+    await new RejectedRowsWriter(
+      clients.s3,
+      object.bucket,
+      rejectedRowsKeyFor(config.reportPrefix, object.key),
+    ).close();
     await putReport(clients.s3, report);
     await ledger?.complete(object, executionName, report.status, 0);
     logger.warn('large-file import refused', { key: object.key, reason });
@@ -291,21 +298,29 @@ async function convertToRows(
   const body = await getBody(clients.s3, object);
   const writer = new RejectedRowsWriter(clients.s3, object.bucket, readerKey);
   let header: readonly string[] | undefined;
+  let validator: RowValidator | undefined;
   let source: Pick<SourceRow, 'sheet' | 'delimiter'> = {};
   try {
     for await (const row of format === 'csv' ? readCsv(body) : loadXlsxReader()(body)) {
       if (row.problem === undefined && row.values.every((v) => v.trim() === '')) continue;
       if (!header) {
-        new RowValidator(row.values, config.schema); // throws HeaderError
+        validator = new RowValidator(row.values, config.schema); // throws HeaderError
         header = row.values.map((h) => h.trim());
         source = { sheet: row.sheet, delimiter: row.delimiter };
         writer.setHeader(header);
         continue;
       }
       const extra = row.values.length > header.length && row.values.slice(header.length).some((v) => v.trim() !== '');
+      // A rejected-rows file saved as a workbook and uploaded again: its `_reason` column is replaced by this file's
+      // own, so a superseded duplicate is kept out here, as RowSink keeps it out in a single invocation.
+      const earlier = validator?.supersededEarlier(row.values);
       const problem =
         row.problem ??
-        (extra ? `the row has ${row.values.length} values but the header has ${header.length} columns` : '');
+        (earlier !== undefined
+          ? notImportedAgainReason(earlier)
+          : extra
+            ? `the row has ${row.values.length} values but the header has ${header.length} columns`
+            : '');
       writer.add(row.line, problem, row.values.slice(0, header.length));
       await writer.flushIfFull();
     }

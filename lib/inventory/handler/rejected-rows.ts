@@ -35,6 +35,14 @@ export function csvLine(cells: readonly string[]): string {
   return cells.map(csvCell).join(',') + '\r\n';
 }
 
+/** Whether `header` ends with this file's own `_line` and `_reason` columns (a rejected-rows file uploaded again). */
+export function endsWithOwnColumns(header: readonly string[]): boolean {
+  const n = header.length;
+  return (
+    n >= 2 && header[n - 2].trim().toLowerCase() === LINE_COLUMN && header[n - 1].trim().toLowerCase() === REASON_COLUMN
+  );
+}
+
 export class RejectedRowsWriter {
   private chunks: Buffer[] = [];
   private buffered = 0;
@@ -63,11 +71,7 @@ export class RejectedRowsWriter {
 
   /** Sets the header (the source file's header cells). Call once, before `add`. */
   setHeader(header: readonly string[]): void {
-    const n = header.length;
-    this.ownColumns =
-      n >= 2 &&
-      header[n - 2].trim().toLowerCase() === LINE_COLUMN &&
-      header[n - 1].trim().toLowerCase() === REASON_COLUMN;
+    this.ownColumns = endsWithOwnColumns(header);
     const cells = this.ownColumns ? header.slice(0, -2) : header;
     this.width = cells.length;
     this.append(csvLine([...cells, LINE_COLUMN, REASON_COLUMN]));

@@ -32,7 +32,7 @@ import { INVALID_UTF8, INVALID_UTF8_PROBLEM, readCsv } from '../csv-reader';
 import { formatOf, loadXlsxReader } from '../importer';
 import { Ledger } from '../ledger';
 import { errorFields, Logger } from '../log';
-import { RejectedRowsWriter } from '../rejected-rows';
+import { endsWithOwnColumns, RejectedRowsWriter } from '../rejected-rows';
 import {
   decideStatus,
   ImportReport,
@@ -338,7 +338,9 @@ async function convertToRows(
     format,
     readerKey,
     readerVersionId: head.VersionId ?? 'null',
-    header: [...header, '_line', '_reason'],
+    // The converted file's own header: a source that is itself a rejected-rows file has its `_line` and `_reason`
+    // replaced by the writer (RejectedRowsWriter.setHeader), not repeated.
+    header: [...(endsWithOwnColumns(header) ? header.slice(0, -2) : header), '_line', '_reason'],
     firstDataLine: 2,
     lineColumn: true,
     ...(source.sheet !== undefined ? { sheet: source.sheet } : {}),

@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SecureKey } from './secure-key';
+import { autoScalingServiceLinkedRoleArn } from './service-linked-roles';
 
 /** Construct id of the per-stack alarm topic: part of the API, never change it. */
 const TOPIC_ID = 'CdkComputePatternsAlarms';
@@ -33,28 +34,72 @@ export function alarmTopic(scope: Construct): sns.ITopic {
   return topic;
 }
 
-/**
- * The topic a pattern's alarms notify: the one the user gave (`alarmTopic` prop), or the stack's shared alarm topic.
- * CloudWatch publishes to an encrypted topic with the topic's key, so a given topic whose key is managed in this
- * app gets the key statement the shared topic's key has (CloudWatch alarms of this account and Region may use it);
- * without it every alarm action fails with a KMS AccessDenied, seen only in the alarm's history. A key that cannot
- * be edited here (imported) gets a warning, `cdk-compute-patterns:alarmTopicKey`. The topic policy is left alone
- * (see allowCloudWatchAlarms).
- */
-export function alarmTopicFor(scope: Construct, given: sns.ITopic | undefined): sns.ITopic {
-  if (!given) return alarmTopic(scope);
-  const key = given.masterKey;
-  if (key && !allowCloudWatchAlarmsToUseKey(key)) {
-    Annotations.of(scope).addWarningV2(
-      'cdk-compute-patterns:alarmTopicKey',
-      `Could not let CloudWatch alarms use the key of ${given.node.path}, which is not managed in this app; allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* in that key's policy, or the alarm notifications will not be delivered`,
-    );
-  }
-  return given;
+/** What else than the pattern's alarms notifies the alarm topic. */
+export interface AlarmTopicUse {
+  /** The pattern's Auto Scaling group sends its scaling notifications (launch, terminate, errors) to the topic. */
+  readonly autoScalingNotifications?: boolean;
 }
 
-/** Keys that already let CloudWatch alarms use them (several patterns may share one topic). */
-const keysAllowed = new WeakSet<object>();
+/**
+ * The topic a pattern's alarms notify: the one the user gave (`alarmTopic` prop), or the stack's shared alarm topic,
+ * with the key statements the services that publish to it need. SNS encrypts with the topic's key on behalf of the
+ * publisher, so a key managed in this app gets a statement for CloudWatch alarms of this account and Region (the
+ * shared topic's key has it from the start) and, with `autoScalingNotifications`, one for the EC2 Auto Scaling
+ * service-linked role through SNS; without them every notification fails with a KMS AccessDenied, seen only in the
+ * alarm's history or the group's activity. A key that cannot be edited here (imported) gets one warning naming what
+ * it must allow, `cdk-compute-patterns:alarmTopicKey`. The topic policy is left alone (see allowCloudWatchAlarms).
+ */
+export function alarmTopicFor(scope: Construct, given: sns.ITopic | undefined, use: AlarmTopicUse = {}): sns.ITopic {
+  const topic = given ?? alarmTopic(scope);
+  const key = topic.masterKey;
+  if (!key) return topic;
+  const missing: string[] = [];
+  if (!allowCloudWatchAlarmsToUseKey(key)) missing.push('cloudwatch.amazonaws.com (alarm notifications)');
+  if (use.autoScalingNotifications && !allowAutoScalingNotifications(key)) {
+    missing.push('the AWSServiceRoleForAutoScaling service-linked role through SNS (scaling notifications)');
+  }
+  if (missing.length > 0) {
+    Annotations.of(scope).addWarningV2(
+      'cdk-compute-patterns:alarmTopicKey',
+      `Could not change the policy of the key of ${topic.node.path}, which is not managed in this app; allow kms:Decrypt and kms:GenerateDataKey* to ${missing.join(' and ')} in that key's policy, or those notifications will not be delivered`,
+    );
+  }
+  return topic;
+}
+
+/** Keys that already carry a statement, by its Sid (several patterns may share one topic). */
+const keysAllowed = new Map<string, WeakSet<object>>();
+
+/** Adds `statement` to `key`'s policy once per key; false when the key's policy cannot be edited here. */
+function addKeyStatementOnce(key: kms.IKey, statement: iam.PolicyStatement): boolean {
+  const done = keysAllowed.get(statement.sid!) ?? new WeakSet<object>();
+  keysAllowed.set(statement.sid!, done);
+  if (done.has(key)) return true;
+  const result = key.addToResourcePolicy(statement);
+  if (result.statementAdded) done.add(key);
+  return result.statementAdded;
+}
+
+/**
+ * Lets EC2 Auto Scaling publish scaling notifications to a topic encrypted with `key`: the AWSServiceRoleForAutoScaling
+ * service-linked role (whose own policy already allows sns:Publish) may use the key through SNS. The role is named in
+ * a condition (see autoScalingServiceLinkedRoleArn).
+ */
+function allowAutoScalingNotifications(key: kms.IKey): boolean {
+  return addKeyStatementOnce(
+    key,
+    new iam.PolicyStatement({
+      sid: 'AllowAutoScalingNotifications',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: {
+        ArnEquals: { 'aws:PrincipalArn': autoScalingServiceLinkedRoleArn() },
+        StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` },
+      },
+    }),
+  );
+}
 
 /**
  * Lets CloudWatch alarms of this account and Region use `key` (the key of a topic they notify): only alarms of this
@@ -62,8 +107,8 @@ const keysAllowed = new WeakSet<object>();
  * Idempotent; false when the key's policy cannot be edited here (an imported key).
  */
 function allowCloudWatchAlarmsToUseKey(key: kms.IKey): boolean {
-  if (keysAllowed.has(key)) return true;
-  const result = key.addToResourcePolicy(
+  return addKeyStatementOnce(
+    key,
     new iam.PolicyStatement({
       sid: 'AllowCloudWatchAlarmsToUseTheKey',
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -75,8 +120,6 @@ function allowCloudWatchAlarmsToUseKey(key: kms.IKey): boolean {
       },
     }),
   );
-  if (result.statementAdded) keysAllowed.add(key);
-  return result.statementAdded;
 }
 
 /**

@@ -57,7 +57,6 @@ import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange, validateOrder, withConstructPath } from '../common/validation';
 import { RoutedPolicy, RoutedRole } from '../fargate/private/routed-role';
 import { sessionManagerPolicy } from '../fleet/private/session-manager-policy';
-import { allowAutoScalingNotifications } from '../fleet/private/topic-permissions';
 import { ContainerInstanceTeardown } from './private/teardown';
 
 /** Name of the application container in the task definition. */
@@ -355,13 +354,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       );
     }
 
-    this.alarmTopic = alarmTopicFor(this, props.alarmTopic);
-    if (!allowAutoScalingNotifications(this.alarmTopic)) {
-      Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:notificationTopicKey',
-        `Could not allow EC2 Auto Scaling to use the key of ${this.alarmTopic.node.path}; add the AWSServiceRoleForAutoScaling service-linked role to that key's policy or scaling notifications will not be delivered`,
-      );
-    }
+    this.alarmTopic = alarmTopicFor(this, props.alarmTopic, { autoScalingNotifications: true });
 
     // Cluster and container instances: the fleet's hardening on the ECS-optimized AL2023 AMI.
     let executeCommandConfiguration: ecs.ExecuteCommandConfiguration | undefined;

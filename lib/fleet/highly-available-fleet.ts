@@ -21,7 +21,6 @@ import { validateIntegerInRange, validateOrder, validateWithin, withConstructPat
 import { defaultWebServerUserData } from './private/default-user-data';
 import { defaultMachineImage } from './private/machine-image';
 import { sessionManagerPolicy } from './private/session-manager-policy';
-import { allowAutoScalingNotifications } from './private/topic-permissions';
 import { allowAutoScalingVolumeEncryption } from './private/volume-key-permissions';
 import { addWarmPoolReadiness, WARM_POOL_HOOK_NAME } from './private/warm-pool-ready';
 
@@ -491,13 +490,7 @@ export class HighlyAvailableFleet extends Construct implements ec2.IConnectable,
       rootVolumeEncryptionKey: props.rootVolumeEncryptionKey,
     });
 
-    this.alarmTopic = alarmTopicFor(this, props.alarmTopic);
-    if (!allowAutoScalingNotifications(this.alarmTopic)) {
-      Annotations.of(this).addWarningV2(
-        'cdk-compute-patterns:alarmTopicKey',
-        `Could not allow EC2 Auto Scaling to use the key of ${this.alarmTopic.node.path}; add the AWSServiceRoleForAutoScaling service-linked role to that key's policy or scaling notifications will not be delivered`,
-      );
-    }
+    this.alarmTopic = alarmTopicFor(this, props.alarmTopic, { autoScalingNotifications: true });
 
     // The group: private subnets in 2+ AZs, load balancer health checks, rolling updates.
     const usesSpot = Token.isUnresolved(onDemandPercentage) || onDemandPercentage < 100;

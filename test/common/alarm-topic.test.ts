@@ -66,7 +66,7 @@ describe.each([
 });
 
 describe('alarmTopicFor', () => {
-  test('warns when the given topic is encrypted with a key it cannot edit (imported), naming what the key must allow', () => {
+  test('warns once when the given topic is encrypted with a key it cannot edit (imported), naming what it must allow', () => {
     // GIVEN a topic of this app encrypted with an imported key
     const stack = agnosticStack();
     const key = kms.Key.fromKeyArn(
@@ -75,15 +75,14 @@ describe('alarmTopicFor', () => {
       'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     );
     const topic = new sns.Topic(stack, 'Ops', { masterKey: key });
-    // WHEN a pattern takes it
+    // WHEN a pattern whose Auto Scaling group also notifies it takes it
     const scope = new Construct(stack, 'Pattern');
-    expect(alarmTopicFor(scope, topic)).toBe(topic);
-    // THEN a warning says the notifications will not be delivered unless the key allows CloudWatch
-    Annotations.fromStack(stack).hasWarning(
-      '/Agnostic/Pattern',
-      Match.stringLikeRegexp(
-        "^Could not let CloudWatch alarms use the key of Agnostic/Ops, which is not managed in this app; allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey\\* in that key's policy",
-      ),
+    expect(alarmTopicFor(scope, topic, { autoScalingNotifications: true })).toBe(topic);
+    // THEN one warning names both publishers the key must allow
+    const warnings = Annotations.fromStack(stack).findWarning('/Agnostic/Pattern', Match.anyValue());
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].entry.data).toMatch(
+      /^Could not change the policy of the key of Agnostic\/Ops, which is not managed in this app; allow kms:Decrypt and kms:GenerateDataKey\* to cloudwatch\.amazonaws\.com \(alarm notifications\) and the AWSServiceRoleForAutoScaling service-linked role through SNS \(scaling notifications\) in that key's policy, or those notifications will not be delivered/,
     );
   });
 

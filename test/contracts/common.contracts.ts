@@ -71,6 +71,42 @@ export function alarmTopicContracts(p: { alarm: string }): ContractGroup {
 }
 
 /**
+ * CloudWatch alarms using the key of an alarm topic the user gave (lib/common/alarm-topic.ts `alarmTopicFor`): the
+ * key statement the construct adds when the key is managed in the app. (The topic's publish permission is the
+ * user's own topic policy, or SNS's default one, which the template does not show.)
+ */
+export function alarmTopicKeyContracts(p: { alarm: string; key: string }): ContractGroup {
+  const key = arn('AWS::KMS::Key', p.key);
+  const own = { 'aws:SourceArn': arn('AWS::CloudWatch::Alarm', p.alarm), 'aws:SourceAccount': '{account}' };
+  return {
+    pattern: "Alarm topic of the user's (lib/common)",
+    contracts: [
+      ...(['kms:GenerateDataKey', 'kms:Decrypt'] as const).map((action): RuntimeContract => ({
+        caller: service('cloudwatch.amazonaws.com'),
+        action,
+        resource: key,
+        context: own,
+        phase: 'run',
+        why: `CloudWatch encrypts the notification of an alarm of this stack for the user's topic with its key (${action}).`,
+        expect: 'allowed',
+      })),
+      {
+        caller: service('cloudwatch.amazonaws.com'),
+        action: 'kms:GenerateDataKey',
+        resource: key,
+        context: {
+          'aws:SourceArn': 'arn:aws:cloudwatch:{region}:{otherAccount}:alarm:their-alarm',
+          'aws:SourceAccount': '{otherAccount}',
+        },
+        phase: 'run',
+        why: "Confused deputy: CloudWatch acting for another account's alarm must not use the user's key.",
+        expect: 'denied',
+      },
+    ],
+  };
+}
+
+/**
  * CloudWatch Logs using the library's log key for the given log groups
  * (lib/common/log-group.ts): the service encrypts with the log group's ARN as
  * encryption context.

@@ -21,6 +21,8 @@ export interface FleetContractOptions {
   readonly rootVolumeKey?: string;
   /** The fleet has a warm pool (its readiness service completes the launch lifecycle hook). @default false */
   readonly warmPool?: boolean;
+  /** Logical-id prefixes of the user's alarm topic and its key. @default - the stack's shared alarm topic */
+  readonly alarmTopic?: { readonly topic: string; readonly key: string };
 }
 
 export function fleetContracts(o: FleetContractOptions): ContractGroup {
@@ -88,7 +90,7 @@ export function fleetContracts(o: FleetContractOptions): ContractGroup {
     {
       caller: serviceLinkedRole('AWSServiceRoleForAutoScaling'),
       action: 'sns:Publish',
-      resource: ref('AWS::SNS::Topic', 'CdkComputePatternsAlarms'),
+      resource: ref('AWS::SNS::Topic', o.alarmTopic?.topic ?? 'CdkComputePatternsAlarms'),
       phase: 'run',
       why: 'Auto Scaling sends launch and terminate notifications to the alarm topic.',
       expect: 'allowed',
@@ -96,7 +98,7 @@ export function fleetContracts(o: FleetContractOptions): ContractGroup {
     {
       caller: serviceLinkedRole('AWSServiceRoleForAutoScaling'),
       action: 'kms:GenerateDataKey',
-      resource: arn('AWS::KMS::Key', 'CdkComputePatternsAlarmsKey'),
+      resource: arn('AWS::KMS::Key', o.alarmTopic?.key ?? 'CdkComputePatternsAlarmsKey'),
       context: { 'kms:ViaService': 'sns.{region}.amazonaws.com' },
       phase: 'run',
       why: 'SNS encrypts those notifications with the alarm key for the service-linked role.',

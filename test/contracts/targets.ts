@@ -18,6 +18,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { BEANSTALK_SAMPLE_SOURCES } from '../../examples/beanstalk-app-stack';
 import {
@@ -41,6 +42,7 @@ import { batchContracts } from './batch.contracts';
 import { beanstalkContracts } from './beanstalk.contracts';
 import {
   alarmTopicContracts,
+  alarmTopicKeyContracts,
   logKeyContracts,
   prefixListLookupContracts,
   vpcFlowLogContracts,
@@ -280,15 +282,17 @@ export const fleetVariant: ContractApp = {
 };
 
 const FLEET_WARM_POOL = 'fleet warm pool variant';
-/** HighlyAvailableFleet with a warm pool (one launch template, a readiness lifecycle hook). */
+/** HighlyAvailableFleet with a warm pool (one launch template, a readiness lifecycle hook) and the user's alarm topic. */
 export const fleetWarmPoolVariant: ContractApp = {
   name: FLEET_WARM_POOL,
   synth: memo(() => {
     const app = testApp();
     const stack = new Stack(app, 'FleetWarmPool', { env });
+    const opsKey = new kms.Key(stack, 'OpsKey', { enableKeyRotation: true });
     new HighlyAvailableFleet(stack, 'Fleet', {
       protocol: elbv2.ApplicationProtocol.HTTP,
       warmPool: { minSize: 1, reuseOnScaleIn: true },
+      alarmTopic: new sns.Topic(stack, 'OpsTopic', { masterKey: opsKey }),
     });
     return fromAssembly(app);
   }),
@@ -297,10 +301,10 @@ export const fleetWarmPoolVariant: ContractApp = {
       app: FLEET_WARM_POOL,
       stackName: 'FleetWarmPool',
       description:
-        'HighlyAvailableFleet with a warm pool of stopped instances: a single launch template, a launch lifecycle hook completed by the instances themselves (environment-specific stack).',
+        "HighlyAvailableFleet with a warm pool of stopped instances: a single launch template, a launch lifecycle hook completed by the instances themselves, and the user's alarm topic under a key of the user's (environment-specific stack).",
       groups: [
-        fleetContracts({ prefix: 'Fleet', warmPool: true }),
-        alarmTopicContracts({ alarm: 'FleetLoadBalancerUnhealthyHostsAlarm' }),
+        fleetContracts({ prefix: 'Fleet', warmPool: true, alarmTopic: { topic: 'OpsTopic', key: 'OpsKey' } }),
+        alarmTopicKeyContracts({ alarm: 'FleetLoadBalancerUnhealthyHostsAlarm', key: 'OpsKey' }),
       ],
     },
   ],

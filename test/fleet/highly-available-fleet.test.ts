@@ -680,7 +680,9 @@ describe('HighlyAvailableFleet options', () => {
     new HighlyAvailableFleet(stack, 'Fleet', { alarmTopic: new sns.Topic(stack, 'Ops', { masterKey: key }) });
     Annotations.fromStack(stack).hasWarning(
       '/Agnostic/Fleet',
-      Match.stringLikeRegexp('add the AWSServiceRoleForAutoScaling service-linked role to that key'),
+      Match.stringLikeRegexp(
+        'cloudwatch.amazonaws.com \\(alarm notifications\\) and the AWSServiceRoleForAutoScaling service-linked role through SNS',
+      ),
     );
   });
 

@@ -1,14 +1,9 @@
-import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { autoScalingServiceLinkedRoleArn } from '../../common/service-linked-roles';
 
 /** Keys that already carry the statements (several fleets may share one key). */
 const done = new WeakSet<object>();
-
-/** The ARN of the EC2 Auto Scaling service-linked role in this stack's account. */
-export function autoScalingServiceLinkedRoleArn(): string {
-  return `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
-}
 
 /**
  * Lets EC2 Auto Scaling launch instances whose EBS volumes are encrypted with

@@ -133,6 +133,14 @@ export function requiredGatewayEndpoints(req: ServiceEndpointRequirements): ec2.
   return gatewayEndpointsOf(req.vpc, req.gateways ?? []);
 }
 
+/**
+ * {@link ensureServiceEndpoints}, returning everything compute in those subnets must be created after (and deleted
+ * before): the interface endpoints and the gateway endpoints ({@link requiredGatewayEndpoints}).
+ */
+export function ensureEndpointDependencies(req: ServiceEndpointRequirements): IConstruct[] {
+  return [...ensureServiceEndpoints(req), ...requiredGatewayEndpoints(req)];
+}
+
 /** An interface endpoint for `service` that the user already added to `vpc` (any construct id). */
 function findInterfaceEndpoint(
   vpc: ec2.Vpc,

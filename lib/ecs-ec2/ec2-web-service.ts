@@ -47,12 +47,7 @@ import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
-import {
-  ensureServiceEndpoints,
-  isolatedSubnetsOf,
-  RequiredServiceEndpoint,
-  requiredGatewayEndpoints,
-} from '../common/service-endpoints';
+import { ensureEndpointDependencies, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateIntegerInRange, validateOrder, withConstructPath } from '../common/validation';
 import { RoutedPolicy, RoutedRole } from '../fargate/private/routed-role';
@@ -555,10 +550,7 @@ export class Ec2WebService extends Construct implements ec2.IConnectable, iam.IG
       ...this.sidecarNetwork.endpoints,
       services: containerInstanceEndpoints(props.secrets),
     };
-    const endpoints = [
-      ...ensureServiceEndpoints(endpointRequirements),
-      ...requiredGatewayEndpoints(endpointRequirements),
-    ];
+    const endpoints = ensureEndpointDependencies(endpointRequirements);
     const execPolicy = new RoutedPolicy(this, 'ExecPolicy', taskRole);
     const execStatements: iam.PolicyStatement[] = [];
     const createService = () =>

@@ -22,10 +22,11 @@ import {
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
 import {
+  ensureEndpointDependencies,
   ensureServiceEndpoints,
   isolatedSubnetsOf,
-  RequiredServiceEndpoint,
   requiredGatewayEndpoints,
+  RequiredServiceEndpoint,
   ServiceEndpointRequirements,
 } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
@@ -1141,7 +1142,7 @@ export class EksCluster extends Construct implements ec2.IConnectable {
       clients: [securityGroup],
       vpcEndpointsProvided: this.vpcEndpointsProvided,
     };
-    const endpoints = [...ensureServiceEndpoints(kubectlEndpoints), ...requiredGatewayEndpoints(kubectlEndpoints)];
+    const endpoints = ensureEndpointDependencies(kubectlEndpoints);
     const provider = new eks.KubectlProvider(this, 'KubectlProvider', {
       cluster: this.cluster,
       kubectlLayer: this.kubectlLayer ?? new KubectlV36Layer(this, 'KubectlLayer'),

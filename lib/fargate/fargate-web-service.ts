@@ -45,12 +45,7 @@ import { SecureLogGroup } from '../common/log-group';
 import { acknowledge } from '../common/nag';
 import { SecureKey } from '../common/secure-key';
 import { SecureVpc } from '../common/secure-vpc';
-import {
-  ensureServiceEndpoints,
-  isolatedSubnetsOf,
-  RequiredServiceEndpoint,
-  requiredGatewayEndpoints,
-} from '../common/service-endpoints';
+import { ensureEndpointDependencies, isolatedSubnetsOf, RequiredServiceEndpoint } from '../common/service-endpoints';
 import { defaultPrivateSubnets, validateMultiAz } from '../common/subnets';
 import { validateExclusive, validateIntegerInRange, withConstructPath } from '../common/validation';
 import { validateFargateTaskSize } from './private/fargate-sizes';
@@ -596,8 +591,7 @@ export class FargateWebService extends Construct implements ec2.IConnectable, ia
       services.push({ service: A.SSM_MESSAGES, name: 'SsmMessages' });
       if (this.cluster.executeCommandConfiguration?.kmsKey) services.push({ service: A.KMS, name: 'Kms' });
     }
-    const requirements = { ...this.sidecarNetwork.endpoints, services };
-    return [...ensureServiceEndpoints(requirements), ...requiredGatewayEndpoints(requirements)];
+    return ensureEndpointDependencies({ ...this.sidecarNetwork.endpoints, services });
   }
 }
 

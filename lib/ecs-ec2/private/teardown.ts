@@ -9,11 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SecureLogGroup } from '../../common/log-group';
 import { acknowledge, inEveryCompliancePack, wildcardResourceFinding } from '../../common/nag';
-import {
-  ensureServiceEndpoints,
-  requiredGatewayEndpoints,
-  ServiceEndpointRequirements,
-} from '../../common/service-endpoints';
+import { ensureEndpointDependencies, ServiceEndpointRequirements } from '../../common/service-endpoints';
 import { VpcFunctionRole } from '../../common/vpc-function-role';
 
 const HANDLER_ASSET = path.join(__dirname, '..', '..', '..', 'assets', 'ecs-ec2-teardown');
@@ -65,10 +61,7 @@ export class ContainerInstanceTeardown extends Construct {
     // calls (EC2 Auto Scaling, and the S3 gateway for its response to CloudFormation) must still be there, so it
     // depends on them (nothing else does; CloudFormation would otherwise delete them first, and the stack would
     // wait out the custom resource's timeout and end in DELETE_FAILED).
-    const endpoints = [
-      ...ensureServiceEndpoints(endpointRequirements),
-      ...requiredGatewayEndpoints(endpointRequirements),
-    ];
+    const endpoints = ensureEndpointDependencies(endpointRequirements);
     const role = new VpcFunctionRole(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Releases the container instances of ${scope.node.path} when its stack is deleted`,

@@ -86,7 +86,7 @@ export class RowSink {
       outcomes.rejected(row.line, row.problem, validator.keyOf(row.values), row.values);
       return;
     }
-    const earlier = validator.supersededEarlier(row.values);
+    const earlier = supersededEarlier(validator, row.values);
     if (earlier !== undefined) {
       outcomes.rejected(row.line, notImportedAgainReason(earlier), validator.keyOf(row.values), row.values);
       return;
@@ -120,6 +120,19 @@ export class RowSink {
 }
 
 const EARLIER_UPLOAD = '; in an earlier upload, whose rejected-rows file this line comes from: ';
+
+/** The start of every reason supersededReason gives. */
+const SUPERSEDED_REASON = /^duplicate [^:]+: superseded by /;
+
+/**
+ * The `_reason` of a row of a rejected-rows CSV uploaded again, when that reason is that a later duplicate
+ * superseded the row: such a row lost to another row of its own file, so importing it now would undo the row
+ * that won (and a row superseded after it was written holds only its key, so it would blank the item).
+ */
+export function supersededEarlier(validator: RowValidator, values: readonly string[]): string | undefined {
+  const reason = validator.earlierReason(values);
+  return reason !== undefined && SUPERSEDED_REASON.test(reason) ? reason : undefined;
+}
 
 /**
  * The reason a row of a rejected-rows CSV, superseded in the upload it came from, is not imported again. It starts

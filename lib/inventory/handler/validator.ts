@@ -10,9 +10,6 @@ export const LINE_COLUMN = '_line';
 export const REASON_COLUMN = '_reason';
 const IGNORED_COLUMNS = [LINE_COLUMN, REASON_COLUMN];
 
-/** The start of every reason a superseded duplicate gets (row-sink.ts supersededReason). */
-const SUPERSEDED_REASON = /^duplicate [^:]+: superseded by /;
-
 /** DynamoDB's item size limit (400 KB). */
 export const MAX_ITEM_BYTES = 400 * 1024;
 
@@ -150,15 +147,9 @@ export class RowValidator {
   /** Index of the rejected-rows CSV's `_reason` column, when the file is (or came from) one. */
   private readonly reasonColumn?: number;
 
-  /**
-   * The `_reason` of a row of a rejected-rows CSV uploaded again, when that reason is that a later duplicate
-   * superseded the row: such a row lost to another row of its own file, so importing it now would undo the row
-   * that won (and a row superseded after it was written holds only its key, so it would blank the item).
-   */
-  supersededEarlier(values: readonly string[]): string | undefined {
-    if (this.reasonColumn === undefined) return undefined;
-    const reason = cellValue(values[this.reasonColumn]);
-    return SUPERSEDED_REASON.test(reason) ? reason : undefined;
+  /** The row's `_reason` cell, when the file is (or came from) a rejected-rows CSV; undefined otherwise. */
+  earlierReason(values: readonly string[]): string | undefined {
+    return this.reasonColumn === undefined ? undefined : cellValue(values[this.reasonColumn]);
   }
 
   /** The trimmed key cell of a row, if any (for error reports of rows that fail for other reasons). */

@@ -39,15 +39,20 @@ const MIB = 1024 * 1024;
 /** True when an Excel number format displays a date (has d/m/y/h/s tokens outside quotes and brackets). */
 export function isDateFormat(numFmt: string | undefined): boolean {
   if (!numFmt) return false;
-  const stripped = numFmt.replace(/"[^"]*"|\[[^\]]*\]|\\./g, '');
+  const stripped = formatTokens(numFmt);
   return /[dy]/i.test(stripped) || /h+:m/i.test(stripped);
 }
 
 /** A date or time format that shows a time of day and no date (`h:mm`, `hh:mm:ss AM/PM`). */
 export function isTimeOnlyFormat(numFmt: string | undefined): boolean {
   if (!numFmt) return false;
-  const stripped = numFmt.replace(/"[^"]*"|\[[^\]]*\]|\\./g, '');
+  const stripped = formatTokens(numFmt);
   return /h/i.test(stripped) && !/[dy]/i.test(stripped);
+}
+
+/** A number format without its quoted text, bracketed sections (colours, locales, conditions) and escapes. */
+function formatTokens(numFmt: string): string {
+  return numFmt.replace(/"[^"]*"|\[[^\]]*\]|\\./g, '');
 }
 
 /** Built-in time-of-day formats (ECMA-376 Part 1, 18.8.30): h:mm AM/PM, h:mm:ss AM/PM, h:mm, h:mm:ss, mm:ss. */

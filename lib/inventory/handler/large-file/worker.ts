@@ -43,7 +43,7 @@ import {
   Tally,
 } from '../report';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, sleep as realSleep } from '../retry';
-import { notImportedAgainReason, RowSink } from '../row-sink';
+import { notImportedAgainReason, RowSink, supersededEarlier } from '../row-sink';
 import { FileFormatError, isFileFormatError, isReadAbortedError, SourceRow } from '../source';
 import { HeaderError, RowValidator } from '../validator';
 import { AimdOptions, AimdRateController } from './aimd';
@@ -313,7 +313,7 @@ async function convertToRows(
       const extra = row.values.length > header.length && row.values.slice(header.length).some((v) => v.trim() !== '');
       // A rejected-rows file saved as a workbook and uploaded again: its `_reason` column is replaced by this file's
       // own, so a superseded duplicate is kept out here, as RowSink keeps it out in a single invocation.
-      const earlier = validator?.supersededEarlier(row.values);
+      const earlier = validator && supersededEarlier(validator, row.values);
       const problem =
         row.problem ??
         (earlier !== undefined
